@@ -1,0 +1,154 @@
+"""Model bundles on disk: ``models/<version>/{model.joblib, card.json}`` and ``models/current``.
+
+Loading a joblib file runs code, so a bundle is only unpickled after its sha256 matches the one
+recorded in its card and the card's scikit-learn version matches the installed one.
+``models/current`` is a symlink switched with an atomic rename, so a crash mid-publish never
+leaves a broken current model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import joblib
+import sklearn
+
+from hypemeter.errors import ChecksumMismatchError, ModelLoadError, VersionMismatchError
+
+MODEL_FILE = "model.joblib"
+CARD_FILE = "card.json"
+CURRENT = "current"
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A verified, loaded model with its card."""
+
+    model: Any
+    card: dict[str, Any]
+    path: Path
+
+    @property
+    def version(self) -> str:
+        return str(self.card["version"])
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def resolve_bundle_dir(path: Path, version: str | None = None) -> Path:
+    """Find the bundle directory for ``path`` (a bundle dir or a models dir) and ``version``.
+
+    ``path`` may be a bundle directory itself (holds ``card.json``), a models directory (then
+    ``version`` or its ``current`` pointer chooses the bundle), or a ``model.joblib`` file.
+    """
+    path = Path(path)
+    if path.is_file() and path.name == MODEL_FILE:
+        return path.parent
+    if version is not None:
+        if not version or "/" in version or "\\" in version or version.startswith("."):
+            raise ModelLoadError(f"invalid model version {version!r}", field="version")
+        candidate = path / version
+        if not (candidate / CARD_FILE).is_file():
+            raise ModelLoadError(f"no model version {version!r} under {path}", field="version")
+        return candidate
+    if (path / CARD_FILE).is_file():
+        return path
+    current = path / CURRENT
+    if current.is_symlink() or current.is_dir():
+        target = current.resolve()
+        if (target / CARD_FILE).is_file():
+            return target
+        raise ModelLoadError(f"{current} points at {target}, which holds no {CARD_FILE}")
+    if current.is_file():  # a pointer file holding the version name (filesystems without links)
+        name = current.read_text(encoding="utf-8").strip()
+        return resolve_bundle_dir(path, name)
+    raise ModelLoadError(f"no model bundle at {path} (expected {CARD_FILE} or {CURRENT})")
+
+
+def read_card(bundle_dir: Path) -> dict[str, Any]:
+    card_path = bundle_dir / CARD_FILE
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ModelLoadError(f"missing {card_path}") from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelLoadError(f"unreadable model card {card_path}: {exc}") from exc
+    if not isinstance(card, dict):
+        raise ModelLoadError(f"model card {card_path} is not a JSON object")
+    for key in ("version", "model_sha256", "libraries"):
+        if key not in card:
+            raise ModelLoadError(f"model card {card_path} lacks {key!r}")
+    return card
+
+
+def verify_bundle(bundle_dir: Path, card: dict[str, Any]) -> None:
+    """Refuse a tampered model file or one pickled by another scikit-learn version."""
+    model_path = bundle_dir / MODEL_FILE
+    if not model_path.is_file():
+        raise ModelLoadError(f"missing {model_path}")
+    actual = sha256_file(model_path)
+    if actual != card["model_sha256"]:
+        raise ChecksumMismatchError(
+            f"{model_path} has sha256 {actual}, the card says {card['model_sha256']}: "
+            "refusing to load a modified model file"
+        )
+    trained_with = str(card["libraries"].get("scikit-learn", ""))
+    if trained_with != sklearn.__version__:
+        raise VersionMismatchError(
+            f"{model_path} was trained with scikit-learn {trained_with}, this environment has "
+            f"{sklearn.__version__}: install scikit-learn=={trained_with} or retrain"
+        )
+
+
+def load_bundle(path: Path | str, version: str | None = None) -> Bundle:
+    bundle_dir = resolve_bundle_dir(Path(path), version)
+    card = read_card(bundle_dir)
+    verify_bundle(bundle_dir, card)
+    try:
+        model = joblib.load(bundle_dir / MODEL_FILE)
+    except Exception as exc:  # unpickling can fail in many ways; all mean "not loadable"
+        raise ModelLoadError(f"cannot unpickle {bundle_dir / MODEL_FILE}: {exc}") from exc
+    return Bundle(model=model, card=card, path=bundle_dir)
+
+
+def write_bundle(model: Any, card: dict[str, Any], models_dir: Path) -> Path:
+    """Write ``models_dir/<version>/`` (model first, card last) and return the bundle dir.
+
+    The bundle is assembled in a temporary sibling directory and renamed into place, so a
+    half-written bundle is never visible under its version name.
+    """
+    models_dir.mkdir(parents=True, exist_ok=True)
+    version = str(card["version"])
+    final = models_dir / version
+    if final.exists():
+        raise ModelLoadError(f"model version {version} already exists at {final}")
+    staging = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=models_dir))
+    joblib.dump(model, staging / MODEL_FILE, compress=("zlib", 3))
+    card = {**card, "model_sha256": sha256_file(staging / MODEL_FILE)}
+    (staging / CARD_FILE).write_text(json.dumps(card, indent=2, sort_keys=False) + "\n")
+    staging.chmod(0o755)
+    os.replace(staging, final)
+    return final
+
+
+def publish_current(models_dir: Path, version: str) -> None:
+    """Point ``models_dir/current`` at ``version`` with one atomic rename."""
+    if not (models_dir / version / CARD_FILE).is_file():
+        raise ModelLoadError(f"cannot publish {version}: no bundle at {models_dir / version}")
+    tmp = models_dir / f".{CURRENT}.{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(version, target_is_directory=True)
+    os.replace(tmp, models_dir / CURRENT)

@@ -1,0 +1,131 @@
+"""The ``hypemeter`` command: serve, train, score, evaluate.
+
+Subcommands import their heavy parts lazily; the core never imports ``training`` or
+``service`` at module level.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from hypemeter.errors import HypemeterError
+from hypemeter.paths import default_models_dir
+
+
+def _add_score(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("score", help="score JSONL/CSV records {id, headline, body}")
+    p.add_argument("input", nargs="?", default="-", help="input file, or - for stdin")
+    p.add_argument("--output", "-o", default="-", help="output JSONL file (default stdout)")
+    p.add_argument("--model", type=Path, default=None, help="bundle or models directory")
+    p.add_argument("--format", choices=("jsonl", "csv"), default=None,
+                   help="input format (default: by file extension, JSONL for stdin)")
+    p.add_argument("--no-explain", action="store_true", help="skip spans (faster)")
+    p.add_argument("--max-spans", type=int, default=None)
+    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_score)
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from hypemeter.batch import score_stream
+
+    stats = score_stream(
+        args.input,
+        args.output,
+        model_path=args.model or default_models_dir(),
+        fmt=args.format,
+        explain=not args.no_explain,
+        max_spans=args.max_spans,
+        batch_size=args.batch_size,
+        quiet=args.quiet,
+    )
+    print(
+        f"scored {stats.scored} record(s), skipped {stats.skipped} bad record(s)",
+        file=sys.stderr,
+    )
+    return 0 if stats.skipped == 0 else 3
+
+
+def _add_train(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train a model bundle from the corpora")
+    p.add_argument("--data-dir", type=Path, required=True,
+                   help="folder holding the public corpora (see datasets/catalog.json)")
+    p.add_argument("--out", type=Path, default=None, help="models directory (default models/)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--corpora", default=None,
+                   help="comma-separated corpus names to use (default: all found)")
+    p.add_argument("--no-sample", action="store_true",
+                   help="leave out the project's own sample corpus")
+    p.add_argument("--version", default=None, help="bundle version (default: a timestamp)")
+    p.add_argument("--no-publish", action="store_true",
+                   help="write the bundle without pointing models/current at it")
+    p.set_defaults(func=_cmd_train)
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from training.train import train_command
+
+    return train_command(args)
+
+
+def _add_serve(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="serve the REST API with uvicorn")
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--model", type=Path, default=None, help="bundle or models directory")
+    p.set_defaults(func=_cmd_serve)
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from service.server import serve
+
+    return serve(host=args.host, port=args.port, workers=args.workers, model=args.model)
+
+
+def _add_evaluate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("evaluate", help="evaluate the model on a labelled JSONL/CSV file")
+    p.add_argument("--data", required=True, help="labelled JSONL/CSV file")
+    p.add_argument("--task", choices=("sensationalism", "misinformation"),
+                   default="sensationalism")
+    p.add_argument("--label-field", default="label")
+    p.add_argument("--out", type=Path, default=Path("report"))
+    p.add_argument("--model", type=Path, default=None)
+    p.set_defaults(func=_cmd_evaluate)
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from training.evaluate import evaluate_command
+
+    return evaluate_command(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hypemeter",
+        description="Score news text for sensationalism and misinformation risk.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_serve(sub)
+    _add_train(sub)
+    _add_score(sub)
+    _add_evaluate(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except HypemeterError as exc:
+        print(f"hypemeter {args.command}: error: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""One error hierarchy for the whole project.
+
+Every error carries a stable machine ``code`` and the HTTP ``status`` it maps to; the service
+turns any :class:`HypemeterError` into ``{"error": {"code", "message", "field"?}}`` in one place.
+"""
+
+from __future__ import annotations
+
+
+class HypemeterError(Exception):
+    status: int = 500
+    code: str = "internal_error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def to_dict(self) -> dict[str, object]:
+        body: dict[str, object] = {"code": self.code, "message": self.message}
+        if self.field is not None:
+            body["field"] = self.field
+        return {"error": body}
+
+
+class InvalidInputError(HypemeterError):
+    status = 422
+    code = "invalid_input"
+
+
+class PayloadTooLargeError(HypemeterError):
+    status = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaTypeError(HypemeterError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class UnauthorizedError(HypemeterError):
+    status = 401
+    code = "unauthorized"
+
+
+class ForbiddenError(HypemeterError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFoundError(HypemeterError):
+    status = 404
+    code = "not_found"
+
+
+class ModelNotReadyError(HypemeterError):
+    status = 503
+    code = "model_not_ready"
+
+
+class ModelLoadError(HypemeterError):
+    """A bundle could not be loaded (missing, unreadable, wrong format)."""
+
+    status = 409
+    code = "model_load_failed"
+
+
+class ChecksumMismatchError(ModelLoadError):
+    code = "model_checksum_mismatch"
+
+
+class VersionMismatchError(ModelLoadError):
+    code = "model_version_mismatch"
+
+
+class DataError(HypemeterError):
+    """A data file is missing or unreadable (CLI and training)."""
+
+    status = 400
+    code = "data_error"

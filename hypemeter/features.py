@@ -1,0 +1,148 @@
+"""Per-field analysis: stylistic signals, sentiment intensity and loaded-phrase density.
+
+``analyze_field`` tokenises a field once and returns both the dense style vector the models
+read and the lexicon matches the explanations report, so scoring with explanations costs one
+pass over the text.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+from hypemeter.lexicon import Match, PhraseLexicon
+from hypemeter.text import (
+    FORWARD_REFERENCES,
+    HEDGES,
+    INTENSIFIERS,
+    QUOTE_CHARS,
+    SECOND_PERSON,
+    URGENCY,
+    Tokens,
+    count_sentences,
+    is_superlative,
+    tokenize,
+)
+
+STYLE_NAMES: tuple[str, ...] = (
+    "empty",
+    "log_chars",
+    "log_words",
+    "exclamations_per_sentence",
+    "questions_per_sentence",
+    "all_caps_rate",
+    "leading_number",
+    "second_person_rate",
+    "superlative_rate",
+    "intensifier_rate",
+    "forward_references",
+    "quotes_per_sentence",
+    "hedge_rate",
+    "words_per_sentence",
+    "sentiment_intensity",
+    "negative_sentiment_share",
+    "max_sentiment_intensity",
+    "loaded_density",
+    "loaded_count",
+    "urgency_rate",
+)
+N_STYLE = len(STYLE_NAMES)
+
+
+@lru_cache(maxsize=1)
+def vader_valence() -> dict[str, float]:
+    """VADER's valence lexicon, read from the vaderSentiment package (no download)."""
+    text = resources.files("vaderSentiment").joinpath("vader_lexicon.txt").read_text("utf-8")
+    valence: dict[str, float] = {}
+    for line in text.splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2:
+            try:
+                valence[parts[0].lower()] = float(parts[1])
+            except ValueError:
+                continue
+    return valence
+
+
+@dataclass(frozen=True, slots=True)
+class FieldAnalysis:
+    tokens: Tokens
+    style: np.ndarray
+    matches: list[Match]
+
+
+def _forward_references(words: list[str]) -> int:
+    hits = 0
+    first_words = {p[0] for p in FORWARD_REFERENCES}
+    for i, word in enumerate(words):
+        if word in first_words:
+            for phrase in FORWARD_REFERENCES:
+                if tuple(words[i:i + len(phrase)]) == phrase:
+                    hits += 1
+                    break
+    return hits
+
+
+def analyze_field(
+    text: str, lexicon: PhraseLexicon | None, valence: dict[str, float], *, is_headline: bool
+) -> FieldAnalysis:
+    toks = tokenize(text)
+    words = toks.words
+    n = len(words)
+    style = np.zeros(N_STYLE, dtype=np.float64)
+    if n == 0:
+        style[0] = 1.0
+        return FieldAnalysis(toks, style, [])
+    inv = 1.0 / n
+    sentences = count_sentences(text)
+    caps = sum(1 for t in toks.raw if len(t) >= 3 and t.isupper() and t.isalpha())
+    second = intens = superl = hedge = urgent = 0
+    val_sum = val_max = 0.0
+    neg = 0
+    get_val = valence.get
+    for w in words:
+        if w in SECOND_PERSON:
+            second += 1
+        if w in INTENSIFIERS:
+            intens += 1
+        if w in HEDGES:
+            hedge += 1
+        if w in URGENCY:
+            urgent += 1
+        if w[-3:] == "est" or w[-4:] == "iest" or w in ("most", "least", "best", "worst"):
+            superl += is_superlative(w)
+        v = get_val(w)
+        if v is not None:
+            a = -v if v < 0 else v
+            val_sum += a
+            if a > val_max:
+                val_max = a
+            if v < 0:
+                neg += 1
+    quotes = sum(1 for ch in text if ch in QUOTE_CHARS)
+    matches = lexicon.match(toks, text) if lexicon is not None else []
+    loaded = sum(m.weight * (m.last - m.first + 1) for m in matches)
+    style[1] = math.log1p(len(text)) / 10.0
+    style[2] = math.log1p(n) / 8.0
+    style[3] = min(text.count("!") / sentences, 3.0)
+    style[4] = min(text.count("?") / sentences, 3.0)
+    style[5] = caps * inv
+    style[6] = 1.0 if is_headline and toks.raw and toks.raw[0][0].isdigit() else 0.0
+    style[7] = second * inv
+    style[8] = superl * inv
+    style[9] = intens * inv
+    style[10] = min(_forward_references(words), 3)
+    style[11] = min(quotes / sentences, 4.0)
+    style[12] = hedge * inv
+    style[13] = min(n / sentences / 30.0, 3.0)
+    style[14] = val_sum * inv
+    style[15] = neg * inv
+    style[16] = val_max / 4.0
+    style[17] = loaded * inv
+    style[18] = math.log1p(len(matches)) / 4.0
+    style[19] = urgent * inv
+    return FieldAnalysis(toks, style, matches)

@@ -1,0 +1,138 @@
+"""Reading article records (JSONL or CSV) with line numbers, and writing results.
+
+Readers never raise on a bad record: they yield a :class:`BadRecord` naming the file and line,
+and go on with the next one.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from hypemeter.schema import Article
+
+csv.field_size_limit(sys.maxsize)
+
+
+@dataclass(frozen=True, slots=True)
+class InputRecord:
+    """One parsed input row: the article plus the raw fields (labels, gold spans...)."""
+
+    source: str
+    line: int
+    article: Article
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class BadRecord:
+    source: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line}: {self.reason}"
+
+
+def detect_format(name: str) -> str:
+    """CSV for ``*.csv`` (optionally ``.gz``-less), JSONL for everything else (and stdin)."""
+    return "csv" if name.lower().endswith(".csv") else "jsonl"
+
+
+def _article_from(fields: dict[str, Any]) -> Article | str:
+    """Build an Article or return the reason it cannot be built."""
+    headline = fields.get("headline", "")
+    body = fields.get("body", "")
+    if headline is None:
+        headline = ""
+    if body is None:
+        body = ""
+    if not isinstance(headline, str):
+        return "field 'headline' must be a string"
+    if not isinstance(body, str):
+        return "field 'body' must be a string"
+    if not headline.strip() and not body.strip():
+        return "fields 'headline' and 'body' are both empty or missing"
+    raw_id = fields.get("id")
+    if raw_id is not None and not isinstance(raw_id, str | int):
+        return "field 'id' must be a string or an integer"
+    return Article(headline=headline, body=body, id=None if raw_id is None else str(raw_id))
+
+
+def iter_jsonl(stream: IO[str], source: str) -> Iterator[InputRecord | BadRecord]:
+    for lineno, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield BadRecord(source, lineno, f"invalid JSON: {exc.msg} at column {exc.colno}")
+            continue
+        if not isinstance(obj, dict):
+            yield BadRecord(source, lineno, "expected a JSON object")
+            continue
+        art = _article_from(obj)
+        if isinstance(art, str):
+            yield BadRecord(source, lineno, art)
+        else:
+            yield InputRecord(source, lineno, art, obj)
+
+
+def iter_csv(stream: IO[str], source: str) -> Iterator[InputRecord | BadRecord]:
+    reader = csv.DictReader(stream)
+    if reader.fieldnames is None:
+        return
+    missing = {"headline", "body"} - set(reader.fieldnames)
+    if missing == {"headline", "body"}:
+        yield BadRecord(source, 1, "CSV header needs a 'headline' and/or 'body' column")
+        return
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield BadRecord(source, reader.line_num, f"malformed CSV: {exc}")
+            continue
+        lineno = reader.line_num
+        if None in row:
+            yield BadRecord(source, lineno, "more values than header columns")
+            continue
+        art = _article_from(row)
+        if isinstance(art, str):
+            yield BadRecord(source, lineno, art)
+        else:
+            yield InputRecord(source, lineno, art, row)
+
+
+def iter_records(
+    stream: IO[str], source: str, fmt: str | None = None
+) -> Iterator[InputRecord | BadRecord]:
+    """Yield records from a JSONL or CSV stream; ``fmt`` is detected when not given."""
+    if fmt is None:
+        fmt = detect_format(source)
+    if fmt == "csv":
+        yield from iter_csv(stream, source)
+    else:
+        yield from iter_jsonl(stream, source)
+
+
+def open_text(path: str | Path) -> IO[str]:
+    """Open a file (or ``-`` for stdin) as UTF-8 text, replacing undecodable bytes."""
+    if str(path) == "-":
+        return sys.stdin
+    return Path(path).open(encoding="utf-8", errors="replace", newline="")
+
+
+def write_jsonl(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
+    n = 0
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
+        out.write("\n")
+        n += 1
+    return n

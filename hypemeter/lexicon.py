@@ -1,0 +1,260 @@
+"""A phrase lexicon learned from span-labelled text, used for features and explanations.
+
+Single words get a probability of sitting inside a loaded/exaggerated/fear-appeal span, from a
+token-level logistic regression trained on the Propaganda Techniques Corpus spans, the HYPO
+hyperbole/paraphrase pairs and the project's own annotated sample; VADER valence and word shape
+let it generalise to words the spans never contained. Multi-word phrases come from repeated
+short gold spans, the sample's annotations, the clickbait model's strongest n-grams and a short
+seed list for urgency formulas. Matching is one pass over a field's tokens.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+from sklearn.linear_model import LogisticRegression
+
+from hypemeter.schema import Record
+from hypemeter.text import INTENSIFIERS, Tokens, is_superlative, tokenize
+
+TECHNIQUE_CATEGORY: dict[str, str] = {
+    "Loaded_Language": "loaded_language",
+    "Exaggeration,Minimisation": "exaggeration",
+    "Appeal_to_fear-prejudice": "fear_appeal",
+    "Name_Calling,Labeling": "name_calling",
+    "Slogans": "slogan",
+    "Flag-Waving": "loaded_language",
+    "Doubt": "doubt",
+}
+# Techniques whose words count as "loaded" for the token model.
+LOADED_TECHNIQUES = frozenset(
+    {"Loaded_Language", "Exaggeration,Minimisation", "Appeal_to_fear-prejudice",
+     "Name_Calling,Labeling"}
+)
+SEED_PHRASES: dict[str, str] = {
+    "now or never": "urgency",
+    "act now": "urgency",
+    "before it's too late": "urgency",
+    "time is running out": "urgency",
+    "last chance": "urgency",
+    "don't wait": "urgency",
+    "breaking": "urgency",
+    "you won't believe": "clickbait",
+    "what happened next": "clickbait",
+    "will blow your mind": "clickbait",
+    "you need to know": "clickbait",
+    "dire warning": "fear_appeal",
+}
+STOPWORDS = frozenset(ENGLISH_STOP_WORDS) | {"s", "t", "it's", "i'm", "don't", "mr", "ms", "mrs"}
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Tokens ``[first, last]`` of a field matched a lexicon entry."""
+
+    first: int
+    last: int
+    category: str
+    weight: float
+
+
+def _word_shape_features(word: str, valence: dict[str, float]) -> dict[str, float]:
+    v = valence.get(word, 0.0)
+    feats: dict[str, float] = {
+        f"w={word}": 1.0,
+        f"suf={word[-3:]}": 1.0,
+        "abs_valence": abs(v) / 4.0,
+        "neg_valence": 1.0 if v < -1.0 else 0.0,
+        "strong_valence": 1.0 if abs(v) >= 2.0 else 0.0,
+        "stop": 1.0 if word in STOPWORDS else 0.0,
+        "long": 1.0 if len(word) >= 8 else 0.0,
+    }
+    if is_superlative(word):
+        feats["superlative"] = 1.0
+    if word in INTENSIFIERS:
+        feats["intensifier"] = 1.0
+    if word.isdigit():
+        feats["digit"] = 1.0
+    return feats
+
+
+class PhraseLexicon:
+    """Learned word and phrase weights with categories (scikit-learn style estimator)."""
+
+    def __init__(self, min_count: int = 2, min_weight: float = 0.3, max_phrase_len: int = 5,
+                 C: float = 0.5) -> None:
+        self.min_count = min_count
+        self.min_weight = min_weight
+        self.max_phrase_len = max_phrase_len
+        self.C = C
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, records: Sequence[Record], valence: dict[str, float]) -> PhraseLexicon:
+        tokens_x: list[dict[str, float]] = []
+        tokens_y: list[int] = []
+        word_category: dict[str, Counter[str]] = defaultdict(Counter)
+        word_count: Counter[str] = Counter()
+        phrase_category: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
+        for rec in records:
+            if rec.spans:
+                for field_name in ("headline", "body"):
+                    text = getattr(rec, field_name)
+                    spans = [s for s in rec.spans if s.field == field_name]
+                    if not text:
+                        continue
+                    toks = tokenize(text)
+                    labels = self._token_labels(toks, spans)
+                    for word, technique in zip(toks.words, labels, strict=True):
+                        tokens_x.append(_word_shape_features(word, valence))
+                        tokens_y.append(technique is not None and technique in LOADED_TECHNIQUES)
+                        word_count[word] += 1
+                        if technique in TECHNIQUE_CATEGORY:
+                            word_category[word][TECHNIQUE_CATEGORY[technique]] += 1
+                    for span in spans:
+                        words = tuple(tokenize(text[span.start:span.end]).words)
+                        if 2 <= len(words) <= self.max_phrase_len and span.technique in (
+                            TECHNIQUE_CATEGORY
+                        ):
+                            phrase_category[words][TECHNIQUE_CATEGORY[span.technique]] += 1
+            elif rec.corpus == "hypo_troiano2018" and rec.body:
+                # HYPO: hyperbolic sentences are "exaggeration", literal ones are not.
+                for word in tokenize(rec.body).words:
+                    tokens_x.append(_word_shape_features(word, valence))
+                    tokens_y.append(bool(rec.label) and word not in STOPWORDS)
+                    word_count[word] += 1
+                    if rec.label and word not in STOPWORDS:
+                        word_category[word]["exaggeration"] += 1
+        if not tokens_x or len(set(tokens_y)) < 2:
+            raise ValueError("PhraseLexicon needs span-labelled records of both kinds")
+        self.vectorizer_ = DictVectorizer()
+        X = self.vectorizer_.fit_transform(tokens_x)
+        self.token_model_ = LogisticRegression(C=self.C, max_iter=2000)
+        self.token_model_.fit(X, np.asarray(tokens_y, dtype=int))
+        self.base_rate_ = float(np.mean(tokens_y))
+
+        vocabulary = {w for w, c in word_count.items() if c >= self.min_count}
+        vocabulary |= {w for w, v in valence.items() if abs(v) >= 1.5 and w.isalpha()}
+        vocabulary -= STOPWORDS
+        vocab = sorted(vocabulary)
+        probs = self.token_model_.predict_proba(
+            self.vectorizer_.transform([_word_shape_features(w, valence) for w in vocab])
+        )[:, 1]
+        self.words_: dict[str, tuple[str, float]] = {}
+        for word, p in zip(vocab, probs, strict=True):
+            weight = float(p)
+            if weight < self.min_weight or not any(ch.isalpha() for ch in word):
+                continue
+            category = self._category(word, word_category.get(word), valence)
+            self.words_[word] = (category, round(weight, 4))
+
+        self.phrases_: dict[tuple[str, ...], tuple[str, float]] = {}
+        for words, cats in phrase_category.items():
+            total = sum(cats.values())
+            if total >= self.min_count:
+                category, _ = cats.most_common(1)[0]
+                self.phrases_[words] = (category, round(min(1.0, 0.5 + 0.1 * total), 4))
+        for rec in records:
+            if rec.corpus == "sample":
+                for span in rec.spans:
+                    text = getattr(rec, span.field)[span.start:span.end]
+                    words = tuple(tokenize(text).words)
+                    if 1 <= len(words) <= self.max_phrase_len and words not in self.phrases_:
+                        category = self._phrase_category(words, valence)
+                        self.phrases_[words] = (category, 0.6)
+        for phrase, category in SEED_PHRASES.items():
+            self.phrases_[tuple(tokenize(phrase).words)] = (category, 0.8)
+        self._index()
+        return self
+
+    @staticmethod
+    def _token_labels(toks: Tokens, spans: Iterable) -> list[str | None]:
+        labels: list[str | None] = [None] * len(toks.words)
+        for span in spans:
+            for i, (s, e) in enumerate(zip(toks.starts, toks.ends, strict=True)):
+                if s >= span.start and e <= span.end and (
+                    labels[i] is None or span.technique in LOADED_TECHNIQUES
+                ):
+                    labels[i] = span.technique
+        return labels
+
+    @staticmethod
+    def _category(word: str, cats: Counter[str] | None, valence: dict[str, float]) -> str:
+        if cats:
+            return cats.most_common(1)[0][0]
+        if is_superlative(word) or word in INTENSIFIERS:
+            return "exaggeration"
+        if valence.get(word, 0.0) <= -2.0:
+            return "fear_appeal"
+        return "loaded_language"
+
+    def _phrase_category(self, words: tuple[str, ...], valence: dict[str, float]) -> str:
+        for phrase, category in SEED_PHRASES.items():
+            if " ".join(words).find(phrase) >= 0:
+                return category
+        cats = Counter(self.words_[w][0] for w in words if w in self.words_)
+        if cats:
+            return cats.most_common(1)[0][0]
+        return self._category(words[-1], None, valence)
+
+    def add_phrases(self, phrases: dict[tuple[str, ...], tuple[str, float]]) -> None:
+        """Add phrases found elsewhere (e.g. the clickbait model's strongest n-grams)."""
+        for words, entry in phrases.items():
+            self.phrases_.setdefault(words, entry)
+        self._index()
+
+    def _index(self) -> None:
+        self.phrase_starts_ = frozenset(p[0] for p in self.phrases_)
+        self.longest_phrase_ = max((len(p) for p in self.phrases_), default=1)
+
+    # ------------------------------------------------------------------ matching
+    def match(self, toks: Tokens, text: str) -> list[Match]:
+        """Non-overlapping matches, longest phrase first, in text order.
+
+        A loaded single word followed directly (whitespace only) by a content word takes that
+        word along, so "deadly weapon" is reported rather than "deadly".
+        """
+        words = toks.words
+        n = len(words)
+        out: list[Match] = []
+        phrases = self.phrases_
+        single = self.words_
+        starts = self.phrase_starts_
+        longest = self.longest_phrase_
+        i = 0
+        while i < n:
+            word = words[i]
+            if word in starts:
+                found = None
+                for length in range(min(longest, n - i), 1, -1):
+                    entry = phrases.get(tuple(words[i:i + length]))
+                    if entry is not None:
+                        found = (length, entry)
+                        break
+                if found is not None:
+                    length, (category, weight) = found
+                    out.append(Match(i, i + length - 1, category, weight))
+                    i += length
+                    continue
+            entry = single.get(word)
+            if entry is not None:
+                last = i
+                nxt = i + 1
+                if (
+                    nxt < n
+                    and words[nxt] not in STOPWORDS
+                    and words[nxt] not in single
+                    and words[nxt] not in starts
+                    and words[nxt].isalpha()
+                    and text[toks.ends[i]:toks.starts[nxt]].isspace()
+                ):
+                    last = nxt
+                out.append(Match(i, last, entry[0], entry[1]))
+                i = last + 1
+                continue
+            i += 1
+        return out

@@ -1,0 +1,358 @@
+"""The hypemeter model: four base learners stacked into two calibrated scores.
+
+Base learners (linear models on case-normalised hashed n-grams plus style vectors):
+
+* ``headline_``: clickbait-style headlines (Stop Clickbait, Webis-17 with its graded
+  ``truth_mean`` as soft labels);
+* ``body_``: loaded, hyperbolic, fear-laden article language (hyperpartisan articles, PTC span
+  density, HYPO hyperboles, the project's sample, plainly written reports as negatives);
+* ``claim_``: false claims and fake titles (LIAR graded, FakeNewsNet titles);
+* ``article_``: fabricated full articles (FakeNewsNet PolitiFact, Pérez-Rosas, sample).
+
+Two stackers (logistic regressions on out-of-fold base logits and both fields' style vectors)
+turn them into ``sensationalism`` and ``misinformation_risk`` probabilities, so a headline's
+clickbait signal and a body's loaded language both count, and a field that is absent
+contributes nothing. The stackers are what calibrates the scores.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+
+from hypemeter.features import STYLE_NAMES, FieldAnalysis, analyze_field, vader_valence
+from hypemeter.lexicon import PhraseLexicon
+from hypemeter.schema import Article, Record, Span
+
+EPS = 1e-4
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, EPS, 1 - EPS)
+    return np.log(p / (1 - p))
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    headline: FieldAnalysis
+    body: FieldAnalysis
+
+
+@dataclass
+class _TrainSet:
+    idx: np.ndarray  # indices into the record list
+    y: np.ndarray  # soft targets in [0, 1]
+    w: np.ndarray  # sample weights
+    groups: np.ndarray
+
+
+def _soft_fit(model: LogisticRegression, X: Any, y: np.ndarray, w: np.ndarray) -> None:
+    """Fit a classifier on soft targets by splitting each row into a positive and a negative."""
+    pos = y > 0
+    neg = y < 1
+    Xs = sp.vstack([X[pos], X[neg]]) if sp.issparse(X) else np.vstack([X[pos], X[neg]])
+    ys = np.concatenate([np.ones(pos.sum()), np.zeros(neg.sum())])
+    ws = np.concatenate([w[pos] * y[pos], w[neg] * (1 - y[neg])])
+    model.fit(Xs, ys.astype(int), sample_weight=ws)
+
+
+class HypeModel:
+    """Scores articles for sensationalism and misinformation risk and explains the scores."""
+
+    def __init__(
+        self,
+        seed: int = 0,
+        n_features: int = 2**18,
+        C_headline: float = 1.0,
+        C_body: float = 2.0,
+        C_claim: float = 0.5,
+        C_article: float = 2.0,
+        C_meta: float = 1.0,
+        meta_headlines: int = 3000,
+        cv_folds: int = 5,
+        objective_sources: tuple[str, ...] = ("perez_rosas_amt",),
+        ptc_soft_scale: float = 0.08,
+    ) -> None:
+        self.seed = seed
+        self.n_features = n_features
+        self.C_headline = C_headline
+        self.C_body = C_body
+        self.C_claim = C_claim
+        self.C_article = C_article
+        self.C_meta = C_meta
+        self.meta_headlines = meta_headlines
+        self.cv_folds = cv_folds
+        self.objective_sources = objective_sources
+        self.ptc_soft_scale = ptc_soft_scale
+
+    # ------------------------------------------------------------------ features
+    def _vectorizers(self) -> None:
+        self.head_words_ = HashingVectorizer(
+            n_features=self.n_features, ngram_range=(1, 2), alternate_sign=False, norm=None,
+            lowercase=True, token_pattern=r"(?u)\b\w[\w']*\b",
+        )
+        self.head_chars_ = HashingVectorizer(
+            n_features=self.n_features, analyzer="char_wb", ngram_range=(2, 4),
+            alternate_sign=False, norm=None, lowercase=True,
+        )
+        self.body_words_ = HashingVectorizer(
+            n_features=self.n_features, ngram_range=(1, 2), alternate_sign=False, norm=None,
+            lowercase=True, token_pattern=r"(?u)\b\w[\w']*\b",
+        )
+
+    def analyze(self, articles: Sequence[Article]) -> list[Analysis]:
+        lex = getattr(self, "lexicon_", None)
+        val = self.valence_
+        return [
+            Analysis(
+                analyze_field(a.headline, lex, val, is_headline=True),
+                analyze_field(a.body, lex, val, is_headline=False),
+            )
+            for a in articles
+        ]
+
+    def _blocks(self, articles: Sequence[Article], analyses: Sequence[Analysis]) -> dict[str, Any]:
+        heads = [a.headline.replace("’", "'") for a in articles]
+        bodies = [a.body.replace("’", "'") for a in articles]
+        hw = self.head_tfidf_.transform(self.head_words_.transform(heads))
+        hc = self.char_tfidf_.transform(self.head_chars_.transform(heads))
+        bw = self.body_tfidf_.transform(self.body_words_.transform(bodies))
+        sh = np.vstack([a.headline.style for a in analyses])
+        sb = np.vstack([a.body.style for a in analyses])
+        return {"hw": hw, "hc": hc, "bw": bw, "sh": sh, "sb": sb}
+
+    @staticmethod
+    def _x_headline(b: dict[str, Any]) -> sp.csr_matrix:
+        return sp.hstack([b["hw"], b["hc"], sp.csr_matrix(b["sh"])], format="csr")
+
+    @staticmethod
+    def _x_body(b: dict[str, Any]) -> sp.csr_matrix:
+        return sp.hstack([b["bw"], sp.csr_matrix(b["sb"])], format="csr")
+
+    @staticmethod
+    def _x_claim(b: dict[str, Any]) -> sp.csr_matrix:
+        return sp.hstack([b["hw"], b["hc"]], format="csr")
+
+    @staticmethod
+    def _x_article(b: dict[str, Any]) -> sp.csr_matrix:
+        return sp.hstack(
+            [b["hw"], b["bw"], sp.csr_matrix(b["sh"]), sp.csr_matrix(b["sb"])], format="csr"
+        )
+
+    def _base_logits(self, b: dict[str, Any]) -> np.ndarray:
+        has_h = 1.0 - b["sh"][:, 0]
+        has_b = 1.0 - b["sb"][:, 0]
+        return np.column_stack([
+            _logit(self.headline_.predict_proba(self._x_headline(b))[:, 1]) * has_h,
+            _logit(self.body_.predict_proba(self._x_body(b))[:, 1]) * has_b,
+            _logit(self.claim_.predict_proba(self._x_claim(b))[:, 1]) * has_h,
+            _logit(self.article_.predict_proba(self._x_article(b))[:, 1]),
+        ])
+
+    @staticmethod
+    def _meta(b: dict[str, Any], logits: np.ndarray) -> np.ndarray:
+        has_h = 1.0 - b["sh"][:, :1]
+        has_b = 1.0 - b["sb"][:, :1]
+        return np.hstack([logits, has_h, has_b, b["sh"][:, 1:], b["sb"][:, 1:]])
+
+    # ------------------------------------------------------------------ training sets
+    def _sets(self, records: Sequence[Record]) -> dict[str, _TrainSet]:
+        rows: dict[str, list[tuple[int, float, float]]] = {
+            k: [] for k in ("headline", "body", "claim", "article")
+        }
+        for i, r in enumerate(records):
+            has_body = bool(r.body.strip())
+            if (r.task == "sensationalism" and r.label is not None) or (r.target is not None and (
+                r.task == "sensationalism"
+            )):
+                y = float(r.target) if r.target is not None else float(r.label or 0)
+                if r.kind == "headline" or not has_body:
+                    rows["headline"].append((i, y, 1.0))
+                else:
+                    rows["body"].append((i, y, 1.0))
+            elif r.task == "spans" and has_body and r.target is not None:
+                y = min(1.0, float(r.target) / self.ptc_soft_scale)
+                rows["body"].append((i, y, 1.0))
+            elif r.task == "misinformation" and (r.label is not None or r.target is not None):
+                y = float(r.target) if r.target is not None else float(r.label or 0)
+                if has_body:
+                    rows["article"].append((i, y, 1.0))
+                    if r.source in self.objective_sources and r.label == 0:
+                        rows["body"].append((i, 0.0, 1.0))
+                else:
+                    rows["claim"].append((i, y, 1.0))
+        out = {}
+        for key, items in rows.items():
+            if not items:
+                raise ValueError(f"no training records for the {key} model")
+            idx = np.array([t[0] for t in items])
+            out[key] = _TrainSet(
+                idx=idx,
+                y=np.array([t[1] for t in items]),
+                w=np.array([t[2] for t in items]),
+                groups=np.array([records[j].group for j in idx]),
+            )
+        return out
+
+    def _holdout(self, s: _TrainSet, n: int) -> tuple[_TrainSet, _TrainSet]:
+        """Split a headline set by group: ``n`` rows for the stacker, the rest for the base."""
+        rng = np.random.default_rng(self.seed)
+        groups = np.unique(s.groups)
+        rng.shuffle(groups)
+        chosen: set[str] = set()
+        count = 0
+        sizes = Counter(s.groups.tolist())
+        for g in groups:
+            if count >= n:
+                break
+            chosen.add(str(g))
+            count += sizes[g]
+        mask = np.array([str(g) in chosen for g in s.groups])
+        if mask.all() or not mask.any():
+            mask = np.zeros(len(s.idx), dtype=bool)
+            mask[: min(n, len(s.idx) // 2)] = True
+        pick = lambda m: _TrainSet(s.idx[m], s.y[m], s.w[m], s.groups[m])  # noqa: E731
+        return pick(~mask), pick(mask)
+
+    def _lr(self, C: float) -> LogisticRegression:
+        return LogisticRegression(C=C, max_iter=2000, solver="liblinear", random_state=self.seed)
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, records: Sequence[Record]) -> HypeModel:
+        self.valence_ = dict(vader_valence())
+        self.lexicon_ = PhraseLexicon().fit(records, self.valence_)
+        self._vectorizers()
+        sets = self._sets(records)
+        articles = [Article(r.headline, r.body, r.id) for r in records]
+        analyses = self.analyze(articles)
+        heads = [a.headline.replace("’", "'") for a in articles]
+        bodies = [a.body.replace("’", "'") for a in articles]
+        self.head_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(
+            self.head_words_.transform(heads))
+        self.char_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(
+            self.head_chars_.transform(heads))
+        self.body_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(
+            self.body_words_.transform([b for b in bodies if b]))
+        blocks = self._blocks(articles, analyses)
+
+        head_base, head_meta = self._holdout(sets["headline"], self.meta_headlines)
+        claim_base, claim_meta = self._holdout(sets["claim"], self.meta_headlines)
+        self.headline_ = self._lr(self.C_headline)
+        _soft_fit(self.headline_, self._x_headline(blocks)[head_base.idx], head_base.y,
+                  head_base.w)
+        self.claim_ = self._lr(self.C_claim)
+        _soft_fit(self.claim_, self._x_claim(blocks)[claim_base.idx], claim_base.y, claim_base.w)
+        self.body_ = self._lr(self.C_body)
+        self.article_ = self._lr(self.C_article)
+        oof_body = self._oof(self.body_, self._x_body(blocks), sets["body"])
+        oof_article = self._oof(self.article_, self._x_article(blocks), sets["article"])
+        _soft_fit(self.body_, self._x_body(blocks)[sets["body"].idx], sets["body"].y,
+                  sets["body"].w)
+        _soft_fit(self.article_, self._x_article(blocks)[sets["article"].idx],
+                  sets["article"].y, sets["article"].w)
+
+        logits = self._base_logits(blocks)
+        # out-of-fold logits replace in-sample ones for the rows the base models were fit on
+        logits[sets["body"].idx, 1] = oof_body
+        logits[sets["article"].idx, 3] = oof_article
+        meta_x = self._meta(blocks, logits)
+        self.sensational_ = self._lr(self.C_meta)
+        sens = _concat(sets["body"], head_meta)
+        _soft_fit(self.sensational_, meta_x[sens.idx], sens.y, _balance(sens, records))
+        self.misinformation_ = self._lr(self.C_meta)
+        mis = _concat(sets["article"], claim_meta)
+        _soft_fit(self.misinformation_, meta_x[mis.idx], mis.y, _balance(mis, records))
+        self._learn_clickbait_phrases(records, sets["headline"])
+        self.meta_feature_names_ = [
+            "logit_headline", "logit_body", "logit_claim", "logit_article", "has_headline",
+            "has_body", *(f"headline_{n}" for n in STYLE_NAMES[1:]),
+            *(f"body_{n}" for n in STYLE_NAMES[1:]),
+        ]
+        return self
+
+    def _oof(self, model: LogisticRegression, X: sp.csr_matrix, s: _TrainSet) -> np.ndarray:
+        out = np.zeros(len(s.idx))
+        n_groups = len(np.unique(s.groups))
+        folds = GroupKFold(n_splits=max(2, min(self.cv_folds, n_groups)))
+        Xs = X[s.idx]
+        for tr, te in folds.split(Xs, s.y, s.groups):
+            m = self._lr(model.C)
+            _soft_fit(m, Xs[tr], s.y[tr], s.w[tr])
+            out[te] = _logit(m.predict_proba(Xs[te])[:, 1])
+        return out
+
+    def _learn_clickbait_phrases(self, records: Sequence[Record], s: _TrainSet) -> None:
+        """Add the headline model's strongest multi-word n-grams to the lexicon as clickbait."""
+        analyzer = self.head_words_.build_analyzer()
+        counts: Counter[str] = Counter()
+        for i in s.idx[s.y >= 0.5]:
+            counts.update(g for g in set(analyzer(records[i].headline.replace("’", "'")))
+                          if " " in g)
+        coef = self.headline_.coef_[0]
+        scored = []
+        for gram, c in counts.items():
+            if c < 20:
+                continue
+            col = self.head_words_.transform([gram]).indices
+            weight = float(coef[col].max()) if len(col) else 0.0
+            if weight > 0:
+                scored.append((weight, gram))
+        scored.sort(reverse=True)
+        phrases = {
+            tuple(g.split()): ("clickbait", round(min(0.9, 0.3 + w / 10), 4))
+            for w, g in scored[:150]
+        }
+        self.lexicon_.add_phrases(phrases)
+
+    # ------------------------------------------------------------------ predict
+    def predict_scores(
+        self, articles: Sequence[Article], analyses: Sequence[Analysis] | None = None
+    ) -> np.ndarray:
+        """Return an (n, 2) array: sensationalism, misinformation_risk."""
+        if analyses is None:
+            analyses = self.analyze(articles)
+        blocks = self._blocks(articles, analyses)
+        meta_x = self._meta(blocks, self._base_logits(blocks))
+        return np.column_stack([
+            self.sensational_.predict_proba(meta_x)[:, 1],
+            self.misinformation_.predict_proba(meta_x)[:, 1],
+        ])
+
+    @staticmethod
+    def spans(article: Article, analysis: Analysis, max_spans: int | None = None) -> list[Span]:
+        found: list[Span] = []
+        for name in ("headline", "body"):
+            fa: FieldAnalysis = getattr(analysis, name)
+            text: str = getattr(article, name)
+            for m in fa.matches:
+                start, end = fa.tokens.starts[m.first], fa.tokens.ends[m.last]
+                found.append(Span(name, start, end, text[start:end], m.category, m.weight))  # type: ignore[arg-type]
+        if max_spans is not None and len(found) > max_spans:
+            keep = sorted(range(len(found)), key=lambda k: (-found[k].weight, k))[:max_spans]
+            found = [found[k] for k in sorted(keep)]
+        return found
+
+
+def _concat(a: _TrainSet, b: _TrainSet) -> _TrainSet:
+    return _TrainSet(
+        np.concatenate([a.idx, b.idx]), np.concatenate([a.y, b.y]),
+        np.concatenate([a.w, b.w]), np.concatenate([a.groups, b.groups]),
+    )
+
+
+def _balance(s: _TrainSet, records: Sequence[Record]) -> np.ndarray:
+    """Give every corpus the same total weight in a stacker, so no corpus dominates it."""
+    corpora = np.array([records[i].corpus for i in s.idx])
+    w = s.w.copy()
+    names, counts = np.unique(corpora, return_counts=True)
+    for name, count in zip(names, counts, strict=True):
+        w[corpora == name] *= len(s.idx) / (len(names) * count)
+    return w

@@ -1,0 +1,104 @@
+"""The records that flow through hypemeter and the result contract every surface returns.
+
+The result object (``ScoreResult.to_dict``) is the one contract shared by the CLI, the REST API,
+the reports and the page::
+
+    {"id": str | null,
+     "scores": {"sensationalism": float, "misinformation_risk": float},
+     "spans": [{"field": "headline" | "body", "start": int, "end": int, "text": str,
+                "category": str, "weight": float}],
+     "model": {"name": "hypemeter", "version": str}}
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Field = Literal["headline", "body"]
+Task = Literal["sensationalism", "misinformation", "spans"]
+SCORE_NAMES: tuple[str, str] = ("sensationalism", "misinformation_risk")
+SPAN_CATEGORIES: tuple[str, ...] = (
+    "loaded_language",
+    "exaggeration",
+    "fear_appeal",
+    "urgency",
+    "clickbait",
+    "name_calling",
+    "doubt",
+    "slogan",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """Text to score. Either field may be empty, not both."""
+
+    headline: str = ""
+    body: str = ""
+    id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    field: Field
+    start: int
+    end: int
+    text: str
+    category: str
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    name: str
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreResult:
+    id: str | None
+    scores: dict[str, float]
+    spans: list[Span]
+    model: ModelInfo
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "scores": dict(self.scores),
+            "spans": [asdict(s) for s in self.spans],
+            "model": asdict(self.model),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class GoldSpan:
+    """A labelled span in a training corpus (character offsets into ``field``)."""
+
+    field: Field
+    start: int
+    end: int
+    technique: str
+
+
+@dataclass(slots=True)
+class Record:
+    """One labelled training/evaluation item, whatever corpus it came from.
+
+    ``label`` is 0/1 for binary tasks (1 = sensational / misinformation / has spans);
+    ``target`` is an optional graded value in [0, 1] (e.g. Webis-17 ``truth_mean``).
+    ``source`` names the outlet, domain or corpus; ``group`` keeps items that must stay in one
+    split together (an outlet, a Pérez-Rosas pair, a HYPO triple).
+    """
+
+    id: str
+    headline: str
+    body: str
+    task: Task
+    label: int | None
+    source: str
+    group: str
+    corpus: str
+    target: float | None = None
+    spans: list[GoldSpan] = field(default_factory=list)
+    kind: str = "article"  # article | headline | claim | sentence

@@ -1,0 +1,70 @@
+"""The one data plane: turn articles into result objects with a loaded bundle.
+
+The CLI, the REST service, the Dask engine and the reports all call :class:`Scorer`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hypemeter import MODEL_NAME
+from hypemeter.bundle import Bundle
+from hypemeter.errors import InvalidInputError
+from hypemeter.schema import Article, ModelInfo, ScoreResult
+
+
+def validate_article(article: Article, *, where: str = "") -> None:
+    """Either field may be empty, not both."""
+    if not isinstance(article.headline, str) or not isinstance(article.body, str):
+        raise InvalidInputError(f"{where}headline and body must be strings", field="headline")
+    if not article.headline.strip() and not article.body.strip():
+        raise InvalidInputError(
+            f"{where}headline and body are both empty: give at least one", field="body"
+        )
+
+
+class Scorer:
+    """Scores batches of articles with one bundle. Stateless apart from the bundle."""
+
+    def __init__(self, bundle: Bundle) -> None:
+        self.bundle = bundle
+        self.info = ModelInfo(name=MODEL_NAME, version=bundle.version)
+
+    @property
+    def version(self) -> str:
+        return self.bundle.version
+
+    def score(
+        self,
+        articles: Sequence[Article],
+        *,
+        explain: bool = True,
+        max_spans: int | None = None,
+    ) -> list[ScoreResult]:
+        for article in articles:
+            validate_article(article)
+        if not articles:
+            return []
+        model = self.bundle.model
+        analyses = model.analyze(articles)
+        scores = model.predict_scores(articles, analyses)
+        results = []
+        for article, analysis, row in zip(articles, analyses, scores, strict=True):
+            spans = model.spans(article, analysis, max_spans) if explain else []
+            results.append(
+                ScoreResult(
+                    id=article.id,
+                    scores={
+                        "sensationalism": round(float(row[0]), 6),
+                        "misinformation_risk": round(float(row[1]), 6),
+                    },
+                    spans=spans,
+                    model=self.info,
+                )
+            )
+        return results
+
+    def score_one(
+        self, article: Article, *, explain: bool = True, max_spans: int | None = None
+    ) -> ScoreResult:
+        return self.score([article], explain=explain, max_spans=max_spans)[0]

@@ -1,0 +1,201 @@
+"""Tokenisation with character offsets and the hand-picked stylistic cue words.
+
+One regular-expression pass per field yields tokens with their offsets into the original text;
+features and explanations both read from it, so every span points at the exact characters.
+The cue lists below are *stylistic* signals (second person, hedges, intensifiers); which phrases
+count as loaded language is learned (see :mod:`hypemeter.lexicon`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+TOKEN_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+SENTENCE_END_RE = re.compile(r"[.!?]+(?=\s|$)|\n\s*\n")
+QUOTE_CHARS = frozenset('"“”«»')
+
+SECOND_PERSON = frozenset(
+    ["you", "your", "yours", "yourself", "yourselves", "you're", "you'll", "you've", "you'd", "ya"]
+)
+INTENSIFIERS = frozenset(
+    [
+        "very",
+        "extremely",
+        "totally",
+        "absolutely",
+        "utterly",
+        "incredibly",
+        "completely",
+        "truly",
+        "really",
+        "insanely",
+        "seriously",
+        "literally",
+        "entirely",
+        "massively",
+        "hugely",
+        "unbelievably",
+        "shockingly",
+        "terribly",
+        "desperately",
+        "so",
+        "such",
+        "ever",
+        "even",
+    ]
+)
+SUPERLATIVE_WORDS = frozenset(
+    [
+        "best",
+        "worst",
+        "most",
+        "least",
+        "biggest",
+        "largest",
+        "greatest",
+        "deadliest",
+        "scariest",
+        "craziest",
+    ]
+)
+NOT_SUPERLATIVE = frozenset(
+    [
+        "interest",
+        "forest",
+        "honest",
+        "request",
+        "test",
+        "protest",
+        "suggest",
+        "latest",
+        "modest",
+        "manifest",
+        "contest",
+        "arrest",
+        "digest",
+        "invest",
+        "harvest",
+        "nest",
+        "rest",
+        "west",
+        "chest",
+        "guest",
+        "quest",
+        "priest",
+        "crest",
+        "pest",
+        "vest",
+        "attest",
+        "earnest",
+        "conquest",
+        "inquest",
+        "detest",
+        "molest",
+    ]
+)
+HEDGES = frozenset(
+    [
+        "may",
+        "might",
+        "could",
+        "reportedly",
+        "allegedly",
+        "according",
+        "suggests",
+        "suggest",
+        "suggested",
+        "estimated",
+        "approximately",
+        "roughly",
+        "likely",
+        "possibly",
+        "appears",
+        "appeared",
+        "seems",
+        "seemed",
+        "perhaps",
+        "unclear",
+        "unconfirmed",
+        "said",
+        "says",
+    ]
+)
+URGENCY = frozenset(
+    [
+        "now",
+        "urgent",
+        "urgently",
+        "immediately",
+        "hurry",
+        "breaking",
+        "alert",
+        "warning",
+        "deadline",
+        "never",
+    ]
+)
+FORWARD_REFERENCES: tuple[tuple[str, ...], ...] = tuple(
+    tuple(p.split())
+    for p in (
+        "you won't believe",
+        "you will not believe",
+        "you won't",
+        "what happened next",
+        "what happens next",
+        "this is why",
+        "here's why",
+        "here is why",
+        "this is what",
+        "here's what",
+        "the reason why",
+        "will blow your mind",
+        "you need to know",
+        "find out",
+        "this one",
+        "these are the",
+        "can you guess",
+        "wait until you see",
+        "you'll never guess",
+    )
+)
+
+
+def normalise_token(token: str) -> str:
+    return token.replace("’", "'").lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    """Normalised tokens of one field and their (start, end) offsets in the original text."""
+
+    words: list[str]
+    starts: list[int]
+    ends: list[int]
+    raw: list[str]
+
+
+def tokenize(text: str) -> Tokens:
+    words: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    raw: list[str] = []
+    for match in TOKEN_RE.finditer(text):
+        token = match.group()
+        raw.append(token)
+        words.append(normalise_token(token))
+        starts.append(match.start())
+        ends.append(match.end())
+    return Tokens(words, starts, ends, raw)
+
+
+def count_sentences(text: str) -> int:
+    return max(1, len(SENTENCE_END_RE.findall(text.strip())) or 1)
+
+
+def is_superlative(word: str) -> bool:
+    if word in SUPERLATIVE_WORDS:
+        return True
+    return (len(word) > 5 and word.endswith("iest")) or (
+        len(word) > 4 and word.endswith("est") and word not in NOT_SUPERLATIVE
+    )

@@ -1,0 +1,160 @@
+"""``hypemeter train``: load the corpora, validate by source, fit, write and publish a bundle."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from training.corpora.registry import load_corpora
+from training.corpora.split import group_split
+
+from hypemeter import MODEL_NAME
+from hypemeter.bundle import publish_current, write_bundle
+from hypemeter.model import HypeModel
+from hypemeter.paths import REPO_ROOT, default_models_dir
+from hypemeter.schema import Record
+from training.corpora.base import LoadReport
+from training.validation import evaluate_records
+
+LIBRARIES = ("scikit-learn", "numpy", "scipy", "joblib", "nltk", "vaderSentiment")
+
+
+def library_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "missing"
+    return out
+
+
+def git_commit() -> str | None:
+    try:
+        res = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
+                             text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if res.returncode != 0:
+        return None
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                           cwd=REPO_ROOT, capture_output=True, text=True, check=False).stdout
+    return res.stdout.strip() + ("-dirty" if dirty.strip() else "")
+
+
+def corpus_summary(records: list[Record], reports: list[LoadReport]) -> list[dict[str, Any]]:
+    per = Counter((r.corpus, r.task) for r in records)
+    out = []
+    for rep in reports:
+        out.append({
+            "name": rep.corpus,
+            "files": rep.files,
+            "issues": rep.count(),
+            "records": {task: n for (c, task), n in sorted(per.items()) if c == rep.corpus},
+        })
+    return out
+
+
+def print_reports(reports: list[LoadReport], limit: int = 5) -> None:
+    for rep in reports:
+        if rep.count():
+            print(f"{rep.corpus}: {rep.count()} problem(s) in the data", file=sys.stderr)
+            for issue in rep.issues[:limit]:
+                where = f"{issue.file}:{issue.line}" if issue.line else issue.file
+                print(f"  {where}: {issue.reason}", file=sys.stderr)
+            if rep.count() > limit:
+                print(f"  ... and {rep.count() - limit} more", file=sys.stderr)
+
+
+def train_bundle(
+    data_dir: Path,
+    out_dir: Path,
+    *,
+    seed: int = 0,
+    corpora: list[str] | None = None,
+    include_sample: bool = True,
+    version: str | None = None,
+    publish: bool = True,
+    log: Any = print,
+) -> Path:
+    started = time.perf_counter()
+    records, reports = load_corpora(data_dir, corpora, include_sample=include_sample)
+    print_reports(reports)
+    if not records:
+        from hypemeter.errors import DataError
+
+        raise DataError(f"no usable training records under {data_dir}")
+    log(f"loaded {len(records)} records from {len(reports)} corpora "
+        f"in {time.perf_counter() - started:.1f}s")
+    train, valid = group_split(records, valid_fraction=0.2, seed=seed)
+    t0 = time.perf_counter()
+    model = HypeModel(seed=seed).fit(train)
+    log(f"fitted the validation model on {len(train)} records in {time.perf_counter() - t0:.1f}s")
+    validation = evaluate_records(model, valid)
+    t0 = time.perf_counter()
+    final = HypeModel(seed=seed).fit(records)
+    log(f"fitted the final model on {len(records)} records in {time.perf_counter() - t0:.1f}s")
+    created = datetime.now(UTC)
+    version = version or created.strftime("%Y%m%d-%H%M%S")
+    card: dict[str, Any] = {
+        "name": MODEL_NAME,
+        "version": version,
+        "created_at": created.isoformat(timespec="seconds"),
+        "git_commit": git_commit(),
+        "seed": seed,
+        "libraries": library_versions(),
+        "params": {k: getattr(final, k) for k in _params(final)},
+        "corpora": corpus_summary(records, reports),
+        "training_records": len(records),
+        "validation": {
+            "split": "20% of groups (outlet, domain, speaker, article pair) held out",
+            "records": len(valid),
+            **validation,
+        },
+        "thresholds": {"sensationalism": 0.5, "misinformation_risk": 0.5},
+        "training_seconds": None,
+        "limits": [
+            "Scores measure style (sensational, loaded, clickbait-like language and the "
+            "stylistic fingerprints of fabricated stories); they are not a fact-check.",
+            "Trained on English news, headlines and claims from 2007-2019; other languages, "
+            "genres and eras are out of scope.",
+            "Several corpora are labelled by outlet rather than by article, so part of what "
+            "is learned is outlet style.",
+        ],
+    }
+    card["training_seconds"] = round(time.perf_counter() - started, 1)
+    bundle_dir = write_bundle(final, card, out_dir)
+    if publish:
+        publish_current(out_dir, version)
+    log(f"wrote {bundle_dir} ({card['training_seconds']}s)"
+        + (f"; {out_dir / 'current'} -> {version}" if publish else ""))
+    return bundle_dir
+
+
+def _params(model: HypeModel) -> list[str]:
+    import inspect
+
+    return [p for p in inspect.signature(type(model).__init__).parameters if p != "self"]
+
+
+def train_command(args: argparse.Namespace) -> int:
+    corpora = [c.strip() for c in args.corpora.split(",")] if args.corpora else None
+    train_bundle(
+        args.data_dir,
+        args.out or default_models_dir(),
+        seed=args.seed,
+        corpora=corpora,
+        include_sample=not args.no_sample,
+        version=args.version,
+        publish=not args.no_publish,
+        log=lambda msg: print(msg, file=sys.stderr),
+    )
+    return 0

@@ -1,0 +1,76 @@
+"""Validation metrics of a fitted model on held-out records, per task and per kind of text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from hypemeter.lexicon import LOADED_TECHNIQUES
+from hypemeter.metrics import binary_metrics, graded_metrics, span_prf
+from hypemeter.model import HypeModel
+from hypemeter.schema import Article, Record
+
+SCORE_COLUMN = {"sensationalism": 0, "misinformation": 1}
+
+
+def _segment(records: Sequence[Record]) -> dict[str, list[Record]]:
+    seg: dict[str, list[Record]] = {}
+    for r in records:
+        if r.task not in SCORE_COLUMN:
+            continue
+        kind = "articles" if r.body.strip() and r.headline.strip() else (
+            "headlines" if r.headline.strip() else "body_only")
+        seg.setdefault(f"{r.task}/{kind}", []).append(r)
+    return seg
+
+
+def evaluate_records(model: HypeModel, records: Sequence[Record]) -> dict[str, Any]:
+    """Binary metrics (ROC-AUC, F1, Brier, ECE) per task and text kind, graded metrics where a
+    target exists, per-corpus ROC-AUC, and span P/R/F1 on span-labelled records."""
+    out: dict[str, Any] = {}
+    for name, recs in sorted(_segment(records).items()):
+        task = name.split("/")[0]
+        arts = [Article(r.headline, r.body, r.id) for r in recs]
+        p = model.predict_scores(arts)[:, SCORE_COLUMN[task]]
+        labelled = [(r, q) for r, q in zip(recs, p, strict=True) if r.label is not None]
+        entry: dict[str, Any] = {}
+        if labelled:
+            entry = binary_metrics([r.label for r, _ in labelled], [q for _, q in labelled])
+            per_corpus: dict[str, Any] = {}
+            for corpus in sorted({r.corpus for r, _ in labelled}):
+                ys = [r.label for r, _ in labelled if r.corpus == corpus]
+                ps = [q for r, q in labelled if r.corpus == corpus]
+                m = binary_metrics(ys, ps)
+                per_corpus[corpus] = {k: m.get(k) for k in ("n", "roc_auc", "brier", "ece")}
+            entry["per_corpus"] = per_corpus
+        graded = [(r.target, q) for r, q in zip(recs, p, strict=True) if r.target is not None]
+        if graded:
+            entry["graded"] = graded_metrics([t for t, _ in graded], [q for _, q in graded])
+        out[name] = entry
+    span_recs = [r for r in records if r.spans]
+    if span_recs:
+        arts = [Article(r.headline, r.body, r.id) for r in span_recs]
+        analyses = model.analyze(arts)
+        pairs = []
+        for rec, art, an in zip(span_recs, arts, analyses, strict=True):
+            predicted = model.spans(art, an)
+            for field in ("headline", "body"):
+                pred = [(s.start, s.end) for s in predicted if s.field == field]
+                gold = [(g.start, g.end) for g in rec.spans
+                        if g.field == field and g.technique in LOADED_TECHNIQUES]
+                pairs.append((pred, gold))
+        out["spans"] = span_prf(pairs)
+    return out
+
+
+def summary_line(metrics: dict[str, Any]) -> str:
+    parts = []
+    for name, entry in metrics.items():
+        if isinstance(entry, dict) and "roc_auc" in entry:
+            parts.append(f"{name} auc={entry['roc_auc']:.3f}")
+    if "spans" in metrics:
+        parts.append(f"spans f1={metrics['spans']['f1']:.3f}")
+    return ", ".join(parts) or "no metrics"
+
+
+__all__ = ["evaluate_records", "summary_line"]
