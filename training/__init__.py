@@ -1,0 +1,1 @@
+"""Training code for hypemeter: corpus loading, splits and model training."""

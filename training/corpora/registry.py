@@ -1,0 +1,147 @@
+"""All corpus loaders, and :func:`load_corpora` which runs them, checks and dedupes.
+
+Typical use::
+
+    from training.corpora import default_data_dir, load_corpora
+    records, reports = load_corpora(default_data_dir())
+    for report in reports:
+        print(report.summary())
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from hypemeter.schema import Record
+
+from .base import CorpusLoader, LoadReport
+from .dedupe import dedupe
+from .fakenewsnet import FakeNewsNetLoader
+from .hyperpartisan import HyperpartisanLoader
+from .hypo import HypoLoader
+from .liar import LiarLoader
+from .perez_rosas import PerezRosasLoader
+from .ptc import PtcLoader
+from .sample import SampleLoader
+from .stop_clickbait import StopClickbaitLoader
+from .webis17 import Webis17Loader
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CATALOG_PATH = REPO_ROOT / "datasets" / "catalog.json"
+SAMPLE_PATH = REPO_ROOT / "datasets" / "sample" / "sample.jsonl"
+DATA_DIR_ENV = "HYPEMETER_DATA_DIR"
+
+LOADERS: dict[str, CorpusLoader] = {
+    loader.name: loader
+    for loader in (
+        StopClickbaitLoader(),
+        Webis17Loader(),
+        LiarLoader(),
+        FakeNewsNetLoader(),
+        PerezRosasLoader(),
+        HyperpartisanLoader(),
+        HypoLoader(),
+        PtcLoader(),
+    )
+}
+SAMPLE_NAME = SampleLoader.name
+
+
+def default_data_dir() -> Path:
+    """``$HYPEMETER_DATA_DIR``, else ``shared/datasets`` beside the repository."""
+    env = os.environ.get(DATA_DIR_ENV)
+    return Path(env) if env else REPO_ROOT.parent / "shared" / "datasets"
+
+
+def load_catalog(path: Path = CATALOG_PATH) -> dict[str, str]:
+    """Expected sha256 per file key (``liar/train.tsv``) from ``datasets/catalog.json``."""
+    try:
+        catalog = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {
+        f["path"]: f["sha256"]
+        for corpus in catalog.get("corpora", [])
+        for f in corpus.get("files", [])
+        if f.get("path") and f.get("sha256")
+    }
+
+
+def _run(
+    loader: CorpusLoader, root: Path, report: LoadReport, records: list[Record], ids: set[str]
+) -> None:
+    if not root.is_dir():
+        report.issue(f"{loader.name}/", None, f"missing folder: {root}")
+        return
+    try:
+        for record in loader.load(root, report):
+            if record.id in ids:
+                file, line = report.origins.get(record.id, (loader.name, None))
+                report.issue(file, line, f"duplicate id: {record.id}; record dropped")
+                continue
+            ids.add(record.id)
+            records.append(record)
+    except Exception as exc:  # a loader bug must not take the whole load down
+        report.issue(f"{loader.name}/", None, f"loader error: {type(exc).__name__}: {exc}")
+
+
+def _check_files(report: LoadReport) -> None:
+    for key, entry in report.files.items():
+        if entry["rows"] == 0:
+            report.issue(key, None, "empty: no data rows read")
+        expected = entry["expected_sha256"]
+        if expected is not None and not entry["checksum_ok"]:
+            report.issue(
+                key, None, f"checksum mismatch: sha256 {entry['sha256']}, catalog has {expected}"
+            )
+
+
+def load_corpora(
+    data_dir: Path,
+    names: Sequence[str] | None = None,
+    include_sample: bool = True,
+    *,
+    sample_path: Path | None = None,
+    catalog: dict[str, str] | None = None,
+    deduplicate: bool = True,
+) -> tuple[list[Record], list[LoadReport]]:
+    """Load corpora from ``data_dir/<name>/`` plus the sample corpus, dedupe, return both.
+
+    ``names`` defaults to every loader in :data:`LOADERS` (in that order); ``"sample"`` among
+    the names is the same as ``include_sample=True``. Nothing here raises
+    for bad data: a missing folder or file, a malformed row or a dropped duplicate is a
+    :class:`LoadIssue` in the corpus's report, one report per corpus (the sample last).
+    ``catalog`` maps file key -> expected sha256 (default: ``datasets/catalog.json``; pass
+    ``{}`` to skip checksum checks). ``sample_path`` overrides ``datasets/sample/sample.jsonl``
+    (its checksum is never checked: the file is versioned in this repository).
+    """
+    data_dir = Path(data_dir)
+    expected = load_catalog() if catalog is None else catalog
+    records: list[Record] = []
+    reports: list[LoadReport] = []
+    ids: set[str] = set()
+    wanted = list(LOADERS) if names is None else list(names)
+    if SAMPLE_NAME in wanted:  # "sample" among the names means: include the sample corpus
+        wanted.remove(SAMPLE_NAME)
+        include_sample = True
+    for name in wanted:
+        report = LoadReport(corpus=name, expected=expected)
+        reports.append(report)
+        loader = LOADERS.get(name)
+        if loader is None:
+            report.issue(f"{name}/", None, f"unknown corpus: no loader named {name!r}")
+            continue
+        _run(loader, data_dir / name, report, records, ids)
+    if include_sample:
+        path = SAMPLE_PATH if sample_path is None else Path(sample_path)
+        report = LoadReport(corpus=SAMPLE_NAME)
+        reports.append(report)
+        _run(SampleLoader(path.name), path.parent, report, records, ids)
+    for report in reports:
+        _check_files(report)
+    if deduplicate:
+        records = dedupe(records, reports)
+    return records, reports
