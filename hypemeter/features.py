@@ -8,6 +8,7 @@ pass over the text.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -75,11 +76,21 @@ class FieldAnalysis:
     matches: list[Match]
 
 
-def _forward_references(words: list[str]) -> int:
+def _count_in(counts: Counter[str], vocabulary: frozenset[str]) -> int:
+    if len(counts) < len(vocabulary):
+        return sum(c for w, c in counts.items() if w in vocabulary)
+    return sum(counts[w] for w in vocabulary if w in counts)
+
+
+_FORWARD_FIRST = frozenset(p[0] for p in FORWARD_REFERENCES)
+
+
+def _forward_references(words: list[str], counts: Counter[str]) -> int:
+    if not any(w in counts for w in _FORWARD_FIRST):
+        return 0
     hits = 0
-    first_words = {p[0] for p in FORWARD_REFERENCES}
     for i, word in enumerate(words):
-        if word in first_words:
+        if word in _FORWARD_FIRST:
             for phrase in FORWARD_REFERENCES:
                 if tuple(words[i:i + len(phrase)]) == phrase:
                     hits += 1
@@ -100,31 +111,28 @@ def analyze_field(
     inv = 1.0 / n
     sentences = count_sentences(text)
     caps = sum(1 for t in toks.raw if len(t) >= 3 and t.isupper() and t.isalpha())
-    second = intens = superl = hedge = urgent = 0
+    counts = Counter(words)
+    second = _count_in(counts, SECOND_PERSON)
+    intens = _count_in(counts, INTENSIFIERS)
+    hedge = _count_in(counts, HEDGES)
+    urgent = _count_in(counts, URGENCY)
+    superl = sum(c for w, c in counts.items() if w[-3:] == "est" and is_superlative(w)) + sum(
+        counts[w] for w in ("most", "least", "best", "worst") if w in counts
+    )
     val_sum = val_max = 0.0
     neg = 0
     get_val = valence.get
-    for w in words:
-        if w in SECOND_PERSON:
-            second += 1
-        if w in INTENSIFIERS:
-            intens += 1
-        if w in HEDGES:
-            hedge += 1
-        if w in URGENCY:
-            urgent += 1
-        if w[-3:] == "est" or w[-4:] == "iest" or w in ("most", "least", "best", "worst"):
-            superl += is_superlative(w)
+    for w, c in counts.items():
         v = get_val(w)
         if v is not None:
             a = -v if v < 0 else v
-            val_sum += a
+            val_sum += a * c
             if a > val_max:
                 val_max = a
             if v < 0:
-                neg += 1
-    quotes = sum(1 for ch in text if ch in QUOTE_CHARS)
-    matches = lexicon.match(toks, text) if lexicon is not None else []
+                neg += c
+    quotes = sum(text.count(ch) for ch in QUOTE_CHARS)
+    matches = lexicon.match(toks, counts) if lexicon is not None else []
     loaded = sum(m.weight * (m.last - m.first + 1) for m in matches)
     style[1] = math.log1p(len(text)) / 10.0
     style[2] = math.log1p(n) / 8.0
@@ -135,7 +143,7 @@ def analyze_field(
     style[7] = second * inv
     style[8] = superl * inv
     style[9] = intens * inv
-    style[10] = min(_forward_references(words), 3)
+    style[10] = min(_forward_references(words, counts), 3)
     style[11] = min(quotes / sentences, 4.0)
     style[12] = hedge * inv
     style[13] = min(n / sentences / 30.0, 3.0)

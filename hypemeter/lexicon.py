@@ -86,7 +86,7 @@ def _word_shape_features(word: str, valence: dict[str, float]) -> dict[str, floa
 class PhraseLexicon:
     """Learned word and phrase weights with categories (scikit-learn style estimator)."""
 
-    def __init__(self, min_count: int = 2, min_weight: float = 0.3, max_phrase_len: int = 5,
+    def __init__(self, min_count: int = 2, min_weight: float = 0.7, max_phrase_len: int = 5,
                  C: float = 0.5) -> None:
         self.min_count = min_count
         self.min_weight = min_weight
@@ -146,8 +146,10 @@ class PhraseLexicon:
         )[:, 1]
         self.words_: dict[str, tuple[str, float]] = {}
         for word, p in zip(vocab, probs, strict=True):
-            weight = float(p)
-            if weight < self.min_weight or not any(ch.isalpha() for ch in word):
+            # p / (p + base rate): 0.5 means "as likely in a loaded span as any word", 0.75 three
+            # times as likely; loaded spans are rare, so raw probabilities are all small.
+            weight = float(p / (p + self.base_rate_))
+            if weight < self.min_weight or "'" in word or not word.isalpha():
                 continue
             category = self._category(word, word_category.get(word), valence)
             self.words_[word] = (category, round(weight, 4))
@@ -210,9 +212,10 @@ class PhraseLexicon:
     def _index(self) -> None:
         self.phrase_starts_ = frozenset(p[0] for p in self.phrases_)
         self.longest_phrase_ = max((len(p) for p in self.phrases_), default=1)
+        self.entry_words_ = frozenset(self.words_) | self.phrase_starts_
 
     # ------------------------------------------------------------------ matching
-    def match(self, toks: Tokens, text: str) -> list[Match]:
+    def match(self, toks: Tokens, counts: Counter[str] | None = None) -> list[Match]:
         """Non-overlapping matches, longest phrase first, in text order.
 
         A loaded single word followed directly (whitespace only) by a content word takes that
@@ -220,13 +223,19 @@ class PhraseLexicon:
         """
         words = toks.words
         n = len(words)
-        out: list[Match] = []
         phrases = self.phrases_
         single = self.words_
         starts = self.phrase_starts_
         longest = self.longest_phrase_
-        i = 0
-        while i < n:
+        present = set(counts) if counts is not None else set(words)
+        candidates = present & self.entry_words_
+        out: list[Match] = []
+        if not candidates:
+            return out
+        taken_until = 0
+        for i in [k for k, w in enumerate(words) if w in candidates]:
+            if i < taken_until:
+                continue
             word = words[i]
             if word in starts:
                 found = None
@@ -238,7 +247,7 @@ class PhraseLexicon:
                 if found is not None:
                     length, (category, weight) = found
                     out.append(Match(i, i + length - 1, category, weight))
-                    i += length
+                    taken_until = i + length
                     continue
             entry = single.get(word)
             if entry is not None:
@@ -247,14 +256,11 @@ class PhraseLexicon:
                 if (
                     nxt < n
                     and words[nxt] not in STOPWORDS
-                    and words[nxt] not in single
-                    and words[nxt] not in starts
+                    and words[nxt] not in candidates
                     and words[nxt].isalpha()
-                    and text[toks.ends[i]:toks.starts[nxt]].isspace()
+                    and toks.seps[i].isspace()
                 ):
                     last = nxt
                 out.append(Match(i, last, entry[0], entry[1]))
-                i = last + 1
-                continue
-            i += 1
+                taken_until = last + 1
         return out

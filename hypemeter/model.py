@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -29,10 +30,20 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from hypemeter.features import STYLE_NAMES, FieldAnalysis, analyze_field, vader_valence
-from hypemeter.lexicon import PhraseLexicon
+from hypemeter.lexicon import LOADED_TECHNIQUES, STOPWORDS, PhraseLexicon
 from hypemeter.schema import Article, Record, Span
+from hypemeter.text import tokenize
 
 EPS = 1e-4
+META_STYLE = [
+    i for i, n in enumerate(STYLE_NAMES)
+    if n not in ("empty", "log_chars", "log_words", "loaded_count")
+]
+
+
+def word_ngrams(words: list[str]) -> list[str]:
+    """Unigrams and bigrams of already-normalised tokens (the hashing analyzer)."""
+    return words + list(map(" ".join, pairwise(words)))
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -96,16 +107,14 @@ class HypeModel:
     # ------------------------------------------------------------------ features
     def _vectorizers(self) -> None:
         self.head_words_ = HashingVectorizer(
-            n_features=self.n_features, ngram_range=(1, 2), alternate_sign=False, norm=None,
-            lowercase=True, token_pattern=r"(?u)\b\w[\w']*\b",
+            n_features=self.n_features, analyzer=word_ngrams, alternate_sign=False, norm=None,
         )
         self.head_chars_ = HashingVectorizer(
             n_features=self.n_features, analyzer="char_wb", ngram_range=(2, 4),
             alternate_sign=False, norm=None, lowercase=True,
         )
         self.body_words_ = HashingVectorizer(
-            n_features=self.n_features, ngram_range=(1, 2), alternate_sign=False, norm=None,
-            lowercase=True, token_pattern=r"(?u)\b\w[\w']*\b",
+            n_features=self.n_features, analyzer=word_ngrams, alternate_sign=False, norm=None,
         )
 
     def analyze(self, articles: Sequence[Article]) -> list[Analysis]:
@@ -121,10 +130,11 @@ class HypeModel:
 
     def _blocks(self, articles: Sequence[Article], analyses: Sequence[Analysis]) -> dict[str, Any]:
         heads = [a.headline.replace("’", "'") for a in articles]
-        bodies = [a.body.replace("’", "'") for a in articles]
-        hw = self.head_tfidf_.transform(self.head_words_.transform(heads))
+        hw = self.head_tfidf_.transform(
+            self.head_words_.transform([a.headline.tokens.words for a in analyses]))
         hc = self.char_tfidf_.transform(self.head_chars_.transform(heads))
-        bw = self.body_tfidf_.transform(self.body_words_.transform(bodies))
+        bw = self.body_tfidf_.transform(
+            self.body_words_.transform([a.body.tokens.words for a in analyses]))
         sh = np.vstack([a.headline.style for a in analyses])
         sb = np.vstack([a.body.style for a in analyses])
         return {"hw": hw, "hc": hc, "bw": bw, "sh": sh, "sb": sb}
@@ -155,18 +165,21 @@ class HypeModel:
             _logit(self.body_.predict_proba(self._x_body(b))[:, 1]) * has_b,
             _logit(self.claim_.predict_proba(self._x_claim(b))[:, 1]) * has_h,
             _logit(self.article_.predict_proba(self._x_article(b))[:, 1]),
+            _logit(self.loaded_head_.predict_proba(self._x_headline(b))[:, 1]) * has_h,
         ])
 
     @staticmethod
     def _meta(b: dict[str, Any], logits: np.ndarray) -> np.ndarray:
+        """Stacker input: base logits, field presence, style signals. Length is left out: it
+        tells corpora apart, not sensational from sober text."""
         has_h = 1.0 - b["sh"][:, :1]
         has_b = 1.0 - b["sb"][:, :1]
-        return np.hstack([logits, has_h, has_b, b["sh"][:, 1:], b["sb"][:, 1:]])
+        return np.hstack([logits, has_h, has_b, b["sh"][:, META_STYLE], b["sb"][:, META_STYLE]])
 
     # ------------------------------------------------------------------ training sets
     def _sets(self, records: Sequence[Record]) -> dict[str, _TrainSet]:
         rows: dict[str, list[tuple[int, float, float]]] = {
-            k: [] for k in ("headline", "body", "claim", "article")
+            k: [] for k in ("headline", "body", "claim", "article", "loaded_head")
         }
         for i, r in enumerate(records):
             has_body = bool(r.body.strip())
@@ -178,9 +191,15 @@ class HypeModel:
                     rows["headline"].append((i, y, 1.0))
                 else:
                     rows["body"].append((i, y, 1.0))
+                    if r.headline.strip():
+                        rows["loaded_head"].append((i, y, 1.0))
             elif r.task == "spans" and has_body and r.target is not None:
                 y = min(1.0, float(r.target) / self.ptc_soft_scale)
                 rows["body"].append((i, y, 1.0))
+                if r.headline.strip():
+                    loaded = any(s.field == "headline" and s.technique in LOADED_TECHNIQUES
+                                 for s in r.spans)
+                    rows["loaded_head"].append((i, float(loaded), 1.0))
             elif r.task == "misinformation" and (r.label is not None or r.target is not None):
                 y = float(r.target) if r.target is not None else float(r.label or 0)
                 if has_body:
@@ -231,16 +250,18 @@ class HypeModel:
         self.lexicon_ = PhraseLexicon().fit(records, self.valence_)
         self._vectorizers()
         sets = self._sets(records)
+        for key in ("body", "article", "loaded_head"):  # article corpora: equal say each
+            sets[key].w = _balance(sets[key], records)
         articles = [Article(r.headline, r.body, r.id) for r in records]
         analyses = self.analyze(articles)
         heads = [a.headline.replace("’", "'") for a in articles]
-        bodies = [a.body.replace("’", "'") for a in articles]
         self.head_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(
-            self.head_words_.transform(heads))
+            self.head_words_.transform([a.headline.tokens.words for a in analyses]))
         self.char_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(
             self.head_chars_.transform(heads))
         self.body_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(
-            self.body_words_.transform([b for b in bodies if b]))
+            self.body_words_.transform([a.body.tokens.words for a in analyses
+                                        if a.body.tokens.words]))
         blocks = self._blocks(articles, analyses)
 
         head_base, head_meta = self._holdout(sets["headline"], self.meta_headlines)
@@ -254,6 +275,10 @@ class HypeModel:
         self.article_ = self._lr(self.C_article)
         oof_body = self._oof(self.body_, self._x_body(blocks), sets["body"])
         oof_article = self._oof(self.article_, self._x_article(blocks), sets["article"])
+        self.loaded_head_ = self._lr(self.C_body)
+        oof_loaded = self._oof(self.loaded_head_, self._x_headline(blocks), sets["loaded_head"])
+        _soft_fit(self.loaded_head_, self._x_headline(blocks)[sets["loaded_head"].idx],
+                  sets["loaded_head"].y, sets["loaded_head"].w)
         _soft_fit(self.body_, self._x_body(blocks)[sets["body"].idx], sets["body"].y,
                   sets["body"].w)
         _soft_fit(self.article_, self._x_article(blocks)[sets["article"].idx],
@@ -263,6 +288,7 @@ class HypeModel:
         # out-of-fold logits replace in-sample ones for the rows the base models were fit on
         logits[sets["body"].idx, 1] = oof_body
         logits[sets["article"].idx, 3] = oof_article
+        logits[sets["loaded_head"].idx, 4] = oof_loaded
         meta_x = self._meta(blocks, logits)
         self.sensational_ = self._lr(self.C_meta)
         sens = _concat(sets["body"], head_meta)
@@ -272,9 +298,10 @@ class HypeModel:
         _soft_fit(self.misinformation_, meta_x[mis.idx], mis.y, _balance(mis, records))
         self._learn_clickbait_phrases(records, sets["headline"])
         self.meta_feature_names_ = [
-            "logit_headline", "logit_body", "logit_claim", "logit_article", "has_headline",
-            "has_body", *(f"headline_{n}" for n in STYLE_NAMES[1:]),
-            *(f"body_{n}" for n in STYLE_NAMES[1:]),
+            "logit_headline", "logit_body", "logit_claim", "logit_article", "logit_loaded_headline",
+            "has_headline",
+            "has_body", *(f"headline_{STYLE_NAMES[i]}" for i in META_STYLE),
+            *(f"body_{STYLE_NAMES[i]}" for i in META_STYLE),
         ]
         return self
 
@@ -291,17 +318,22 @@ class HypeModel:
 
     def _learn_clickbait_phrases(self, records: Sequence[Record], s: _TrainSet) -> None:
         """Add the headline model's strongest multi-word n-grams to the lexicon as clickbait."""
-        analyzer = self.head_words_.build_analyzer()
+        def analyzer(text: str) -> list[str]:
+            return word_ngrams(tokenize(text).words)
+
         counts: Counter[str] = Counter()
         for i in s.idx[s.y >= 0.5]:
-            counts.update(g for g in set(analyzer(records[i].headline.replace("’", "'")))
-                          if " " in g)
+            counts.update(g for g in set(analyzer(records[i].headline)) if " " in g)
         coef = self.headline_.coef_[0]
         scored = []
+        negatives: Counter[str] = Counter()
+        for i in s.idx[s.y < 0.5]:
+            negatives.update(g for g in set(analyzer(records[i].headline)) if g in counts)
         for gram, c in counts.items():
-            if c < 20:
+            words = gram.split()
+            if c < 20 or c < 3 * negatives[gram] or all(w in STOPWORDS for w in words):
                 continue
-            col = self.head_words_.transform([gram]).indices
+            col = self.head_words_.transform([[gram]]).indices  # the n-gram's own column
             weight = float(coef[col].max()) if len(col) else 0.0
             if weight > 0:
                 scored.append((weight, gram))
@@ -349,10 +381,14 @@ def _concat(a: _TrainSet, b: _TrainSet) -> _TrainSet:
 
 
 def _balance(s: _TrainSet, records: Sequence[Record]) -> np.ndarray:
-    """Give every corpus the same total weight in a stacker, so no corpus dominates it."""
-    corpora = np.array([records[i].corpus for i in s.idx])
+    """Give every article corpus the same total weight in a stacker, and all headline-only
+    corpora together the weight of one: the stackers score articles, and headline corpora
+    only teach them what to do when the body is missing."""
+    keys = np.array([
+        records[i].corpus if records[i].body.strip() else "<headline-only>" for i in s.idx
+    ])
     w = s.w.copy()
-    names, counts = np.unique(corpora, return_counts=True)
+    names, counts = np.unique(keys, return_counts=True)
     for name, count in zip(names, counts, strict=True):
-        w[corpora == name] *= len(s.idx) / (len(names) * count)
+        w[keys == name] *= len(s.idx) / (len(names) * count)
     return w

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import accumulate
 
 TOKEN_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 SENTENCE_END_RE = re.compile(r"[.!?]+(?=\s|$)|\n\s*\n")
-QUOTE_CHARS = frozenset('"“”«»')
+QUOTE_CHARS = frozenset('"“”«»‘')  # ‘ opens a quote; ’ is also an apostrophe
 
 SECOND_PERSON = frozenset(
     ["you", "your", "yours", "yourself", "yourselves", "you're", "you'll", "you've", "you'd", "ya"]
@@ -167,26 +168,35 @@ def normalise_token(token: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Tokens:
-    """Normalised tokens of one field and their (start, end) offsets in the original text."""
+    """Normalised tokens of one field, their offsets in the original text and separators.
+
+    ``seps[k]`` is the text between token ``k`` and token ``k + 1`` (or the end).
+    """
 
     words: list[str]
     starts: list[int]
     ends: list[int]
     raw: list[str]
+    seps: list[str]
+
+
+_SPLIT_RE = re.compile(f"({TOKEN_RE.pattern})", re.UNICODE)
 
 
 def tokenize(text: str) -> Tokens:
-    words: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    raw: list[str] = []
-    for match in TOKEN_RE.finditer(text):
-        token = match.group()
-        raw.append(token)
-        words.append(normalise_token(token))
-        starts.append(match.start())
-        ends.append(match.end())
-    return Tokens(words, starts, ends, raw)
+    """Tokenise with two C-level regex splits; offsets come from cumulative part lengths."""
+    parts = _SPLIT_RE.split(text)
+    raw = parts[1::2]
+    low = text.replace("’", "'").lower()
+    if len(low) == len(text):
+        low_parts = _SPLIT_RE.split(low)
+        words = low_parts[1::2] if len(low_parts) == len(parts) else list(map(normalise_token, raw))
+    else:  # a character whose lowercase form has another length: go token by token
+        words = list(map(normalise_token, raw))
+    offsets = list(accumulate(map(len, parts)))
+    starts = offsets[0:-1:2]
+    ends = offsets[1::2]
+    return Tokens(words, starts, ends, raw, parts[2::2])
 
 
 def count_sentences(text: str) -> int:
