@@ -17,6 +17,8 @@ import numpy as np
 
 from hypemeter.lexicon import Match, PhraseLexicon
 from hypemeter.text import (
+    ALL_CAPS_RE,
+    FORWARD_REFERENCE_RE,
     FORWARD_REFERENCES,
     HEDGES,
     INTENSIFIERS,
@@ -82,20 +84,13 @@ def _count_in(counts: Counter[str], vocabulary: frozenset[str]) -> int:
     return sum(counts[w] for w in vocabulary if w in counts)
 
 
-_FORWARD_FIRST = frozenset(p[0] for p in FORWARD_REFERENCES)
-
-
 def _forward_references(words: list[str], counts: Counter[str]) -> int:
     if not any(w in counts for w in _FORWARD_FIRST):
         return 0
-    hits = 0
-    for i, word in enumerate(words):
-        if word in _FORWARD_FIRST:
-            for phrase in FORWARD_REFERENCES:
-                if tuple(words[i:i + len(phrase)]) == phrase:
-                    hits += 1
-                    break
-    return hits
+    return len(FORWARD_REFERENCE_RE.findall(" ".join(words)))
+
+
+_FORWARD_FIRST = frozenset(p[0] for p in FORWARD_REFERENCES)
 
 
 def analyze_field(
@@ -110,7 +105,7 @@ def analyze_field(
         return FieldAnalysis(toks, style, [])
     inv = 1.0 / n
     sentences = count_sentences(text)
-    caps = sum(1 for t in toks.raw if len(t) >= 3 and t.isupper() and t.isalpha())
+    caps = len(ALL_CAPS_RE.findall(text))
     counts = Counter(words)
     second = _count_in(counts, SECOND_PERSON)
     intens = _count_in(counts, INTENSIFIERS)

@@ -210,8 +210,12 @@ class PhraseLexicon:
         self._index()
 
     def _index(self) -> None:
-        self.phrase_starts_ = frozenset(p[0] for p in self.phrases_)
-        self.longest_phrase_ = max((len(p) for p in self.phrases_), default=1)
+        by_first: dict[str, set[int]] = defaultdict(set)
+        for p in self.phrases_:
+            by_first[p[0]].add(len(p))
+        # for each first word, the phrase lengths to try, longest first
+        self.phrase_lengths_ = {w: sorted(ls, reverse=True) for w, ls in by_first.items()}
+        self.phrase_starts_ = frozenset(self.phrase_lengths_)
         self.entry_words_ = frozenset(self.words_) | self.phrase_starts_
 
     # ------------------------------------------------------------------ matching
@@ -226,7 +230,7 @@ class PhraseLexicon:
         phrases = self.phrases_
         single = self.words_
         starts = self.phrase_starts_
-        longest = self.longest_phrase_
+        lengths = self.phrase_lengths_
         present = set(counts) if counts is not None else set(words)
         candidates = present & self.entry_words_
         out: list[Match] = []
@@ -239,7 +243,9 @@ class PhraseLexicon:
             word = words[i]
             if word in starts:
                 found = None
-                for length in range(min(longest, n - i), 1, -1):
+                for length in lengths[word]:
+                    if i + length > n:
+                        continue
                     entry = phrases.get(tuple(words[i:i + length]))
                     if entry is not None:
                         found = (length, entry)

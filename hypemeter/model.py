@@ -33,6 +33,7 @@ from hypemeter.features import STYLE_NAMES, FieldAnalysis, analyze_field, vader_
 from hypemeter.lexicon import LOADED_TECHNIQUES, STOPWORDS, PhraseLexicon
 from hypemeter.schema import Article, Record, Span
 from hypemeter.text import tokenize
+from hypemeter.vectorize import HashedNgrams
 
 EPS = 1e-4
 META_STYLE = [
@@ -106,16 +107,12 @@ class HypeModel:
 
     # ------------------------------------------------------------------ features
     def _vectorizers(self) -> None:
-        self.head_words_ = HashingVectorizer(
-            n_features=self.n_features, analyzer=word_ngrams, alternate_sign=False, norm=None,
-        )
+        self.head_words_ = HashedNgrams(n_features=self.n_features)
         self.head_chars_ = HashingVectorizer(
             n_features=self.n_features, analyzer="char_wb", ngram_range=(2, 4),
             alternate_sign=False, norm=None, lowercase=True,
         )
-        self.body_words_ = HashingVectorizer(
-            n_features=self.n_features, analyzer=word_ngrams, alternate_sign=False, norm=None,
-        )
+        self.body_words_ = HashedNgrams(n_features=self.n_features)
 
     def analyze(self, articles: Sequence[Article]) -> list[Analysis]:
         lex = getattr(self, "lexicon_", None)
@@ -333,8 +330,7 @@ class HypeModel:
             words = gram.split()
             if c < 20 or c < 3 * negatives[gram] or all(w in STOPWORDS for w in words):
                 continue
-            col = self.head_words_.transform([[gram]]).indices  # the n-gram's own column
-            weight = float(coef[col].max()) if len(col) else 0.0
+            weight = float(coef[self.head_words_.column(words)])
             if weight > 0:
                 scored.append((weight, gram))
         scored.sort(reverse=True)

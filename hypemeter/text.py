@@ -162,6 +162,12 @@ FORWARD_REFERENCES: tuple[tuple[str, ...], ...] = tuple(
 )
 
 
+FORWARD_REFERENCE_RE = re.compile(
+    r"(?:^| )(?:" + "|".join(re.escape(" ".join(p)) for p in FORWARD_REFERENCES) + r")(?= |$)"
+)
+ALL_CAPS_RE = re.compile(r"\b[^\W\d_a-zß-ÿ]{3,}\b")
+
+
 def normalise_token(token: str) -> str:
     return token.replace("’", "'").lower()
 
@@ -184,19 +190,16 @@ _SPLIT_RE = re.compile(f"({TOKEN_RE.pattern})", re.UNICODE)
 
 
 def tokenize(text: str) -> Tokens:
-    """Tokenise with two C-level regex splits; offsets come from cumulative part lengths."""
+    """Tokenise with one C-level regex split; offsets come from cumulative part lengths and
+    the normalised words from one lowercasing of all tokens joined by a separator that no
+    token contains."""
     parts = _SPLIT_RE.split(text)
     raw = parts[1::2]
-    low = text.replace("’", "'").lower()
-    if len(low) == len(text):
-        low_parts = _SPLIT_RE.split(low)
-        words = low_parts[1::2] if len(low_parts) == len(parts) else list(map(normalise_token, raw))
-    else:  # a character whose lowercase form has another length: go token by token
+    words = "\x00".join(raw).replace("’", "'").lower().split("\x00") if raw else []
+    if len(words) != len(raw):  # lowercasing produced a separator: go token by token
         words = list(map(normalise_token, raw))
     offsets = list(accumulate(map(len, parts)))
-    starts = offsets[0:-1:2]
-    ends = offsets[1::2]
-    return Tokens(words, starts, ends, raw, parts[2::2])
+    return Tokens(words, offsets[0:-1:2], offsets[1::2], raw, parts[2::2])
 
 
 def count_sentences(text: str) -> int:

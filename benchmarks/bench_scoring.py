@@ -1,0 +1,67 @@
+"""Batch scoring throughput of the core on one process (one core), and the goal figures.
+
+Prints articles/s per core for 3-4 KB articles with and without explanations (CPU time of
+this process, so other load on the machine does not distort it, plus wall time), the default
+model's scores for the seed article and the project's sober report, and the model size.
+
+    python benchmarks/bench_scoring.py [--n 5000] [--model models/current]
+        [--seed-article ../shared/examples/seed_article.txt]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from make_articles import generate
+
+from hypemeter.bundle import MODEL_FILE, load_bundle
+from hypemeter.paths import REPO_ROOT, default_models_dir
+from hypemeter.schema import Article
+from hypemeter.scoring import Scorer
+
+
+def _throughput(scorer: Scorer, articles: list[Article], explain: bool, batch: int) -> dict:
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    for i in range(0, len(articles), batch):
+        scorer.score(articles[i:i + batch], explain=explain)
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    return {"articles_per_cpu_second": round(len(articles) / cpu, 1),
+            "articles_per_wall_second": round(len(articles) / wall, 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--n", type=int, default=5000)
+    ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--model", type=Path, default=None)
+    ap.add_argument("--seed-article", type=Path,
+                    default=REPO_ROOT.parent / "shared" / "examples" / "seed_article.txt")
+    args = ap.parse_args()
+    bundle = load_bundle(args.model or default_models_dir())
+    scorer = Scorer(bundle)
+    rows = list(generate(args.n, seed=1))
+    articles = [Article(r["headline"], r["body"], r["id"]) for r in rows]
+    size = sum(len(a.headline.encode()) + len(a.body.encode()) for a in articles) / len(articles)
+    scorer.score(articles[:64])  # warm-up
+    out: dict = {"model": bundle.version, "articles": len(articles),
+                 "mean_article_bytes": round(size),
+                 "model_file_mb": round((bundle.path / MODEL_FILE).stat().st_size / 2**20, 2)}
+    out["with_explanations"] = _throughput(scorer, articles, True, args.batch)
+    out["without_explanations"] = _throughput(scorer, articles, False, args.batch)
+    if args.seed_article.is_file():
+        headline, _, body = args.seed_article.read_text(encoding="utf-8").partition("\n")
+        res = scorer.score_one(Article(headline.strip(), body.strip()))
+        out["seed_article"] = {**res.scores, "spans": [s.text for s in res.spans]}
+    sober = json.loads((REPO_ROOT / "tests/fixtures/sober_report.json").read_text())
+    out["sober_report"] = scorer.score_one(Article(sober["headline"], sober["body"])).scores
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
