@@ -1,16 +1,31 @@
-"""Streaming batch scoring: read records in chunks, score, write, never hold the whole file."""
+"""Streaming batch scoring: read records in chunks, score, write, never hold the whole input.
+
+:func:`score_stream` is what ``hypemeter score`` runs. Input may be stdin, a file, a directory
+or a glob of JSONL/CSV/Parquet partitions; output stdout, a file or a directory of part files
+(see :mod:`hypemeter.engines.partitions`). The scoring runs in this process, in a local process
+pool (``jobs`` > 1) or on a Dask cluster (``engine="dask"``); every engine gives the same bytes
+in the same (input) order. Bad records are reported with file and line and skipped, and a
+partition that cannot be read is reported and skipped without losing the others.
+"""
 
 from __future__ import annotations
 
 import itertools
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import IO, Any, TypeVar
 
-from hypemeter.bundle import load_bundle
-from hypemeter.io import BadRecord, InputRecord, iter_records, open_text, write_jsonl
+from hypemeter.bundle import Bundle
+from hypemeter.engines import ScoreOptions, make_engine, open_bundle, scores_in_process
+from hypemeter.engines.partitions import (
+    Output,
+    PartitionError,
+    iter_chunks,
+    resolve_inputs,
+)
+from hypemeter.io import BadRecord, InputRecord, write_jsonl
 from hypemeter.scoring import Scorer
 
 T = TypeVar("T")
@@ -20,12 +35,22 @@ T = TypeVar("T")
 class ScoreStats:
     scored: int = 0
     skipped: int = 0
+    partitions: int = 0
+    bad_partitions: int = 0
+    engine: str = "local"
+    workers: int = 1
+    outputs: list[str] = field(default_factory=list)
 
 
 def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
     it = iter(items)
     while chunk := list(itertools.islice(it, size)):
         yield chunk
+
+
+def report_bad(rec: BadRecord, errors: IO[str]) -> None:
+    kind = "partition" if isinstance(rec, PartitionError) else "record"
+    print(f"skipped {kind} {rec}", file=errors)
 
 
 def score_records(
@@ -39,7 +64,7 @@ def score_records(
     errors: IO[str] | None = None,
     progress: object | None = None,
 ) -> ScoreStats:
-    """Score ``records`` chunk by chunk into ``out``; bad records are reported and skipped."""
+    """Score already-parsed ``records`` chunk by chunk into ``out`` (JSONL), in-process."""
     stats = ScoreStats()
     errors = errors if errors is not None else sys.stderr
     for chunk in chunked(records, batch_size):
@@ -47,7 +72,7 @@ def score_records(
         for rec in chunk:
             if isinstance(rec, BadRecord):
                 stats.skipped += 1
-                print(f"skipped {rec}", file=errors)
+                report_bad(rec, errors)
             else:
                 good.append(rec)
         if good:
@@ -59,71 +84,79 @@ def score_records(
     return stats
 
 
+def _progress(show: bool, desc: str) -> Any:
+    if not show:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(unit="rec", desc=desc, file=sys.stderr, dynamic_ncols=True)
+
+
 def score_stream(
     input_path: str,
     output_path: str,
     *,
     model_path: Path,
     fmt: str | None = None,
+    output_format: str | None = None,
     explain: bool = True,
     max_spans: int | None = None,
     batch_size: int = 256,
     quiet: bool = False,
+    jobs: int = 1,
+    engine: str = "local",
+    scheduler: str | None = None,
+    errors: IO[str] | None = None,
+    scorer: Scorer | None = None,
 ) -> ScoreStats:
-    scorer = Scorer(load_bundle(model_path))
-    source = "<stdin>" if input_path == "-" else input_path
-    show = not quiet and sys.stderr.isatty()
-    with _maybe_open_out(output_path) as out, _open_in(input_path) as stream:
-        progress = None
-        if show:
-            from tqdm import tqdm
+    """Score ``input_path`` (stdin, file, directory or glob) into ``output_path``.
 
-            progress = tqdm(unit="rec", desc="scoring", file=sys.stderr)
-        try:
-            return score_records(
-                scorer, iter_records(stream, source, fmt), out, explain=explain,
-                max_spans=max_spans, batch_size=batch_size, progress=progress,
-            )
-        finally:
+    ``fmt`` forces the input format, ``output_format`` the output's (default: by extension;
+    JSONL for stdout and directories). Progress shows on a terminal unless ``quiet``.
+    """
+    errors = errors if errors is not None else sys.stderr
+    parts = resolve_inputs(input_path, fmt)
+    model: Scorer | Bundle
+    if scorer is not None:
+        model = scorer
+    elif scores_in_process(engine, jobs):
+        model = Scorer(open_bundle(model_path))
+    else:  # the workers load the model; this process only verifies the bundle
+        model = open_bundle(model_path, load_model=False)
+    output = Output(output_path, output_format)
+    opts = ScoreOptions(explain=explain, max_spans=max_spans,
+                        render="jsonl" if output.fmt == "jsonl" else "rows")
+    stats = ScoreStats(partitions=len(parts), engine=engine)
+    runner = None
+    progress = None
+    ok = False
+    try:
+        runner = make_engine(model, opts, engine=engine, jobs=jobs, scheduler=scheduler)
+        stats.workers = runner.workers  # type: ignore[attr-defined]
+        progress = _progress(not quiet and errors.isatty(),
+                             f"scoring ({engine} x{stats.workers})")
+        for res in runner.map(iter_chunks(parts, max(1, batch_size))):
+            for bad in res.bad:
+                stats.skipped += 1
+                stats.bad_partitions += isinstance(bad, PartitionError)
+                report_bad(bad, errors)
+            if res.scored:
+                output.write(res.part, res.payload)
+                stats.scored += res.scored
             if progress is not None:
-                progress.close()
+                progress.update(res.size)
+        ok = True
+    finally:
+        if progress is not None:
+            progress.close()
+        if runner is not None:
+            runner.close()
+        if ok:
+            output.close()
+        else:
+            output.abort()
+    stats.outputs = list(output.files)
+    return stats
 
 
-class _open_in:
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.fh: IO[str] | None = None
-
-    def __enter__(self) -> IO[str]:
-        try:
-            self.fh = open_text(self.path)
-        except OSError as exc:
-            from hypemeter.errors import DataError
-
-            raise DataError(f"cannot read {self.path}: {exc.strerror}") from exc
-        return self.fh
-
-    def __exit__(self, *exc: object) -> None:
-        if self.fh is not None and self.fh is not sys.stdin:
-            self.fh.close()
-
-
-class _maybe_open_out:
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.fh: IO[str] | None = None
-
-    def __enter__(self) -> IO[str]:
-        if self.path == "-":
-            return sys.stdout
-        try:
-            self.fh = Path(self.path).open("w", encoding="utf-8")
-        except OSError as exc:
-            from hypemeter.errors import DataError
-
-            raise DataError(f"cannot write {self.path}: {exc.strerror}") from exc
-        return self.fh
-
-    def __exit__(self, *exc: object) -> None:
-        if self.fh is not None:
-            self.fh.close()
+__all__ = ["ScoreStats", "chunked", "score_records", "score_stream"]

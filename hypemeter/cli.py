@@ -16,34 +16,64 @@ from hypemeter.paths import default_models_dir
 
 
 def _add_score(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("score", help="score JSONL/CSV records {id, headline, body}")
-    p.add_argument("input", nargs="?", default="-", help="input file, or - for stdin")
-    p.add_argument("--output", "-o", default="-", help="output JSONL file (default stdout)")
+    p = sub.add_parser(
+        "score",
+        help="score JSONL/CSV/Parquet records {id, headline, body}",
+        description="Score records from stdin, a file, a directory or a glob of partitions "
+        "(JSONL, CSV, Parquet; .gz JSONL/CSV too). Output goes to stdout, a file, or a "
+        "directory (an existing one, or a path ending in /) of part files, one per input "
+        "partition, in input order. Bad records are reported with file:line and skipped.",
+    )
+    p.add_argument("input", nargs="?", default="-",
+                   help="input file, directory or glob of partitions, or - for stdin")
+    p.add_argument("--output", "-o", default="-",
+                   help="output file or directory/ (default stdout)")
     p.add_argument("--model", type=Path, default=None, help="bundle or models directory")
-    p.add_argument("--format", choices=("jsonl", "csv"), default=None,
+    p.add_argument("--format", choices=("jsonl", "csv", "parquet"), default=None,
                    help="input format (default: by file extension, JSONL for stdin)")
+    p.add_argument("--output-format", choices=("jsonl", "csv", "parquet"), default=None,
+                   help="output format (default: by extension; JSONL for stdout/directories)")
     p.add_argument("--no-explain", action="store_true", help="skip spans (faster)")
     p.add_argument("--max-spans", type=int, default=None)
-    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--batch-size", type=int, default=256, help="records per scoring task")
+    p.add_argument("--jobs", "-j", type=int, default=None,
+                   help="worker processes (local, default 1), or LocalCluster workers "
+                   "(dask, default: one per CPU)")
+    p.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="local processes, or a dask.distributed cluster")
+    p.add_argument("--scheduler", default=None,
+                   help="Dask scheduler address (default: start a LocalCluster)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_score)
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
+    import os
+
     from hypemeter.batch import score_stream
 
+    jobs = args.jobs
+    if jobs is None:
+        jobs = (os.cpu_count() or 2) if args.engine == "dask" else 1
     stats = score_stream(
         args.input,
         args.output,
         model_path=args.model or default_models_dir(),
         fmt=args.format,
+        output_format=args.output_format,
         explain=not args.no_explain,
         max_spans=args.max_spans,
         batch_size=args.batch_size,
         quiet=args.quiet,
+        jobs=jobs,
+        engine=args.engine,
+        scheduler=args.scheduler,
     )
+    bad_parts = f" ({stats.bad_partitions} unreadable partition(s))" if stats.bad_partitions \
+        else ""
     print(
-        f"scored {stats.scored} record(s), skipped {stats.skipped} bad record(s)",
+        f"scored {stats.scored} record(s) from {stats.partitions} partition(s), skipped "
+        f"{stats.skipped} bad record(s){bad_parts}",
         file=sys.stderr,
     )
     return 0 if stats.skipped == 0 else 3
@@ -87,13 +117,28 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _add_evaluate(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("evaluate", help="evaluate the model on a labelled JSONL/CSV file")
-    p.add_argument("--data", required=True, help="labelled JSONL/CSV file")
+    p = sub.add_parser(
+        "evaluate",
+        help="evaluate the model on a labelled JSONL/CSV file",
+        description="Score a labelled file and write metrics.json, PNG plots (ROC, PR, "
+        "reliability, score histograms) and report.md. Rows with a missing or unknown "
+        "label or bad JSON are reported with file:line and skipped.",
+    )
+    p.add_argument("--data", required=True,
+                   help="labelled JSONL/CSV/Parquet file (or directory/glob of them)")
     p.add_argument("--task", choices=("sensationalism", "misinformation"),
                    default="sensationalism")
-    p.add_argument("--label-field", default="label")
-    p.add_argument("--out", type=Path, default=Path("report"))
-    p.add_argument("--model", type=Path, default=None)
+    p.add_argument("--label-field", default="label", help="0/1/true/false field (default label)")
+    p.add_argument("--target-field", default=None,
+                   help="graded target in [0, 1] (default: truth_mean or target if present)")
+    p.add_argument("--spans-field", default="spans",
+                   help="gold spans: list of {field, start, end} (default spans)")
+    p.add_argument("--out", type=Path, default=Path("report"), help="report directory")
+    p.add_argument("--model", type=Path, default=None, help="bundle or models directory")
+    p.add_argument("--format", choices=("jsonl", "csv", "parquet"), default=None,
+                   help="input format (default: by file extension)")
+    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_evaluate)
 
 

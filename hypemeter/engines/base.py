@@ -1,0 +1,125 @@
+"""What every engine runs: score one :class:`Chunk` with a loaded :class:`Scorer`.
+
+Engines differ only in *where* :func:`process_chunk` runs (this process, a local process pool,
+Dask workers); chunking, parsing, scoring and rendering are the same code everywhere, which is
+why every engine gives the same output bytes for the same input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from hypemeter.bundle import Bundle, load_bundle
+from hypemeter.engines.partitions import Chunk, render_jsonl
+from hypemeter.errors import HypemeterError, ModelLoadError
+from hypemeter.io import BadRecord, iter_jsonl
+from hypemeter.schema import Article, ScoreResult
+from hypemeter.scoring import Scorer
+
+
+class ScoringFailedError(HypemeterError):
+    code = "scoring_failed"
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreOptions:
+    explain: bool = True
+    max_spans: int | None = None
+    render: str = "jsonl"  # "jsonl": payload is output text; "rows": result dicts
+
+
+@dataclass(slots=True)
+class ChunkResult:
+    part: int
+    seq: int
+    payload: str | list[dict[str, Any]]
+    scored: int
+    bad: list[BadRecord] = field(default_factory=list)
+    size: int = 0  # records consumed, good and bad (for progress)
+
+
+@dataclass(frozen=True, slots=True)
+class BundleRef:
+    """Which bundle to load: its directory and the sha256 its card records."""
+
+    path: str
+    sha256: str
+
+    @classmethod
+    def of(cls, bundle: Bundle) -> BundleRef:
+        return cls(str(Path(bundle.path).resolve()), str(bundle.card["model_sha256"]))
+
+    @property
+    def key(self) -> str:
+        return f"{self.path}#{self.sha256}"
+
+
+def load_ref(ref: BundleRef) -> Scorer:
+    """Load the bundle a worker was told about, and make sure it is the very same model."""
+    bundle = load_bundle(ref.path)
+    if bundle.card["model_sha256"] != ref.sha256:
+        raise ModelLoadError(
+            f"the bundle at {ref.path} changed while scoring (sha256 "
+            f"{bundle.card['model_sha256']}, expected {ref.sha256})"
+        )
+    return Scorer(bundle)
+
+
+def _parse(chunk: Chunk) -> tuple[list[tuple[int, Article]], list[BadRecord]]:
+    bad = list(chunk.bad)
+    if chunk.lines is None:
+        return list(chunk.items or []), bad
+    items: list[tuple[int, Article]] = []
+    offset = chunk.first_line - 1
+    for rec in iter_jsonl(chunk.lines, chunk.source):  # type: ignore[arg-type]
+        if isinstance(rec, BadRecord):
+            bad.append(BadRecord(chunk.source, offset + rec.line, rec.reason))
+        else:
+            items.append((offset + rec.line, rec.article))
+    return items, bad
+
+
+def process_chunk(scorer: Scorer, chunk: Chunk, opts: ScoreOptions) -> ChunkResult:
+    """Parse (if raw), score and render one chunk. Never raises on bad data: a record the
+    model cannot score is isolated and reported like any bad record."""
+    items, bad = _parse(chunk)
+    articles = [a for _, a in items]
+    results: list[ScoreResult]
+    try:
+        results = scorer.score(articles, explain=opts.explain, max_spans=opts.max_spans)
+    except Exception as batch_exc:
+        results = []
+        failed: list[BadRecord] = []
+        for line, article in items:
+            try:
+                results.extend(scorer.score([article], explain=opts.explain,
+                                            max_spans=opts.max_spans))
+            except Exception as exc:
+                failed.append(BadRecord(chunk.source, line, f"cannot score: {exc}"))
+        if len(items) > 1 and not results:
+            # Not a bad record: the model cannot score anything (e.g. a bundle pickled by
+            # an incompatible hypemeter). Stop rather than skip every record.
+            raise ScoringFailedError(
+                f"scoring failed for every record of {chunk.source} lines "
+                f"{items[0][0]}-{items[-1][0]}: {type(batch_exc).__name__}: {batch_exc}"
+            ) from batch_exc
+        bad.extend(failed)
+    bad.sort(key=lambda b: b.line)
+    payload: str | list[dict[str, Any]] = (
+        render_jsonl(results) if opts.render == "jsonl" else [r.to_dict() for r in results]
+    )
+    return ChunkResult(chunk.part, chunk.seq, payload, len(results), bad, chunk.size)
+
+
+class Engine(Protocol):
+    """Runs :func:`process_chunk` over chunks and yields results in input order, holding a
+    bounded number of chunks in flight (memory stays flat whatever the input size)."""
+
+    name: str
+
+    def map(self, chunks: Iterable[Chunk]) -> Iterator[ChunkResult]: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,315 @@
+"""``hypemeter evaluate``: score a labelled file and write a report of how good the model is.
+
+Reads JSONL/CSV/Parquet (a file, directory or glob, see :mod:`hypemeter.engines.partitions`),
+scores every row that has a usable label, and writes ``metrics.json``, the figures and
+``report.md`` with :func:`hypemeter.report.write_report`:
+
+* binary metrics for ``--task`` (ROC-AUC, PR-AUC, F1/accuracy/precision/recall at the model's
+  threshold from its card and at the best-F1 threshold, Brier, ECE, confusion matrix);
+* MSE and Spearman against a graded target (``--target-field``; by default ``truth_mean`` or
+  ``target`` when the file has one);
+* span precision/recall/F1 (SemEval-2020 Task 11 character-overlap credit) on rows that carry
+  gold spans (``spans``: a list of ``{field, start, end}``, or that list as JSON text in CSV).
+
+Rows with bad JSON, no text, or a missing or unknown label (anything but 0/1/true/false) are
+reported with file:line and skipped; malformed gold spans or targets are reported and only
+that part of the row is left out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from hypemeter.bundle import load_bundle
+from hypemeter.engines.partitions import PartitionError, iter_inputs, resolve_inputs
+from hypemeter.errors import DataError
+from hypemeter.io import BadRecord, InputRecord
+from hypemeter.metrics import Interval
+from hypemeter.paths import default_models_dir
+from hypemeter.report import SCORE_OF_TASK, write_report
+from hypemeter.schema import Article
+from hypemeter.scoring import Scorer
+
+AUTO_TARGET_FIELDS = ("truth_mean", "target")
+TRUE = {"1", "true"}
+FALSE = {"0", "false"}
+MAX_LISTED = 50
+
+
+def parse_label(value: Any) -> int | None:
+    """0/1, true/false (JSON booleans, numbers or text in any case); anything else is None."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int | float) and value in (0, 1):
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in TRUE:
+            return 1
+        if text in FALSE:
+            return 0
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+        return int(number) if number in (0.0, 1.0) else None
+    return None
+
+
+def parse_target(value: Any) -> float | None:
+    if value is None or isinstance(value, bool) or value == "":
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def parse_spans(value: Any, article: Article) -> list[tuple[str, int, int]] | str:
+    """Gold spans as (field, start, end), or the reason they cannot be used."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            return f"gold spans are not valid JSON ({exc.msg})"
+    if not isinstance(value, list):
+        return "gold spans must be a list of {field, start, end}"
+    out = []
+    for i, span in enumerate(value):
+        if not isinstance(span, dict):
+            return f"gold span {i} is not an object"
+        fld, start, end = span.get("field"), span.get("start"), span.get("end")
+        if fld not in ("headline", "body"):
+            return f"gold span {i}: field must be 'headline' or 'body'"
+        if not all(isinstance(x, int) and not isinstance(x, bool) for x in (start, end)):
+            return f"gold span {i}: start and end must be integers"
+        text = article.headline if fld == "headline" else article.body
+        if not 0 <= start < end <= len(text):
+            return f"gold span {i}: [{start}, {end}) is outside the {fld} (length {len(text)})"
+        out.append((fld, start, end))
+    return out
+
+
+@dataclass
+class Row:
+    line: str  # file:line
+    article: Article
+    label: int
+    targets: dict[str, float | None]
+    spans: list[tuple[str, int, int]] | None
+
+
+@dataclass
+class Collected:
+    rows: list[Row] = field(default_factory=list)
+    bad: list[BadRecord] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def collect_rows(
+    records: Iterator[InputRecord | BadRecord],
+    *,
+    label_field: str,
+    target_fields: tuple[str, ...],
+    spans_field: str,
+) -> Iterator[Row | BadRecord | str]:
+    """Turn input records into labelled rows, bad records, or warnings (text)."""
+    for rec in records:
+        if isinstance(rec, BadRecord):
+            yield rec
+            continue
+        f = rec.fields
+        if label_field not in f or f[label_field] is None or f[label_field] == "":
+            yield BadRecord(rec.source, rec.line, f"missing label field {label_field!r}")
+            continue
+        label = parse_label(f[label_field])
+        if label is None:
+            yield BadRecord(rec.source, rec.line,
+                            f"label {f[label_field]!r} is not 0/1/true/false")
+            continue
+        where = f"{rec.source}:{rec.line}"
+        targets: dict[str, float | None] = {}
+        for name in target_fields:
+            if name in f and f[name] not in (None, ""):
+                targets[name] = parse_target(f[name])
+                if targets[name] is None:
+                    yield f"{where}: graded target {name}={f[name]!r} is not a number; ignored"
+        spans: list[tuple[str, int, int]] | None = None
+        raw = f.get(spans_field)
+        if raw is not None and raw != "":
+            parsed = parse_spans(raw, rec.article)
+            if isinstance(parsed, str):
+                yield f"{where}: {parsed}; the row's spans are ignored"
+            else:
+                spans = parsed
+        yield Row(where, rec.article, label, targets, spans)
+
+
+def _chunks(items: Iterator[Row | BadRecord | str], size: int
+            ) -> Iterator[list[Row | BadRecord | str]]:
+    chunk: list[Row | BadRecord | str] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def evaluate_file(
+    data: str,
+    *,
+    model_path: Path,
+    out_dir: Path,
+    task: str = "sensationalism",
+    label_field: str = "label",
+    target_field: str | None = None,
+    spans_field: str = "spans",
+    fmt: str | None = None,
+    batch_size: int = 256,
+    quiet: bool = True,
+    errors: IO[str] | None = None,
+) -> dict[str, Any]:
+    """Evaluate the bundle at ``model_path`` on ``data``; write the report into ``out_dir``.
+
+    Returns the metrics (as in metrics.json), with ``meta.skipped`` counting bad rows.
+    """
+    errors = errors if errors is not None else sys.stderr
+    started = time.perf_counter()
+    if task not in SCORE_OF_TASK:
+        raise DataError(f"unknown task {task!r} (choose from {', '.join(SCORE_OF_TASK)})")
+    score_name = SCORE_OF_TASK[task]
+    parts = resolve_inputs(data, fmt)
+    bundle = load_bundle(model_path)
+    scorer = Scorer(bundle)
+    threshold = float((bundle.card.get("thresholds") or {}).get(score_name, 0.5))
+    target_fields = (target_field,) if target_field else AUTO_TARGET_FIELDS
+
+    progress = None
+    if not quiet and errors.isatty():
+        from tqdm import tqdm
+
+        progress = tqdm(unit="rec", desc="evaluating", file=errors, dynamic_ncols=True)
+    ys: list[int] = []
+    ps: list[float] = []
+    targets: dict[str, list[float | None]] = {name: [] for name in target_fields}
+    span_pairs: list[tuple[list[Interval], list[Interval]]] = []
+    skipped = bad_partitions = warnings = 0
+    listed: list[str] = []
+    items = collect_rows(iter_inputs(parts), label_field=label_field,
+                         target_fields=target_fields, spans_field=spans_field)
+    try:
+        for chunk in _chunks(items, max(1, batch_size)):
+            rows = [r for r in chunk if isinstance(r, Row)]
+            for item in chunk:
+                if isinstance(item, BadRecord):
+                    skipped += 1
+                    bad_partitions += isinstance(item, PartitionError)
+                    print(f"skipped {item}", file=errors)
+                    if len(listed) < MAX_LISTED:
+                        listed.append(str(item))
+                elif isinstance(item, str):
+                    warnings += 1
+                    print(f"warning {item}", file=errors)
+            if rows:
+                explain = any(r.spans is not None for r in rows)
+                results = scorer.score([r.article for r in rows], explain=explain)
+                for row, res in zip(rows, results, strict=True):
+                    ys.append(row.label)
+                    ps.append(float(res.scores[score_name]))
+                    for name in target_fields:
+                        targets[name].append(row.targets.get(name))
+                    if row.spans is not None:
+                        for fld in ("headline", "body"):
+                            span_pairs.append((
+                                [(s.start, s.end) for s in res.spans if s.field == fld],
+                                [(a, b) for f, a, b in row.spans if f == fld],
+                            ))
+            if progress is not None:
+                progress.update(len(chunk))
+    finally:
+        if progress is not None:
+            progress.close()
+    if not ys:
+        raise DataError(f"no usable labelled rows in {data} (label field {label_field!r}; "
+                        f"{skipped} row(s) skipped)")
+    chosen = next((n for n in target_fields if any(v is not None for v in targets[n])), None)
+    notes = []
+    if skipped:
+        notes.append(f"{skipped} row(s) were skipped (bad JSON, no text, or a missing or "
+                     "unknown label); see metrics.json meta.skipped_rows.")
+    meta = {
+        "data": data,
+        "task": task,
+        "score": score_name,
+        "label_field": label_field,
+        "model_version": bundle.version,
+        "model_path": str(bundle.path),
+        "threshold_source": "model card" if score_name in (bundle.card.get("thresholds") or {})
+        else "default 0.5",
+        "partitions": len(parts),
+        "skipped": skipped,
+        "bad_partitions": bad_partitions,
+        "warnings": warnings,
+        "skipped_rows": listed,
+    }
+    metrics = write_report(
+        out_dir, ys, ps, threshold=threshold,
+        title=f"hypemeter {bundle.version}: {task} on {Path(data).name or data}",
+        target=targets[chosen] if chosen else None, target_field=chosen or "target",
+        span_pairs=span_pairs if span_pairs else None, meta=meta, notes=notes,
+    )
+    metrics["meta"]["seconds"] = round(time.perf_counter() - started, 2)
+    return metrics
+
+
+def summary(metrics: dict[str, Any]) -> str:
+    b = metrics["binary"]
+
+    def f(key: str, d: dict[str, Any] = b) -> str:
+        v = d.get(key)
+        return "n/a" if v is None else f"{v:.3f}"
+
+    parts = [f"{b['n']} rows", f"ROC-AUC {f('roc_auc')}", f"PR-AUC {f('pr_auc')}",
+             f"F1 {f('f1')} @ {b['threshold']:.2f}", f"best F1 {f('f1_at_best')}",
+             f"Brier {f('brier')}", f"ECE {f('ece')}"]
+    if "graded" in metrics:
+        parts.append(f"MSE {f('mse', metrics['graded'])}, "
+                     f"Spearman {f('spearman', metrics['graded'])}")
+    if "spans" in metrics:
+        parts.append(f"span F1 {f('f1', metrics['spans'])}")
+    return ", ".join(parts)
+
+
+def evaluate_command(args: argparse.Namespace) -> int:
+    out_dir = Path(args.out)
+    metrics = evaluate_file(
+        args.data,
+        model_path=args.model or default_models_dir(),
+        out_dir=out_dir,
+        task=args.task,
+        label_field=args.label_field,
+        target_field=getattr(args, "target_field", None),
+        spans_field=getattr(args, "spans_field", "spans"),
+        fmt=getattr(args, "format", None),
+        batch_size=getattr(args, "batch_size", 256),
+        quiet=getattr(args, "quiet", False),
+    )
+    meta = metrics["meta"]
+    print(f"evaluated {summary(metrics)}", file=sys.stderr)
+    print(f"skipped {meta['skipped']} bad row(s); report in {out_dir / 'report.md'} "
+          f"({meta['seconds']}s)", file=sys.stderr)
+    return 0 if meta["skipped"] == 0 else 3
+
+
+__all__ = ["evaluate_command", "evaluate_file", "parse_label", "parse_spans"]
