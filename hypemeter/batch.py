@@ -84,12 +84,17 @@ def score_records(
     return stats
 
 
-def _progress(show: bool, desc: str) -> Any:
-    if not show:
-        return None
+def progress_bar(stream: IO[str], desc: str) -> Any:
+    """A tqdm bar on ``stream`` (a terminal), also when the terminal reports no width."""
+    import os
+
     from tqdm import tqdm
 
-    return tqdm(unit="rec", desc=desc, file=sys.stderr, dynamic_ncols=True)
+    try:
+        cols = os.get_terminal_size(stream.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        cols = 0
+    return tqdm(unit="rec", desc=desc, file=stream, ncols=cols if cols > 0 else 100)
 
 
 def score_stream(
@@ -133,8 +138,8 @@ def score_stream(
     try:
         runner = make_engine(model, opts, engine=engine, jobs=jobs, scheduler=scheduler)
         stats.workers = runner.workers  # type: ignore[attr-defined]
-        progress = _progress(not quiet and errors.isatty(),
-                             f"scoring ({engine} x{stats.workers})")
+        if not quiet and errors.isatty():
+            progress = progress_bar(errors, f"scoring ({engine} x{stats.workers})")
         for res in runner.map(iter_chunks(parts, max(1, batch_size))):
             for bad in res.bad:
                 stats.skipped += 1

@@ -197,9 +197,9 @@ def evaluate_file(
 
     progress = None
     if not quiet and errors.isatty():
-        from tqdm import tqdm
+        from hypemeter.batch import progress_bar
 
-        progress = tqdm(unit="rec", desc="evaluating", file=errors, dynamic_ncols=True)
+        progress = progress_bar(errors, "evaluating")
     ys: list[int] = []
     ps: list[float] = []
     targets: dict[str, list[float | None]] = {name: [] for name in target_fields}
