@@ -1,0 +1,79 @@
+"""Structured logs: one JSON object per line, and one access-log line per request.
+
+The access log (logger ``hypemeter.access``) carries the request id, method, route template,
+path, status and latency; never headers (so never keys) and never the request text unless
+``HYPEMETER_LOG_REQUESTS_TEXT`` is on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+ACCESS_LOGGER = "hypemeter.access"
+ROOT_LOGGER = "hypemeter"
+MAX_LOGGED_TEXT = 4096
+
+access_logger = logging.getLogger(ACCESS_LOGGER)
+
+
+class JsonFormatter(logging.Formatter):
+    """Render a record as one JSON line; ``extra={"fields": {...}}`` adds top-level keys."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, Mapping):
+            line.update(fields)
+        if record.exc_info:
+            line["exc"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stream handler that always writes to the *current* ``sys.stderr``."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:  # StreamHandler.__init__ assigns it
+        pass
+
+
+def configure_logging(level: str = "info") -> None:
+    """Send ``hypemeter.*`` logs to stderr as JSON lines (idempotent)."""
+    logger = logging.getLogger(ROOT_LOGGER)
+    logger.setLevel(level.upper())
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(JsonFormatter())
+        logger.addHandler(handler)
+    logger.propagate = False
+
+
+def log_access(fields: Mapping[str, Any]) -> None:
+    access_logger.info("request", extra={"fields": dict(fields)})
+
+
+def now_ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000.0, 3)
+
+
+def loggable_text(body: bytes) -> str:
+    text = body[: MAX_LOGGED_TEXT * 4].decode("utf-8", errors="replace")
+    return text[:MAX_LOGGED_TEXT]

@@ -1,0 +1,210 @@
+"""Pure-ASGI middleware: request context (id, timing, access log, metrics, last-resort 500)
+and the request body size limit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.errors import REQUEST_ID_HEADER, error_body, internal_error_body
+from service.logging import log_access, loggable_text
+from service.metrics import ServiceMetrics
+
+logger = logging.getLogger("hypemeter.service")
+
+_REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+_REQUEST_ID_BYTES = REQUEST_ID_HEADER.lower().encode("latin-1")
+STATE_REQUEST_ID = "request_id"
+STATE_BODY_BYTES = "body_bytes"
+STATE_BODY_TEXT = "body_text"
+UNMATCHED = "<unmatched>"
+CLIENT_CLOSED = 499  # nginx's convention for "client closed the request", logged only
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return bytes(value)
+    return None
+
+
+async def send_json(send: Send, status: int, body: dict[str, Any],
+                    headers: Iterable[tuple[bytes, bytes]] = ()) -> None:
+    payload = json.dumps(body, separators=(",", ":")).encode("utf-8")
+    await send({
+        "type": "http.response.start",
+        "status": status,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(payload)).encode("latin-1")),
+            *headers,
+        ],
+    })
+    await send({"type": "http.response.body", "body": payload, "more_body": False})
+
+
+class RequestContextMiddleware:
+    """Outermost layer: request id, Server-Timing, one access-log line, request metrics.
+
+    It is also the last resort for exceptions nothing else handled: the client gets a 500
+    ``internal_error`` JSON body (no trace), the log gets the trace.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        metrics: ServiceMetrics,
+        routes: Callable[[], Iterable[BaseRoute]],
+        log_text: bool = False,
+    ) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.routes = routes
+        self.log_text = log_text
+
+    def _route_label(self, scope: Scope) -> str:
+        route = scope.get("route")
+        if route is None:  # rejected before routing (e.g. 413): find the route ourselves
+            for candidate in self.routes():
+                match, _ = candidate.matches(scope)
+                if match is not Match.NONE:
+                    route = candidate
+                    break
+        path = getattr(route, "path", None)
+        return path if isinstance(path, str) else UNMATCHED
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        incoming = _header(scope, _REQUEST_ID_BYTES)
+        rid = incoming.decode("latin-1") if incoming is not None else ""
+        if not _REQUEST_ID_OK.match(rid):
+            rid = uuid.uuid4().hex
+        state = scope.setdefault("state", {})
+        state[STATE_REQUEST_ID] = rid
+        rid_bytes = rid.encode("latin-1")
+        status = 500
+        response_started = False
+        first_byte = 0.0
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status, response_started, first_byte
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = int(message["status"])
+                first_byte = time.perf_counter() - start
+                headers = [
+                    (k, v) for k, v in message.get("headers", ()) if k != _REQUEST_ID_BYTES
+                ]
+                headers.append((_REQUEST_ID_BYTES, rid_bytes))
+                headers.append((b"server-timing", f"app;dur={first_byte * 1000:.3f}".encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+            if not response_started:
+                status = CLIENT_CLOSED  # the client went away before we could answer
+        except Exception:
+            logger.exception(
+                "unhandled error", extra={"fields": {"request_id": rid, "path": scope["path"]}}
+            )
+            if response_started:
+                raise
+            status = 500
+            await send_json(send, 500, internal_error_body(), [(_REQUEST_ID_BYTES, rid_bytes)])
+        finally:
+            total = time.perf_counter() - start
+            route = self._route_label(scope)
+            self.metrics.observe_request(route, scope["method"], status, first_byte or total)
+            fields: dict[str, Any] = {
+                "request_id": rid,
+                "method": scope["method"],
+                "route": route,
+                "path": scope["path"][:256],
+                "status": status,
+                "latency_ms": round(total * 1000.0, 3),
+                "bytes_in": state.get(STATE_BODY_BYTES, 0),
+            }
+            client = scope.get("client")
+            if client:
+                fields["client"] = client[0]
+            if self.log_text and STATE_BODY_TEXT in state:
+                fields["request_text"] = state[STATE_BODY_TEXT]
+            log_access(fields)
+
+
+class BodyLimitMiddleware:
+    """413 for request bodies over ``max_bytes``.
+
+    Checks ``Content-Length`` before reading anything, then counts the bytes actually received
+    (chunked uploads, lying headers) while buffering the body, and hands the app the buffered
+    body in one message. All routes read whole JSON bodies, so buffering costs nothing extra.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, keep_text: bool = False) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.keep_text = keep_text
+
+    def _too_large(self) -> dict[str, Any]:
+        return error_body(
+            "payload_too_large",
+            f"request body is larger than the limit of {self.max_bytes} bytes",
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        declared = _header(scope, b"content-length")
+        if declared is not None:
+            try:
+                length = int(declared)
+            except ValueError:
+                await send_json(send, 400, error_body("bad_request", "invalid Content-Length"))
+                return
+            if length > self.max_bytes:
+                await send_json(send, 413, self._too_large())
+                return
+        chunks: list[bytes] = []
+        total = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return  # the client went away; nobody is listening for a response
+            chunk = message.get("body", b"")
+            total += len(chunk)
+            if total > self.max_bytes:
+                await send_json(send, 413, self._too_large())
+                return
+            if chunk:
+                chunks.append(chunk)
+            more = bool(message.get("more_body", False))
+        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        state[STATE_BODY_BYTES] = total
+        if self.keep_text and body:
+            state[STATE_BODY_TEXT] = loggable_text(body)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)

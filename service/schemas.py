@@ -1,0 +1,261 @@
+"""Request and response models of the REST API (with the examples shown in ``/docs``).
+
+The response models mirror the core result contract (:meth:`hypemeter.schema.ScoreResult.to_dict`)
+field for field; the endpoints return that dict directly, and the tests check every response
+against these schemas through the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+
+EXAMPLE_HEADLINE = "SHOCKING: Doctors Are FURIOUS About This One Weird Trick Everyone Is Using!"
+EXAMPLE_BODY = (
+    "You won't believe what happened next. Experts are terrified as the outrageous scheme "
+    "spreads like wildfire, and the corrupt elites are desperate to bury the truth. "
+    "Act now before it's too late: this devastating secret could destroy everything you love."
+)
+
+EXAMPLE_RESULT: dict[str, Any] = {
+    "id": "story-42",
+    "scores": {"sensationalism": 0.93, "misinformation_risk": 0.71},
+    "spans": [
+        {
+            "field": "headline",
+            "start": 0,
+            "end": 8,
+            "text": "SHOCKING",
+            "category": "loaded_language",
+            "weight": 0.84,
+        },
+        {
+            "field": "body",
+            "start": 0,
+            "end": 36,
+            "text": "You won't believe what happened next",
+            "category": "clickbait",
+            "weight": 0.77,
+        },
+    ],
+    "model": {"name": "hypemeter", "version": "20250101-120000"},
+}
+
+MAX_SPANS_LIMIT = 10_000
+
+
+def _valid_unicode(value: str | None) -> str | None:
+    """Reject lone surrogates: they are not text and cannot be encoded back into a response."""
+    if value is None or value.isascii():
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"not valid Unicode text (lone surrogate at {exc.start})") from None
+    return value
+
+
+class ScoreRequest(BaseModel):
+    """One article. ``headline`` and ``body`` may each be empty or absent, not both."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "story-42",
+                    "headline": EXAMPLE_HEADLINE,
+                    "body": EXAMPLE_BODY,
+                    "explain": True,
+                    "max_spans": 5,
+                }
+            ]
+        },
+    )
+
+    id: Annotated[str | None, Field(max_length=256, description="echoed back in the result")] = (
+        None
+    )
+    headline: Annotated[str | None, Field(description="the headline (may be empty)")] = None
+    body: Annotated[str | None, Field(description="the article text (may be empty)")] = None
+    explain: Annotated[
+        bool, Field(description="return the phrases behind the score (`false` is faster)")
+    ] = True
+    max_spans: Annotated[
+        int | None,
+        Field(ge=0, le=MAX_SPANS_LIMIT, description="at most this many spans (default: all)"),
+    ] = None
+
+    _check_text = field_validator("id", "headline", "body")(_valid_unicode)
+
+
+def batch_request_model(max_items: int) -> type[BaseModel]:
+    """``{"items": [ScoreRequest, ...]}`` with 1..``max_items`` items (a setting)."""
+    item_example = ScoreRequest.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
+    return create_model(
+        "ScoreBatchRequest",
+        __config__=ConfigDict(
+            extra="forbid",
+            strict=True,
+            json_schema_extra={
+                "examples": [
+                    {
+                        "items": [
+                            item_example,
+                            {"id": "story-43", "headline": "City council approves budget"},
+                        ]
+                    }
+                ]
+            },
+        ),
+        items=(
+            Annotated[
+                list[ScoreRequest],
+                Field(
+                    min_length=1,
+                    max_length=max_items,
+                    description=f"1 to {max_items} articles, scored in order",
+                ),
+            ],
+            ...,
+        ),
+    )
+
+
+class Scores(BaseModel):
+    sensationalism: Annotated[float, Field(ge=0.0, le=1.0)]
+    misinformation_risk: Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class SpanOut(BaseModel):
+    field: Literal["headline", "body"]
+    start: Annotated[int, Field(ge=0, description="character offset into `field`")]
+    end: Annotated[int, Field(ge=0, description="character offset (exclusive)")]
+    text: str
+    category: str
+    weight: float
+
+
+class ModelRef(BaseModel):
+    name: str
+    version: str
+
+
+class ScoreResponse(BaseModel):
+    """The core result object."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_RESULT]})
+
+    id: str | None
+    scores: Scores
+    spans: list[SpanOut]
+    model: ModelRef
+
+
+class ScoreBatchResponse(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"results": [EXAMPLE_RESULT]}]})
+
+    results: list[ScoreResponse]
+
+
+class ReportFile(BaseModel):
+    name: str
+    url: str
+    media_type: str
+
+
+class ModelCardResponse(BaseModel):
+    """What the loaded model is and how it was validated (from its card)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "hypemeter",
+                    "version": "20250101-120000",
+                    "created_at": "2025-01-01T12:00:00+00:00",
+                    "corpora": [{"name": "sample", "records": {"sensationalism": 120}}],
+                    "training_records": 120,
+                    "validation": {"records": 24, "sensationalism": {"roc_auc": 0.91}},
+                    "thresholds": {"sensationalism": 0.5, "misinformation_risk": 0.5},
+                    "limits": ["Scores measure style; they are not a fact-check."],
+                    "report": [
+                        {
+                            "name": "calibration.png",
+                            "url": "/v1/model/report/calibration.png",
+                            "media_type": "image/png",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    name: str
+    version: str
+    created_at: str | None = None
+    corpora: list[Any] = Field(default_factory=list)
+    training_records: int | None = None
+    validation: dict[str, Any] = Field(default_factory=dict)
+    thresholds: dict[str, Any] = Field(default_factory=dict)
+    limits: list[Any] = Field(default_factory=list)
+    report: list[ReportFile] = Field(default_factory=list)
+
+
+class ReloadRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        json_schema_extra={"examples": [{"version": "20250101-120000"}]},
+    )
+
+    version: Annotated[
+        str | None,
+        Field(
+            pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$",
+            description="a version directory under the models dir (default: `current`)",
+        ),
+    ] = None
+
+
+class ReloadResponse(BaseModel):
+    status: Literal["reloaded"]
+    model: ModelRef
+    previous_version: str | None
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok"]
+
+
+class ReadyResponse(BaseModel):
+    status: Literal["ready"]
+    model: ModelRef
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    """Every error: ``{"error": {"code", "message", "field"?}}``."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "error": {
+                        "code": "invalid_input",
+                        "message": "items.3.body: Input should be a valid string",
+                        "field": "items.3.body",
+                    }
+                }
+            ]
+        }
+    )
+
+    error: ErrorDetail

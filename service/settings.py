@@ -1,0 +1,92 @@
+"""All service configuration in one typed object, read from ``HYPEMETER_*`` environment variables.
+
+=============================  ==========================  ========================================
+Variable                       Default                     Meaning
+=============================  ==========================  ========================================
+``HYPEMETER_HOST``             ``127.0.0.1``               interface ``hypemeter serve`` binds
+``HYPEMETER_PORT``             ``8000``                    TCP port
+``HYPEMETER_WORKERS``          ``1``                       uvicorn worker processes
+``HYPEMETER_MODELS_DIR``       ``./models`` or the repo's  models directory (or one bundle dir)
+``HYPEMETER_MODEL_VERSION``    unset (``current``)         bundle version to load at startup
+``HYPEMETER_API_KEY``          unset (open)                key the ``/v1`` routes require
+``HYPEMETER_ADMIN_KEY``        unset (reload disabled)     key ``POST /v1/admin/reload`` requires
+``HYPEMETER_MAX_BODY_BYTES``   ``1000000``                 request bodies above this get 413
+``HYPEMETER_MAX_FIELD_CHARS``  ``200000``                  headline/body above this get 413
+``HYPEMETER_MAX_BATCH_ITEMS``  ``256``                     items per ``/v1/score/batch`` request
+``HYPEMETER_CORS_ORIGINS``     empty (CORS off)            comma-separated or JSON list of origins
+``HYPEMETER_LOG_REQUESTS_TEXT`` ``false``                  put request bodies in the access log
+``HYPEMETER_LOG_LEVEL``        ``info``                    log level of the service loggers
+``HYPEMETER_SCORE_MODE``       ``thread``                  ``thread``: async endpoint, model run
+                                                           via anyio.to_thread with its own
+                                                           limiter; ``sync``: sync endpoint on
+                                                           the shared 40-thread pool
+``HYPEMETER_SCORE_THREADS``    ``2``                       ``thread`` mode: model calls running
+                                                           at once per worker; others queue
+=============================  ==========================  ========================================
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from hypemeter.paths import default_models_dir
+
+LogLevel = Literal["critical", "error", "warning", "info", "debug"]
+
+
+class Settings(BaseSettings):
+    """Service settings; every field can be set with ``HYPEMETER_<FIELD>`` in the environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="HYPEMETER_",
+        extra="ignore",
+        case_sensitive=False,
+        protected_namespaces=(),
+    )
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    workers: int = Field(default=1, ge=1)
+    models_dir: Path = Field(default_factory=default_models_dir)
+    model_version: str | None = None
+    api_key: SecretStr | None = None
+    admin_key: SecretStr | None = None
+    max_body_bytes: int = Field(default=1_000_000, ge=1)
+    max_field_chars: int = Field(default=200_000, ge=1)
+    max_batch_items: int = Field(default=256, ge=1)
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    log_requests_text: bool = False
+    log_level: LogLevel = "info"
+    score_mode: Literal["sync", "thread"] = "thread"
+    score_threads: int = Field(default=2, ge=1, le=64)
+
+    @field_validator("api_key", "admin_key", "model_version", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            return None
+        if isinstance(value, SecretStr) and not value.get_secret_value().strip():
+            return None
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower_level(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if not text:
+                return []
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value

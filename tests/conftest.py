@@ -1,0 +1,85 @@
+"""Shared fixtures: a model bundle to test against, and a scorer over it.
+
+``bundle_dir`` is ``models/current`` when that exists and loads; otherwise a small bundle is
+trained once per session on the project's sample corpus (``datasets/sample/sample.jsonl``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hypemeter.bundle import load_bundle
+from hypemeter.errors import HypemeterError
+from hypemeter.paths import REPO_ROOT
+from hypemeter.scoring import Scorer
+
+
+@pytest.fixture(scope="session")
+def bundle_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    current = REPO_ROOT / "models" / "current"
+    if current.exists():
+        try:
+            load_bundle(current)
+        except HypemeterError:
+            pass
+        else:
+            return current.resolve()
+    from training.train import train_bundle
+
+    empty = tmp_path_factory.mktemp("no-corpora")
+    out = tmp_path_factory.mktemp("trained-models")
+    return train_bundle(
+        data_dir=empty,
+        out_dir=out,
+        include_sample=True,
+        corpora=[],
+        version="test-bundle",
+        log=lambda _msg: None,
+    )
+
+
+@pytest.fixture(scope="session")
+def scorer(bundle_dir: Path) -> Scorer:
+    return Scorer(load_bundle(bundle_dir))
+
+
+def copy_bundle(src: Path, models_dir: Path, version: str) -> Path:
+    """Copy a bundle under a new version name (the model file, hence its sha256, is unchanged)."""
+    import json
+    import shutil
+
+    dst = models_dir / version
+    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("report"))
+    card_path = dst / "card.json"
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    card["version"] = version
+    card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    return dst
+
+
+@pytest.fixture(scope="session")
+def service_models_dir(bundle_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A models dir for the service tests (treat as read-only).
+
+    ``v1`` (``current``, with a ``report/`` folder), ``v2``, and ``tampered`` (a model file
+    that no longer matches its card's sha256).
+    """
+    from hypemeter.bundle import publish_current
+
+    models = tmp_path_factory.mktemp("service-models")
+    v1 = copy_bundle(bundle_dir, models, "v1")
+    copy_bundle(bundle_dir, models, "v2")
+    tampered = copy_bundle(bundle_dir, models, "tampered")
+    with (tampered / "model.joblib").open("ab") as fh:
+        fh.write(b"\0tampered")
+    report = v1 / "report"
+    (report / "figures").mkdir(parents=True)
+    (report / "calibration.png").write_bytes(b"\x89PNG\r\n\x1a\nnot-really-a-png")
+    (report / "figures" / "roc.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
+    (report / "summary.json").write_text('{"ok": true}')
+    (report / ".hidden").write_text("secret")
+    (report / "escape.json").symlink_to(v1 / "card.json")
+    publish_current(models, "v1")
+    return models
