@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -63,7 +62,7 @@ class TreeMemory:
     their users and adds up to what the tree really holds.
     """
 
-    def __init__(self, pid: int, interval: float = 0.05) -> None:
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
         import psutil
 
         self.root = psutil.Process(pid)
@@ -71,6 +70,7 @@ class TreeMemory:
         self.peak_sum = 0
         self.peak_pss = 0
         self.peak_single = 0
+        self.cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -85,15 +85,23 @@ class TreeMemory:
             total = pss = 0
             for proc in procs:
                 try:
-                    info = proc.memory_full_info()
+                    with proc.oneshot():
+                        info = proc.memory_full_info()
+                        times = proc.cpu_times()
                 except (psutil.NoSuchProcess, psutil.AccessDenied):
                     continue
+                self.cpu[proc.pid] = times.user + times.system
                 total += info.rss
                 pss += getattr(info, "pss", info.rss)
                 self.peak_single = max(self.peak_single, info.rss)
             self.peak_sum = max(self.peak_sum, total)
             self.peak_pss = max(self.peak_pss, pss)
             self._stop.wait(self.interval)
+
+    @property
+    def cpu_seconds(self) -> float:
+        """CPU time of every process seen in the tree (up to its last poll)."""
+        return sum(self.cpu.values())
 
     def __enter__(self) -> TreeMemory:
         self._thread.start()
@@ -108,14 +116,12 @@ def run_score(model: Path, inp: Path, out: Path, extra: list[str]) -> dict[str, 
     cmd = [sys.executable, "-m", "hypemeter", "score", str(inp), "-o", str(out),
            "--model", str(model), "--quiet", *extra]
     load = os.getloadavg()[0]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     with TreeMemory(proc.pid) as mem:
         _, err = proc.communicate()
     seconds = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    cpu = mem.cpu_seconds
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err}")
     return {"seconds": seconds, "peak_tree_mb": mem.peak_sum / 2**20,
@@ -180,12 +186,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<32}{res['seconds']:>9.1f}{res['rate']:>12.1f}"
               f"{res['rate'] / base:>9.2f}x{res['cpu_seconds']:>8.1f}{res['peak_tree_mb']:>8.0f}"
               f"{res['peak_pss_mb']:>8.0f}{res['load']:>6.1f}", flush=True)
-    base = results["1 process"]["rate"]
+    base = results["1 process"]
     for name, res in results.items():
         if name != "1 process":
-            speedup = res["rate"] / base
-            print(f"parallel efficiency, {name}: {speedup:.2f}x on {args.jobs} workers "
-                  f"= {speedup / args.jobs:.0%}")
+            speedup = res["rate"] / base["rate"]
+            work = base["cpu_seconds"] / res["cpu_seconds"] * args.jobs
+            print(f"{name}: wall-clock speed-up {speedup:.2f}x on {args.jobs} workers "
+                  f"(efficiency {speedup / args.jobs:.0%}); CPU-time bound "
+                  f"{work:.2f}x (1-process CPU s / parallel CPU s x {args.jobs}: the speed-up "
+                  "on otherwise idle cores)")
     reference = sorted_bytes(outputs["1 process"])
     same = {name: sorted_bytes(path) == reference for name, path in outputs.items()}
     print("same output bytes after sorting by id: "
