@@ -92,7 +92,7 @@ class HypeModel:
         C_article: float = 8.0,
         C_meta: float = 1.0,
         meta_headlines: int = 3000,
-        cv_folds: int = 5,
+        cv_folds: int = 3,
         objective_sources: tuple[str, ...] = ("perez_rosas_amt",),
         ptc_soft_scale: float = 0.08,
     ) -> None:
@@ -128,16 +128,31 @@ class HypeModel:
             for a in articles
         ]
 
-    def _blocks(self, articles: Sequence[Article], analyses: Sequence[Analysis]) -> dict[str, Any]:
+    def _counts(
+        self, articles: Sequence[Article], analyses: Sequence[Analysis]
+    ) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix]:
+        """Raw hashed counts: headline words, headline characters, body words."""
         heads = [a.headline.replace("’", "'") for a in articles]
-        hw = self.head_tfidf_.transform(
-            self.head_words_.transform([a.headline.tokens.words for a in analyses]))
-        hc = self.char_tfidf_.transform(self.head_chars_.transform(heads))
-        bw = self.body_tfidf_.transform(
-            self.body_words_.transform([a.body.tokens.words for a in analyses]))
-        sh = np.vstack([a.headline.style for a in analyses])
-        sb = np.vstack([a.body.style for a in analyses])
-        return {"hw": hw, "hc": hc, "bw": bw, "sh": sh, "sb": sb}
+        return (
+            self.head_words_.transform([a.headline.tokens.words for a in analyses]),
+            self.head_chars_.transform(heads),
+            self.body_words_.transform([a.body.tokens.words for a in analyses]),
+        )
+
+    def _blocks(
+        self,
+        articles: Sequence[Article],
+        analyses: Sequence[Analysis],
+        counts: tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix] | None = None,
+    ) -> dict[str, Any]:
+        hw, hc, bw = counts if counts is not None else self._counts(articles, analyses)
+        return {
+            "hw": self.head_tfidf_.transform(hw),
+            "hc": self.char_tfidf_.transform(hc),
+            "bw": self.body_tfidf_.transform(bw),
+            "sh": np.vstack([a.headline.style for a in analyses]),
+            "sb": np.vstack([a.body.style for a in analyses]),
+        }
 
     @staticmethod
     def _x_headline(b: dict[str, Any]) -> sp.csr_matrix:
@@ -258,15 +273,12 @@ class HypeModel:
             sets[key].w = _balance(sets[key], records)
         articles = [Article(r.headline, r.body, r.id) for r in records]
         analyses = self.analyze(articles)
-        heads = [a.headline.replace("’", "'") for a in articles]
-        self.head_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(
-            self.head_words_.transform([a.headline.tokens.words for a in analyses]))
-        self.char_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(
-            self.head_chars_.transform(heads))
-        self.body_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(
-            self.body_words_.transform([a.body.tokens.words for a in analyses
-                                        if a.body.tokens.words]))
-        blocks = self._blocks(articles, analyses)
+        counts = self._counts(articles, analyses)
+        has_body = np.array([bool(a.body.tokens.words) for a in analyses])
+        self.head_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts[0])
+        self.char_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts[1])
+        self.body_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts[2][has_body])
+        blocks = self._blocks(articles, analyses, counts)
 
         head_base, head_meta = self._holdout(sets["headline"], self.meta_headlines)
         claim_base, claim_meta = self._holdout(sets["claim"], self.meta_headlines)
