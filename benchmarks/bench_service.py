@@ -16,8 +16,9 @@ the server's p50 for one unloaded client, and the server's RSS at the start and 
     .venv/bin/python benchmarks/bench_service.py --duration 12   # quick check
     .venv/bin/python benchmarks/bench_service.py --modes sync,thread
 
-``--duration`` is the measured load time, split evenly over the four scenarios (each also gets
-``--warmup`` seconds that are not measured).
+``--duration`` is the measured load time, split evenly over the four scenarios; before it, a
+warm pass runs each scenario for ``--warmup`` seconds (not measured), so the RSS at the start
+and end of the measured run compare a warm server with itself.
 """
 
 from __future__ import annotations
@@ -227,6 +228,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def wait_idle(url: str, timeout: float = 120.0) -> None:
+    """Wait until the server has finished the requests a load run left in flight."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = httpx.get(url + "/metrics", timeout=timeout).text
+        for line in text.splitlines():
+            name, _, value = line.partition(" ")
+            if name == "hypemeter_http_requests_in_progress" and float(value) <= 1.0:
+                return  # only this /metrics request is in flight
+        time.sleep(0.2)
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -335,8 +348,7 @@ def bench_mode(mode: str, model: Path, article: dict[str, str], args: argparse.N
                workdir: Path, driver: str) -> dict[str, Any]:
     server = start_server(model, mode, workdir)
     try:
-        rss_start = rss_mb(server.proc.pid)
-        sampler = server.sample_rss()
+        rss_idle = rss_mb(server.proc.pid)
         one = json.dumps({**article, "explain": True}).encode()
         loads = [
             Load("GET /healthz", "GET", "/healthz"),
@@ -348,41 +360,53 @@ def bench_mode(mode: str, model: Path, article: dict[str, str], args: argparse.N
         ]
         # Unloaded: one client, one request at a time.
         unloaded = run_load(server.url, loads[1], 1, args.unloaded, driver, 1)
-        per = args.duration / len(loads)
-        results: list[tuple[Load, Result]] = []
+        # Warm pass over every scenario, so the measured run starts with a warm server.
         for load in loads:
             if args.warmup > 0:
                 run_load(server.url, load, args.concurrency, args.warmup, driver, args.wrk_threads)
+                wait_idle(server.url)
+        rss_start = rss_mb(server.proc.pid)
+        sampler = server.sample_rss()
+        per = args.duration / len(loads)
+        results: list[tuple[Load, Result]] = []
+        scenario_rss: list[tuple[float, float]] = []
+        for load in loads:
+            before = rss_mb(server.proc.pid)
             results.append((load, run_load(server.url, load, args.concurrency, per, driver,
                                            args.wrk_threads)))
+            scenario_rss.append((before, rss_mb(server.proc.pid)))
+            wait_idle(server.url)
         rss_end = rss_mb(server.proc.pid)
-        metrics = httpx.get(server.url + "/metrics").text
     finally:
         code = server.stop()
-        sampler.join(timeout=2)
-    return {"mode": mode, "rss_start": rss_start, "rss_end": rss_end, "rss": server.rss,
-            "unloaded": unloaded, "results": results, "exit": code, "metrics": metrics}
+    sampler.join(timeout=2)
+    return {"mode": mode, "rss_idle": rss_idle, "rss_start": rss_start, "rss_end": rss_end,
+            "rss": server.rss, "scenario_rss": scenario_rss, "unloaded": unloaded,
+            "results": results, "exit": code}
 
 
 def report(run: dict[str, Any], args: argparse.Namespace, article: dict[str, str]) -> None:
     size = len(json.dumps(article).encode())
     print(f"\n== score mode: {run['mode']} (1 worker, {args.concurrency} concurrent clients, "
-          f"driver {run['results'][0][1].driver}, article {size} bytes) ==")
+          f"driver {run['results'][0][1].driver}, article {size} bytes, "
+          f"{args.duration:.0f} s measured) ==")
     print(f"{'route':32} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'server p50':>11} "
-          f"{'errors':>7} {'requests':>9}")
-    for load, res in run["results"]:
+          f"{'errors':>7} {'requests':>9}  {'RSS MB before->after':>20}")
+    for (load, res), (before, after) in zip(run["results"], run["scenario_rss"], strict=True):
         print(f"{load.name:32} {res.rps:9.1f} {res.p50_ms:8.2f} {res.p99_ms:8.2f} "
-              f"{fmt(res.server_p50_ms):>11} {res.errors:7d} {res.requests:9d}")
+              f"{fmt(res.server_p50_ms):>11} {res.errors:7d} {res.requests:9d}  "
+              f"{before:9.1f} -> {after:7.1f}")
     un = run["unloaded"]
     print(f"{'unloaded /v1/score explain=on':32} {un.rps:9.1f} {un.p50_ms:8.2f} "
           f"{un.p99_ms:8.2f} {fmt(un.server_p50_ms):>11} {un.errors:7d} {un.requests:9d}"
           "   (1 client)")
+    rss = run["rss"]
+    timeline = " ".join(f"{v:.0f}" for t, v in rss if round(t) % 5 == 0)
+    print(f"RSS: idle {run['rss_idle']:.1f} MB; measured run: start {run['rss_start']:.1f} MB, "
+          f"end {run['rss_end']:.1f} MB"
+          + (f", max {max(v for _, v in rss):.1f} MB; every 5 s: {timeline}" if rss else ""))
     health = run["results"][0][1].rps
     explain = run["results"][1][1].rps
-    rss = [v for _, v in run["rss"]]
-    print(f"RSS: start {run['rss_start']:.1f} MB, end {run['rss_end']:.1f} MB"
-          + (f", min/max during run {min(rss):.1f}/{max(rss):.1f} MB over {len(rss)} samples"
-             if rss else ""))
     print("goals:")
     ratio = explain / health if health else 0.0
     print(f"  /v1/score (explain) throughput = {ratio:.1%} of /healthz "
@@ -391,9 +415,9 @@ def report(run: dict[str, Any], args: argparse.Namespace, article: dict[str, str
     print(f"  p50 server time, unloaded = {fmt(un_p50)} ms "
           f"({'met' if un_p50 is not None and un_p50 <= 5 else 'NOT met'}; goal <= 5 ms); "
           f"under load = {fmt(run['results'][1][1].server_p50_ms)} ms")
-    grow = run["rss_end"] - (rss[0] if rss else run["rss_start"])
-    print(f"  memory: {grow:+.1f} MB from the first sample under load to the end "
-          f"({'flat' if abs(grow) < 10 else 'NOT flat'}; +/-10 MB tolerance)")
+    grow = run["rss_end"] - run["rss_start"]
+    print(f"  memory over the measured run: {grow:+.1f} MB "
+          f"({'flat' if abs(grow) < 10 else 'NOT flat'}; tolerance 10 MB)")
     print(f"  server exit status after SIGTERM: {run['exit']}")
 
 
@@ -404,14 +428,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=60.0,
                         help="measured seconds of load, split over the 4 scenarios (default 60)")
-    parser.add_argument("--warmup", type=float, default=2.0, help="seconds per scenario")
+    parser.add_argument("--warmup", type=float, default=4.0,
+                        help="seconds per scenario in the warm pass before the measured run")
     parser.add_argument("--unloaded", type=float, default=3.0,
                         help="seconds of single-client load for the unloaded server time")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--model", default=None, help="bundle or models dir (default current)")
     parser.add_argument("--article", default="sober",
                         help="sober | loaded | path to a {headline, body} JSON file")
-    parser.add_argument("--modes", default="sync", help="comma list of sync, thread")
+    parser.add_argument("--modes", default="batch",
+                        help="comma list of HYPEMETER_SCORE_MODE values: batch, thread, sync")
     parser.add_argument("--driver", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--wrk-threads", type=int, default=1)
     args = parser.parse_args()
@@ -422,7 +448,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="hypemeter-bench-") as tmp:
         workdir = Path(tmp)
         model = resolve_model(args.model, workdir)
-        print(f"model: {model}; python {sys.version.split()[0]}; {os.cpu_count()} CPUs")
+        print(f"$ {' '.join(sys.argv)}")
+        print(f"model: {model}; python {sys.version.split()[0]}; {os.cpu_count()} CPUs; "
+              f"load average before: {os.getloadavg()[0]:.2f}")
         for mode in args.modes.split(","):
             run = bench_mode(mode.strip(), model, article, args, workdir, driver)
             report(run, args, article)

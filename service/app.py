@@ -33,6 +33,7 @@ from hypemeter.errors import (
 from hypemeter.schema import Article, ScoreResult
 from hypemeter.scoring import Scorer, validate_article
 from service.auth import require_admin_key, require_api_key
+from service.batching import MicroBatcher
 from service.errors import install_error_handlers
 from service.logging import configure_logging
 from service.metrics import METRICS_CONTENT_TYPE, ServiceMetrics
@@ -55,6 +56,7 @@ from service.state import LoadedModel, ModelHolder
 logger = logging.getLogger("hypemeter.service")
 
 MAX_REPORT_FILES = 1000
+MICRO_BATCH = 32  # at most this many single-article requests share one model call
 ROUTE_SCORE = "/v1/score"
 ROUTE_BATCH = "/v1/score/batch"
 
@@ -211,7 +213,28 @@ def _add_scoring_routes(app: FastAPI, settings: Settings) -> None:
     # worker add latency and working memory, not throughput. Excess requests wait here, cheaply.
     limiter = anyio.CapacityLimiter(settings.score_threads)
 
-    if settings.score_mode == "thread":
+    if settings.score_mode == "batch":
+        batcher = MicroBatcher(
+            limiter, lambda loaded, items, articles: score_items(
+                loaded, items, articles, app.state.metrics, ROUTE_SCORE
+            ),
+            max_batch=MICRO_BATCH,
+        )
+
+        async def score(payload: ScoreRequest, request: Request) -> Response:
+            state = request.app.state
+            loaded = state.holder.require()  # the model this request uses, start to end
+            article = to_article(payload, state.settings.max_field_chars)
+            result = await batcher.submit(loaded, payload, article)
+            return JSONResponse(result.to_dict())
+
+        async def score_batch(payload: batch_model, request: Request) -> Response:  # type: ignore[valid-type]
+            state = request.app.state
+            loaded = state.holder.require()
+            work = partial(_score_batch, state, loaded, payload.items)  # type: ignore[attr-defined]
+            return await anyio.to_thread.run_sync(work, limiter=limiter)
+
+    elif settings.score_mode == "thread":
 
         async def score(payload: ScoreRequest, request: Request) -> Response:
             state = request.app.state

@@ -31,6 +31,11 @@ class ServiceMetrics:
             ("route", "method", "status"),
             registry=self.registry,
         )
+        self.in_progress = Gauge(
+            "hypemeter_http_requests_in_progress",
+            "HTTP requests being handled right now",
+            registry=self.registry,
+        )
         self.latency = Histogram(
             "hypemeter_http_request_duration_seconds",
             "Time from request start to response start, by route template",

@@ -112,6 +112,7 @@ class RequestContextMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
+        self.metrics.in_progress.inc()
         try:
             await self.app(scope, receive, send_wrapper)
             if not response_started:
@@ -125,6 +126,7 @@ class RequestContextMiddleware:
             status = 500
             await send_json(send, 500, internal_error_body(), [(_REQUEST_ID_BYTES, rid_bytes)])
         finally:
+            self.metrics.in_progress.dec()
             total = time.perf_counter() - start
             route = self._route_label(scope)
             self.metrics.observe_request(route, scope["method"], status, first_byte or total)

@@ -16,13 +16,19 @@ Variable                       Default                     Meaning
 ``HYPEMETER_CORS_ORIGINS``     empty (CORS off)            comma-separated or JSON list of origins
 ``HYPEMETER_LOG_REQUESTS_TEXT`` ``false``                  put request bodies in the access log
 ``HYPEMETER_LOG_LEVEL``        ``info``                    log level of the service loggers
-``HYPEMETER_SCORE_MODE``       ``thread``                  ``thread``: async endpoint, model run
-                                                           via anyio.to_thread with its own
-                                                           limiter; ``sync``: sync endpoint on
-                                                           the shared 40-thread pool
-``HYPEMETER_SCORE_THREADS``    ``2``                       ``thread`` mode: model calls running
-                                                           at once per worker; others queue
+``HYPEMETER_SCORE_MODE``       ``batch``                   how requests reach the model (below)
+``HYPEMETER_SCORE_THREADS``    ``2``                       model calls running at once per
+                                                           worker (``batch``/``thread`` modes)
 =============================  ==========================  ========================================
+
+Score modes (the model is CPU-bound and holds the GIL most of the time, so more threads per
+worker add memory and tail latency, not throughput; scale out with ``HYPEMETER_WORKERS``):
+
+* ``batch``: async endpoints; at most ``score_threads`` model calls at once, and single-article
+  requests that arrive while the model is busy are scored together in one call (micro-batching).
+* ``thread``: async endpoints calling the model with ``anyio.to_thread.run_sync`` under a
+  ``score_threads`` limiter, one request per call.
+* ``sync``: plain ``def`` endpoints on Starlette's shared 40-thread pool.
 """
 
 from __future__ import annotations
@@ -62,7 +68,7 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     log_requests_text: bool = False
     log_level: LogLevel = "info"
-    score_mode: Literal["sync", "thread"] = "thread"
+    score_mode: Literal["batch", "thread", "sync"] = "batch"
     score_threads: int = Field(default=2, ge=1, le=64)
 
     @field_validator("api_key", "admin_key", "model_version", mode="before")

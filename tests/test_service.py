@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,8 +20,11 @@ from hypemeter.bundle import load_bundle
 from hypemeter.schema import Article
 from hypemeter.scoring import Scorer
 from service.app import create_app, report_files
+from service.batching import MicroBatcher
 from service.logging import ACCESS_LOGGER, JsonFormatter
+from service.schemas import ScoreRequest
 from service.settings import Settings
+from service.state import LoadedModel
 
 HEADLINE = "SHOCKING: Doctors FURIOUS as outrageous scheme spreads like wildfire!"
 BODY = (
@@ -149,6 +154,7 @@ def test_metrics(client: TestClient, scorer: Scorer) -> None:
     assert 'hypemeter_score_count{score="misinformation_risk"} 1.0' in text
     assert f'hypemeter_model_info{{name="hypemeter",version="{scorer.version}"}} 1.0' in text
     assert "hypemeter_scoring_duration_seconds_count" in text
+    assert "hypemeter_http_requests_in_progress 1.0" in text  # this very request
 
 
 def test_metrics_registry_per_app(service_models_dir: Path, scorer: Scorer) -> None:
@@ -215,8 +221,9 @@ def test_score_one_field_is_enough(client: TestClient, payload: dict[str, Any]) 
     assert client.post("/v1/score", json=payload).status_code == 200
 
 
-def test_score_thread_mode(service_models_dir: Path, scorer: Scorer) -> None:
-    settings = make_settings(service_models_dir, score_mode="thread")
+@pytest.mark.parametrize("mode", ["batch", "thread", "sync"])
+def test_score_modes(service_models_dir: Path, scorer: Scorer, mode: str) -> None:
+    settings = make_settings(service_models_dir, score_mode=mode)
     with TestClient(create_app(settings, scorer=scorer)) as c:
         a = c.post("/v1/score", json={"headline": HEADLINE, "body": BODY})
         b = c.post("/v1/score/batch", json={"items": [{"body": BODY}, {"headline": HEADLINE}]})
@@ -748,3 +755,118 @@ def test_serve_overrides_go_through_env(
     (call,) = calls
     assert call["app"] == "service.app:create_app" and call["factory"] is True
     assert (call["host"], call["port"], call["workers"]) == ("0.0.0.0", 2222, 2)
+
+
+# --------------------------------------------------------------------------- micro-batching
+
+
+def _job_inputs(n: int) -> tuple[list[ScoreRequest], list[Article]]:
+    items = [ScoreRequest(id=str(i), body=f"{BODY} {i}") for i in range(n)]
+    return items, [Article(headline="", body=it.body or "", id=it.id) for it in items]
+
+
+def test_micro_batcher_coalesces_while_busy(scorer: Scorer) -> None:
+    calls: list[list[str]] = []
+
+    def fake_score(loaded: LoadedModel, items: Any, articles: Any) -> list[Any]:
+        calls.append([a.id for a in articles])
+        time.sleep(0.05)
+        return [f"result-{a.id}" for a in articles]
+
+    loaded = LoadedModel.from_scorer(scorer)
+    items, articles = _job_inputs(10)
+
+    async def main() -> list[Any]:
+        batcher = MicroBatcher(anyio.CapacityLimiter(1), fake_score, max_batch=6)
+        out: list[Any] = [None] * 10
+
+        async def one(i: int, delay: float) -> None:
+            await anyio.sleep(delay)
+            out[i] = await batcher.submit(loaded, items[i], articles[i])
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(one, 0, 0.0)
+            for i in range(1, 10):
+                tg.start_soon(one, i, 0.01)
+        return out
+
+    out = anyio.run(main)
+    assert out == [f"result-{i}" for i in range(10)]
+    # the first request ran alone at once; the nine that queued meanwhile went 6 + 3
+    assert [len(c) for c in calls] == [1, 6, 3]
+    assert sorted(i for c in calls for i in c) == sorted(str(i) for i in range(10))
+
+
+def test_micro_batcher_never_mixes_models(scorer: Scorer) -> None:
+    calls: list[set[int]] = []
+
+    def fake_score(loaded: LoadedModel, items: Any, articles: Any) -> list[Any]:
+        time.sleep(0.02)
+        calls.append({id(loaded)})
+        return [id(loaded)] * len(articles)
+
+    old, new = LoadedModel.from_scorer(scorer), LoadedModel.from_scorer(scorer)
+    items, articles = _job_inputs(8)
+
+    async def main() -> list[Any]:
+        batcher = MicroBatcher(anyio.CapacityLimiter(1), fake_score)
+        out: list[Any] = [None] * 8
+
+        async def one(i: int) -> None:
+            model = old if i % 2 else new
+            out[i] = (id(model), await batcher.submit(model, items[i], articles[i]))
+
+        async with anyio.create_task_group() as tg:
+            for i in range(8):
+                tg.start_soon(one, i)
+        return out
+
+    for expected, got in anyio.run(main):
+        assert expected == got
+
+
+def test_micro_batcher_propagates_errors(scorer: Scorer) -> None:
+    def boom(loaded: LoadedModel, items: Any, articles: Any) -> list[Any]:
+        raise RuntimeError("model exploded")
+
+    loaded = LoadedModel.from_scorer(scorer)
+    items, articles = _job_inputs(1)
+
+    async def main() -> None:
+        batcher = MicroBatcher(anyio.CapacityLimiter(1), boom)
+        with pytest.raises(RuntimeError, match="model exploded"):
+            await batcher.submit(loaded, items[0], articles[0])
+
+    anyio.run(main)
+
+
+def test_batched_scores_equal_single_scores(
+    service_models_dir: Path, scorer: Scorer
+) -> None:
+    """Concurrent requests in batch mode get exactly what the core returns for each alone."""
+    app = create_app(make_settings(service_models_dir, score_mode="batch", score_threads=1),
+                     scorer=scorer)
+    payloads = [
+        {"id": str(i), "headline": HEADLINE if i % 2 else "", "body": f"{BODY} {i}",
+         "explain": i % 3 != 0, "max_spans": None if i % 4 else 2}
+        for i in range(24)
+    ]
+
+    async def main() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            return list(await asyncio.gather(
+                *(http.post("/v1/score", json=p) for p in payloads)
+            ))
+
+    responses = asyncio.run(main())
+    for payload, resp in zip(payloads, responses, strict=True):
+        assert resp.status_code == 200, resp.text
+        article = Article(headline=payload["headline"], body=payload["body"], id=payload["id"])
+        want = scorer.score_one(article, explain=payload["explain"],
+                                max_spans=payload["max_spans"]).to_dict()
+        assert resp.json() == json.loads(json.dumps(want))
+    calls = app.state.metrics.registry.get_sample_value(
+        "hypemeter_scoring_duration_seconds_count", {"route": "/v1/score"}
+    )
+    assert calls is not None and calls < len(payloads)  # some requests shared a model call
