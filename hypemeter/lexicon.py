@@ -86,7 +86,7 @@ def _word_shape_features(word: str, valence: dict[str, float]) -> dict[str, floa
 class PhraseLexicon:
     """Learned word and phrase weights with categories (scikit-learn style estimator)."""
 
-    def __init__(self, min_count: int = 2, min_weight: float = 0.7, max_phrase_len: int = 5,
+    def __init__(self, min_count: int = 3, min_weight: float = 0.75, max_phrase_len: int = 5,
                  C: float = 0.5) -> None:
         self.min_count = min_count
         self.min_weight = min_weight

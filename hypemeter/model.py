@@ -30,9 +30,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from hypemeter.features import STYLE_NAMES, FieldAnalysis, analyze_field, vader_valence
-from hypemeter.lexicon import LOADED_TECHNIQUES, STOPWORDS, PhraseLexicon
+from hypemeter.lexicon import LOADED_TECHNIQUES, PhraseLexicon
 from hypemeter.schema import Article, Record, Span
-from hypemeter.text import tokenize
+from hypemeter.text import SECOND_PERSON, tokenize
 from hypemeter.vectorize import HashedNgrams
 
 EPS = 1e-4
@@ -348,7 +348,9 @@ class HypeModel:
             negatives.update(g for g in set(analyzer(records[i].headline)) if g in counts)
         for gram, c in counts.items():
             words = gram.split()
-            if c < 20 or c < 3 * negatives[gram] or all(w in STOPWORDS for w in words):
+            # Keep structural clickbait ("you need to know", "what happens"), not the topics
+            # and names one outlet's clickbait happened to cover.
+            if c < 20 or c < 5 * negatives[gram] or not CLICKBAIT_CUES.intersection(words):
                 continue
             weight = float(coef[self.head_words_.column(words)])
             if weight > 0:
@@ -390,6 +392,10 @@ class HypeModel:
 
 
 PSEUDO_HEADLINE = "pseudo_headline"
+CLICKBAIT_CUES = SECOND_PERSON | {
+    "this", "these", "here's", "what", "why", "how", "will", "guess", "things", "reasons",
+    "ways", "actually", "literally", "need",
+}
 
 
 def _sentence_records(records: Sequence[Record]) -> list[Record]:

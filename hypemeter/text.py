@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 TOKEN_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
-SENTENCE_END_RE = re.compile(r"[.!?]+(?=\s|$)|\n\s*\n")
 QUOTE_CHARS = frozenset('"“”«»‘')  # ‘ opens a quote; ’ is also an apostrophe
 
 SECOND_PERSON = frozenset(
@@ -165,7 +164,7 @@ FORWARD_REFERENCES: tuple[tuple[str, ...], ...] = tuple(
 FORWARD_REFERENCE_RE = re.compile(
     r"(?:^| )(?:" + "|".join(re.escape(" ".join(p)) for p in FORWARD_REFERENCES) + r")(?= |$)"
 )
-ALL_CAPS_RE = re.compile(r"\b[^\W\d_a-zß-ÿ]{3,}\b")
+ALL_CAPS_RE = re.compile(r"[A-Z]{3,}")  # runs of 3+ capitals: "BREAKING", "NATO"
 
 
 def normalise_token(token: str) -> str:
@@ -202,8 +201,13 @@ def tokenize(text: str) -> Tokens:
     return Tokens(words, offsets[0:-1:2], offsets[1::2], raw, parts[2::2])
 
 
+_SENTENCE_ENDS = (". ", "! ", "? ", ".\n", "!\n", "?\n", ".\u201d ", ".\" ", "\n\n")
+
+
 def count_sentences(text: str) -> int:
-    return max(1, len(SENTENCE_END_RE.findall(text.strip())) or 1)
+    """Sentence ends (punctuation then space/newline, blank lines, the end), at least 1."""
+    ends = sum(text.count(e) for e in _SENTENCE_ENDS)
+    return max(1, ends + (text.rstrip()[-1:] in (".", "!", "?")))
 
 
 def is_superlative(word: str) -> bool:
