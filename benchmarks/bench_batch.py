@@ -138,7 +138,8 @@ def sorted_bytes(path: Path) -> bytes:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--n", type=int, default=20000, help="articles for the throughput runs")
+    ap.add_argument("--n", type=int, default=20000,
+                    help="articles for the throughput runs (0 skips them)")
     ap.add_argument("--big-mb", type=float, default=200.0,
                     help="size of the file for the memory run (0 skips it)")
     ap.add_argument("--big-jobs", default="1,2",
@@ -159,48 +160,52 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, load average "
           f"{os.getloadavg()[0]:.1f} (other work on the machine skews the speed-ups)")
 
-    data = work / f"articles-{args.n}.jsonl"
-    t0 = time.perf_counter()
-    write_rows(generate(args.n, args.seed, labels=False), data, "jsonl")
-    size = data.stat().st_size
-    print(f"input: {args.n} articles, {size / 1e6:.1f} MB "
-          f"({size / args.n / 1e3:.2f} KB/article incl. JSON), generated in "
-          f"{time.perf_counter() - t0:.1f}s")
+    if args.n > 0:
+        data = work / f"articles-{args.n}.jsonl"
+        t0 = time.perf_counter()
+        write_rows(generate(args.n, args.seed, labels=False), data, "jsonl")
+        size = data.stat().st_size
+        print(f"input: {args.n} articles, {size / 1e6:.1f} MB "
+              f"({size / args.n / 1e3:.2f} KB/article incl. JSON), generated in "
+              f"{time.perf_counter() - t0:.1f}s")
 
-    runs = {
-        "1 process": [],
-        f"--jobs {args.jobs}": ["--jobs", str(args.jobs)],
-        f"dask LocalCluster {args.jobs} workers": ["--engine", "dask", "--jobs", str(args.jobs)],
-    }
-    results: dict[str, dict[str, Any]] = {}
-    outputs: dict[str, Path] = {}
-    print(f"\n{'engine':<32}{'seconds':>9}{'articles/s':>12}{'speed-up':>10}"
-          f"{'CPU s':>8}{'RSS MB':>8}{'PSS MB':>8}{'load':>6}")
-    for name, flags in runs.items():
-        out = work / f"out-{len(outputs)}.jsonl"
-        res = run_score(model, data, out, [*flags, *extra])
-        res["rate"] = args.n / res["seconds"]
-        results[name] = res
-        outputs[name] = out
-        base = results["1 process"]["rate"]
-        print(f"{name:<32}{res['seconds']:>9.1f}{res['rate']:>12.1f}"
-              f"{res['rate'] / base:>9.2f}x{res['cpu_seconds']:>8.1f}{res['peak_tree_mb']:>8.0f}"
-              f"{res['peak_pss_mb']:>8.0f}{res['load']:>6.1f}", flush=True)
-    base = results["1 process"]
-    for name, res in results.items():
-        if name != "1 process":
-            speedup = res["rate"] / base["rate"]
-            work = base["cpu_seconds"] / res["cpu_seconds"] * args.jobs
-            print(f"{name}: wall-clock speed-up {speedup:.2f}x on {args.jobs} workers "
-                  f"(efficiency {speedup / args.jobs:.0%}); CPU-time bound "
-                  f"{work:.2f}x (1-process CPU s / parallel CPU s x {args.jobs}: the speed-up "
-                  "on otherwise idle cores)")
-    reference = sorted_bytes(outputs["1 process"])
-    same = {name: sorted_bytes(path) == reference for name, path in outputs.items()}
-    print("same output bytes after sorting by id: "
-          + ", ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in same.items()))
-    for path in outputs.values():
-        path.unlink()
+        runs = {
+            "1 process": [],
+            f"--jobs {args.jobs}": ["--jobs", str(args.jobs)],
+            f"dask LocalCluster {args.jobs} workers": ["--engine", "dask",
+                                                       "--jobs", str(args.jobs)],
+        }
+        results: dict[str, dict[str, Any]] = {}
+        outputs: dict[str, Path] = {}
+        print(f"\n{'engine':<32}{'seconds':>9}{'articles/s':>12}{'speed-up':>10}"
+              f"{'CPU s':>8}{'RSS MB':>8}{'PSS MB':>8}{'load':>6}")
+        for name, flags in runs.items():
+            out = work / f"out-{len(outputs)}.jsonl"
+            res = run_score(model, data, out, [*flags, *extra])
+            res["rate"] = args.n / res["seconds"]
+            results[name] = res
+            outputs[name] = out
+            base = results["1 process"]["rate"]
+            print(f"{name:<32}{res['seconds']:>9.1f}{res['rate']:>12.1f}"
+                  f"{res['rate'] / base:>9.2f}x{res['cpu_seconds']:>8.1f}"
+                  f"{res['peak_tree_mb']:>8.0f}{res['peak_pss_mb']:>8.0f}{res['load']:>6.1f}",
+                  flush=True)
+        base = results["1 process"]
+        for name, res in results.items():
+            if name != "1 process":
+                speedup = res["rate"] / base["rate"]
+                bound = base["cpu_seconds"] / res["cpu_seconds"] * args.jobs
+                print(f"{name}: wall-clock speed-up {speedup:.2f}x on {args.jobs} workers "
+                      f"(efficiency {speedup / args.jobs:.0%}); CPU-time bound "
+                      f"{bound:.2f}x (1-process CPU s / parallel CPU s x {args.jobs}: the speed-up "
+                      "on otherwise idle cores)")
+        reference = sorted_bytes(outputs["1 process"])
+        same = {name: sorted_bytes(path) == reference for name, path in outputs.items()}
+        print("same output bytes after sorting by id: "
+              + ", ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in same.items()))
+        for path in outputs.values():
+            path.unlink()
+        data.unlink()
 
     if args.big_mb > 0:
         big = work / f"big-{args.big_mb:g}mb.jsonl"
@@ -220,7 +225,6 @@ def main(argv: list[str] | None = None) -> int:
                   f"{out.stat().st_size / 1e6:.0f} MB", flush=True)
             out.unlink()
         big.unlink()
-    data.unlink()
     tmp.cleanup()
     return 0
 

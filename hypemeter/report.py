@@ -283,7 +283,7 @@ def write_report(
     if y_arr.shape != p_arr.shape:
         raise ValueError(f"y has {y_arr.shape} values, p {p_arr.shape}")
     notes = list(notes)
-    binary = binary_metrics(y_arr, p_arr, threshold)
+    binary = binary_metrics(y_arr.tolist(), p_arr.tolist(), threshold)
     both = len(np.unique(y_arr)) == 2
     if both:
         pred = p_arr >= threshold
@@ -315,7 +315,7 @@ def write_report(
             t_arr = np.array([t for t, _ in pairs])
             q_arr = np.array([q for _, q in pairs])
             metrics["graded"] = {"field": target_field, "n": len(pairs),
-                                 **graded_metrics(t_arr, q_arr)}
+                                 **graded_metrics(t_arr.tolist(), q_arr.tolist())}
             plot_graded(out / REPORT_FILES["graded"], t_arr, q_arr, title)
             files["graded"] = REPORT_FILES["graded"]
     if span_pairs is not None:

@@ -83,14 +83,15 @@ def parse_spans(value: Any, article: Article) -> list[tuple[str, int, int]] | st
             return f"gold spans are not valid JSON ({exc.msg})"
     if not isinstance(value, list):
         return "gold spans must be a list of {field, start, end}"
-    out = []
+    out: list[tuple[str, int, int]] = []
     for i, span in enumerate(value):
         if not isinstance(span, dict):
             return f"gold span {i} is not an object"
         fld, start, end = span.get("field"), span.get("start"), span.get("end")
         if fld not in ("headline", "body"):
             return f"gold span {i}: field must be 'headline' or 'body'"
-        if not all(isinstance(x, int) and not isinstance(x, bool) for x in (start, end)):
+        if not (isinstance(start, int) and isinstance(end, int)) or isinstance(start, bool) \
+                or isinstance(end, bool):
             return f"gold span {i}: start and end must be integers"
         text = article.headline if fld == "headline" else article.body
         if not 0 <= start < end <= len(text):
