@@ -361,3 +361,22 @@ def test_dask_worker_without_the_bundle_path_gets_the_shipped_bytes(
     assert (tmp_path / "worker" / "hypemeter-bundles" / sha / MODEL_FILE).is_file()
     scorer = dask_engine._SCORERS[ref.key]
     assert scorer.score([Article("Shocking news", "")])[0].scores
+
+
+@pytest.mark.slow
+def test_dask_engine_on_an_existing_scheduler(partitions: Path, bundle_dir: Path,
+                                              scorer: Scorer, tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    from hypemeter.engines.dask_engine import DaskEngine, DaskEngineError
+
+    run(partitions, tmp_path / "ref.jsonl", bundle_dir, scorer)
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=True,
+                      dashboard_address=None) as cluster:
+        stats, _ = run(partitions, tmp_path / "out.jsonl", bundle_dir, scorer,
+                       engine="dask", scheduler=cluster.scheduler_address)
+    assert (stats.scored, stats.skipped, stats.workers) == (40, 2, 1)
+    assert (tmp_path / "out.jsonl").read_bytes() == (tmp_path / "ref.jsonl").read_bytes()
+    with pytest.raises(DaskEngineError, match="cannot reach the Dask scheduler"):
+        DaskEngine(scorer.bundle, ScoreOptions(), scheduler="tcp://127.0.0.1:9",
+                   connect_timeout="1s")

@@ -116,7 +116,8 @@ class DaskEngine:
     name = "dask"
 
     def __init__(self, bundle: Bundle, opts: ScoreOptions, *, workers: int = 2,
-                 scheduler: str | None = None, window: int | None = None) -> None:
+                 scheduler: str | None = None, window: int | None = None,
+                 connect_timeout: str = "30s") -> None:
         try:
             from distributed import Client, LocalCluster
         except ImportError as exc:  # pragma: no cover
@@ -126,7 +127,7 @@ class DaskEngine:
         self.cluster: Any = None
         try:
             if scheduler:
-                self.client = Client(scheduler, timeout="30s")
+                self.client = Client(scheduler, timeout=connect_timeout)
             else:
                 self.cluster = LocalCluster(
                     n_workers=workers, threads_per_worker=1, processes=True,
@@ -150,7 +151,7 @@ class DaskEngine:
         try:
             for chunk in chunks:
                 pending.append(self.client.submit(_dask_score, chunk, self.ref, self.opts,
-                                                  pure=False))
+                                                  pure=False, retries=1))
                 if len(pending) >= self.window:
                     yield self._result(pending.popleft())
             while pending:
