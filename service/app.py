@@ -21,6 +21,7 @@ import anyio
 from fastapi import Body, Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
+from starlette.datastructures import State
 
 from hypemeter import __version__
 from hypemeter.errors import (
@@ -153,15 +154,13 @@ def score_items(
     return results
 
 
-def _score_one(
-    state: Any, loaded: LoadedModel, payload: ScoreRequest
-) -> Response:
+def _score_one(state: State, loaded: LoadedModel, payload: ScoreRequest) -> Response:
     article = to_article(payload, state.settings.max_field_chars)
     result = score_items(loaded, [payload], [article], state.metrics, ROUTE_SCORE)[0]
     return JSONResponse(result.to_dict())
 
 
-def _score_batch(state: Any, loaded: LoadedModel, items: Sequence[ScoreRequest]) -> Response:
+def _score_batch(state: State, loaded: LoadedModel, items: Sequence[ScoreRequest]) -> Response:
     max_chars = state.settings.max_field_chars
     articles = [to_article(it, max_chars, f"items.{i}.") for i, it in enumerate(items)]
     results = score_items(loaded, items, articles, state.metrics, ROUTE_BATCH)

@@ -86,15 +86,28 @@ class MicroBatcher:
         live = [job for job in jobs if not job.future.done()]  # skip cancelled requests
         if not live:
             return
+        outcomes = await anyio.to_thread.run_sync(self._score_jobs, live)
+        for job, outcome in zip(live, outcomes, strict=True):
+            if job.future.done():
+                continue
+            if isinstance(outcome, BaseException):
+                job.future.set_exception(outcome)
+            else:
+                job.future.set_result(outcome)
+
+    def _score_jobs(self, jobs: list[_Job]) -> list[ScoreResult | Exception]:
+        """One call for all jobs; if it fails, one call per job, so that an article the
+        model chokes on fails only its own request."""
         try:
-            results = await anyio.to_thread.run_sync(
-                self.score, live[0].loaded, [j.item for j in live], [j.article for j in live]
-            )
+            return list(self.score(jobs[0].loaded, [j.item for j in jobs],
+                                   [j.article for j in jobs]))
         except Exception as exc:
-            for job in live:
-                if not job.future.done():
-                    job.future.set_exception(exc)
-            return
-        for job, result in zip(live, results, strict=True):
-            if not job.future.done():
-                job.future.set_result(result)
+            if len(jobs) == 1:
+                return [exc]
+        outcomes: list[ScoreResult | Exception] = []
+        for job in jobs:
+            try:
+                outcomes.append(self.score(job.loaded, [job.item], [job.article])[0])
+            except Exception as exc:
+                outcomes.append(exc)
+        return outcomes

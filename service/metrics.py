@@ -45,7 +45,7 @@ class ServiceMetrics:
         )
         self.scoring = Histogram(
             "hypemeter_scoring_duration_seconds",
-            "Time spent in the model for one request (all its articles)",
+            "Time spent in one model call (one request, or one micro-batch of requests)",
             ("route",),
             buckets=LATENCY_BUCKETS,
             registry=self.registry,

@@ -840,6 +840,34 @@ def test_micro_batcher_propagates_errors(scorer: Scorer) -> None:
     anyio.run(main)
 
 
+def test_micro_batcher_isolates_a_failing_article(scorer: Scorer) -> None:
+    def picky(loaded: LoadedModel, items: Any, articles: Any) -> list[Any]:
+        time.sleep(0.02)
+        if any(a.id == "3" for a in articles):
+            raise ValueError("cannot score article 3")
+        return [f"ok-{a.id}" for a in articles]
+
+    loaded = LoadedModel.from_scorer(scorer)
+    items, articles = _job_inputs(6)
+
+    async def main() -> list[Any]:
+        batcher = MicroBatcher(anyio.CapacityLimiter(1), picky)
+        out: list[Any] = [None] * 6
+
+        async def one(i: int) -> None:
+            try:
+                out[i] = await batcher.submit(loaded, items[i], articles[i])
+            except ValueError as exc:
+                out[i] = str(exc)
+
+        async with anyio.create_task_group() as tg:
+            for i in range(6):
+                tg.start_soon(one, i)
+        return out
+
+    assert anyio.run(main) == ["ok-0", "ok-1", "ok-2", "cannot score article 3", "ok-4", "ok-5"]
+
+
 def test_batched_scores_equal_single_scores(
     service_models_dir: Path, scorer: Scorer
 ) -> None:
