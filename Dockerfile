@@ -1,0 +1,135 @@
+# hypemeter: the REST service with the default model baked in.
+#
+#   docker build -t hypemeter .
+#   docker run --rm -p 8000:8000 hypemeter
+#
+# Two stages. `builder` turns the project and every pinned dependency (requirements.lock) into
+# wheels and slims them (test suites removed, debug symbols stripped from the packages' own
+# shared libraries). The runtime stage installs from those wheels only: no index, no compiler.
+# Settings come from the same HYPEMETER_* variables as outside Docker (README.md,
+# "Configuration"); /app/models can be replaced by a volume.
+#
+# Size (limit 450 MB): the scale-out parts for batch jobs, Parquet I/O (pyarrow) and
+# `hypemeter score --engine dask` (dask, distributed), would take the image from about 430 MB
+# to about 600 MB, so they are left out by default, with whatever only they need; nltk is left
+# out too because no code imports it. `--build-arg WITHOUT=` keeps everything.
+
+ARG PYTHON_IMAGE=python:3.11-slim
+
+# --------------------------------------------------------------------------- builder
+FROM ${PYTHON_IMAGE} AS builder
+
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore
+
+# binutils for `strip`; `wheel` to unpack and repack the wheels.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends binutils \
+ && rm -rf /var/lib/apt/lists/* \
+ && pip install "wheel==0.45.1"
+
+WORKDIR /src
+# Only what the wheel needs, so edits to tests or docs don't invalidate these layers.
+COPY requirements.lock ./
+COPY pyproject.toml README.md ./
+COPY hypemeter/ hypemeter/
+COPY service/ service/
+COPY training/ training/
+RUN pip wheel --wheel-dir /wheels -c requirements.lock .
+
+# Slim every wheel: drop test suites; strip the shared libraries a package builds itself. The
+# libraries auditwheel vendored into `<name>.libs/` are left alone: they were rewritten with
+# patchelf and `strip` would corrupt them.
+RUN mkdir /slim \
+ && for whl in /wheels/*.whl; do \
+        rm -rf /tmp/unpacked && mkdir /tmp/unpacked \
+     && python -m wheel unpack --dest /tmp/unpacked "$whl" >/dev/null \
+     && tree="$(find /tmp/unpacked -mindepth 1 -maxdepth 1 -type d)" \
+     && find "$tree" -type d -name tests -prune -exec rm -rf {} + \
+     && find "$tree" -type f -name '*.so*' ! -path '*.libs/*' -exec strip --strip-unneeded {} + \
+     && python -m wheel pack --dest-dir /slim "$tree" >/dev/null \
+     || exit 1; \
+    done \
+ && rm -rf /tmp/unpacked
+
+# --------------------------------------------------------------------------- runtime
+FROM ${PYTHON_IMAGE} AS runtime
+
+# Distributions left out of the image, with the dependencies only they need (space-separated;
+# empty = everything in requirements.lock). tests/test_packaging.py checks that the code never
+# imports them at module level, so serving, training and scoring JSONL/CSV work without them.
+ARG WITHOUT="pyarrow dask distributed nltk"
+
+LABEL org.opencontainers.image.title="hypemeter" \
+      org.opencontainers.image.description="Scores news text for sensationalism and misinformation risk (style signals, not a fact-check)" \
+      org.opencontainers.image.licenses="MIT"
+
+ENV PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore \
+    MPLCONFIGDIR=/tmp/matplotlib \
+    HYPEMETER_MODELS_DIR=/app/models \
+    HYPEMETER_HOST=0.0.0.0 \
+    HYPEMETER_PORT=8000
+
+# Install from the builder's wheels only (bind-mounted, so they never become a layer), without
+# byte-compiling everything; then remove $WITHOUT and what nothing else still requires.
+RUN --mount=type=bind,from=builder,source=/slim,target=/wheels \
+    pip install --no-index --find-links /wheels --no-compile hypemeter \
+ && printf '%s\n' \
+      'import importlib.metadata as md, re, sys' \
+      'from pip._vendor.packaging.requirements import Requirement' \
+      'norm = lambda name: re.sub(r"[-_.]+", "-", name).lower()' \
+      'drop = {norm(arg) for arg in sys.argv[1:]}' \
+      'seen, todo = set(), [("hypemeter", ())]' \
+      'while todo:' \
+      '    name, extras = key = todo.pop()' \
+      '    if key in seen or name in drop:' \
+      '        continue' \
+      '    seen.add(key)' \
+      '    for req in map(Requirement, md.requires(name) or []):' \
+      '        if req.marker is None or any(req.marker.evaluate({"extra": e}) for e in ("", *extras)):' \
+      '            todo.append((norm(req.name), tuple(req.extras)))' \
+      'installed = {norm(dist.metadata["Name"]) for dist in md.distributions()}' \
+      'needed = {name for name, _ in seen} | {"pip", "setuptools", "wheel"}' \
+      'print(" ".join(sorted((installed - needed) | (installed & drop))))' \
+    > /tmp/unneeded.py \
+ && drop="$(python /tmp/unneeded.py $WITHOUT)" && rm /tmp/unneeded.py \
+ && if [ -n "$drop" ]; then echo "leaving out: $drop" && pip uninstall -y $drop; fi \
+ && SITE="$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
+ && rm -rf "$SITE/numpy/_core/include" "$SITE/numpy/f2py/src" "$SITE"/PIL/_avif.* "$SITE"/pillow.libs/libavif-* \
+           "$SITE/matplotlib/mpl-data/sample_data" /root/.cache \
+ && find "$SITE" \( -name '*.pyx' -o -name '*.pxd' -o -name '*.pyi' \) -delete
+
+# The sample corpus and the catalog, for `hypemeter train` in the container. training/corpora
+# looks for datasets/ beside the installed `training` package (the repository root in a
+# checkout, site-packages here), hence the link.
+COPY datasets/catalog.json /app/datasets/catalog.json
+COPY datasets/sample/ /app/datasets/sample/
+RUN SITE="$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
+ && ln -s /app/datasets "$SITE/datasets"
+
+# An unprivileged user owns the models directory, so retraining in the container can write it.
+RUN groupadd --system --gid 10001 hypemeter \
+ && useradd --system --uid 10001 --gid hypemeter --home-dir /app --no-create-home \
+        --shell /usr/sbin/nologin hypemeter
+WORKDIR /app
+COPY --chown=hypemeter:hypemeter models/ /app/models/
+
+# Byte-compile only what serving and scoring import (by doing it once), so the server starts
+# fast without the full set of .pyc files.
+RUN hypemeter score /app/datasets/sample/sample.jsonl --output /dev/null --quiet \
+ && python -c "import service.server, service.app, uvicorn.main, uvicorn.loops.auto, uvicorn.protocols.http.auto, uvicorn.protocols.websockets.auto, uvicorn.lifespan.on; service.app.create_app().openapi()" \
+ && rm -rf /tmp/matplotlib
+
+ENV PYTHONDONTWRITEBYTECODE=1
+USER hypemeter
+
+EXPOSE 8000
+# No curl in the image: Python's standard library asks /healthz.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
+
+CMD ["hypemeter", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -1,0 +1,407 @@
+"""Packaging checks (fast, no network, no Docker): the lock files, the Dockerfile and its
+.dockerignore, .ci/run, and that the README documents every route and every setting.
+
+These read the files as text and parse what they need; nothing is hard-coded that the code
+itself can tell (routes come from the app, settings from :class:`service.settings.Settings`).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import shlex
+import tomllib
+from pathlib import Path
+
+import pytest
+from packaging.markers import default_environment
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from hypemeter.paths import REPO_ROOT
+
+PYPROJECT = REPO_ROOT / "pyproject.toml"
+LOCK = REPO_ROOT / "requirements.lock"
+DEV_LOCK = REPO_ROOT / "requirements-dev.lock"
+DOCKERFILE = REPO_ROOT / "Dockerfile"
+DOCKERIGNORE = REPO_ROOT / ".dockerignore"
+CI_RUN = REPO_ROOT / ".ci" / "run"
+README = REPO_ROOT / "README.md"
+CONTRIBUTING = REPO_ROOT / "CONTRIBUTING.md"
+PACKAGES = ("hypemeter", "service", "training")
+
+# The two README commands (the second is what .ci/run runs in its own venv).
+INSTALL_DEV = "pip install -c requirements-dev.lock -e '.[dev]'"
+TEST_COMMAND = "python -m pytest"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def project() -> dict:
+    return tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]
+
+
+def read_lock(path: Path) -> dict[str, str]:
+    """``{canonical name: version}`` from a pip-compile output; every requirement must be ==."""
+    pins: dict[str, str] = {}
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line or line.startswith("-"):
+            continue
+        req = Requirement(line)
+        specs = list(req.specifier)
+        assert len(specs) == 1 and specs[0].operator == "==", (
+            f"{path.name}:{number}: {raw.strip()!r} is not pinned with =="
+        )
+        pins[canonicalize_name(req.name)] = specs[0].version
+    return pins
+
+
+def applies(req: Requirement, extra: str = "") -> bool:
+    if req.marker is None:
+        return True
+    return req.marker.evaluate({**default_environment(), "extra": extra})
+
+
+def assert_pinned(req: Requirement, pins: dict[str, str], lock: Path) -> None:
+    name = canonicalize_name(req.name)
+    assert name in pins, f"{req.name} (pyproject) is not pinned in {lock.name}: regenerate it"
+    assert req.specifier.contains(Version(pins[name]), prereleases=True), (
+        f"{lock.name} pins {name}=={pins[name]}, outside pyproject's {req}: regenerate it"
+    )
+
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) with line continuations joined and comments dropped."""
+    out: list[tuple[str, str]] = []
+    pending = ""
+    for raw in DOCKERFILE.read_text(encoding="utf-8").splitlines():
+        stripped = raw.strip()
+        if not pending and (not stripped or stripped.startswith("#")):
+            continue
+        if pending and stripped.startswith("#"):
+            continue
+        if stripped.endswith("\\"):
+            pending += stripped[:-1] + " "
+            continue
+        line = pending + stripped
+        pending = ""
+        keyword, _, args = line.partition(" ")
+        out.append((keyword.upper(), args.strip()))
+    assert not pending, "Dockerfile ends inside a line continuation"
+    return out
+
+
+def dockerfile_stages() -> list[list[tuple[str, str]]]:
+    """Instructions per build stage (each starts with FROM), ARG defaults substituted in FROM."""
+    args: dict[str, str] = {}
+    stages: list[list[tuple[str, str]]] = []
+    for keyword, rest in dockerfile_instructions():
+        if keyword == "ARG" and not stages:
+            name, _, default = rest.partition("=")
+            args[name.strip()] = default.strip().strip('"')
+        if keyword == "FROM":
+            rest = re.sub(r"\$\{?(\w+)\}?", lambda m: args.get(m.group(1), m.group(0)), rest)
+            stages.append([])
+        if stages:
+            stages[-1].append((keyword, rest))
+    return stages
+
+
+def image_without() -> list[str]:
+    """The distributions the Dockerfile leaves out of the image by default (ARG WITHOUT)."""
+    for keyword, rest in dockerfile_stages()[-1]:
+        if keyword == "ARG" and rest.startswith("WITHOUT="):
+            return rest.partition("=")[2].strip().strip('"').split()
+    return []
+
+
+def dockerignore_excludes(path: str) -> bool:
+    """Whether Docker's .dockerignore rules exclude ``path`` (relative, '/'-separated).
+
+    The last matching rule wins; ``!`` re-includes; a rule matching a parent directory
+    excludes everything below it; ``**`` matches any number of directories.
+    """
+    rules = []
+    for raw in DOCKERIGNORE.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        negate = line.startswith("!")
+        pattern = line[1:] if negate else line
+        rules.append((negate, pattern.strip("/")))
+
+    def match(pattern: str, candidate: str) -> bool:
+        regex = ""
+        i = 0
+        while i < len(pattern):
+            if pattern.startswith("**/", i):
+                regex += "(?:.*/)?"
+                i += 3
+            elif pattern.startswith("**", i):
+                regex += ".*"
+                i += 2
+            elif pattern[i] == "*":
+                regex += "[^/]*"
+                i += 1
+            elif pattern[i] == "?":
+                regex += "[^/]"
+                i += 1
+            elif pattern[i] == "[":
+                end = pattern.index("]", i)
+                regex += "[" + pattern[i + 1:end] + "]"
+                i = end + 1
+            else:
+                regex += re.escape(pattern[i])
+                i += 1
+        return re.fullmatch(regex, candidate) is not None
+
+    parts = path.split("/")
+    prefixes = ["/".join(parts[: n + 1]) for n in range(len(parts))]
+    excluded = False
+    for negate, pattern in rules:
+        if any(match(pattern, prefix) for prefix in prefixes):
+            excluded = not negate
+    return excluded
+
+
+def app_route_paths() -> list[str]:
+    from service.app import create_app
+    from service.settings import Settings
+    from service.web import router
+
+    app = create_app(Settings(models_dir=REPO_ROOT / "models"))
+    if not any(getattr(r, "path", None) == "/" for r in app.routes):
+        app.include_router(router)  # the page router, if the app factory does not add it yet
+    paths = sorted({getattr(r, "path", "") for r in app.routes} - {"", "/docs/oauth2-redirect"})
+    assert "/v1/score" in paths and "/healthz" in paths
+    return paths
+
+
+# --------------------------------------------------------------------------- lock files
+
+
+def test_lock_pins_every_runtime_dependency() -> None:
+    pins = read_lock(LOCK)
+    for spec in project()["dependencies"]:
+        req = Requirement(spec)
+        if applies(req):
+            assert_pinned(req, pins, LOCK)
+    assert "pip-compile" in LOCK.read_text(encoding="utf-8").split("\n\n")[0], (
+        "requirements.lock should start with the command that regenerates it"
+    )
+
+
+def test_dev_lock_pins_every_extra_and_agrees_with_the_runtime_lock() -> None:
+    runtime = read_lock(LOCK)
+    dev = read_lock(DEV_LOCK)
+    meta = project()
+    for extra, specs in meta.get("optional-dependencies", {}).items():
+        for spec in specs:
+            req = Requirement(spec)
+            if applies(req, extra):
+                assert_pinned(req, dev, DEV_LOCK)
+    for spec in meta["dependencies"]:
+        req = Requirement(spec)
+        if applies(req):
+            assert_pinned(req, dev, DEV_LOCK)
+    differ = {n: (v, dev[n]) for n, v in runtime.items() if n in dev and dev[n] != v}
+    assert not differ, f"the two locks pin different versions: {differ}"
+    assert "pip-compile" in DEV_LOCK.read_text(encoding="utf-8").split("\n\n")[0]
+
+
+# --------------------------------------------------------------------------- Dockerfile
+
+
+def test_dockerfile_is_multi_stage_on_slim_python() -> None:
+    stages = dockerfile_stages()
+    assert len(stages) >= 2, "builder + runtime stages"
+    for stage in stages:
+        image = stage[0][1].split()[0]
+        assert re.fullmatch(r"python:3\.1[12]-slim", image), f"base image {image!r}"
+    builder = " ".join(rest for kw, rest in stages[0] if kw == "RUN")
+    assert re.search(r"pip wheel\b.*-c requirements\.lock", builder), "wheels from the lock"
+    runtime = " ".join(rest for kw, rest in stages[-1] if kw == "RUN")
+    assert "--no-index" in runtime, "the runtime installs from the builder's wheels only"
+    assert not re.search(r"apt-get install", runtime), "no compilers or tools in the runtime"
+
+
+def test_dockerfile_runtime_user_port_health_and_command() -> None:
+    runtime = dockerfile_stages()[-1]
+    users = [rest for kw, rest in runtime if kw == "USER"]
+    assert users, "the runtime stage sets a USER"
+    assert users[-1].split(":")[0] not in ("root", "0"), "the server must not run as root"
+
+    assert any(kw == "EXPOSE" and "8000" in rest.split() for kw, rest in runtime)
+
+    health = [rest for kw, rest in runtime if kw == "HEALTHCHECK"]
+    assert len(health) == 1
+    assert "/healthz" in health[0]
+    assert not re.search(r"\b(curl|wget)\b", health[0]), "no curl/wget in a slim image"
+    cmd = health[0].partition("CMD")[2].strip()
+    argv = json.loads(cmd) if cmd.startswith("[") else shlex.split(cmd)
+    assert argv[:2] == ["python", "-c"]
+    compile(argv[2], "<healthcheck>", "exec")  # the probe is valid Python
+
+    cmds = [rest for kw, rest in runtime if kw == "CMD"]
+    assert cmds, "the runtime stage has a CMD"
+    argv = json.loads(cmds[-1])
+    assert argv[:2] == ["hypemeter", "serve"]
+    assert argv[argv.index("--host") + 1] == "0.0.0.0"
+    assert argv[argv.index("--port") + 1] == "8000"
+
+
+def test_dockerfile_bakes_in_the_models_and_the_training_data() -> None:
+    runtime = dockerfile_stages()[-1]
+    copies = [rest for kw, rest in runtime if kw == "COPY"]
+    assert any(re.search(r"(^|\s)models/\s+/app/models/?$", c) for c in copies)
+    env = " ".join(rest for kw, rest in runtime if kw == "ENV")
+    assert "HYPEMETER_MODELS_DIR=/app/models" in env
+    assert any("datasets/catalog.json" in c for c in copies)
+    assert any("datasets/sample" in c for c in copies)
+
+
+def test_dockerignore_keeps_tests_venvs_data_and_caches_out() -> None:
+    for path in (
+        "tests/test_core.py",
+        "tests/fixtures/x.jsonl",
+        ".venv/bin/python",
+        ".git/HEAD",
+        ".ci/run",
+        "hypemeter/__pycache__/cli.cpython-311.pyc",
+        "service/x.pyc",
+        ".pytest_cache/v/cache/lastfailed",
+        ".ruff_cache/CACHEDIR.TAG",
+        "hypemeter.egg-info/PKG-INFO",
+        "datasets/liar/train.tsv",
+        "datasets/README.md",
+        "artifacts/page.png",
+        "benchmarks/bench_scoring.py",
+        "models/.current.123",
+    ):
+        assert dockerignore_excludes(path), f".dockerignore lets {path} into the context"
+
+
+def test_dockerignore_keeps_what_the_dockerfile_copies() -> None:
+    sources: list[str] = []
+    for stage in dockerfile_stages():
+        for keyword, rest in stage:
+            if keyword != "COPY" or "--from" in rest:
+                continue
+            words = [w for w in rest.split() if not w.startswith("--")]
+            sources += words[:-1]
+    assert sources
+    for source in sources:
+        target = REPO_ROOT / source
+        assert target.exists() or source.startswith("models"), f"COPY {source}: no such path"
+        probes = [source.rstrip("/")]
+        if target.is_dir():
+            probes = [p.relative_to(REPO_ROOT).as_posix() for p in target.rglob("*")
+                      if p.is_file() and "__pycache__" not in p.parts] or probes
+        for probe in probes:
+            assert not dockerignore_excludes(probe), f".dockerignore excludes {probe}"
+
+
+def test_code_never_imports_what_the_image_leaves_out_at_module_level() -> None:
+    """The image drops the Dockerfile's WITHOUT distributions: serving, training and scoring
+    must still import, so those modules may only be imported inside functions or try blocks."""
+    left_out = {name.replace("-", "_") for name in image_without()}
+    problems = []
+    for package in PACKAGES:
+        for path in sorted((REPO_ROOT / package).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+            for node in tree.body:  # module level only; try/def bodies are not walked
+                names: list[str] = []
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                for name in names:
+                    if name.split(".")[0] in left_out:
+                        problems.append(f"{path.relative_to(REPO_ROOT)}:{node.lineno} {name}")
+    assert not problems, f"module-level imports of {sorted(left_out)}: {problems}"
+
+
+# --------------------------------------------------------------------------- CI
+
+
+def test_ci_run_installs_and_tests_the_way_the_readme_says() -> None:
+    assert os.access(CI_RUN, os.X_OK), ".ci/run must be executable"
+    script = CI_RUN.read_text(encoding="utf-8")
+    assert script.startswith("#!/usr/bin/env bash") or script.startswith("#!/bin/bash")
+    assert "set -euo pipefail" in script
+    assert "ruff\" check ." in script or "ruff check ." in script
+    readme = README.read_text(encoding="utf-8")
+    for command in (INSTALL_DEV, TEST_COMMAND):
+        assert command in readme, f"README lacks {command!r}"
+        assert command in script, f".ci/run does not run {command!r}"
+    runs = [line for line in script.splitlines() if "-m pytest" in line]
+    assert runs and not any(" -m \"not slow\"" in line or "-m 'not slow'" in line
+                            for line in runs), "CI runs every test, slow ones included"
+    assert "playwright install" not in script.replace("no `playwright install`", "")
+
+
+# --------------------------------------------------------------------------- documentation
+
+
+def test_readme_documents_every_route() -> None:
+    readme = README.read_text(encoding="utf-8")
+    missing = []
+    for path in app_route_paths():
+        needle = path.split("{", 1)[0]  # /v1/model/report/{name:path} -> /v1/model/report/
+        if needle == "/":
+            found = re.search(r"127\.0\.0\.1:8000/[\s`'\"]|localhost:8000/[\s`'\"]", readme)
+        else:
+            found = re.search(re.escape(needle) + r"(?![\w-])", readme)
+        if not found:
+            missing.append(path)
+    assert not missing, f"README.md does not mention these routes: {missing}"
+
+
+def test_readme_documents_every_setting() -> None:
+    from service.settings import Settings
+
+    readme = README.read_text(encoding="utf-8")
+    prefix = Settings.model_config.get("env_prefix", "")
+    names = {f"{prefix}{field}".upper() for field in Settings.model_fields}
+    for package in PACKAGES:  # variables the code reads directly (HYPEMETER_DATA_DIR, ...)
+        for path in (REPO_ROOT / package).rglob("*.py"):
+            names |= set(re.findall(r"\bHYPEMETER_[A-Z][A-Z0-9_]*\b",
+                                    path.read_text(encoding="utf-8")))
+    assert len(names) >= 10
+    missing = sorted(n for n in names if not re.search(rf"\b{n}\b", readme))
+    assert not missing, f"README.md does not document: {missing}"
+
+
+def test_readme_and_contributing_have_what_a_newcomer_needs() -> None:
+    readme = README.read_text(encoding="utf-8")
+    for needle in ("docs/screenshot.png", "docker build", "docker run", "hypemeter train",
+                   "hypemeter score", "hypemeter evaluate", "--engine dask", "--jobs",
+                   "training.corpora.checksums", "card.json", "benchmarks/", "not a fact-check",
+                   "<!-- figures -->"):
+        assert needle in readme, f"README.md lacks {needle!r}"
+    contributing = CONTRIBUTING.read_text(encoding="utf-8")
+    for needle in ('pytest -m "not slow"', "CorpusLoader", "training/corpora",
+                   "datasets/catalog.json", "benchmarks/"):
+        assert needle in contributing, f"CONTRIBUTING.md lacks {needle!r}"
+
+
+@pytest.mark.parametrize("link", ["docs/screenshot.png", "CONTRIBUTING.md", "datasets/README.md"])
+def test_readme_links_point_at_files(link: str) -> None:
+    assert link in README.read_text(encoding="utf-8")
+    if link == "docs/screenshot.png" and not (REPO_ROOT / link).exists():
+        pytest.skip("the screenshot is written by the browser tests (tests/test_page.py)")
+    assert (REPO_ROOT / link).exists()
+
+
+def test_dockerignore_matcher_follows_docker_rules() -> None:
+    """Guards the helper above: the last rule wins, ! re-includes, ** spans directories."""
+    assert dockerignore_excludes("datasets/whatever/file.tsv")
+    assert not dockerignore_excludes("datasets/catalog.json")
+    assert not dockerignore_excludes("datasets/sample/sample.jsonl")
+    assert dockerignore_excludes("deep/nested/__pycache__/m.pyc")
+    assert not dockerignore_excludes("hypemeter/cli.py")
