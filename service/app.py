@@ -53,6 +53,7 @@ from service.schemas import (
 )
 from service.settings import Settings
 from service.state import LoadedModel, ModelHolder
+from service.web import router as web_router
 
 logger = logging.getLogger("hypemeter.service")
 
@@ -469,6 +470,7 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
     _add_scoring_routes(app, settings)
     _add_model_routes(app, settings)
     _add_ops_routes(app)
+    app.include_router(web_router)
 
     routes: Callable[[], Sequence[Any]] = lambda: app.router.routes  # noqa: E731
     app.add_middleware(
