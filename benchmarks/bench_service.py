@@ -240,6 +240,19 @@ def wait_idle(url: str, timeout: float = 120.0) -> None:
         time.sleep(0.2)
 
 
+def model_seconds(url: str) -> tuple[float, float]:
+    """(sum, count) of the service's model-call histogram for /v1/score."""
+    total = count = 0.0
+    for line in httpx.get(url + "/metrics", timeout=30).text.splitlines():
+        if 'route="/v1/score"' not in line:
+            continue
+        if line.startswith("hypemeter_scoring_duration_seconds_sum"):
+            total = float(line.rsplit(" ", 1)[1])
+        elif line.startswith("hypemeter_scoring_duration_seconds_count"):
+            count = float(line.rsplit(" ", 1)[1])
+    return total, count
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -359,7 +372,10 @@ def bench_mode(mode: str, model: Path, article: dict[str, str], args: argparse.N
                  json.dumps({"items": [{**article, "id": str(i)} for i in range(64)]}).encode()),
         ]
         # Unloaded: one client, one request at a time.
+        sum0, n0 = model_seconds(server.url)
         unloaded = run_load(server.url, loads[1], 1, args.unloaded, driver, 1)
+        sum1, n1 = model_seconds(server.url)
+        model_ms = (sum1 - sum0) / (n1 - n0) * 1000 if n1 > n0 else None
         # Warm pass over every scenario, so the measured run starts with a warm server.
         for load in loads:
             if args.warmup > 0:
@@ -382,6 +398,7 @@ def bench_mode(mode: str, model: Path, article: dict[str, str], args: argparse.N
     sampler.join(timeout=2)
     return {"mode": mode, "rss_idle": rss_idle, "rss_start": rss_start, "rss_end": rss_end,
             "rss": server.rss, "scenario_rss": scenario_rss, "unloaded": unloaded,
+            "model_ms": model_ms,
             "results": results, "exit": code}
 
 
@@ -400,6 +417,8 @@ def report(run: dict[str, Any], args: argparse.Namespace, article: dict[str, str
     print(f"{'unloaded /v1/score explain=on':32} {un.rps:9.1f} {un.p50_ms:8.2f} "
           f"{un.p99_ms:8.2f} {fmt(un.server_p50_ms):>11} {un.errors:7d} {un.requests:9d}"
           "   (1 client)")
+    print(f"  of which in the model (Scorer.score, mean per call, unloaded): "
+          f"{fmt(run['model_ms'])} ms")
     rss = run["rss"]
     timeline = " ".join(f"{v:.0f}" for t, v in rss if round(t) % 5 == 0)
     print(f"RSS: idle {run['rss_idle']:.1f} MB; measured run: start {run['rss_start']:.1f} MB, "

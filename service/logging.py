@@ -63,7 +63,8 @@ def configure_logging(level: str = "info") -> None:
         handler = _StderrHandler()
         handler.setFormatter(JsonFormatter())
         logger.addHandler(handler)
-    logger.propagate = False
+    # Records still propagate: uvicorn configures no root handler, so nothing prints twice,
+    # and an embedding application (or pytest's caplog) still sees them.
 
 
 def log_access(fields: Mapping[str, Any]) -> None:
