@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,11 +124,14 @@ def load_bundle(path: Path | str, version: str | None = None) -> Bundle:
     return Bundle(model=model, card=card, path=bundle_dir)
 
 
-def write_bundle(model: Any, card: dict[str, Any], models_dir: Path) -> Path:
+def write_bundle(
+    model: Any, card: dict[str, Any], models_dir: Path, extras: dict[str, Path] | None = None
+) -> Path:
     """Write ``models_dir/<version>/`` (model first, card last) and return the bundle dir.
 
     The bundle is assembled in a temporary sibling directory and renamed into place, so a
-    half-written bundle is never visible under its version name.
+    half-written bundle is never visible under its version name. ``extras`` maps names inside
+    the bundle to files or folders moved into it (e.g. the validation ``report``).
     """
     models_dir.mkdir(parents=True, exist_ok=True)
     version = str(card["version"])
@@ -135,6 +139,8 @@ def write_bundle(model: Any, card: dict[str, Any], models_dir: Path) -> Path:
     if final.exists():
         raise ModelLoadError(f"model version {version} already exists at {final}")
     staging = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=models_dir))
+    for name, src in (extras or {}).items():
+        shutil.move(str(src), staging / name)
     joblib.dump(model, staging / MODEL_FILE, compress=("zlib", 3))
     card = {**card, "model_sha256": sha256_file(staging / MODEL_FILE)}
     (staging / CARD_FILE).write_text(json.dumps(card, indent=2, sort_keys=False) + "\n")

@@ -7,6 +7,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from hypemeter import MODEL_NAME
 from hypemeter.bundle import publish_current, write_bundle
 from hypemeter.model import HypeModel
 from hypemeter.paths import REPO_ROOT, default_models_dir
+from hypemeter.report import write_validation_report
 from hypemeter.schema import Record
 from training.corpora.base import LoadReport
 from training.corpora.registry import load_corpora
@@ -135,8 +137,14 @@ def train_bundle(
             "is learned is outlet style.",
         ],
     }
-    card["training_seconds"] = round(time.perf_counter() - started, 1)
-    bundle_dir = write_bundle(final, card, out_dir)
+    with tempfile.TemporaryDirectory(prefix="hypemeter-report-") as tmp:
+        report_dir = Path(tmp) / "report"
+        card["report"] = write_validation_report(
+            report_dir, model, valid, thresholds=card["thresholds"],
+            title=f"hypemeter {version}: validation split",
+        )
+        card["training_seconds"] = round(time.perf_counter() - started, 1)
+        bundle_dir = write_bundle(final, card, out_dir, extras={"report": report_dir})
     if publish:
         publish_current(out_dir, version)
     log(f"wrote {bundle_dir} ({card['training_seconds']}s)"
