@@ -25,6 +25,9 @@ from hypemeter.errors import ChecksumMismatchError, ModelLoadError, VersionMisma
 MODEL_FILE = "model.joblib"
 CARD_FILE = "card.json"
 CURRENT = "current"
+# Bump when the pickled model's classes change shape: a bundle of another format is refused
+# up front instead of failing at its first prediction.
+FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,11 @@ def verify_bundle(bundle_dir: Path, card: dict[str, Any]) -> None:
         raise ChecksumMismatchError(
             f"{model_path} has sha256 {actual}, the card says {card['model_sha256']}: "
             "refusing to load a modified model file"
+        )
+    if card.get("format_version") != FORMAT_VERSION:
+        raise VersionMismatchError(
+            f"{model_path} is in bundle format {card.get('format_version')!r}, this hypemeter "
+            f"reads format {FORMAT_VERSION}: retrain it with this version"
         )
     trained_with = str(card["libraries"].get("scikit-learn", ""))
     if trained_with != sklearn.__version__:

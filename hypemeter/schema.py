@@ -12,7 +12,7 @@ the reports and the page::
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Literal
 
 Field = Literal["headline", "body"]
@@ -66,8 +66,12 @@ class ScoreResult:
         return {
             "id": self.id,
             "scores": dict(self.scores),
-            "spans": [asdict(s) for s in self.spans],
-            "model": asdict(self.model),
+            "spans": [
+                {"field": s.field, "start": s.start, "end": s.end, "text": s.text,
+                 "category": s.category, "weight": s.weight}
+                for s in self.spans
+            ],
+            "model": {"name": self.model.name, "version": self.model.version},
         }
 
 

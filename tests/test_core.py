@@ -180,3 +180,12 @@ def test_cli_missing_input_file_is_a_clear_error(
     code = main(["score", str(tmp_path / "nope.jsonl"), "--model", str(bundle_dir), "-q"])
     assert code == 2
     assert "nope.jsonl" in capsys.readouterr().err
+
+
+def test_other_bundle_format_is_refused(bundle_dir: Path, tmp_path: Path) -> None:
+    dst = _copy(bundle_dir, tmp_path, "format")
+    card = json.loads((dst / CARD_FILE).read_text())
+    card["format_version"] = 0
+    (dst / CARD_FILE).write_text(json.dumps(card))
+    with pytest.raises(VersionMismatchError, match="format"):
+        load_bundle(dst)

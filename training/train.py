@@ -18,7 +18,7 @@ from typing import Any
 from joblib import Parallel, delayed
 
 from hypemeter import MODEL_NAME
-from hypemeter.bundle import publish_current, write_bundle
+from hypemeter.bundle import FORMAT_VERSION, publish_current, write_bundle
 from hypemeter.model import HypeModel
 from hypemeter.paths import REPO_ROOT, default_models_dir
 from hypemeter.report import write_validation_report
@@ -114,6 +114,7 @@ def train_bundle(
     card: dict[str, Any] = {
         "name": MODEL_NAME,
         "version": version,
+        "format_version": FORMAT_VERSION,
         "created_at": created.isoformat(timespec="seconds"),
         "git_commit": git_commit(),
         "seed": seed,
