@@ -284,12 +284,28 @@ class _Counting:
             yield c
 
 
+def test_start_method_can_be_chosen(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hypemeter.engines.local import start_method
+
+    monkeypatch.setenv("HYPEMETER_START_METHOD", "spawn")
+    assert start_method() == "spawn"
+    monkeypatch.setenv("HYPEMETER_START_METHOD", "teleport")
+    with pytest.raises(InvalidInputError, match="HYPEMETER_START_METHOD"):
+        start_method()
+    monkeypatch.delenv("HYPEMETER_START_METHOD")
+    assert start_method() in ("fork", "forkserver")
+
+
 @pytest.mark.slow
-def test_process_pool_keeps_order_and_a_bounded_window(bundle_dir: Path, scorer: Scorer,
-                                                       tmp_path: Path) -> None:
+@pytest.mark.parametrize("method", ["fork", "forkserver"])
+def test_process_pool_keeps_order_and_a_bounded_window(method: str, bundle_dir: Path,
+                                                       scorer: Scorer, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HYPEMETER_START_METHOD", method)
     write_jsonl(tmp_path / "a.jsonl", articles(60, seed=9))
     counting = _Counting(iter_chunks(resolve_inputs(str(tmp_path / "a.jsonl")), 3))
     engine = make_engine(scorer, ScoreOptions(), jobs=2)
+    assert engine.start_method == method  # type: ignore[attr-defined]
     try:
         ahead = []
         seqs = []

@@ -9,6 +9,9 @@ at most ``window`` chunks.
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
+import sys
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -16,7 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from hypemeter.engines.base import BundleRef, ChunkResult, ScoreOptions, load_ref, process_chunk
 from hypemeter.engines.partitions import Chunk
-from hypemeter.errors import HypemeterError
+from hypemeter.errors import HypemeterError, InvalidInputError
 from hypemeter.scoring import Scorer
 
 
@@ -63,14 +66,31 @@ class WorkerFailedError(HypemeterError):
     code = "worker_failed"
 
 
-def _context() -> mp.context.BaseContext:
-    """``forkserver`` where there is one (no fork of a threaded parent), else ``spawn``."""
-    try:
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["hypemeter.engines.local", "hypemeter.model"])
-        return ctx
-    except ValueError:
-        return mp.get_context("spawn")
+def _ping() -> bool:
+    return True
+
+
+def start_method() -> str:
+    """How to start pool workers: ``$HYPEMETER_START_METHOD`` if set; else ``fork`` from a
+    single-threaded parent that has not used pyarrow (the fastest start: no second import of
+    scikit-learn), else ``forkserver`` (safe from a threaded parent)."""
+    methods = mp.get_all_start_methods()
+    wanted = os.environ.get("HYPEMETER_START_METHOD")
+    if wanted:
+        if wanted not in methods:
+            raise InvalidInputError(
+                f"HYPEMETER_START_METHOD={wanted!r} is not one of {', '.join(methods)}")
+        return wanted
+    if "fork" in methods and threading.active_count() == 1 and "pyarrow" not in sys.modules:
+        return "fork"
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
+def _context(method: str) -> mp.context.BaseContext:
+    ctx = mp.get_context(method)
+    if method == "forkserver":
+        ctx.set_forkserver_preload(["hypemeter.engines.local", "hypemeter.model"])  # type: ignore[attr-defined]
+    return ctx
 
 
 class ProcessPoolEngine:
@@ -82,8 +102,12 @@ class ProcessPoolEngine:
                  window: int | None = None) -> None:
         self.workers = jobs
         self.window = window or 2 * jobs + 2
-        self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(),
+        self.start_method = start_method()
+        self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(self.start_method),
                                         initializer=_init_worker, initargs=(ref, opts))
+        # Start the workers now (they load the bundle while this process reads input), and
+        # with "fork" before this process starts any thread of its own.
+        self._warm = self.pool.submit(_ping)
 
     def map(self, chunks: Iterable[Chunk]) -> Iterator[ChunkResult]:
         pending: deque[Future[ChunkResult]] = deque()
