@@ -87,6 +87,8 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--corpora", default=None,
                    help="comma-separated corpus names to use (default: all found)")
+    p.add_argument("--own-data", type=Path, action="append", default=[], metavar="FILE",
+                   help="your own labelled JSONL in the sample corpus's format (repeatable)")
     p.add_argument("--no-sample", action="store_true",
                    help="leave out the project's own sample corpus")
     p.add_argument("--version", default=None, help="bundle version (default: a timestamp)")

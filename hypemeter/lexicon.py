@@ -161,7 +161,7 @@ class PhraseLexicon:
                 category, _ = cats.most_common(1)[0]
                 self.phrases_[words] = (category, round(min(1.0, 0.5 + 0.1 * total), 4))
         for rec in records:
-            if rec.corpus == "sample":
+            if rec.corpus == "sample" or rec.corpus.startswith("own:"):  # annotated phrases
                 for span in rec.spans:
                     text = getattr(rec, span.field)[span.start:span.end]
                     words = tuple(tokenize(text).words)

@@ -88,9 +88,11 @@ def train_bundle(
     version: str | None = None,
     publish: bool = True,
     log: Any = print,
+    own_files: list[Path] | None = None,
 ) -> Path:
     started = time.perf_counter()
-    records, reports = load_corpora(data_dir, corpora, include_sample=include_sample)
+    records, reports = load_corpora(data_dir, corpora, include_sample=include_sample,
+                                    own_files=own_files or ())
     print_reports(reports)
     if not records:
         from hypemeter.errors import DataError
@@ -174,5 +176,6 @@ def train_command(args: argparse.Namespace) -> int:
         version=args.version,
         publish=not args.no_publish,
         log=lambda msg: print(msg, file=sys.stderr),
+        own_files=args.own_data,
     )
     return 0

@@ -48,6 +48,7 @@ LOADERS: dict[str, CorpusLoader] = {
     )
 }
 SAMPLE_NAME = SampleLoader.name
+OWN_PREFIX = "own:"
 
 
 def default_data_dir() -> Path:
@@ -107,6 +108,7 @@ def load_corpora(
     sample_path: Path | None = None,
     catalog: dict[str, str] | None = None,
     deduplicate: bool = True,
+    own_files: Sequence[Path] = (),
 ) -> tuple[list[Record], list[LoadReport]]:
     """Load corpora from ``data_dir/<name>/`` plus the sample corpus, dedupe, return both.
 
@@ -116,7 +118,9 @@ def load_corpora(
     :class:`LoadIssue` in the corpus's report, one report per corpus (the sample last).
     ``catalog`` maps file key -> expected sha256 (default: ``datasets/catalog.json``; pass
     ``{}`` to skip checksum checks). ``sample_path`` overrides ``datasets/sample/sample.jsonl``
-    (its checksum is never checked: the file is versioned in this repository).
+    (its checksum is never checked: the file is versioned in this repository). ``own_files``
+    are a user's labelled files in the sample corpus's format, each loaded as corpus
+    ``own:<file stem>``.
     """
     data_dir = Path(data_dir)
     expected = load_catalog() if catalog is None else catalog
@@ -140,6 +144,12 @@ def load_corpora(
         report = LoadReport(corpus=SAMPLE_NAME)
         reports.append(report)
         _run(SampleLoader(path.name), path.parent, report, records, ids)
+    for own in own_files:
+        own = Path(own)
+        name = f"{OWN_PREFIX}{own.stem}"
+        report = LoadReport(corpus=name)
+        reports.append(report)
+        _run(SampleLoader(own.name, name=name), own.parent, report, records, ids)
     for report in reports:
         _check_files(report)
     if deduplicate:

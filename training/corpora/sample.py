@@ -34,8 +34,9 @@ class SampleLoader:
     name = "sample"
     tasks = ("sensationalism", "misinformation")
 
-    def __init__(self, filename: str = FILENAME) -> None:
+    def __init__(self, filename: str = FILENAME, name: str = "sample") -> None:
         self.filename = filename
+        self.name = name  # "own:<file stem>" for a user's file in this format
 
     def load(self, root: Path, report: LoadReport) -> Iterator[Record]:
         key = f"{self.name}/{self.filename}"
@@ -88,7 +89,7 @@ class SampleLoader:
                         task=task,
                         label=label,
                         source=source,
-                        group=f"sample:{source.lower()}",
+                        group=f"{self.name}:{source.lower()}",
                         corpus=self.name,
                         spans=list(spans) if task == "sensationalism" else [],
                         kind="article" if body else "headline",
