@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction import DictVectorizer
@@ -51,6 +52,11 @@ SEED_PHRASES: dict[str, str] = {
     "dire warning": "fear_appeal",
 }
 STOPWORDS = frozenset(ENGLISH_STOP_WORDS) | {"s", "t", "it's", "i'm", "don't", "mr", "ms", "mrs"}
+
+
+# Attributes _index() derives; they are rebuilt on load, not pickled.
+_DERIVED = frozenset({"phrase_heads_", "phrase_lengths_", "phrase_starts_", "longest_phrase_",
+                      "entry_words_"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,13 +215,23 @@ class PhraseLexicon:
             self.phrases_.setdefault(words, entry)
         self._index()
 
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k not in _DERIVED}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update({k: v for k, v in state.items() if k not in _DERIVED})
+        if "phrases_" in self.__dict__:
+            self._index()
+
     def _index(self) -> None:
-        by_first: dict[str, set[int]] = defaultdict(set)
+        """Lookup tables derived from ``words_`` and ``phrases_`` (rebuilt on unpickling)."""
+        by_head: dict[tuple[str, str], set[int]] = defaultdict(set)
         for p in self.phrases_:
-            by_first[p[0]].add(len(p))
-        # for each first word, the phrase lengths to try, longest first
-        self.phrase_lengths_ = {w: sorted(ls, reverse=True) for w, ls in by_first.items()}
-        self.phrase_starts_ = frozenset(self.phrase_lengths_)
+            if len(p) >= 2:
+                by_head[p[0], p[1]].add(len(p))
+        # for each first two words, the phrase lengths to try, longest first
+        self.phrase_heads_ = {h: sorted(ls, reverse=True) for h, ls in by_head.items()}
+        self.phrase_starts_ = frozenset(p[0] for p in self.phrases_)
         self.entry_words_ = frozenset(self.words_) | self.phrase_starts_
 
     # ------------------------------------------------------------------ matching
@@ -230,7 +246,7 @@ class PhraseLexicon:
         phrases = self.phrases_
         single = self.words_
         starts = self.phrase_starts_
-        lengths = self.phrase_lengths_
+        heads = self.phrase_heads_
         present = set(counts) if counts is not None else set(words)
         candidates = present & self.entry_words_
         out: list[Match] = []
@@ -243,13 +259,15 @@ class PhraseLexicon:
             word = words[i]
             if word in starts:
                 found = None
-                for length in lengths[word]:
+                for length in heads.get((word, words[i + 1]), ()) if i + 1 < n else ():
                     if i + length > n:
                         continue
                     entry = phrases.get(tuple(words[i:i + length]))
                     if entry is not None:
                         found = (length, entry)
                         break
+                if found is None and (word,) in phrases:
+                    found = (1, phrases[(word,)])
                 if found is not None:
                     length, (category, weight) = found
                     out.append(Match(i, i + length - 1, category, weight))
