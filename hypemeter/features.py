@@ -79,9 +79,7 @@ class FieldAnalysis:
 
 
 def _count_in(counts: Counter[str], vocabulary: frozenset[str]) -> int:
-    if len(counts) < len(vocabulary):
-        return sum(c for w, c in counts.items() if w in vocabulary)
-    return sum(counts[w] for w in vocabulary if w in counts)
+    return sum(counts[w] for w in counts.keys() & vocabulary)
 
 
 def _forward_references(words: list[str], counts: Counter[str]) -> int:
@@ -114,18 +112,12 @@ def analyze_field(
     superl = sum(c for w, c in counts.items() if w[-3:] == "est" and is_superlative(w)) + sum(
         counts[w] for w in ("most", "least", "best", "worst") if w in counts
     )
-    val_sum = val_max = 0.0
-    neg = 0
-    get_val = valence.get
-    for w, c in counts.items():
-        v = get_val(w)
-        if v is not None:
-            a = -v if v < 0 else v
-            val_sum += a * c
-            if a > val_max:
-                val_max = a
-            if v < 0:
-                neg += c
+    # Set intersections run in C; fsum is exactly rounded, so the result does not depend on
+    # the (hash-seed dependent) order in which the set yields words.
+    rated = counts.keys() & valence.keys()
+    val_sum = math.fsum(abs(valence[w]) * counts[w] for w in rated)
+    val_max = max((abs(valence[w]) for w in rated), default=0.0)
+    neg = sum(counts[w] for w in rated if valence[w] < 0)
     quotes = sum(text.count(ch) for ch in QUOTE_CHARS)
     matches = lexicon.match(toks, counts) if lexicon is not None else []
     loaded = sum(m.weight * (m.last - m.first + 1) for m in matches)
