@@ -103,13 +103,10 @@ RUN --mount=type=bind,from=builder,source=/slim,target=/wheels \
            "$SITE/matplotlib/mpl-data/sample_data" /root/.cache \
  && find "$SITE" \( -name '*.pyx' -o -name '*.pxd' -o -name '*.pyi' \) -delete
 
-# The sample corpus and the catalog, for `hypemeter train` in the container. training/corpora
-# looks for datasets/ beside the installed `training` package (the repository root in a
-# checkout, site-packages here), hence the link.
+# The sample corpus and the catalog, for `hypemeter train` in the container.
 COPY datasets/catalog.json /app/datasets/catalog.json
 COPY datasets/sample/ /app/datasets/sample/
-RUN SITE="$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
- && ln -s /app/datasets "$SITE/datasets"
+ENV HYPEMETER_DATASETS_DIR=/app/datasets
 
 # An unprivileged user owns the models directory, so retraining in the container can write it.
 RUN groupadd --system --gid 10001 hypemeter \

@@ -275,7 +275,16 @@ class HypeModel:
         out = {}
         for key, items in rows.items():
             if not items:
-                raise ValueError(f"no training records for the {key} model")
+                raise ValueError(
+                    f"no training records for the {key} model (see hypemeter.model docstring "
+                    "for which corpora feed it)"
+                )
+            ys = np.array([t[1] for t in items])
+            if not (ys > 0).any() or not (ys < 1).any():
+                raise ValueError(
+                    f"the {key} model needs labelled examples of both kinds, got {len(ys)} "
+                    "of one kind only"
+                )
             idx = np.array([t[0] for t in items])
             out[key] = _TrainSet(
                 idx=idx,

@@ -37,3 +37,15 @@ def test_own_file_loads_as_its_own_corpus_and_reports_bad_lines(tmp_path: Path) 
 def test_train_accepts_repeated_own_data(argv: list[str]) -> None:
     args = build_parser().parse_args(argv)
     assert args.own_data == [Path("a.jsonl"), Path("b.jsonl")]
+
+
+def test_too_little_data_is_a_clear_error_not_a_crash(tmp_path: Path) -> None:
+    from hypemeter.errors import DataError
+    from training.train import train_bundle
+
+    own = tmp_path / "tiny.jsonl"
+    own.write_text(json.dumps({"id": "a", "headline": "Council meets", "body": "It met.",
+                               "sensational": 0, "misinformation": 0}) + "\n")
+    with pytest.raises(DataError, match="cannot train"):
+        train_bundle(tmp_path / "none", tmp_path / "models", corpora=[], include_sample=False,
+                     own_files=[own], log=lambda _m: None)

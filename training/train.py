@@ -19,6 +19,7 @@ from joblib import Parallel, delayed
 
 from hypemeter import MODEL_NAME
 from hypemeter.bundle import FORMAT_VERSION, publish_current, write_bundle
+from hypemeter.errors import DataError
 from hypemeter.model import HypeModel
 from hypemeter.paths import REPO_ROOT, default_models_dir
 from hypemeter.report import write_validation_report
@@ -95,8 +96,6 @@ def train_bundle(
                                     own_files=own_files or ())
     print_reports(reports)
     if not records:
-        from hypemeter.errors import DataError
-
         raise DataError(f"no usable training records under {data_dir}")
     log(f"loaded {len(records)} records from {len(reports)} corpora "
         f"in {time.perf_counter() - started:.1f}s")
@@ -105,9 +104,12 @@ def train_bundle(
     # The validation model (80% of groups) and the final model (all records) are independent
     # fits: run them side by side, one process each, when there are two cores to use.
     jobs = 2 if (os.cpu_count() or 1) > 1 and len(records) > 5000 else 1
-    model, final = Parallel(n_jobs=jobs)(
-        delayed(_fit)(part, seed) for part in (train, records)
-    )
+    try:
+        model, final = Parallel(n_jobs=jobs)(
+            delayed(_fit)(part, seed) for part in (train, records)
+        )
+    except ValueError as exc:  # too little or one-sided data for one of the learners
+        raise DataError(f"cannot train on these records: {exc}") from exc
     log(f"fitted the validation model ({len(train)} records) and the final model "
         f"({len(records)} records) in {time.perf_counter() - t0:.1f}s")
     validation = evaluate_records(model, valid)

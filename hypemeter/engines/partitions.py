@@ -172,9 +172,21 @@ def iter_partition(part: Partition, columns: Sequence[str] | None = None
             fh.close()
 
 
+def _pyarrow() -> Any:
+    """pyarrow, or a clear error when this installation left it out (the slim image does)."""
+    try:
+        import pyarrow
+        import pyarrow.parquet
+    except ImportError as exc:
+        from hypemeter.errors import DataError
+
+        raise DataError("Parquet input and output need pyarrow: pip install pyarrow") from exc
+    return pyarrow
+
+
 def _iter_parquet(part: Partition, columns: Sequence[str] | None
                   ) -> Iterator[InputRecord | BadRecord]:
-    import pyarrow.parquet as pq
+    pq = _pyarrow().parquet
 
     try:
         pf = pq.ParquetFile(part.path)
@@ -343,7 +355,7 @@ class CsvSink(Sink):
 
 
 def parquet_schema() -> Any:
-    import pyarrow as pa
+    pa = _pyarrow()
 
     span = pa.struct([("field", pa.string()), ("start", pa.int64()), ("end", pa.int64()),
                       ("text", pa.string()), ("category", pa.string()),
@@ -357,7 +369,7 @@ class ParquetSink(Sink):
     """Buffers ``row_group`` rows per row group, so memory stays bounded."""
 
     def __init__(self, path: str, row_group: int = 4096) -> None:
-        import pyarrow.parquet as pq
+        pq = _pyarrow().parquet
 
         self.schema = parquet_schema()
         self.writer = pq.ParquetWriter(path, self.schema)

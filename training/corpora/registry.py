@@ -30,8 +30,11 @@ from .stop_clickbait import StopClickbaitLoader
 from .webis17 import Webis17Loader
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CATALOG_PATH = REPO_ROOT / "datasets" / "catalog.json"
-SAMPLE_PATH = REPO_ROOT / "datasets" / "sample" / "sample.jsonl"
+# The catalog and the sample corpus: datasets/ in a checkout; HYPEMETER_DATASETS_DIR where the
+# package is installed elsewhere (the Docker image sets it to /app/datasets).
+DATASETS_DIR = Path(os.environ.get("HYPEMETER_DATASETS_DIR") or REPO_ROOT / "datasets")
+CATALOG_PATH = DATASETS_DIR / "catalog.json"
+SAMPLE_PATH = DATASETS_DIR / "sample" / "sample.jsonl"
 DATA_DIR_ENV = "HYPEMETER_DATA_DIR"
 
 LOADERS: dict[str, CorpusLoader] = {
