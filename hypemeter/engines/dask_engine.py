@@ -150,18 +150,25 @@ class DaskEngine:
         pending: deque[Any] = deque()
         try:
             for chunk in chunks:
-                pending.append(self.client.submit(_dask_score, chunk, self.ref, self.opts,
-                                                  pure=False, retries=1))
+                # Scatter the chunk, then submit a task on it: records travel as data, which
+                # is dropped once released, not inside the task graph, which the scheduler and
+                # client keep some history of (memory would grow with the input).
+                data = self.client.scatter(chunk, hash=False)
+                fut = self.client.submit(_dask_score, data, self.ref, self.opts, pure=False,
+                                         retries=1)
+                pending.append((fut, data))
                 if len(pending) >= self.window:
                     yield self._result(pending.popleft())
             while pending:
                 yield self._result(pending.popleft())
         finally:
-            for fut in pending:
+            for fut, data in pending:
                 fut.cancel()
+                data.cancel()
 
     @staticmethod
-    def _result(fut: Any) -> ChunkResult:
+    def _result(entry: tuple[Any, Any]) -> ChunkResult:
+        fut, data = entry
         try:
             result: ChunkResult = fut.result()
         except HypemeterError:
@@ -169,6 +176,7 @@ class DaskEngine:
         except Exception as exc:  # KilledWorker, CommClosedError...
             raise DaskEngineError(f"a Dask task failed: {type(exc).__name__}: {exc}") from exc
         fut.release()
+        data.release()
         return result
 
     def loads_per_worker(self) -> dict[str, int]:
