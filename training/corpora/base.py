@@ -14,7 +14,7 @@ import re
 import unicodedata
 import zlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -211,6 +211,31 @@ class Manifest:
     def finish(self, report: LoadReport, kept: int) -> None:
         entry = report.add_file(self.key, self.digest(self.entries), rows=len(self.entries))
         entry["kept"] = kept
+
+
+def iter_class_files(
+    folder: Path,
+    manifest: Manifest,
+    classes: Sequence[tuple[str, int]],
+    pattern: str,
+    report: LoadReport,
+) -> Iterator[tuple[Path, str, bytes, str, int]]:
+    """Read ``folder/<class>/<pattern>`` files for each (class folder, label), adding each to
+    ``manifest``; a missing class folder or unreadable file is an issue. Yields
+    ``(path, key, data, class folder, label)``."""
+    for sub, label in classes:
+        directory = folder / sub
+        if not directory.is_dir():
+            report.issue(f"{manifest.key}{sub}/", None, f"missing folder: {directory}")
+            continue
+        for path in sorted(directory.glob(pattern)):
+            rel = f"{sub}/{path.name}"
+            key = manifest.key + rel
+            data = read_bytes(path, key, report, register=False)
+            if data is None:
+                continue
+            manifest.add(rel, data)
+            yield path, key, data, sub, label
 
 
 def line_of_offset(data: bytes | str, offset: int) -> int:

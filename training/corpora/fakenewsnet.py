@@ -29,6 +29,7 @@ from .base import (
     clean_inline,
     decode_document,
     has_bad_bytes,
+    iter_class_files,
     read_bytes,
     registrable_domain,
     text_bucket,
@@ -171,22 +172,13 @@ class FakeNewsNetLoader:
             report.issue(manifest.key, None, f"missing folder: {base}")
             return
         kept = 0
-        for sub, label in ARTICLE_DIRS:
-            folder = base / sub
-            if not folder.is_dir():
-                report.issue(f"{manifest.key}{sub}/", None, f"missing folder: {folder}")
-                continue
-            for path in sorted(folder.glob("*.json")):
-                rel = f"{sub}/{path.name}"
-                key = manifest.key + rel
-                data = read_bytes(path, key, report, register=False)
-                if data is None:
-                    continue
-                manifest.add(rel, data)
-                record = self._article(path, key, data, label, report)
-                if record is not None:
-                    kept += 1
-                    yield report.keep(key, 1, record)
+        for path, key, data, _sub, label in iter_class_files(
+            base, manifest, ARTICLE_DIRS, "*.json", report
+        ):
+            record = self._article(path, key, data, label, report)
+            if record is not None:
+                kept += 1
+                yield report.keep(key, 1, record)
         manifest.finish(report, kept)
 
     def _article(

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from hypemeter.schema import Record
 
-from .base import LoadReport, Manifest, clean_inline, decode_document, read_bytes
+from .base import LoadReport, Manifest, clean_inline, decode_document, iter_class_files
 
 DATASETS: tuple[tuple[str, str], ...] = (
     ("fakeNewsDataset", "perez_rosas_amt"),
@@ -39,22 +39,13 @@ class PerezRosasLoader:
                 report.issue(manifest.key, None, f"missing folder: {folder}")
                 continue
             kept = 0
-            for cls, label in CLASSES:
-                sub = folder / cls
-                if not sub.is_dir():
-                    report.issue(f"{manifest.key}{cls}/", None, f"missing folder: {sub}")
-                    continue
-                for path in sorted(sub.glob("*.txt")):
-                    rel = f"{cls}/{path.name}"
-                    key = manifest.key + rel
-                    data = read_bytes(path, key, report, register=False)
-                    if data is None:
-                        continue
-                    manifest.add(rel, data)
-                    record = self._article(path, key, data, dataset, source, cls, label, report)
-                    if record is not None:
-                        kept += 1
-                        yield report.keep(key, 1, record)
+            for path, key, data, cls, label in iter_class_files(
+                folder, manifest, CLASSES, "*.txt", report
+            ):
+                record = self._article(path, key, data, dataset, source, cls, label, report)
+                if record is not None:
+                    kept += 1
+                    yield report.keep(key, 1, record)
             manifest.finish(report, kept)
 
     def _article(
