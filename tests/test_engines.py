@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import io
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from benchmark_support import load_make_articles
 
 from hypemeter.batch import score_stream
 from hypemeter.cli import main
@@ -28,21 +26,7 @@ from hypemeter.errors import DataError, InvalidInputError
 from hypemeter.schema import Article
 from hypemeter.scoring import Scorer
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _load_make_articles() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "make_articles", REPO / "benchmarks" / "make_articles.py"
-    )
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("make_articles", mod)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-make_articles = _load_make_articles()
+make_articles = load_make_articles()
 
 
 def articles(n: int, seed: int = 0) -> list[dict[str, Any]]:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
+from benchmark_support import load_make_articles
 
 from hypemeter.cli import main
 from hypemeter.errors import DataError
@@ -19,22 +17,10 @@ from hypemeter.schema import GoldSpan, Record
 from hypemeter.scoring import Scorer
 from training.evaluate import evaluate_file, parse_label, parse_spans
 
-REPO = Path(__file__).resolve().parents[1]
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def _load_make_articles() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "make_articles", REPO / "benchmarks" / "make_articles.py"
-    )
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("make_articles", mod)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-make_articles = _load_make_articles()
+make_articles = load_make_articles()
 
 
 @pytest.fixture(scope="module")
