@@ -55,8 +55,7 @@ STOPWORDS = frozenset(ENGLISH_STOP_WORDS) | {"s", "t", "it's", "i'm", "don't", "
 
 
 # Attributes _index() derives; they are rebuilt on load, not pickled.
-_DERIVED = frozenset({"phrase_heads_", "phrase_lengths_", "phrase_starts_", "longest_phrase_",
-                      "entry_words_"})
+_DERIVED = frozenset({"phrase_heads_", "phrase_starts_", "entry_words_"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -191,18 +191,6 @@ class HypeModel:
             format="csr",
         )
 
-    def _x_headline(self, b: dict[str, Any]) -> sp.csr_matrix:
-        return self._x(b, "headline")
-
-    def _x_body(self, b: dict[str, Any]) -> sp.csr_matrix:
-        return self._x(b, "body")
-
-    def _x_claim(self, b: dict[str, Any]) -> sp.csr_matrix:
-        return self._x(b, "claim")
-
-    def _x_article(self, b: dict[str, Any]) -> sp.csr_matrix:
-        return self._x(b, "article")
-
     @classmethod
     def _decision(cls, model: LogisticRegression, b: dict[str, Any], learner: str) -> np.ndarray:
         """``X @ coef + intercept`` block by block: no stacked matrix, no per-call input
@@ -337,29 +325,28 @@ class HypeModel:
 
         head_base, head_meta = self._holdout(sets["headline"], self.meta_headlines)
         claim_base, claim_meta = self._holdout(sets["claim"], self.meta_headlines)
+        X = {learner: self._x(blocks, learner) for learner in self.BLOCKS}  # stacked once
         self.headline_ = self._lr(self.C_headline)
-        _soft_fit(self.headline_, self._x_headline(blocks)[head_base.idx], head_base.y,
-                  head_base.w)
+        _soft_fit(self.headline_, X["headline"][head_base.idx], head_base.y, head_base.w)
         self.claim_ = self._lr(self.C_claim)
-        _soft_fit(self.claim_, self._x_claim(blocks)[claim_base.idx], claim_base.y, claim_base.w)
-        self.body_ = self._lr(self.C_body)
-        self.article_ = self._lr(self.C_article)
-        oof_body = self._oof(self.body_, self._x_body(blocks), sets["body"])
-        oof_article = self._oof(self.article_, self._x_article(blocks), sets["article"])
-        self.loaded_head_ = self._lr(self.C_body)
-        oof_loaded = self._oof(self.loaded_head_, self._x_headline(blocks), sets["loaded_head"])
-        _soft_fit(self.loaded_head_, self._x_headline(blocks)[sets["loaded_head"].idx],
-                  sets["loaded_head"].y, sets["loaded_head"].w)
-        _soft_fit(self.body_, self._x_body(blocks)[sets["body"].idx], sets["body"].y,
-                  sets["body"].w)
-        _soft_fit(self.article_, self._x_article(blocks)[sets["article"].idx],
-                  sets["article"].y, sets["article"].w)
+        _soft_fit(self.claim_, X["claim"][claim_base.idx], claim_base.y, claim_base.w)
+        oof: dict[str, np.ndarray] = {}
+        for attr, learner, key, C in (
+            ("body_", "body", "body", self.C_body),
+            ("article_", "article", "article", self.C_article),
+            ("loaded_head_", "headline", "loaded_head", self.C_body),
+        ):
+            s = sets[key]
+            model = self._lr(C)
+            oof[key] = self._oof(model, X[learner], s)
+            _soft_fit(model, X[learner][s.idx], s.y, s.w)
+            setattr(self, attr, model)
 
         logits = self._base_logits(blocks)
         # out-of-fold logits replace in-sample ones for the rows the base models were fit on
-        logits[sets["body"].idx, 1] = oof_body
-        logits[sets["article"].idx, 3] = oof_article
-        logits[sets["loaded_head"].idx, 4] = oof_loaded
+        logits[sets["body"].idx, 1] = oof["body"]
+        logits[sets["article"].idx, 3] = oof["article"]
+        logits[sets["loaded_head"].idx, 4] = oof["loaded_head"]
         meta_x = self._meta(blocks, logits)
         self.sensational_ = self._lr(self.C_meta)
         sens = _concat(sets["body"], head_meta)
