@@ -20,14 +20,19 @@ from typing import Any
 import joblib
 import sklearn
 
-from hypemeter.errors import ChecksumMismatchError, ModelLoadError, VersionMismatchError
+from hypemeter.errors import (
+    ChecksumMismatchError,
+    ModelLoadError,
+    ModelVersionNotFoundError,
+    VersionMismatchError,
+)
 
 MODEL_FILE = "model.joblib"
 CARD_FILE = "card.json"
 CURRENT = "current"
 # Bump when the pickled model's classes change shape: a bundle of another format is refused
 # up front instead of failing at its first prediction.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,9 @@ def resolve_bundle_dir(path: Path, version: str | None = None) -> Path:
             raise ModelLoadError(f"invalid model version {version!r}", field="version")
         candidate = path / version
         if not (candidate / CARD_FILE).is_file():
-            raise ModelLoadError(f"no model version {version!r} under {path}", field="version")
+            raise ModelVersionNotFoundError(
+                f"no model version {version!r} under {path}", field="version"
+            )
         return candidate
     if (path / CARD_FILE).is_file():
         return path

@@ -65,6 +65,13 @@ class ModelLoadError(HypemeterError):
     code = "model_load_failed"
 
 
+class ModelVersionNotFoundError(ModelLoadError):
+    """The requested model version does not exist."""
+
+    status = 404
+    code = "model_version_not_found"
+
+
 class ChecksumMismatchError(ModelLoadError):
     code = "model_checksum_mismatch"
 

@@ -1,18 +1,23 @@
-"""The hypemeter model: four base learners stacked into two calibrated scores.
+"""The hypemeter model: six base learners stacked into two calibrated scores.
 
-Base learners (linear models on case-normalised hashed n-grams plus style vectors):
+Base learners (linear models on case-normalised hashed n-grams, some with style vectors):
 
 * ``headline_``: clickbait-style headlines (Stop Clickbait, Webis-17 with its graded
   ``truth_mean`` as soft labels);
 * ``body_``: loaded, hyperbolic, fear-laden article language (hyperpartisan articles, PTC span
   density, HYPO hyperboles, the project's sample, plainly written reports as negatives);
 * ``claim_``: false claims and fake titles (LIAR graded, FakeNewsNet titles);
-* ``article_``: fabricated full articles (FakeNewsNet PolitiFact, Pérez-Rosas, sample).
+* ``article_``: fabricated full articles (FakeNewsNet PolitiFact, Pérez-Rosas, sample);
+* ``loaded_head_``: loaded headlines (PTC lines, HYPO sentences, article titles);
+* ``sens_article_``: sensational full articles, headline and body n-grams together
+  (hyperpartisan, PTC span density, the sample, plainly written reports as negatives).
 
-Two stackers (logistic regressions on out-of-fold base logits and both fields' style vectors)
-turn them into ``sensationalism`` and ``misinformation_risk`` probabilities, so a headline's
-clickbait signal and a body's loaded language both count, and a field that is absent
-contributes nothing. The stackers are what calibrates the scores.
+Four stackers (logistic regressions on out-of-fold base logits; the sensationalism ones also
+on both fields' style vectors) turn them into ``sensationalism`` and ``misinformation_risk``
+probabilities: one per score for text with a body and one for headlines alone, because titles
+and claims teach a different task than articles. A headline's clickbait signal and a body's
+loaded language both count, and a field that is absent contributes nothing. The stackers are
+what calibrates the scores.
 """
 
 from __future__ import annotations
@@ -37,9 +42,15 @@ from hypemeter.text import SECOND_PERSON, tokenize
 from hypemeter.vectorize import HashedNgrams
 
 EPS = 1e-4
-# The misinformation stacker reads the five base logits and field presence only: style
-# vectors let it tell corpora apart rather than fabricated from accurate articles.
-N_MIS_META = 7
+# Stacker input columns (see ``HypeModel._meta``): six base logits, has_headline, has_body,
+# then both fields' style signals.
+LOGIT_COLUMNS = ("headline", "body", "claim", "article", "loaded_headline", "sensational_article")
+HAS_BODY = len(LOGIT_COLUMNS) + 1
+# The misinformation stackers read the learners trained on misinformation labels and field
+# presence only: style vectors and the sensationalism learners let them tell the article
+# corpora apart rather than fabricated from accurate articles (held-out FakeNewsNet domains).
+MIS_COLUMNS = [LOGIT_COLUMNS.index("claim"), LOGIT_COLUMNS.index("article"), HAS_BODY - 1,
+               HAS_BODY]
 META_STYLE = [
     i for i, n in enumerate(STYLE_NAMES)
     if n not in ("empty", "log_chars", "log_words", "loaded_count")
@@ -181,6 +192,7 @@ class HypeModel:
         # n-grams only: style vectors tell the article corpora apart and did not transfer to
         # a held-out corpus (leave-one-corpus-out on FakeNewsNet: 0.69 without, 0.60 with)
         "article": ("hw", "bw"),
+        "sens_article": ("hw", "bw"),
     }
 
     @classmethod
@@ -215,6 +227,7 @@ class HypeModel:
             np.clip(self._decision(self.claim_, b, "claim"), -cap, cap) * has_h,
             np.clip(self._decision(self.article_, b, "article"), -cap, cap),
             np.clip(self._decision(self.loaded_head_, b, "headline"), -cap, cap) * has_h,
+            np.clip(self._decision(self.sens_article_, b, "sens_article"), -cap, cap) * has_b,
         ])
 
     @staticmethod
@@ -228,7 +241,9 @@ class HypeModel:
     # ------------------------------------------------------------------ training sets
     def _sets(self, records: Sequence[Record]) -> dict[str, _TrainSet]:
         rows: dict[str, list[tuple[int, float, float]]] = {
-            k: [] for k in ("headline", "body", "claim", "article", "loaded_head")
+            k: [] for k in (
+                "headline", "body", "claim", "article", "loaded_head", "sens_article"
+            )
         }
         for i, r in enumerate(records):
             has_body = bool(r.body.strip())
@@ -245,9 +260,11 @@ class HypeModel:
                     rows["body"].append((i, y, 1.0))
                     if r.headline.strip():
                         rows["loaded_head"].append((i, y, 1.0))
+                        rows["sens_article"].append((i, y, 1.0))
             elif r.task == "spans" and has_body and r.target is not None:
                 y = min(1.0, float(r.target) / self.ptc_soft_scale)
                 rows["body"].append((i, y, 1.0))
+                rows["sens_article"].append((i, y, 1.0))
                 if r.headline.strip():
                     loaded = any(s.field == "headline" and s.technique in LOADED_TECHNIQUES
                                  for s in r.spans)
@@ -258,6 +275,7 @@ class HypeModel:
                     rows["article"].append((i, y, 1.0))
                     if r.source in self.objective_sources and r.label == 0:
                         rows["body"].append((i, 0.0, 1.0))
+                        rows["sens_article"].append((i, 0.0, 1.0))
                 else:
                     rows["claim"].append((i, y, 1.0))
         out = {}
@@ -335,6 +353,7 @@ class HypeModel:
             ("body_", "body", "body", self.C_body),
             ("article_", "article", "article", self.C_article),
             ("loaded_head_", "headline", "loaded_head", self.C_body),
+            ("sens_article_", "sens_article", "sens_article", self.C_article),
         ):
             s = sets[key]
             model = self._lr(C)
@@ -347,18 +366,27 @@ class HypeModel:
         logits[sets["body"].idx, 1] = oof["body"]
         logits[sets["article"].idx, 3] = oof["article"]
         logits[sets["loaded_head"].idx, 4] = oof["loaded_head"]
+        logits[sets["sens_article"].idx, 5] = oof["sens_article"]
         meta_x = self._meta(blocks, logits)
-        self.sensational_ = self._lr(self.C_meta)
-        sens = _concat(sets["body"], head_meta)
-        _soft_fit(self.sensational_, meta_x[sens.idx], sens.y, _balance(sens, records))
-        self.misinformation_ = self._lr(self.C_meta)
-        mis = _concat(sets["article"], claim_meta)
-        _soft_fit(self.misinformation_, meta_x[mis.idx][:, :N_MIS_META], mis.y,
-                  _balance(mis, records))
+        # One stacker per score and input kind: with a body (articles, body-only text) and
+        # headline only. Titles and claims teach a different task than articles; one shared
+        # stacker had to compromise between them.
+        with_body = meta_x[:, HAS_BODY] > 0
+        for attr, score_set, columns in (
+            ("sensational", _concat(sets["body"], head_meta), slice(None)),
+            ("misinformation", _concat(sets["article"], claim_meta), MIS_COLUMNS),
+        ):
+            for kind, mask in (("article", with_body), ("headline", ~with_body)):
+                part = _subset(score_set, mask[score_set.idx])
+                if not ((part.y > 0).any() and (part.y < 1).any()):
+                    part = score_set  # too little data of this kind: share the whole set
+                model = self._lr(self.C_meta)
+                _soft_fit(model, meta_x[part.idx][:, columns], part.y, _balance(part, records))
+                setattr(self, f"{attr}_{kind}_", model)
         self._learn_clickbait_phrases(records, sets["headline"])
         self.meta_feature_names_ = [
             "logit_headline", "logit_body", "logit_claim", "logit_article", "logit_loaded_headline",
-            "has_headline",
+            "logit_sensational_article", "has_headline",
             "has_body", *(f"headline_{STYLE_NAMES[i]}" for i in META_STYLE),
             *(f"body_{STYLE_NAMES[i]}" for i in META_STYLE),
         ]
@@ -413,10 +441,15 @@ class HypeModel:
             analyses = self.analyze(articles)
         blocks = self._blocks(articles, analyses)
         meta_x = self._meta(blocks, self._base_logits(blocks))
-        sens = meta_x @ self.sensational_.coef_[0] + self.sensational_.intercept_[0]
-        mis = (meta_x[:, :N_MIS_META] @ self.misinformation_.coef_[0]
-               + self.misinformation_.intercept_[0])
-        return np.column_stack([expit(sens), expit(mis)])
+        with_body = meta_x[:, HAS_BODY] > 0
+        out = np.empty((len(articles), 2))
+        for j, (attr, columns) in enumerate(
+            (("sensational", slice(None)), ("misinformation", MIS_COLUMNS))
+        ):
+            for kind, mask in (("article", with_body), ("headline", ~with_body)):
+                model = getattr(self, f"{attr}_{kind}_")
+                out[mask, j] = meta_x[mask][:, columns] @ model.coef_[0] + model.intercept_[0]
+        return expit(out)
 
     @staticmethod
     def spans(article: Article, analysis: Analysis, max_spans: int | None = None) -> list[Span]:
@@ -462,6 +495,10 @@ def _sentence_records(records: Sequence[Record]) -> list[Record]:
             out.append(Record(f"{r.id}#h", r.body, "", "sensationalism", r.label, r.source,
                               r.group, r.corpus, kind=PSEUDO_HEADLINE))
     return out
+
+
+def _subset(s: _TrainSet, mask: np.ndarray) -> _TrainSet:
+    return _TrainSet(s.idx[mask], s.y[mask], s.w[mask], s.groups[mask])
 
 
 def _concat(a: _TrainSet, b: _TrainSet) -> _TrainSet:

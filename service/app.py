@@ -398,6 +398,7 @@ def _add_ops_routes(app: FastAPI) -> None:
         responses={
             401: _err("admin key missing or wrong"),
             403: _err("admin routes disabled (HYPEMETER_ADMIN_KEY unset)"),
+            404: _err("no such model version; the old model keeps serving"),
             409: _err("the bundle failed to load or verify; the old model keeps serving"),
             **R413,
             **R415,
