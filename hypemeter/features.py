@@ -18,7 +18,6 @@ import numpy as np
 from hypemeter.lexicon import Match, PhraseLexicon
 from hypemeter.text import (
     ALL_CAPS_RE,
-    FORWARD_REFERENCE_RE,
     FORWARD_REFERENCES,
     HEDGES,
     INTENSIFIERS,
@@ -82,13 +81,37 @@ def _count_in(counts: Counter[str], vocabulary: frozenset[str]) -> int:
     return sum(counts[w] for w in counts.keys() & vocabulary)
 
 
+# The cue phrases with the set of their words, in FORWARD_REFERENCES order.
+_FORWARD_PHRASES = tuple((list(p), frozenset(p)) for p in FORWARD_REFERENCES)
+
+
 def _forward_references(words: list[str], counts: Counter[str]) -> int:
-    if not any(w in counts for w in _FORWARD_FIRST):
+    """How many non-overlapping cue phrases ``FORWARD_REFERENCE_RE.findall(" ".join(words))``
+    finds, counted on the tokens instead of a regex over the whole joined field.
+
+    Only phrases whose words all occur in the field can match (``keys >= set`` is one C-level
+    check), and only at a token holding a first word of one of those. Tokens never contain
+    spaces, so the regex's matches start and end at token boundaries; at a token it takes the
+    first phrase in list order and resumes after it, as below.
+    """
+    keys = counts.keys()
+    live = [phrase for phrase, needed in _FORWARD_PHRASES if keys >= needed]
+    if not live:
         return 0
-    return len(FORWARD_REFERENCE_RE.findall(" ".join(words)))
-
-
-_FORWARD_FIRST = frozenset(p[0] for p in FORWARD_REFERENCES)
+    by_first: dict[str, list[list[str]]] = {}
+    for phrase in live:
+        by_first.setdefault(phrase[0], []).append(phrase)
+    found = 0
+    resume = 0
+    for i in [k for k, w in enumerate(words) if w in by_first]:
+        if i < resume:
+            continue
+        for phrase in by_first[words[i]]:
+            if words[i:i + len(phrase)] == phrase:
+                found += 1
+                resume = i + len(phrase)
+                break
+    return found
 
 
 def analyze_field(
