@@ -31,19 +31,20 @@ class HashedNgrams:
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "_cache"}
 
-    def _hashes(self, words: list[str]) -> list[int]:
+    def _hashes(self, words: list[str]) -> np.ndarray:
+        """MurmurHash3 of each word as uint64, from the per-process cache."""
         cache: dict[str, int] | None = self.__dict__.get("_cache")
         if cache is None or len(cache) > _CACHE_LIMIT:
             cache = self.__dict__["_cache"] = {}
-        get = cache.get
-        out = [get(w, -1) for w in words]
-        if -1 in out:
-            for i, h in enumerate(out):
-                if h == -1:
-                    h = murmurhash3_32(words[i], positive=True)
-                    cache[words[i]] = h
-                    out[i] = h
-        return out
+        try:
+            # all words cached (the usual case): one C-level pass, no intermediate list
+            hashes = np.fromiter(map(cache.__getitem__, words), np.int64, len(words))
+        except KeyError:
+            for word in words:
+                if word not in cache:
+                    cache[word] = murmurhash3_32(word, positive=True)
+            hashes = np.fromiter(map(cache.__getitem__, words), np.int64, len(words))
+        return hashes.view(np.uint64)  # hashes are non-negative 32-bit values
 
     def _columns(self, hashes: np.ndarray) -> np.ndarray:
         n = np.uint64(self.n_features)
@@ -56,8 +57,7 @@ class HashedNgrams:
 
     def column(self, words: list[str]) -> int:
         """The column of one unigram (one word) or one bigram (two words)."""
-        cols = self._columns(np.asarray(self._hashes(words), dtype=np.uint64))
-        return int(cols[-1])
+        return int(self._columns(self._hashes(words))[-1])
 
     def transform(self, docs: Sequence[list[str]]) -> sp.csr_matrix:
         indptr = [0]
@@ -65,11 +65,15 @@ class HashedNgrams:
         total = 0
         for words in docs:
             if words:
-                cols = self._columns(np.asarray(self._hashes(words), dtype=np.uint64))
+                # Columns fit in int32, and sorting them per document in int32 is several
+                # times faster than scipy's per-row sort in ``sum_duplicates``, which then
+                # finds the rows sorted and only adds up the repeats.
+                cols = self._columns(self._hashes(words)).astype(np.int32)
+                cols.sort()
                 chunks.append(cols)
                 total += len(cols)
             indptr.append(total)
-        indices = np.concatenate(chunks).astype(np.int32) if chunks else np.zeros(0, np.int32)
+        indices = np.concatenate(chunks) if chunks else np.zeros(0, np.int32)
         data = np.ones(len(indices), dtype=np.float64)
         X = sp.csr_matrix((data, indices, np.asarray(indptr, dtype=np.int64)),
                           shape=(len(docs), self.n_features))
