@@ -34,7 +34,7 @@ from hypemeter.features import STYLE_NAMES, FieldAnalysis, analyze_field, vader_
 from hypemeter.lexicon import LOADED_TECHNIQUES, PhraseLexicon
 from hypemeter.schema import Article, Record, Span
 from hypemeter.text import SECOND_PERSON, tokenize
-from hypemeter.vectorize import HashedNgrams
+from hypemeter.vectorize import CharWbNgrams, HashedNgrams
 
 EPS = 1e-4
 # The misinformation stacker reads the five base logits and field presence only: style
@@ -154,9 +154,22 @@ class HypeModel:
         heads = [a.headline.replace("’", "'") for a in articles]
         return (
             self.head_words_.transform([a.headline.tokens.words for a in analyses]),
-            self.head_chars_.transform(heads),
+            self._head_chars().transform(heads),
             self.body_words_.transform([a.body.tokens.words for a in analyses]),
         )
+
+    def _head_chars(self) -> HashingVectorizer | CharWbNgrams:
+        """``head_chars_``, or its faster exact equivalent (kept per process, not pickled)."""
+        fast: CharWbNgrams | None = self.__dict__.get("_head_chars_fast")
+        if fast is not None and fast.vectorizer is self.head_chars_:
+            return fast
+        if not CharWbNgrams.supports(self.head_chars_):
+            return self.head_chars_
+        fast = self.__dict__["_head_chars_fast"] = CharWbNgrams(self.head_chars_)
+        return fast
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_head_chars_fast"}
 
     def _blocks(
         self,
