@@ -32,7 +32,7 @@ from sklearn.model_selection import GroupKFold
 
 from hypemeter.features import STYLE_NAMES, FieldAnalysis, analyze_field, vader_valence
 from hypemeter.lexicon import LOADED_TECHNIQUES, PhraseLexicon
-from hypemeter.schema import Article, Record, Span
+from hypemeter.schema import Article, Field, Record, Span
 from hypemeter.text import SECOND_PERSON, tokenize
 from hypemeter.vectorize import CharWbNgrams, HashedNgrams
 
@@ -433,17 +433,21 @@ class HypeModel:
 
     @staticmethod
     def spans(article: Article, analysis: Analysis, max_spans: int | None = None) -> list[Span]:
-        found: list[Span] = []
-        for name in ("headline", "body"):
-            fa: FieldAnalysis = getattr(analysis, name)
-            text: str = getattr(article, name)
-            for m in fa.matches:
-                start, end = fa.tokens.starts[m.first], fa.tokens.ends[m.last]
-                found.append(Span(name, start, end, text[start:end], m.category, m.weight))  # type: ignore[arg-type]
+        found = _field_spans("headline", article.headline, analysis.headline)
+        found += _field_spans("body", article.body, analysis.body)
         if max_spans is not None and len(found) > max_spans:
             keep = sorted(range(len(found)), key=lambda k: (-found[k].weight, k))[:max_spans]
             found = [found[k] for k in sorted(keep)]
         return found
+
+
+def _field_spans(name: Field, text: str, fa: FieldAnalysis) -> list[Span]:
+    starts, ends = fa.tokens.starts, fa.tokens.ends
+    out = []
+    for m in fa.matches:
+        start, end = starts[m.first], ends[m.last]
+        out.append(Span(name, start, end, text[start:end], m.category, m.weight))
+    return out
 
 
 PSEUDO_HEADLINE = "pseudo_headline"
