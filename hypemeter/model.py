@@ -54,10 +54,13 @@ def word_ngrams(words: list[str]) -> list[str]:
 LOGIT_CAP = float(np.log((1 - EPS) / EPS))
 
 
-def _tfidf(transformer: TfidfTransformer, counts: sp.csr_matrix) -> sp.csr_matrix:
+def _tfidf(
+    transformer: TfidfTransformer, counts: sp.csr_matrix, *, copy: bool = True
+) -> sp.csr_matrix:
     """What ``transformer.transform`` computes (sublinear tf, idf, l2 rows), without its
-    per-call validation."""
-    X = counts.astype(np.float64, copy=True)
+    per-call validation. ``copy=False`` rewrites float64 ``counts`` in place, which saves a
+    sparse-matrix construction (~15 us, noticeable when scoring one article at a time)."""
+    X = counts if not copy and counts.dtype == np.float64 else counts.astype(np.float64)
     if transformer.sublinear_tf:
         np.log(X.data, out=X.data)
         X.data += 1.0
@@ -177,11 +180,12 @@ class HypeModel:
         analyses: Sequence[Analysis],
         counts: tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix] | None = None,
     ) -> dict[str, Any]:
+        copy = counts is not None  # the caller's counts stay as they are; fresh ones are reused
         hw, hc, bw = counts if counts is not None else self._counts(articles, analyses)
         return {
-            "hw": _tfidf(self.head_tfidf_, hw),
-            "hc": _tfidf(self.char_tfidf_, hc),
-            "bw": _tfidf(self.body_tfidf_, bw),
+            "hw": _tfidf(self.head_tfidf_, hw, copy=copy),
+            "hc": _tfidf(self.char_tfidf_, hc, copy=copy),
+            "bw": _tfidf(self.body_tfidf_, bw, copy=copy),
             "sh": np.vstack([a.headline.style for a in analyses]),
             "sb": np.vstack([a.body.style for a in analyses]),
         }
