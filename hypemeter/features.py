@@ -8,6 +8,7 @@ pass over the text.
 from __future__ import annotations
 
 import math
+import operator
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,7 +19,6 @@ import numpy as np
 from hypemeter.lexicon import Match, PhraseLexicon
 from hypemeter.text import (
     ALL_CAPS_RE,
-    FORWARD_REFERENCE_RE,
     FORWARD_REFERENCES,
     HEDGES,
     INTENSIFIERS,
@@ -82,13 +82,69 @@ def _count_in(counts: Counter[str], vocabulary: frozenset[str]) -> int:
     return sum(counts[w] for w in counts.keys() & vocabulary)
 
 
+# The cue phrases with the set of their words, in FORWARD_REFERENCES order.
+_FORWARD_PHRASES = tuple((list(p), frozenset(p)) for p in FORWARD_REFERENCES)
+
+
 def _forward_references(words: list[str], counts: Counter[str]) -> int:
-    if not any(w in counts for w in _FORWARD_FIRST):
+    """How many non-overlapping cue phrases ``FORWARD_REFERENCE_RE.findall(" ".join(words))``
+    finds, counted on the tokens instead of a regex over the whole joined field.
+
+    Only phrases whose words all occur in the field can match (``keys >= set`` is one C-level
+    check), and only at a token holding a first word of one of those. Tokens never contain
+    spaces, so the regex's matches start and end at token boundaries; at a token it takes the
+    first phrase in list order and resumes after it, as below.
+    """
+    keys = counts.keys()
+    live = [phrase for phrase, needed in _FORWARD_PHRASES if keys >= needed]
+    if not live:
         return 0
-    return len(FORWARD_REFERENCE_RE.findall(" ".join(words)))
+    by_first: dict[str, list[list[str]]] = {}
+    for phrase in live:
+        by_first.setdefault(phrase[0], []).append(phrase)
+    found = 0
+    resume = 0
+    for i in [k for k, w in enumerate(words) if w in by_first]:
+        if i < resume:
+            continue
+        for phrase in by_first[words[i]]:
+            if words[i:i + len(phrase)] == phrase:
+                found += 1
+                resume = i + len(phrase)
+                break
+    return found
 
 
-_FORWARD_FIRST = frozenset(p[0] for p in FORWARD_REFERENCES)
+def _est_superlatives(counts: Counter[str]) -> int:
+    """Occurrences of the words ending in "est" that ``is_superlative`` accepts.
+
+    Rather than test every distinct word, split the distinct words joined by spaces at
+    "est ": each piece but the last ends where such a word's "est" starts (words contain no
+    spaces), so only those few words reach Python code.
+    """
+    pieces = (" ".join(counts) + " ").split("est ")
+    total = 0
+    for piece in pieces[:-1]:
+        word = piece.rpartition(" ")[2] + "est"
+        if is_superlative(word):
+            total += counts[word]
+    return total
+
+
+def _valence_stats(counts: Counter[str], valence: dict[str, float]) -> tuple[float, float, int]:
+    """Sum of |valence| over the tokens, the largest |valence|, and negative tokens.
+
+    The set intersection runs in C; fsum is exactly rounded, so the result does not depend on
+    the (hash-seed dependent) order in which the set yields words.
+    """
+    rated = counts.keys() & valence.keys()
+    values = list(map(valence.__getitem__, rated))
+    weights = list(map(counts.__getitem__, rated))  # same order: the set is not changed
+    magnitudes = list(map(abs, values))
+    val_sum = math.fsum(map(operator.mul, magnitudes, weights))
+    val_max = max(magnitudes, default=0.0)
+    neg = sum([c for v, c in zip(values, weights, strict=True) if v < 0])
+    return val_sum, val_max, neg
 
 
 def analyze_field(
@@ -109,15 +165,10 @@ def analyze_field(
     intens = _count_in(counts, INTENSIFIERS)
     hedge = _count_in(counts, HEDGES)
     urgent = _count_in(counts, URGENCY)
-    superl = sum(c for w, c in counts.items() if w[-3:] == "est" and is_superlative(w)) + sum(
+    superl = _est_superlatives(counts) + sum(
         counts[w] for w in ("most", "least", "best", "worst") if w in counts
     )
-    # Set intersections run in C; fsum is exactly rounded, so the result does not depend on
-    # the (hash-seed dependent) order in which the set yields words.
-    rated = counts.keys() & valence.keys()
-    val_sum = math.fsum(abs(valence[w]) * counts[w] for w in rated)
-    val_max = max((abs(valence[w]) for w in rated), default=0.0)
-    neg = sum(counts[w] for w in rated if valence[w] < 0)
+    val_sum, val_max, neg = _valence_stats(counts, valence)
     quotes = sum(text.count(ch) for ch in QUOTE_CHARS)
     matches = lexicon.match(toks, counts) if lexicon is not None else []
     loaded = sum(m.weight * (m.last - m.first + 1) for m in matches)

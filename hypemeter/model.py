@@ -37,9 +37,9 @@ from sklearn.model_selection import GroupKFold
 
 from hypemeter.features import STYLE_NAMES, FieldAnalysis, analyze_field, vader_valence
 from hypemeter.lexicon import LOADED_TECHNIQUES, PhraseLexicon
-from hypemeter.schema import Article, Record, Span
+from hypemeter.schema import Article, Field, Record, Span
 from hypemeter.text import SECOND_PERSON, tokenize
-from hypemeter.vectorize import HashedNgrams
+from hypemeter.vectorize import CharWbNgrams, HashedNgrams
 
 EPS = 1e-4
 # Stacker input columns (see ``HypeModel._meta``): six base logits, has_headline, has_body,
@@ -65,10 +65,13 @@ def word_ngrams(words: list[str]) -> list[str]:
 LOGIT_CAP = float(np.log((1 - EPS) / EPS))
 
 
-def _tfidf(transformer: TfidfTransformer, counts: sp.csr_matrix) -> sp.csr_matrix:
+def _tfidf(
+    transformer: TfidfTransformer, counts: sp.csr_matrix, *, copy: bool = True
+) -> sp.csr_matrix:
     """What ``transformer.transform`` computes (sublinear tf, idf, l2 rows), without its
-    per-call validation."""
-    X = counts.astype(np.float64, copy=True)
+    per-call validation. ``copy=False`` rewrites float64 ``counts`` in place, which saves a
+    sparse-matrix construction (~15 us, noticeable when scoring one article at a time)."""
+    X = counts if not copy and counts.dtype == np.float64 else counts.astype(np.float64)
     if transformer.sublinear_tf:
         np.log(X.data, out=X.data)
         X.data += 1.0
@@ -165,9 +168,22 @@ class HypeModel:
         heads = [a.headline.replace("’", "'") for a in articles]
         return (
             self.head_words_.transform([a.headline.tokens.words for a in analyses]),
-            self.head_chars_.transform(heads),
+            self._head_chars().transform(heads),
             self.body_words_.transform([a.body.tokens.words for a in analyses]),
         )
+
+    def _head_chars(self) -> HashingVectorizer | CharWbNgrams:
+        """``head_chars_``, or its faster exact equivalent (kept per process, not pickled)."""
+        fast: CharWbNgrams | None = self.__dict__.get("_head_chars_fast")
+        if fast is not None and fast.vectorizer is self.head_chars_:
+            return fast
+        if not CharWbNgrams.supports(self.head_chars_):
+            return self.head_chars_
+        fast = self.__dict__["_head_chars_fast"] = CharWbNgrams(self.head_chars_)
+        return fast
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_head_chars_fast"}
 
     def _blocks(
         self,
@@ -175,11 +191,12 @@ class HypeModel:
         analyses: Sequence[Analysis],
         counts: tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix] | None = None,
     ) -> dict[str, Any]:
+        copy = counts is not None  # the caller's counts stay as they are; fresh ones are reused
         hw, hc, bw = counts if counts is not None else self._counts(articles, analyses)
         return {
-            "hw": _tfidf(self.head_tfidf_, hw),
-            "hc": _tfidf(self.char_tfidf_, hc),
-            "bw": _tfidf(self.body_tfidf_, bw),
+            "hw": _tfidf(self.head_tfidf_, hw, copy=copy),
+            "hc": _tfidf(self.char_tfidf_, hc, copy=copy),
+            "bw": _tfidf(self.body_tfidf_, bw, copy=copy),
             "sh": np.vstack([a.headline.style for a in analyses]),
             "sb": np.vstack([a.body.style for a in analyses]),
         }
@@ -453,17 +470,21 @@ class HypeModel:
 
     @staticmethod
     def spans(article: Article, analysis: Analysis, max_spans: int | None = None) -> list[Span]:
-        found: list[Span] = []
-        for name in ("headline", "body"):
-            fa: FieldAnalysis = getattr(analysis, name)
-            text: str = getattr(article, name)
-            for m in fa.matches:
-                start, end = fa.tokens.starts[m.first], fa.tokens.ends[m.last]
-                found.append(Span(name, start, end, text[start:end], m.category, m.weight))  # type: ignore[arg-type]
+        found = _field_spans("headline", article.headline, analysis.headline)
+        found += _field_spans("body", article.body, analysis.body)
         if max_spans is not None and len(found) > max_spans:
             keep = sorted(range(len(found)), key=lambda k: (-found[k].weight, k))[:max_spans]
             found = [found[k] for k in sorted(keep)]
         return found
+
+
+def _field_spans(name: Field, text: str, fa: FieldAnalysis) -> list[Span]:
+    starts, ends = fa.tokens.starts, fa.tokens.ends
+    out = []
+    for m in fa.matches:
+        start, end = starts[m.first], ends[m.last]
+        out.append(Span(name, start, end, text[start:end], m.category, m.weight))
+    return out
 
 
 PSEUDO_HEADLINE = "pseudo_headline"

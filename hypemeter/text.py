@@ -164,7 +164,10 @@ FORWARD_REFERENCES: tuple[tuple[str, ...], ...] = tuple(
 FORWARD_REFERENCE_RE = re.compile(
     r"(?:^| )(?:" + "|".join(re.escape(" ".join(p)) for p in FORWARD_REFERENCES) + r")(?= |$)"
 )
-ALL_CAPS_RE = re.compile(r"[A-Z]{3,}")  # runs of 3+ capitals: "BREAKING", "NATO"
+# Runs of 3+ capitals ("BREAKING", "NATO"); the same matches as ``[A-Z]{3,}``, but a pattern
+# that starts with a plain character class lets the regex engine skip to the next capital in
+# a tight C loop, about twice as fast on article-length text.
+ALL_CAPS_RE = re.compile(r"[A-Z][A-Z][A-Z][A-Z]*")
 
 
 def normalise_token(token: str) -> str:
@@ -185,14 +188,19 @@ class Tokens:
     seps: list[str]
 
 
-_SPLIT_RE = re.compile(f"({TOKEN_RE.pattern})", re.UNICODE)
+# TOKEN_RE as a capturing split. Possessive quantifiers give the same tokens (nothing that
+# can follow a run of word characters matches inside it) without backtracking bookkeeping.
+_SPLIT_RE = re.compile(r"([^\W_]++(?:['’][^\W_]++)*+)")
+# For ASCII text ``[^\W_]`` is exactly [0-9A-Za-z] and ’ cannot occur; a plain range is
+# tested faster than a Unicode category, so this split is ~30% faster.
+_ASCII_SPLIT_RE = re.compile(r"([0-9A-Za-z]++(?:'[0-9A-Za-z]++)*+)")
 
 
 def tokenize(text: str) -> Tokens:
     """Tokenise with one C-level regex split; offsets come from cumulative part lengths and
     the normalised words from one lowercasing of all tokens joined by a separator that no
     token contains."""
-    parts = _SPLIT_RE.split(text)
+    parts = (_ASCII_SPLIT_RE if text.isascii() else _SPLIT_RE).split(text)  # isascii is O(1)
     raw = parts[1::2]
     words = "\x00".join(raw).replace("’", "'").lower().split("\x00") if raw else []
     if len(words) != len(raw):  # lowercasing produced a separator: go token by token
@@ -201,12 +209,18 @@ def tokenize(text: str) -> Tokens:
     return Tokens(words, offsets[0:-1:2], offsets[1::2], raw, parts[2::2])
 
 
-_SENTENCE_ENDS = (". ", "! ", "? ", ".\n", "!\n", "?\n", ".\u201d ", ".\" ", "\n\n")
+# Each sentence end with a character it contains: counting a two-character string scans the
+# text at ~1 ns a character, while ``char in text`` (memchr) is ~20x faster, so ends whose
+# rarer character is absent are skipped (their count would be 0).
+_SENTENCE_ENDS = (
+    (". ", "."), ("! ", "!"), ("? ", "?"), (".\n", "\n"), ("!\n", "!"), ("?\n", "?"),
+    (".\u201d ", "\u201d"), (".\" ", '"'), ("\n\n", "\n"),
+)
 
 
 def count_sentences(text: str) -> int:
     """Sentence ends (punctuation then space/newline, blank lines, the end), at least 1."""
-    ends = sum(text.count(e) for e in _SENTENCE_ENDS)
+    ends = sum(text.count(end) for end, char in _SENTENCE_ENDS if char in text)
     return max(1, ends + (text.rstrip()[-1:] in (".", "!", "?")))
 
 

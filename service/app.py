@@ -35,6 +35,7 @@ from hypemeter.schema import Article, ScoreResult
 from hypemeter.scoring import Scorer, validate_article
 from service.auth import require_admin_key, require_api_key
 from service.batching import MicroBatcher
+from service.encoding import batch_response, result_response
 from service.errors import install_error_handlers
 from service.logging import configure_logging
 from service.metrics import METRICS_CONTENT_TYPE, ServiceMetrics
@@ -158,14 +159,14 @@ def score_items(
 def _score_one(state: State, loaded: LoadedModel, payload: ScoreRequest) -> Response:
     article = to_article(payload, state.settings.max_field_chars)
     result = score_items(loaded, [payload], [article], state.metrics, ROUTE_SCORE)[0]
-    return JSONResponse(result.to_dict())
+    return result_response(result)
 
 
 def _score_batch(state: State, loaded: LoadedModel, items: Sequence[ScoreRequest]) -> Response:
     max_chars = state.settings.max_field_chars
     articles = [to_article(it, max_chars, f"items.{i}.") for i, it in enumerate(items)]
     results = score_items(loaded, items, articles, state.metrics, ROUTE_BATCH)
-    return JSONResponse({"results": [r.to_dict() for r in results]})
+    return batch_response(results)
 
 
 def report_files(report_dir: Path | None) -> dict[str, Path]:
@@ -226,7 +227,7 @@ def _add_scoring_routes(app: FastAPI, settings: Settings) -> None:
             loaded = state.holder.require()  # the model this request uses, start to end
             article = to_article(payload, state.settings.max_field_chars)
             result = await batcher.submit(loaded, payload, article)
-            return JSONResponse(result.to_dict())
+            return result_response(result)
 
         async def score_batch(payload: batch_model, request: Request) -> Response:  # type: ignore[valid-type]
             state = request.app.state

@@ -898,3 +898,36 @@ def test_batched_scores_equal_single_scores(
         "hypemeter_scoring_duration_seconds_count", {"route": "/v1/score"}
     )
     assert calls is not None and calls < len(payloads)  # some requests shared a model call
+
+
+# --------------------------------------------------------------------------- response encoding
+
+
+def test_result_encoding_matches_jsonresponse(scorer: Scorer) -> None:
+    """The fast result encoder sends exactly the bytes and headers JSONResponse would."""
+    from fastapi.responses import JSONResponse
+
+    from hypemeter.schema import ModelInfo, ScoreResult, Span
+    from service.encoding import batch_response, result_response
+
+    articles = [
+        Article(HEADLINE, BODY, "a-1"),
+        Article("", "Body only — “curly” ‘quotes’, émoji 🔥, tab\there, \\ and \"quote\"\r\n"),
+        Article("ALL CAPS: YOU WON'T BELIEVE THIS", "", "\u2028id\x00"),
+    ]
+    results = scorer.score(articles)
+    model = ModelInfo("hypemeter", "v\u00e9")
+    odd = [  # types and values only the standard encoder handles (or refuses)
+        ScoreResult(None, {"sensationalism": 1e-07, "misinformation_risk": 1}, [], model),
+        ScoreResult("x", {"s": 0.5}, [Span("body", True, 2, "t", "c", 0.5)], model),  # type: ignore[arg-type]
+        ScoreResult("x", {"s": float("nan")}, [], model),
+    ]
+    for result in [*results, *odd[:2]]:
+        expected, got = JSONResponse(result.to_dict()), result_response(result)
+        assert got.body == expected.body
+        assert got.raw_headers == expected.raw_headers
+    with pytest.raises(ValueError):
+        result_response(odd[2])
+    expected = JSONResponse({"results": [r.to_dict() for r in results]})
+    assert batch_response(results).body == expected.body
+    assert batch_response(results).raw_headers == expected.raw_headers
