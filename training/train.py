@@ -50,8 +50,12 @@ def git_commit() -> str | None:
         return None
     if res.returncode != 0:
         return None
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                           cwd=REPO_ROOT, capture_output=True, text=True, check=False).stdout
+    # models/ holds training's own output (bundles, the `current` link): not code, so a
+    # retrain after a retrain is still "clean"
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)models"],
+        cwd=REPO_ROOT, capture_output=True, text=True, check=False,
+    ).stdout
     return res.stdout.strip() + ("-dirty" if dirty.strip() else "")
 
 
