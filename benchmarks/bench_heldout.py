@@ -9,7 +9,7 @@ baselines fit on the same training records: one on every labelled record of the 
 ("same corpora") and one on full articles only.
 
     python benchmarks/bench_heldout.py --data-dir ../shared/datasets
-        [--only fakenewsnet ...] [--folds 5] [--seed 0] [--jobs 2]
+        [--only fakenewsnet ...] [--folds 5] [--seed 0] [--jobs 2] [--param C_article=4]
 """
 
 from __future__ import annotations
@@ -42,13 +42,14 @@ def _articles_only(records: list[Record]) -> list[Record]:
 
 
 def _fold(
-    records: list[Record], test: list[Record], task: str, col: int, seed: int
+    records: list[Record], test: list[Record], task: str, col: int, seed: int,
+    params: dict[str, float],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Fit on everything outside the held groups; score the held articles three ways, and
     return the base learners' logits too (to see which learner carries the fold)."""
     held = {r.group for r in test}
     train = [r for r in records if r.group not in held]
-    model = HypeModel(seed=seed).fit(train)
+    model = HypeModel(seed=seed, **params).fit(train)
     articles = [Article(r.headline, r.body, r.id) for r in test]
     ours = model.predict_scores(articles)[:, col]
     blocks = model._blocks(articles, model.analyze(articles))
@@ -64,7 +65,10 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=2, help="folds fitted in parallel")
+    ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                    help="a HypeModel parameter to try (numeric), repeatable")
     args = ap.parse_args()
+    params = {k: float(v) for k, v in (p.split("=", 1) for p in args.param)}
     records, _ = load_corpora(args.data_dir)
     results = {}
     for corpus in args.only:
@@ -77,7 +81,7 @@ def main() -> None:
         t0 = time.perf_counter()
         splits = list(GroupKFold(n_splits=args.folds).split(test_all, y, groups))
         fitted = Parallel(n_jobs=args.jobs)(
-            delayed(_fold)(records, [test_all[i] for i in te], task, col, args.seed)
+            delayed(_fold)(records, [test_all[i] for i in te], task, col, args.seed, params)
             for _, te in splits
         )
         logits = np.zeros((len(test_all), fitted[0][3].shape[1]))
