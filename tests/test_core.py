@@ -20,6 +20,7 @@ from hypemeter.errors import (
     ChecksumMismatchError,
     InvalidInputError,
     ModelLoadError,
+    ModelVersionNotFoundError,
     VersionMismatchError,
 )
 from hypemeter.schema import SCORE_NAMES, Article
@@ -128,6 +129,27 @@ def test_missing_or_broken_bundles_give_clear_errors(bundle_dir: Path, tmp_path:
         load_bundle(dst)
     with pytest.raises(ModelLoadError):
         resolve_bundle_dir(tmp_path, "../etc")
+    with pytest.raises(ModelVersionNotFoundError, match="no model version 'v9'") as missing:
+        resolve_bundle_dir(tmp_path, "v9")
+    assert missing.value.status == 404
+
+
+def test_misinformation_ignores_style_that_sensationalism_reads(scorer: Scorer) -> None:
+    """Same words in the body, different punctuation and emphasis: the body's word n-grams
+    are the same (case-normalised, punctuation is not a token), so only its style signals
+    differ. The sensationalism stackers read them; the misinformation stackers must not."""
+    plain = Article(
+        headline="Council approves the new bridge",
+        body="The council approved the new bridge on Monday. Work starts in May.",
+    )
+    shouted = Article(
+        headline="Council approves the new bridge",
+        body="The COUNCIL APPROVED the new bridge on Monday!!! Work starts in MAY!!!",
+    )
+    a, b = scorer.score([plain, shouted], explain=False)
+    assert a.scores["misinformation_risk"] == pytest.approx(b.scores["misinformation_risk"],
+                                                             abs=1e-12)
+    assert b.scores["sensationalism"] > a.scores["sensationalism"]
 
 
 def test_publish_current_switches_pointer(bundle_dir: Path, tmp_path: Path) -> None:
