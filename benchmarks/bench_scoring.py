@@ -2,7 +2,8 @@
 
 Prints articles/s per core for 3-4 KB articles with and without explanations (CPU time of
 this process, so other load on the machine does not distort it, plus wall time), the default
-model's scores for the seed article and the project's sober report, and the model size.
+model's scores for the seed article (with each base learner's own probability) and the
+project's sober report, and the model size.
 
     python benchmarks/bench_scoring.py [--n 5000] [--model models/current]
         [--seed-article ../shared/examples/seed_article.txt]
@@ -19,8 +20,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from make_articles import generate
+from scipy.special import expit
 
 from hypemeter.bundle import MODEL_FILE, load_bundle
+from hypemeter.model import LOGIT_COLUMNS, HypeModel
 from hypemeter.paths import REPO_ROOT, default_models_dir
 from hypemeter.schema import Article
 from hypemeter.scoring import Scorer
@@ -33,6 +36,14 @@ def _throughput(scorer: Scorer, articles: list[Article], explain: bool, batch: i
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     return {"articles_per_cpu_second": round(len(articles) / cpu, 1),
             "articles_per_wall_second": round(len(articles) / wall, 1)}
+
+
+def _base_learners(model: HypeModel, article: Article) -> dict[str, float]:
+    """Each base learner's own probability for one article: shows what the stackers combine
+    (the clickbait headline learner alone is what clickbait-trained baselines measure)."""
+    blocks = model._blocks([article], model.analyze([article]))
+    logits = model._base_logits(blocks)[0]
+    return {name: round(float(expit(v)), 4) for name, v in zip(LOGIT_COLUMNS, logits, strict=True)}
 
 
 def main() -> None:
@@ -56,8 +67,10 @@ def main() -> None:
     out["without_explanations"] = _throughput(scorer, articles, False, args.batch)
     if args.seed_article.is_file():
         headline, _, body = args.seed_article.read_text(encoding="utf-8").partition("\n")
-        res = scorer.score_one(Article(headline.strip(), body.strip()))
-        out["seed_article"] = {**res.scores, "spans": [s.text for s in res.spans]}
+        res_article = Article(headline.strip(), body.strip())
+        res = scorer.score_one(res_article)
+        out["seed_article"] = {**res.scores, "spans": [s.text for s in res.spans],
+                               "base_learners": _base_learners(bundle.model, res_article)}
     sober = json.loads((REPO_ROOT / "tests/fixtures/sober_report.json").read_text())
     out["sober_report"] = scorer.score_one(Article(sober["headline"], sober["body"])).scores
     print(json.dumps(out, indent=2))
