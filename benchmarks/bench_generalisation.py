@@ -5,12 +5,14 @@ with the held-out corpus are dropped from training too) and report ROC-AUC on th
 corpus, next to a plain TF-IDF + logistic regression baseline trained on the same records.
 
     python benchmarks/bench_generalisation.py --data-dir ../shared/datasets [--only NAME ...]
+        [--record]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -18,6 +20,10 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from record import record
 
 from hypemeter.model import HypeModel
 from hypemeter.schema import Article, Record
@@ -65,6 +71,8 @@ def main() -> None:
     ap.add_argument("--data-dir", type=Path, required=True)
     ap.add_argument("--only", nargs="*", default=None)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--record", action="store_true",
+                    help="also write the figures into the model card")
     args = ap.parse_args()
     records, _ = load_corpora(args.data_dir)
     results = {}
@@ -90,6 +98,8 @@ def main() -> None:
               f"hypemeter AUC={results[corpus]['hypemeter_roc_auc']:.3f} "
               f"baseline AUC={results[corpus]['tfidf_lr_baseline_roc_auc']:.3f}", flush=True)
     print(json.dumps(results, indent=2))
+    if args.record:
+        record(None, "leave_one_corpus_out", results)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ baselines fit on the same training records: one on every labelled record of the 
 
     python benchmarks/bench_heldout.py --data-dir ../shared/datasets
         [--only fakenewsnet ...] [--folds 5] [--seed 0] [--jobs 2] [--param C_article=4]
+        [--record]
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sklearn.model_selection import GroupKFold
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_generalisation import FOLDS, _baseline, _labelled
+from record import record
 
 from hypemeter.model import HypeModel
 from hypemeter.schema import Article, Record
@@ -67,6 +69,8 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2, help="folds fitted in parallel")
     ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                     help="a HypeModel parameter to try (numeric), repeatable")
+    ap.add_argument("--record", action="store_true",
+                    help="also write the figures into the model card")
     args = ap.parse_args()
     params = {k: float(v) for k, v in (p.split("=", 1) for p in args.param)}
     records, _ = load_corpora(args.data_dir)
@@ -100,6 +104,8 @@ def main() -> None:
         }
         print(json.dumps({corpus: results[corpus]}), flush=True)
     print(json.dumps(results, indent=2))
+    if args.record:
+        record(None, "unseen_outlets_in_corpus", results)
 
 
 if __name__ == "__main__":

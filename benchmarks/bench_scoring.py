@@ -6,7 +6,7 @@ model's scores for the seed article (with each base learner's own probability) a
 project's sober report, and the model size.
 
     python benchmarks/bench_scoring.py [--n 5000] [--model models/current]
-        [--seed-article ../shared/examples/seed_article.txt]
+        [--seed-article ../shared/examples/seed_article.txt] [--record]
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from make_articles import generate
+from record import record
 from scipy.special import expit
 
 from hypemeter.bundle import MODEL_FILE, load_bundle
@@ -53,6 +54,8 @@ def main() -> None:
     ap.add_argument("--model", type=Path, default=None)
     ap.add_argument("--seed-article", type=Path,
                     default=REPO_ROOT.parent / "shared" / "examples" / "seed_article.txt")
+    ap.add_argument("--record", action="store_true",
+                    help="also write the figures into the model card (measured.scoring)")
     args = ap.parse_args()
     bundle = load_bundle(args.model or default_models_dir())
     scorer = Scorer(bundle)
@@ -74,6 +77,8 @@ def main() -> None:
     sober = json.loads((REPO_ROOT / "tests/fixtures/sober_report.json").read_text())
     out["sober_report"] = scorer.score_one(Article(sober["headline"], sober["body"])).scores
     print(json.dumps(out, indent=2))
+    if args.record:
+        record(args.model, "scoring", out)
 
 
 if __name__ == "__main__":

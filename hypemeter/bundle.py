@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -173,3 +174,22 @@ def publish_current(models_dir: Path, version: str) -> None:
         tmp.unlink()
     tmp.symlink_to(version, target_is_directory=True)
     os.replace(tmp, models_dir / CURRENT)
+
+
+def record_measurement(
+    bundle_dir: Path, name: str, command: str, results: dict[str, Any]
+) -> None:
+    """Add a benchmark's figures to the card under ``measured[name]`` (with the command that
+    produced them and when), replacing the card atomically. The model file and its checksum
+    are untouched."""
+    card = read_card(bundle_dir)
+    measured = card.get("measured") if isinstance(card.get("measured"), dict) else {}
+    measured[name] = {
+        "command": command,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "results": results,
+    }
+    card["measured"] = measured
+    tmp = bundle_dir / f".{CARD_FILE}.{os.getpid()}"
+    tmp.write_text(json.dumps(card, indent=2, sort_keys=False) + "\n")
+    os.replace(tmp, bundle_dir / CARD_FILE)

@@ -316,6 +316,7 @@ def _add_model_routes(app: FastAPI, settings: Settings) -> None:
             "validation": dict(card.get("validation") or {}),
             "thresholds": dict(card.get("thresholds") or {}),
             "limits": list(card.get("limits") or []),
+            "measured": dict(card.get("measured") or {}),
             "report": [
                 {"name": name, "url": base + quote(name), "media_type": media_type(name)}
                 for name in files

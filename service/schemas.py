@@ -181,6 +181,13 @@ class ModelCardResponse(BaseModel):
                     "validation": {"records": 24, "sensationalism": {"roc_auc": 0.91}},
                     "thresholds": {"sensationalism": 0.5, "misinformation_risk": 0.5},
                     "limits": ["Scores measure style; they are not a fact-check."],
+                    "measured": {
+                        "scoring": {
+                            "command": "python benchmarks/bench_scoring.py --record",
+                            "measured_at": "2025-01-01T12:30:00+00:00",
+                            "results": {"with_explanations": {"articles_per_cpu_second": 1300}},
+                        }
+                    },
                     "report": [
                         {
                             "name": "calibration.png",
@@ -201,6 +208,11 @@ class ModelCardResponse(BaseModel):
     validation: dict[str, Any] = Field(default_factory=dict)
     thresholds: dict[str, Any] = Field(default_factory=dict)
     limits: list[Any] = Field(default_factory=list)
+    measured: dict[str, Any] = Field(
+        default_factory=dict,
+        description="benchmark figures recorded for this model (`--record`): per benchmark "
+        "the command, when it ran and its results",
+    )
     report: list[ReportFile] = Field(default_factory=list)
 
 

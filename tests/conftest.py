@@ -63,13 +63,15 @@ def copy_bundle(src: Path, models_dir: Path, version: str) -> Path:
 def service_models_dir(bundle_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A models dir for the service tests (treat as read-only).
 
-    ``v1`` (``current``, with a ``report/`` folder), ``v2``, and ``tampered`` (a model file
-    that no longer matches its card's sha256).
+    ``v1`` (``current``, with a ``report/`` folder and a recorded measurement), ``v2``, and
+    ``tampered`` (a model file that no longer matches its card's sha256).
     """
-    from hypemeter.bundle import publish_current
+    from hypemeter.bundle import publish_current, record_measurement
 
     models = tmp_path_factory.mktemp("service-models")
     v1 = copy_bundle(bundle_dir, models, "v1")
+    record_measurement(v1, "scoring", "python benchmarks/bench_scoring.py --record",
+                       {"with_explanations": {"articles_per_cpu_second": 1234.5}})
     copy_bundle(bundle_dir, models, "v2")
     tampered = copy_bundle(bundle_dir, models, "tampered")
     with (tampered / "model.joblib").open("ab") as fh:

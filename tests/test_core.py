@@ -13,6 +13,7 @@ from hypemeter.bundle import (
     MODEL_FILE,
     load_bundle,
     publish_current,
+    record_measurement,
     resolve_bundle_dir,
 )
 from hypemeter.cli import main
@@ -211,3 +212,14 @@ def test_other_bundle_format_is_refused(bundle_dir: Path, tmp_path: Path) -> Non
     (dst / CARD_FILE).write_text(json.dumps(card))
     with pytest.raises(VersionMismatchError, match="format"):
         load_bundle(dst)
+
+
+def test_recorded_measurements_keep_the_bundle_loadable(bundle_dir: Path, tmp_path: Path) -> None:
+    dst = _copy(bundle_dir, tmp_path, "measured")
+    record_measurement(dst, "scoring", "python benchmarks/bench_scoring.py", {"x": 1.5})
+    record_measurement(dst, "other", "python benchmarks/other.py", {"y": [1, 2]})
+    card = load_bundle(dst).card
+    assert card["measured"]["scoring"]["results"] == {"x": 1.5}
+    assert card["measured"]["scoring"]["command"] == "python benchmarks/bench_scoring.py"
+    assert card["measured"]["other"]["results"] == {"y": [1, 2]}
+    assert not [p.name for p in dst.iterdir() if p.name.startswith(".")]

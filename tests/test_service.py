@@ -441,6 +441,9 @@ def test_model_card_and_report(loaded_client: TestClient, service_models_dir: Pa
     assert info["corpora"] == card["corpora"]
     assert info["validation"] == card["validation"]
     assert info["thresholds"] == card["thresholds"]
+    assert info["measured"] == card["measured"]
+    assert info["measured"]["scoring"]["results"]["with_explanations"] == {
+        "articles_per_cpu_second": 1234.5}
     names = {f["name"]: f for f in info["report"]}
     assert set(names) == {"calibration.png", "figures/roc.svg", "summary.json"}
     assert names["calibration.png"]["media_type"] == "image/png"
