@@ -440,6 +440,24 @@ def report(run: dict[str, Any], args: argparse.Namespace, article: dict[str, str
     print(f"  server exit status after SIGTERM: {run['exit']}")
 
 
+def summary(run: dict[str, Any]) -> dict[str, Any]:
+    """The figures of one run as plain JSON (what ``--record`` puts in the card)."""
+    routes = {
+        load.name: {"requests_per_second": round(res.rps, 1), "p50_ms": round(res.p50_ms, 2),
+                    "p99_ms": round(res.p99_ms, 2), "server_p50_ms": res.server_p50_ms,
+                    "errors": res.errors}
+        for load, res in run["results"]
+    }
+    health, explain = run["results"][0][1].rps, run["results"][1][1].rps
+    return {
+        "routes": routes,
+        "score_explain_share_of_healthz": round(explain / health, 4) if health else None,
+        "unloaded_server_p50_ms": run["unloaded"].server_p50_ms,
+        "model_ms_per_call_unloaded": run["model_ms"],
+        "rss_mb_start_end": [round(run["rss_start"], 1), round(run["rss_end"], 1)],
+    }
+
+
 def main() -> int:
     if len(sys.argv) > 2 and sys.argv[1] == "_drive":
         drive_main(sys.argv[2])
@@ -459,6 +477,8 @@ def main() -> int:
                         help="comma list of HYPEMETER_SCORE_MODE values: batch, thread, sync")
     parser.add_argument("--driver", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--wrk-threads", type=int, default=1)
+    parser.add_argument("--record", action="store_true",
+                        help="also write the figures into the model card (measured.service)")
     args = parser.parse_args()
     driver = args.driver
     if driver == "auto":
@@ -470,9 +490,17 @@ def main() -> int:
         print(f"$ {' '.join(sys.argv)}")
         print(f"model: {model}; python {sys.version.split()[0]}; {os.cpu_count()} CPUs; "
               f"load average before: {os.getloadavg()[0]:.2f}")
+        recorded: dict[str, Any] = {}
         for mode in args.modes.split(","):
             run = bench_mode(mode.strip(), model, article, args, workdir, driver)
             report(run, args, article)
+            recorded[run["mode"]] = summary(run)
+    if args.record:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from record import record
+
+        record(model, "service", {"driver": driver, "concurrency": args.concurrency,
+                                  "duration_s": args.duration, "modes": recorded})
     return 0
 
 
