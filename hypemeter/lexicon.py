@@ -57,6 +57,14 @@ STOPWORDS = frozenset(ENGLISH_STOP_WORDS) | {"s", "t", "it's", "i'm", "don't", "
 
 
 # Attributes _index() derives; they are rebuilt on load, not pickled.
+HYPO = "hypo_troiano2018"
+# Corpora whose span labels are annotated phrases written by the project or a user (often whole
+# clauses): they become lexicon phrases, not token labels for the word model.
+ANNOTATED_CORPORA = frozenset({"sample"})
+OWN = "own:"
+# ... and label tokens only through their short phrases (a loaded word and its noun): a whole
+# annotated clause would teach the word model that "town" or "council" is loaded.
+MAX_TOKEN_SPAN = 3
 _DERIVED = frozenset({"phrase_heads_", "phrase_starts_", "entry_words_", "single_entries_"})
 
 
@@ -68,6 +76,14 @@ class Match:
     last: int
     category: str
     weight: float
+
+
+def _words(text: str, span: Any) -> int:
+    return len(tokenize(text[span.start:span.end]).words)
+
+
+def _annotated(rec: Record) -> bool:
+    return rec.corpus in ANNOTATED_CORPORA or rec.corpus.startswith(OWN)
 
 
 def _word_shape_features(word: str, valence: dict[str, float]) -> dict[str, float]:
@@ -107,11 +123,21 @@ class PhraseLexicon:
         word_category: dict[str, Counter[str]] = defaultdict(Counter)
         word_count: Counter[str] = Counter()
         phrase_category: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
+        # HYPO: a hyperbole's own words are the ones its literal paraphrase (same group) drops
+        literal: dict[str, set[str]] = defaultdict(set)
+        for rec in records:
+            if rec.corpus == HYPO and rec.body and not rec.label:
+                literal[rec.group].update(tokenize(rec.body).words)
+        # Annotated phrases (the sample's, a user's: often whole clauses) become phrases below;
+        # they label tokens only when no span-labelled public corpus is there to learn from.
+        external = any(rec.spans and not _annotated(rec) for rec in records) or any(
+            rec.corpus == HYPO for rec in records)
         for rec in records:
             if rec.spans:
                 for field_name in ("headline", "body"):
                     text = getattr(rec, field_name)
-                    spans = [s for s in rec.spans if s.field == field_name]
+                    spans = [s for s in rec.spans if s.field == field_name and not (
+                        external and _annotated(rec) and _words(text, s) > MAX_TOKEN_SPAN)]
                     if not text:
                         continue
                     toks = tokenize(text)
@@ -128,13 +154,16 @@ class PhraseLexicon:
                             TECHNIQUE_CATEGORY
                         ):
                             phrase_category[words][TECHNIQUE_CATEGORY[span.technique]] += 1
-            elif rec.corpus == "hypo_troiano2018" and rec.body:
-                # HYPO: hyperbolic sentences are "exaggeration", literal ones are not.
+            elif rec.corpus == HYPO and rec.body:
+                # HYPO: in a hyperbolic sentence, the words its literal paraphrase does not use
+                # are "exaggeration"; shared words ("town", "queue") and literal sentences not.
+                plain = literal.get(rec.group, set())
                 for word in tokenize(rec.body).words:
+                    loaded = bool(rec.label) and word not in STOPWORDS and word not in plain
                     tokens_x.append(_word_shape_features(word, valence))
-                    tokens_y.append(bool(rec.label) and word not in STOPWORDS)
+                    tokens_y.append(loaded)
                     word_count[word] += 1
-                    if rec.label and word not in STOPWORDS:
+                    if loaded:
                         word_category[word]["exaggeration"] += 1
         if not tokens_x or len(set(tokens_y)) < 2:
             raise ValueError("PhraseLexicon needs span-labelled records of both kinds")
@@ -168,7 +197,7 @@ class PhraseLexicon:
                 category, _ = cats.most_common(1)[0]
                 self.phrases_[words] = (category, round(min(1.0, 0.5 + 0.1 * total), 4))
         for rec in records:
-            if rec.corpus == "sample" or rec.corpus.startswith("own:"):  # annotated phrases
+            if _annotated(rec):
                 for span in rec.spans:
                     text = getattr(rec, span.field)[span.start:span.end]
                     words = tuple(tokenize(text).words)
