@@ -1,0 +1,71 @@
+"""The phrase lexicon learns which words are loaded from span labels, not from topic words
+that happen to sit inside a loaded sentence or a long annotated clause."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hypemeter.features import vader_valence
+from hypemeter.lexicon import PhraseLexicon, _word_shape_features
+from hypemeter.schema import GoldSpan, Record
+
+# (hyperbole, literal paraphrase, literal sentence with the same key word): the topic word
+# "harbour" is in all three; only the exaggerating words are the hyperbole's own.
+TRIPLES = [
+    ("the harbour queue stretched for a million miles", "the harbour queue was long",
+     "we walked along the harbour"),
+    ("the harbour was colder than the arctic", "the harbour was cold",
+     "boats left the harbour early"),
+    ("the harbour noise was deafening beyond belief", "the harbour was noisy",
+     "the harbour opens at six"),
+    ("a thousand gulls screamed over the harbour forever", "many gulls called over the harbour",
+     "gulls nest near the harbour"),
+]
+LOADED_SENTENCES = [
+    ("The corrupt regime crushed the brave marchers", ["corrupt", "crushed"]),
+    ("A vicious mob stormed the peaceful square", ["vicious", "stormed"]),
+    ("The disgraceful cover-up shocked voters", ["disgraceful", "shocked"]),
+    ("Officials opened the new library on Monday", []),
+    ("The ferry timetable changes in June", []),
+    ("The committee met to discuss the budget", []),
+]
+
+
+def _records() -> list[Record]:
+    out: list[Record] = []
+    for k, (hyper, para, literal) in enumerate(TRIPLES):
+        for kind, text, label in (("h", hyper, 1), ("p", para, 0), ("m", literal, 0)):
+            out.append(Record(f"hypo:{k}:{kind}", "", text, "sensationalism", label,
+                              "hypo", f"hypo:{k}", "hypo_troiano2018", kind="sentence"))
+    for k, (text, loaded) in enumerate(LOADED_SENTENCES):
+        spans = [GoldSpan("body", text.index(w), text.index(w) + len(w), "Loaded_Language")
+                 for w in loaded]
+        out.append(Record(f"ptc:{k}", "", text, "spans", int(bool(loaded)), "ptc",
+                          f"ptc:{k}", "ptc_semeval2020", spans=spans))
+    # the project's own annotation: a whole clause around the topic word, and a short phrase
+    clause = "It will rip the heart out of this harbour town"
+    text = f"{clause}, locals said. The plan is a reckless gamble."
+    spans = [GoldSpan("body", 0, len(clause), "Loaded_Language"),
+             GoldSpan("body", text.index("reckless"), text.index("reckless") + 8,
+                      "Loaded_Language")]
+    out.append(Record("sample:1", "Harbour plan", text, "sensationalism", 1, "Sample Post",
+                      "sample:Sample Post", "sample", spans=spans))
+    return out
+
+
+def _p(lex: PhraseLexicon, word: str, valence: dict[str, float]) -> float:
+    X = lex.vectorizer_.transform([_word_shape_features(word, valence)])
+    return float(lex.token_model_.predict_proba(X)[0, 1])
+
+
+def test_topic_words_are_not_learned_as_loaded() -> None:
+    valence = vader_valence()
+    lex = PhraseLexicon(min_count=1, C=10.0).fit(_records(), valence)
+    # HYPO: "harbour" is in every hyperbole, but its paraphrase keeps it; "million" is the
+    # hyperbole's own word
+    assert _p(lex, "million", valence) > _p(lex, "harbour", valence)
+    assert _p(lex, "harbour", valence) < lex.base_rate_
+    assert "harbour" not in lex.words_ and "town" not in lex.words_
+    # a short annotated phrase still teaches its word; the long clause is kept as no token label
+    assert _p(lex, "reckless", valence) > lex.base_rate_
+    assert np.isfinite(_p(lex, "corrupt", valence))
