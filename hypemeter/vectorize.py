@@ -8,7 +8,7 @@ Follows scikit-learn's transformer conventions (stateless ``fit``, ``transform``
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -62,25 +62,37 @@ class HashedNgrams:
         return int(self._columns(self._hashes(words))[-1])
 
     def transform(self, docs: Sequence[list[str]]) -> sp.csr_matrix:
-        indptr = [0]
-        chunks: list[np.ndarray] = []
-        total = 0
-        for words in docs:
-            if words:
-                # Columns fit in int32, and sorting them per document in int32 is several
-                # times faster than scipy's per-row sort in ``sum_duplicates``, which then
-                # finds the rows sorted and only adds up the repeats.
-                cols = self._columns(self._hashes(words)).astype(np.int32)
-                cols.sort()
-                chunks.append(cols)
-                total += len(cols)
-            indptr.append(total)
-        indices = np.concatenate(chunks) if chunks else np.zeros(0, np.int32)
-        data = np.ones(len(indices), dtype=np.float64)
-        X = sp.csr_matrix((data, indices, np.asarray(indptr, dtype=np.int64)),
-                          shape=(len(docs), self.n_features))
-        X.sum_duplicates()
-        return X
+        # Columns fit in int32, and sorting them per document in int32 is several times
+        # faster than scipy's per-row sort in ``sum_duplicates``.
+        return _count_matrix(
+            (self._columns(self._hashes(words)).astype(np.int32) if words else None
+             for words in docs),
+            len(docs), self.n_features,
+        )
+
+
+def _count_matrix(
+    rows: Iterable[np.ndarray | None], n_rows: int, n_features: int
+) -> sp.csr_matrix:
+    """A CSR count matrix from each row's int32 column indices (``None``: an empty row).
+
+    Each row is sorted here, so ``sum_duplicates`` finds the rows sorted and only adds up the
+    repeats."""
+    indptr = [0]
+    chunks: list[np.ndarray] = []
+    total = 0
+    for cols in rows:
+        if cols is not None and len(cols):
+            cols.sort()
+            chunks.append(cols)
+            total += len(cols)
+        indptr.append(total)
+    indices = np.concatenate(chunks) if chunks else np.zeros(0, np.int32)
+    data = np.ones(len(indices), dtype=np.float64)
+    X = sp.csr_matrix((data, indices, np.asarray(indptr, dtype=np.int64)),
+                      shape=(n_rows, n_features))
+    X.sum_duplicates()
+    return X
 
 
 class CharWbNgrams:
@@ -141,22 +153,11 @@ class CharWbNgrams:
         return cols
 
     def transform(self, docs: Sequence[str]) -> sp.csr_matrix:
-        indptr = [0]
-        chunks: list[np.ndarray] = []
-        total = 0
-        for doc in docs:
-            # lower() then split() is what the analyzer's preprocess, whitespace collapsing
-            # and word split amount to
-            words = doc.lower().split()
-            if words:
-                cols = np.concatenate([self._word_columns(w) for w in words])
-                cols.sort()  # sorted rows: sum_duplicates only adds up the repeats
-                chunks.append(cols)
-                total += len(cols)
-            indptr.append(total)
-        indices = np.concatenate(chunks) if chunks else np.zeros(0, np.int32)
-        data = np.ones(len(indices), dtype=np.float64)
-        X = sp.csr_matrix((data, indices, np.asarray(indptr, dtype=np.int64)),
-                          shape=(len(docs), self.n_features))
-        X.sum_duplicates()
-        return X
+        # lower() then split() is what the analyzer's preprocess, whitespace collapsing and
+        # word split amount to
+        splits = (doc.lower().split() for doc in docs)
+        return _count_matrix(
+            (np.concatenate([self._word_columns(w) for w in words]) if words else None
+             for words in splits),
+            len(docs), self.n_features,
+        )
