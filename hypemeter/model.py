@@ -51,6 +51,11 @@ HAS_BODY = len(LOGIT_COLUMNS) + 1
 # corpora apart rather than fabricated from accurate articles (held-out FakeNewsNet domains).
 MIS_COLUMNS = [LOGIT_COLUMNS.index("claim"), LOGIT_COLUMNS.index("article"), HAS_BODY - 1,
                HAS_BODY]
+# The stackers' attribute prefix and input columns, in score order (sensationalism,
+# misinformation_risk); each has an ``_article_`` and a ``_headline_`` model.
+STACKERS: tuple[tuple[str, slice | list[int]], ...] = (
+    ("sensational", slice(None)), ("misinformation", MIS_COLUMNS),
+)
 META_STYLE = [
     i for i, n in enumerate(STYLE_NAMES)
     if n not in ("empty", "log_chars", "log_words", "loaded_count")
@@ -389,10 +394,8 @@ class HypeModel:
         # headline only. Titles and claims teach a different task than articles; one shared
         # stacker had to compromise between them.
         with_body = meta_x[:, HAS_BODY] > 0
-        for attr, score_set, columns in (
-            ("sensational", _concat(sets["body"], head_meta), slice(None)),
-            ("misinformation", _concat(sets["article"], claim_meta), MIS_COLUMNS),
-        ):
+        score_sets = (_concat(sets["body"], head_meta), _concat(sets["article"], claim_meta))
+        for (attr, columns), score_set in zip(STACKERS, score_sets, strict=True):
             for kind, mask in (("article", with_body), ("headline", ~with_body)):
                 part = _subset(score_set, mask[score_set.idx])
                 if not ((part.y > 0).any() and (part.y < 1).any()):
@@ -460,9 +463,7 @@ class HypeModel:
         meta_x = self._meta(blocks, self._base_logits(blocks))
         with_body = meta_x[:, HAS_BODY] > 0
         out = np.empty((len(articles), 2))
-        for j, (attr, columns) in enumerate(
-            (("sensational", slice(None)), ("misinformation", MIS_COLUMNS))
-        ):
+        for j, (attr, columns) in enumerate(STACKERS):
             for kind, mask in (("article", with_body), ("headline", ~with_body)):
                 model = getattr(self, f"{attr}_{kind}_")
                 out[mask, j] = meta_x[mask][:, columns] @ model.coef_[0] + model.intercept_[0]
