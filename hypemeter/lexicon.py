@@ -120,7 +120,7 @@ class PhraseLexicon:
     def fit(self, records: Sequence[Record], valence: dict[str, float]) -> PhraseLexicon:
         tokens_x: list[dict[str, float]] = []
         tokens_y: list[int] = []
-        word_category: dict[str, Counter[str]] = defaultdict(Counter)
+        word_category: dict[str, Counter[str]] = defaultdict(Counter)  # fractional votes
         word_count: Counter[str] = Counter()
         phrase_category: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
         # HYPO: a hyperbole's own words are the ones its literal paraphrase (same group) drops
@@ -146,14 +146,18 @@ class PhraseLexicon:
                         tokens_x.append(_word_shape_features(word, valence))
                         tokens_y.append(technique is not None and technique in LOADED_TECHNIQUES)
                         word_count[word] += 1
-                        if technique in TECHNIQUE_CATEGORY:
-                            word_category[word][TECHNIQUE_CATEGORY[technique]] += 1
                     for span in spans:
+                        if span.technique not in TECHNIQUE_CATEGORY:
+                            continue
+                        category = TECHNIQUE_CATEGORY[span.technique]
                         words = tuple(tokenize(text[span.start:span.end]).words)
-                        if 2 <= len(words) <= self.max_phrase_len and span.technique in (
-                            TECHNIQUE_CATEGORY
-                        ):
-                            phrase_category[words][TECHNIQUE_CATEGORY[span.technique]] += 1
+                        # A word's category: votes from the spans it sits in, each span
+                        # sharing one vote among its words: the loaded word of a short span
+                        # counts, not every word of a long name-calling clause ("donation").
+                        for word in words:
+                            word_category[word][category] += 1.0 / len(words)
+                        if 2 <= len(words) <= self.max_phrase_len:
+                            phrase_category[words][category] += 1
             elif rec.corpus == HYPO and rec.body:
                 # HYPO: in a hyperbolic sentence, the words its literal paraphrase does not use
                 # are "exaggeration"; shared words ("town", "queue") and literal sentences not.
@@ -223,7 +227,9 @@ class PhraseLexicon:
     @staticmethod
     def _category(word: str, cats: Counter[str] | None, valence: dict[str, float]) -> str:
         if cats:
-            return cats.most_common(1)[0][0]
+            category, votes = cats.most_common(1)[0]
+            if votes >= 1.0:  # at least one short span's worth; a stray word of long spans
+                return category  # is placed by its shape and valence below
         if is_superlative(word) or word in INTENSIFIERS:
             return "exaggeration"
         if valence.get(word, 0.0) <= -2.0:

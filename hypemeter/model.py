@@ -9,7 +9,7 @@ Base learners (linear models on case-normalised hashed n-grams, some with style 
 * ``claim_``: false claims and fake titles (LIAR graded, FakeNewsNet titles);
 * ``article_``: fabricated full articles (FakeNewsNet PolitiFact, Pérez-Rosas, sample);
 * ``loaded_head_``: loaded headlines (PTC lines, HYPO sentences, article titles);
-* ``sens_article_``: sensational full articles, headline and body n-grams together
+* ``sens_article_``: sensational full articles, headline and body n-grams in one bag
   (hyperpartisan, PTC span density, the sample, plainly written reports as negatives).
 
 Four stackers (logistic regressions on out-of-fold base logits; the sensationalism ones also
@@ -198,10 +198,12 @@ class HypeModel:
     ) -> dict[str, Any]:
         copy = counts is not None  # the caller's counts stay as they are; fresh ones are reused
         hw, hc, bw = counts if counts is not None else self._counts(articles, analyses)
+        aw = hw + bw  # a new matrix, taken before hw and bw may be rewritten in place
         return {
             "hw": _tfidf(self.head_tfidf_, hw, copy=copy),
             "hc": _tfidf(self.char_tfidf_, hc, copy=copy),
             "bw": _tfidf(self.body_tfidf_, bw, copy=copy),
+            "aw": _tfidf(self.article_tfidf_, aw, copy=False),
             "sh": np.vstack([a.headline.style for a in analyses]),
             "sb": np.vstack([a.body.style for a in analyses]),
         }
@@ -214,7 +216,9 @@ class HypeModel:
         # n-grams only: style vectors tell the article corpora apart and did not transfer to
         # a held-out corpus (leave-one-corpus-out on FakeNewsNet: 0.69 without, 0.60 with)
         "article": ("hw", "bw"),
-        "sens_article": ("hw", "bw"),
+        # headline and body words in one bag: separately normalised, the few headline words
+        # weighed as much as the whole body (unseen hyperpartisan domains: 0.807 vs 0.782)
+        "sens_article": ("aw",),
     }
 
     @classmethod
@@ -361,6 +365,9 @@ class HypeModel:
         self.head_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts[0])
         self.char_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts[1])
         self.body_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts[2][has_body])
+        self.article_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(
+            (counts[0] + counts[2])[has_body]
+        )
         blocks = self._blocks(articles, analyses, counts)
 
         head_base, head_meta = self._holdout(sets["headline"], self.meta_headlines)
