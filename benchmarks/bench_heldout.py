@@ -6,7 +6,9 @@ articles are split into K folds by group (outlet / domain / article pair); for e
 full model is fit on every other corpus plus the other folds, and scored on the held fold.
 Reports ROC-AUC pooled over all held folds, next to two TF-IDF + logistic-regression
 baselines fit on the same training records: one on every labelled record of the task
-("same corpora") and one on full articles only.
+("same corpora") and one on full articles only. ``sensational_articles`` pools every corpus
+of sensational and plainly written full articles (hyperpartisan, PTC, the sample, Pérez-Rosas
+legitimate reports) and holds out groups across all of them.
 
     python benchmarks/bench_heldout.py --data-dir ../shared/datasets
         [--only fakenewsnet ...] [--folds 5] [--seed 0] [--jobs 2] [--param C_article=4]
@@ -39,6 +41,34 @@ BASE_LEARNERS = ("headline", "body", "claim", "article", "loaded_headline",
                  "sensational_article")
 
 
+# A pooled held-out set: sensational vs plainly written full articles from every article corpus
+# that labels them (PTC as in leave-one-corpus-out: loaded-language share >= 0.05), with the
+# Pérez-Rosas crowd-sourced legitimate news reports as plain articles.
+POOLED = "sensational_articles"
+POOLED_PARTS = ("semeval2019_hyperpartisan", "ptc_semeval2020", "sample")
+
+
+def _pooled(records: list[Record]) -> tuple[list[Record], np.ndarray]:
+    out: list[Record] = []
+    ys: list[np.ndarray] = []
+    for corpus in POOLED_PARTS:
+        part, y = _labelled(records, corpus, FOLDS[corpus][0])
+        out += part
+        ys.append(y)
+    plain = [r for r in records if r.source == "perez_rosas_amt" and r.label == 0
+             and r.headline.strip() and r.body.strip()]
+    return out + plain, np.concatenate([*ys, np.zeros(len(plain), dtype=int)])
+
+
+def _within(test: list[Record], y: np.ndarray, scores: np.ndarray) -> dict[str, float]:
+    """ROC-AUC inside each pooled corpus that holds both kinds of article."""
+    corpora = np.array([r.corpus for r in test])
+    return {
+        str(c): round(float(roc_auc_score(y[corpora == c], scores[corpora == c])), 4)
+        for c in np.unique(corpora) if len(set(y[corpora == c].tolist())) == 2
+    }
+
+
 def _articles_only(records: list[Record]) -> list[Record]:
     return [r for r in records if r.body.strip() and r.headline.strip()]
 
@@ -63,7 +93,9 @@ def _fold(
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--data-dir", type=Path, required=True)
-    ap.add_argument("--only", nargs="*", default=["semeval2019_hyperpartisan", "fakenewsnet"])
+    ap.add_argument("--only", nargs="*",
+                    default=["semeval2019_hyperpartisan", POOLED, "fakenewsnet"],
+                    help=f"corpora to hold groups out of; {POOLED} pools the article corpora")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=2, help="folds fitted in parallel")
@@ -76,8 +108,12 @@ def main() -> None:
     records, _ = load_corpora(args.data_dir)
     results = {}
     for corpus in args.only:
-        task, col = FOLDS[corpus]
-        test_all, y = _labelled(records, corpus, task)
+        if corpus == POOLED:
+            task, col = "sensationalism", 0
+            test_all, y = _pooled(records)
+        else:
+            task, col = FOLDS[corpus]
+            test_all, y = _labelled(records, corpus, task)
         groups = np.array([r.group for r in test_all])
         ours = np.zeros(len(test_all))
         base = np.zeros(len(test_all))
@@ -102,6 +138,8 @@ def main() -> None:
                 for k, name in enumerate(BASE_LEARNERS)
             },
         }
+        if corpus == POOLED:
+            results[corpus]["hypemeter_roc_auc_within"] = _within(test_all, y, ours)
         print(json.dumps({corpus: results[corpus]}), flush=True)
     print(json.dumps(results, indent=2))
     if args.record:
