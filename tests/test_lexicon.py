@@ -69,3 +69,27 @@ def test_topic_words_are_not_learned_as_loaded() -> None:
     # a short annotated phrase still teaches its word; the long clause is kept as no token label
     assert _p(lex, "reckless", valence) > lex.base_rate_
     assert np.isfinite(_p(lex, "corrupt", valence))
+
+
+def test_word_category_comes_from_short_spans_not_long_clauses() -> None:
+    """A word inside two long name-calling clauses and one short loaded-language span is
+    loaded language: each span shares one vote among its words. Counting every word of a
+    clause as a full vote made it name-calling (and stray clause words like "translators"
+    name-calling in the default model)."""
+    valence = vader_valence()
+    clause = "the vicious paid agitators of the harbour board"
+    records = [
+        Record(f"ptc:c{k}", "", f"Residents said {clause} lied again.", "spans", 1, "ptc",
+               f"ptc:c{k}", "ptc_semeval2020",
+               spans=[GoldSpan("body", 14, 14 + len(clause), "Name_Calling,Labeling")])
+        for k in range(2)
+    ]
+    text = "A vicious storm hit the coast"
+    records.append(Record("ptc:s", "", text, "spans", 1, "ptc", "ptc:s", "ptc_semeval2020",
+                          spans=[GoldSpan("body", 2, 9, "Loaded_Language")]))
+    for k, (plain, _) in enumerate(LOADED_SENTENCES[3:]):
+        records.append(Record(f"ptc:p{k}", "", plain, "spans", 0, "ptc", f"ptc:p{k}",
+                              "ptc_semeval2020"))
+    lex = PhraseLexicon(min_count=1, min_weight=0.5, C=10.0).fit(records, valence)
+    assert "vicious" in lex.words_
+    assert lex.words_["vicious"][0] == "loaded_language"
