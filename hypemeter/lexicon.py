@@ -53,6 +53,8 @@ SEED_PHRASES: dict[str, str] = {
     "you need to know": "clickbait",
     "dire warning": "fear_appeal",
 }
+# Characters that end a sentence or clause: a phrase's words never span one.
+PHRASE_BREAKS = frozenset(".!?;:\n\r\u2026\u2028\u2029")
 STOPWORDS = frozenset(ENGLISH_STOP_WORDS) | {"s", "t", "it's", "i'm", "don't", "mr", "ms", "mrs"}
 
 
@@ -300,7 +302,7 @@ class PhraseLexicon:
             word = words[i]
             lengths = heads.get((word, words[i + 1])) if i + 1 < n else None
             if lengths is not None:
-                found = self._phrase_at(words, i, lengths)
+                found = self._phrase_at(words, toks.seps, i, lengths)
                 if found is not None:
                     length, (category, weight) = found
                     out.append(Match(i, i + length - 1, category, weight))
@@ -340,13 +342,16 @@ class PhraseLexicon:
         return list(compress(count(), map(operator.or_, alone, pairs)))
 
     def _phrase_at(
-        self, words: list[str], i: int, lengths: list[int]
+        self, words: list[str], seps: list[str], i: int, lengths: list[int]
     ) -> tuple[int, tuple[str, float]] | None:
-        """The longest multi-word phrase starting at token ``i`` (lengths longest first)."""
+        """The longest multi-word phrase starting at token ``i`` (lengths longest first) that
+        does not run across a sentence or clause break ("act. Now" is not "act now")."""
         n = len(words)
         for length in lengths:
             if i + length <= n:
                 entry = self.phrases_.get(tuple(words[i:i + length]))
-                if entry is not None:
+                if entry is not None and not any(
+                    map(PHRASE_BREAKS.intersection, seps[i:i + length - 1])
+                ):
                     return length, entry
         return None

@@ -93,3 +93,24 @@ def test_word_category_comes_from_short_spans_not_long_clauses() -> None:
     lex = PhraseLexicon(min_count=1, min_weight=0.5, C=10.0).fit(records, valence)
     assert "vicious" in lex.words_
     assert lex.words_["vicious"][0] == "loaded_language"
+
+
+def test_phrases_do_not_run_across_sentence_breaks() -> None:
+    """"act. Now" is two sentences, not the urgency formula "act now"; a comma or a quote
+    inside a phrase is still the phrase."""
+    from hypemeter.text import tokenize
+
+    lex = PhraseLexicon()
+    lex.words_ = {}
+    lex.phrases_ = {("act", "now"): ("urgency", 0.8), ("now", "or", "never"): ("urgency", 0.8)}
+    lex._index()
+
+    def found(text: str) -> list[str]:
+        toks = tokenize(text)
+        return [" ".join(toks.words[m.first:m.last + 1]) for m in lex.match(toks)]
+
+    assert found("The council did not act. Now the town is recovering.") == []
+    assert found("They did not act; now it is late") == []
+    assert found("Now or\nnever") == []
+    assert found("Residents must act now.") == ["act now"]
+    assert found('It is "now, or never" for the town') == ["now or never"]
