@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from hypemeter.schema import Article
+from hypemeter.schema import Article, unicode_problem
 
 csv.field_size_limit(sys.maxsize)
 
@@ -44,24 +44,39 @@ def detect_format(name: str) -> str:
     return "csv" if name.lower().endswith(".csv") else "jsonl"
 
 
+def _text_field(fields: dict[str, Any], name: str) -> str:
+    """The text of field ``name`` ("" when missing or null); raises ValueError when bad."""
+    value = fields.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"field {name!r} must be a string")
+    problem = unicode_problem(value)
+    if problem is not None:
+        raise ValueError(f"field {name!r} is {problem}")
+    return value
+
+
+def _id_field(fields: dict[str, Any]) -> str | None:
+    """The record id as text; raises ValueError unless it is a string or an integer."""
+    raw_id = fields.get("id")
+    if raw_id is None:
+        return None
+    if isinstance(raw_id, bool) or not isinstance(raw_id, str | int):
+        raise ValueError(f"field 'id' must be a string or an integer, not {raw_id!r}")
+    return _text_field({"id": raw_id}, "id") if isinstance(raw_id, str) else str(raw_id)
+
+
 def _article_from(fields: dict[str, Any]) -> Article | str:
     """Build an Article or return the reason it cannot be built."""
-    headline = fields.get("headline", "")
-    body = fields.get("body", "")
-    if headline is None:
-        headline = ""
-    if body is None:
-        body = ""
-    if not isinstance(headline, str):
-        return "field 'headline' must be a string"
-    if not isinstance(body, str):
-        return "field 'body' must be a string"
-    if not headline.strip() and not body.strip():
-        return "fields 'headline' and 'body' are both empty or missing"
-    raw_id = fields.get("id")
-    if raw_id is not None and not isinstance(raw_id, str | int):
-        return "field 'id' must be a string or an integer"
-    return Article(headline=headline, body=body, id=None if raw_id is None else str(raw_id))
+    try:
+        headline = _text_field(fields, "headline")
+        body = _text_field(fields, "body")
+        if not headline.strip() and not body.strip():
+            return "fields 'headline' and 'body' are both empty or missing"
+        return Article(headline=headline, body=body, id=_id_field(fields))
+    except ValueError as exc:
+        return str(exc)
 
 
 def iter_jsonl(stream: IO[str], source: str) -> Iterator[InputRecord | BadRecord]:
