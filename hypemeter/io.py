@@ -7,6 +7,8 @@ and go on with the next one.
 from __future__ import annotations
 
 import csv
+import gzip
+import io
 import json
 import sys
 from collections.abc import Iterable, Iterator
@@ -83,6 +85,10 @@ def iter_jsonl(stream: IO[str], source: str) -> Iterator[InputRecord | BadRecord
     for lineno, line in enumerate(stream, start=1):
         if not line.strip():
             continue
+        problem = undecodable(line)
+        if problem is not None:
+            yield BadRecord(source, lineno, problem)
+            continue
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -118,6 +124,10 @@ def iter_csv(stream: IO[str], source: str) -> Iterator[InputRecord | BadRecord]:
         if None in row:
             yield BadRecord(source, lineno, "more values than header columns")
             continue
+        problem = next((p for v in row.values() if (p := undecodable(v or ""))), None)
+        if problem is not None:
+            yield BadRecord(source, lineno, problem)
+            continue
         art = _article_from(row)
         if isinstance(art, str):
             yield BadRecord(source, lineno, art)
@@ -137,11 +147,47 @@ def iter_records(
         yield from iter_jsonl(stream, source)
 
 
+# A BOM at the start of a file or stdin is dropped; bytes that are not UTF-8 are kept as
+# U+DC80..U+DCFF (which strict UTF-8 decoding never yields) and reported per line.
+INPUT_ENCODING = "utf-8-sig"
+INPUT_ERRORS = "surrogateescape"
+
+
+def undecodable(text: str) -> str | None:
+    """Why ``text`` (decoded with :data:`INPUT_ERRORS`) is not valid UTF-8, or None."""
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(text[exc.start])
+        byte = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else "a surrogate"
+        return f"not valid UTF-8 ({byte} at character {exc.start + 1})"
+    return None
+
+
 def open_text(path: str | Path) -> IO[str]:
-    """Open a file (or ``-`` for stdin) as UTF-8 text, replacing undecodable bytes."""
-    if str(path) == "-":
-        return sys.stdin
-    return Path(path).open(encoding="utf-8", errors="replace", newline="")
+    """Open a file, a ``.gz`` file or ``-`` (stdin) for reading records (see INPUT_ENCODING)."""
+    name = str(path)
+    if name == "-":
+        buffer = getattr(sys.stdin, "buffer", None)
+        if buffer is None:  # a text stream with no bytes under it (embedding, tests)
+            return sys.stdin
+        return io.TextIOWrapper(buffer, encoding=INPUT_ENCODING, errors=INPUT_ERRORS,
+                                newline="")
+    if name.lower().endswith(".gz"):
+        return gzip.open(name, "rt", encoding=INPUT_ENCODING, errors=INPUT_ERRORS, newline="")
+    return Path(name).open(encoding=INPUT_ENCODING, errors=INPUT_ERRORS, newline="")
+
+
+def close_text(fh: IO[str]) -> None:
+    """Close what :func:`open_text` opened, leaving stdin itself open."""
+    if fh is sys.stdin:
+        return
+    if isinstance(fh, io.TextIOWrapper) and fh.buffer is getattr(sys.stdin, "buffer", None):
+        fh.detach()
+        return
+    fh.close()
 
 
 def write_jsonl(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:

@@ -61,3 +61,59 @@ def test_lone_surrogates_are_rejected_at_parse_time(tmp_path: Path, bundle_dir: 
     assert f"{bad}:3: field 'id' is not valid Unicode" in err
     assert "scored 2 record(s)" in err
     assert ids(out) == ["good", "good2"]
+
+
+# --- decoding -----------------------------------------------------------------------------
+
+BOM = b"\xef\xbb\xbf"
+
+
+def test_bom_is_dropped_from_csv_and_jsonl(tmp_path: Path, bundle_dir: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "a.csv").write_bytes(BOM + b"headline,id\nSHOCKING horror,c1\n")
+    (tmp_path / "b.jsonl").write_bytes(BOM + json.dumps({**GOOD, "id": "j1"}).encode() + b"\n")
+    code, err = score([str(tmp_path / "a.csv"), "-o", str(tmp_path / "a.out.jsonl")],
+                      bundle_dir, capsys)
+    assert code == 0, err
+    assert ids(tmp_path / "a.out.jsonl") == ["c1"]  # the headline was read, not ignored
+    code, err = score([str(tmp_path / "b.jsonl"), "-o", str(tmp_path / "b.out.jsonl")],
+                      bundle_dir, capsys)
+    assert code == 0, err
+    assert ids(tmp_path / "b.out.jsonl") == ["j1"]
+
+
+def test_bom_is_dropped_from_stdin(tmp_path: Path, bundle_dir: Path,
+                                   monkeypatch: pytest.MonkeyPatch,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    data = BOM + json.dumps(GOOD).encode() + b"\n"
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+    code, err = score(["-", "-o", str(tmp_path / "out.jsonl")], bundle_dir, capsys)
+    assert code == 0, err
+    assert ids(tmp_path / "out.jsonl") == ["good"]
+
+
+def test_evaluate_reads_a_csv_with_a_bom(tmp_path: Path, bundle_dir: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    rows = "".join(f"{i % 2},Headline {i} SHOCKING,body {i}\n" for i in range(6))
+    (tmp_path / "ev.csv").write_bytes(BOM + f"label,headline,body\n{rows}".encode())
+    code = main(["evaluate", "--data", str(tmp_path / "ev.csv"), "--model", str(bundle_dir),
+                 "--out", str(tmp_path / "rep"), "-q"])
+    assert code == 0, capsys.readouterr().err
+    metrics = json.loads((tmp_path / "rep" / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["binary"]["n"] == 6
+
+
+def test_invalid_utf8_is_reported_per_line_not_replaced(
+        tmp_path: Path, bundle_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "a.jsonl").write_bytes(json.dumps(GOOD).encode() + b"\n"
+                                       + b'{"id": "l1", "headline": "caf\xe9"}\n'
+                                       + json.dumps({**GOOD, "id": "g3"}).encode() + b"\n")
+    (tmp_path / "b.csv").write_bytes(b"id,headline\nc1,fine text\nc2,caf\xe9 news\nc3,more\n")
+    out = tmp_path / "out.jsonl"
+    code, err = score([str(tmp_path / "[ab].*"), "-o", str(out)], bundle_dir, capsys)
+    assert code == 3, err
+    assert f"{tmp_path / 'a.jsonl'}:2: not valid UTF-8 (byte 0xe9 at character 30)" in err
+    assert f"{tmp_path / 'b.csv'}:3: not valid UTF-8 (byte 0xe9 at character 4)" in err
+    assert ids(out) == ["good", "g3", "c1", "c3"]

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import glob
-import gzip
 import json
 import os
 import sys
@@ -26,7 +25,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from hypemeter.errors import DataError
-from hypemeter.io import BadRecord, InputRecord, _article_from, iter_records
+from hypemeter.io import (
+    BadRecord,
+    InputRecord,
+    _article_from,
+    close_text,
+    iter_records,
+    open_text,
+)
 from hypemeter.schema import Article, ScoreResult
 
 FORMATS = ("jsonl", "csv", "parquet")
@@ -84,14 +90,6 @@ def resolve_inputs(spec: str, fmt: str | None = None) -> list[Partition]:
     return [Partition(i, p, fmt or format_of(p)) for i, p in enumerate(paths)]
 
 
-def _open_text(path: str) -> IO[str]:
-    if path == STDIN:
-        return sys.stdin
-    if path.lower().endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="")
-    return open(path, encoding="utf-8", errors="replace", newline="")
-
-
 def _read_error(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
@@ -122,7 +120,7 @@ def iter_raw_lines(part: Partition, size: int) -> Iterator[tuple[int, list[str]]
     cheap. A read error ends the partition with a ``BadRecord``.
     """
     try:
-        fh = _open_text(part.path)
+        fh = open_text(part.path)
     except OSError as exc:
         yield partition_error(part, 0, exc)
         return
@@ -141,8 +139,7 @@ def iter_raw_lines(part: Partition, size: int) -> Iterator[tuple[int, list[str]]
     except (OSError, EOFError, ValueError) as exc:  # truncated gzip, I/O error...
         error = partition_error(part, lineno + 1, exc)
     finally:
-        if fh is not sys.stdin:
-            fh.close()
+        close_text(fh)
     if block:  # the lines read before a break are kept
         yield first, block
     if error is not None:
@@ -156,7 +153,7 @@ def iter_partition(part: Partition, columns: Sequence[str] | None = None
         yield from _iter_parquet(part, columns)
         return
     try:
-        fh = _open_text(part.path)
+        fh = open_text(part.path)
     except OSError as exc:
         yield partition_error(part, 0, exc)
         return
@@ -168,8 +165,7 @@ def iter_partition(part: Partition, columns: Sequence[str] | None = None
     except (OSError, EOFError, ValueError) as exc:
         yield partition_error(part, last + 1, exc)
     finally:
-        if fh is not sys.stdin:
-            fh.close()
+        close_text(fh)
 
 
 def _pyarrow() -> Any:
