@@ -11,6 +11,7 @@ import gzip
 import io
 import json
 import sys
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,35 +105,88 @@ def iter_jsonl(stream: IO[str], source: str) -> Iterator[InputRecord | BadRecord
             yield InputRecord(source, lineno, art, obj)
 
 
-def iter_csv(stream: IO[str], source: str) -> Iterator[InputRecord | BadRecord]:
-    reader = csv.DictReader(stream)
-    if reader.fieldnames is None:
-        return
-    missing = {"headline", "body"} - set(reader.fieldnames)
-    if missing == {"headline", "body"}:
-        yield BadRecord(source, 1, "CSV header needs a 'headline' and/or 'body' column")
-        return
+class _Lines:
+    """Numbered lines for a csv reader; the lines of a record that fails to parse can be put
+    back, all but its first, so one stray quote costs one record and not the rest of the file."""
+
+    def __init__(self, stream: Iterable[str]) -> None:
+        self._it = iter(stream)
+        self._back: deque[tuple[int, str]] = deque()
+        self._count = 0
+        self.taken: list[tuple[int, str]] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self._back:
+            item = self._back.popleft()
+        else:
+            line = next(self._it)
+            self._count += 1
+            item = (self._count, line)
+        self.taken.append(item)
+        return item[1]
+
+    def first(self) -> int:
+        """The line the record being read started on."""
+        return self.taken[0][0] if self.taken else self._count + 1
+
+    def put_back_all_but_first(self) -> None:
+        self._back.extendleft(reversed(self.taken[1:]))
+        self.taken = []
+
+
+def _csv_rows(stream: Iterable[str], source: str) -> Iterator[tuple[int, list[str]] | BadRecord]:
+    """(first line, values) per non-blank CSV record, or a BadRecord for a malformed one."""
+    lines = _Lines(stream)
+    reader = csv.reader(lines, strict=True)
     while True:
+        lines.taken = []
         try:
-            row = next(reader)
+            values = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            yield BadRecord(source, reader.line_num, f"malformed CSV: {exc}")
+            hint = " (a quoted field is never closed)" if "end of data" in str(exc) else ""
+            yield BadRecord(source, lines.first(), f"malformed CSV: {exc}{hint}")
+            lines.put_back_all_but_first()
             continue
-        lineno = reader.line_num
-        if None in row:
-            yield BadRecord(source, lineno, "more values than header columns")
+        if values:
+            yield lines.first(), values
+
+
+def _csv_record(header: list[str], lineno: int, values: list[str], source: str
+                ) -> InputRecord | BadRecord:
+    if len(values) != len(header):
+        return BadRecord(source, lineno, f"{len(values)} fields, header has {len(header)}")
+    row = dict(zip(header, values, strict=True))
+    problem = next((p for v in values if (p := undecodable(v))), None)
+    if problem is not None:
+        return BadRecord(source, lineno, problem)
+    art = _article_from(row)
+    if isinstance(art, str):
+        return BadRecord(source, lineno, art)
+    return InputRecord(source, lineno, art, row)
+
+
+def iter_csv(stream: Iterable[str], source: str) -> Iterator[InputRecord | BadRecord]:
+    rows = _csv_rows(stream, source)
+    header: list[str] | None = None
+    for item in rows:
+        if isinstance(item, BadRecord):
+            yield item
+            if header is None:
+                return  # no header, nothing in the file can be read
             continue
-        problem = next((p for v in row.values() if (p := undecodable(v or ""))), None)
-        if problem is not None:
-            yield BadRecord(source, lineno, problem)
+        if header is None:
+            header = item[1]
+            if not {"headline", "body"} & set(header):
+                yield BadRecord(source, item[0],
+                                "CSV header needs a 'headline' and/or 'body' column")
+                return
             continue
-        art = _article_from(row)
-        if isinstance(art, str):
-            yield BadRecord(source, lineno, art)
-        else:
-            yield InputRecord(source, lineno, art, row)
+        yield _csv_record(header, item[0], item[1], source)
 
 
 def iter_records(

@@ -117,3 +117,32 @@ def test_invalid_utf8_is_reported_per_line_not_replaced(
     assert f"{tmp_path / 'a.jsonl'}:2: not valid UTF-8 (byte 0xe9 at character 30)" in err
     assert f"{tmp_path / 'b.csv'}:3: not valid UTF-8 (byte 0xe9 at character 4)" in err
     assert ids(out) == ["good", "g3", "c1", "c3"]
+
+
+# --- CSV ----------------------------------------------------------------------------------
+
+
+def test_csv_unterminated_quote_costs_one_record(tmp_path: Path, bundle_dir: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "q.csv"
+    src.write_text('id,headline\nc1,fine\nc2,"quoted" trailing\nc3,"multi\nline"\n'
+                   'c4,"never closed\nc5,SHOCKING\n', encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    code, err = score([str(src), "-o", str(out)], bundle_dir, capsys)
+    assert code == 3, err
+    assert f"{src}:3: malformed CSV: ',' expected after '\"'" in err
+    assert (f"{src}:6: malformed CSV: unexpected end of data (a quoted field is never closed)"
+            in err)
+    assert ids(out) == ["c1", "c3", "c5"]
+
+
+def test_csv_rows_with_too_few_or_too_many_fields_are_rejected(
+        tmp_path: Path, bundle_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "s.csv"
+    src.write_text("id,headline,body\nc1,SHOCKING\nc2,Calm,Body\n\nc3,a,b,c\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    code, err = score([str(src), "-o", str(out)], bundle_dir, capsys)
+    assert code == 3, err
+    assert f"{src}:2: 2 fields, header has 3" in err
+    assert f"{src}:5: 4 fields, header has 3" in err
+    assert ids(out) == ["c2"]
