@@ -146,3 +146,37 @@ def test_csv_rows_with_too_few_or_too_many_fields_are_rejected(
     assert f"{src}:2: 2 fields, header has 3" in err
     assert f"{src}:5: 4 fields, header has 3" in err
     assert ids(out) == ["c2"]
+
+
+# --- evaluate -----------------------------------------------------------------------------
+
+
+def test_evaluate_skips_bad_text_and_out_of_range_targets(
+        tmp_path: Path, bundle_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows: list[Any] = [{"id": f"r{i}", "headline": f"Headline {i} SHOCKING" * (i % 2),
+                        "body": f"plain body {i}", "label": i % 2, "truth_mean": 0.5}
+                       for i in range(6)]
+    rows[1]["truth_mean"] = 1.5
+    rows.append('{"id": "sur", "headline": "x \\ud800", "label": 1}')
+    src = jsonl(tmp_path / "ev.jsonl", rows)
+    code = main(["evaluate", "--data", str(src), "--model", str(bundle_dir),
+                 "--out", str(tmp_path / "rep"), "-q"])
+    err = capsys.readouterr().err
+    assert code == 3, err
+    assert f"{src}:7: field 'headline' is not valid Unicode (lone surrogate at 2)" in err
+    assert f"{src}:2: graded target truth_mean=1.5 is not a number in [0, 1]; ignored" in err
+    assert "Spearman n/a" in err and "nan" not in err  # every usable target is 0.5
+    metrics = json.loads((tmp_path / "rep" / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["binary"]["n"] == 6
+
+
+def test_evaluate_isolates_a_record_the_model_cannot_score(scorer: Any) -> None:
+    from hypemeter.schema import Article
+    from training.evaluate import Row, score_rows
+
+    rows = [Row(f"f.jsonl:{i}", Article(text, "body"), 1, {}, None, "f.jsonl", i)
+            for i, text in enumerate(["fine", "x \ud800", "also fine"], start=1)]
+    out = list(score_rows(scorer, rows, explain=False))
+    bad = [str(o) for o in out if not isinstance(o, tuple)]
+    assert len(bad) == 1 and bad[0].startswith("f.jsonl:2: cannot score: UnicodeEncodeError")
+    assert [o[0].lineno for o in out if isinstance(o, tuple)] == [1, 3]
