@@ -22,12 +22,15 @@ def _add_score(sub: argparse._SubParsersAction) -> None:
         description="Score records from stdin, a file, a directory or a glob of partitions "
         "(JSONL, CSV, Parquet; .gz JSONL/CSV too). Output goes to stdout, a file, or a "
         "directory (an existing one, or a path ending in /) of part files, one per input "
-        "partition, in input order. Bad records are reported with file:line and skipped.",
+        "partition, in input order. The output may not be one of the input files, nor a "
+        "directory holding input files (its part files would be read back as input on the "
+        "next run). Bad records are reported with file:line and skipped.",
     )
     p.add_argument("input", nargs="?", default="-",
                    help="input file, directory or glob of partitions, or - for stdin")
     p.add_argument("--output", "-o", default="-",
-                   help="output file or directory/ (default stdout)")
+                   help="output file or directory/ (default stdout); not an input file, "
+                   "nor the input directory")
     p.add_argument("--model", type=Path, default=None, help="bundle or models directory")
     p.add_argument("--format", choices=("jsonl", "csv", "parquet"), default=None,
                    help="input format (default: by file extension, JSONL for stdin)")

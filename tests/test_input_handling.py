@@ -180,3 +180,32 @@ def test_evaluate_isolates_a_record_the_model_cannot_score(scorer: Any) -> None:
     bad = [str(o) for o in out if not isinstance(o, tuple)]
     assert len(bad) == 1 and bad[0].startswith("f.jsonl:2: cannot score: UnicodeEncodeError")
     assert [o[0].lineno for o in out if isinstance(o, tuple)] == [1, 3]
+
+
+# --- output over input ----------------------------------------------------------------------
+
+
+def test_output_that_is_an_input_is_refused(tmp_path: Path, bundle_dir: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    src = jsonl(tmp_path / "same.jsonl", [GOOD])
+    before = src.read_bytes()
+    (tmp_path / "link.jsonl").symlink_to(src)
+    for out in (src, tmp_path / "link.jsonl", tmp_path / "." / "same.jsonl"):
+        code, err = score([str(src), "-o", str(out)], bundle_dir, capsys)
+        assert code == 2
+        assert f"error: output {out} is the input {src}" in err
+        assert src.read_bytes() == before
+
+
+def test_output_directory_holding_inputs_is_refused(tmp_path: Path, bundle_dir: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    d = tmp_path / "d2"
+    d.mkdir()
+    jsonl(d / "a.jsonl", [GOOD])
+    code, err = score([str(d), "-o", f"{d}/"], bundle_dir, capsys)
+    assert code == 2
+    assert f"error: output directory {d}/ holds input {d / 'a.jsonl'}" in err
+    assert sorted(p.name for p in d.iterdir()) == ["a.jsonl"]
+    code, err = score([str(d), "-o", f"{d}/out/"], bundle_dir, capsys)  # a subfolder is fine
+    assert code == 0, err
+    assert ids(d / "out" / "part-00000.jsonl") == ["good"]

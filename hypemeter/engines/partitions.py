@@ -424,6 +424,35 @@ def output_format(spec: str, fmt: str | None) -> str:
     return format_of(spec)
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return os.path.samefile(a, b)  # hard links too
+    except OSError:
+        return False
+
+
+def check_output_is_not_input(parts: Sequence[Partition], spec: str) -> None:
+    """Refuse an output file that is one of the inputs (it would be emptied before it is
+    read), and an output directory that holds inputs (its part files would be read back as
+    input by the next run over that directory)."""
+    if spec == STDIN:
+        return
+    inputs = [Path(p.path) for p in parts if p.path != STDIN]
+    if is_dir_spec(spec):
+        out_dir = Path(spec).resolve()
+        clash = next((f for f in inputs if f.resolve().parent == out_dir), None)
+        if clash is not None:
+            raise DataError(f"output directory {spec} holds input {clash}; choose another "
+                            "directory (its part files would be read back as input)")
+        return
+    clash = next((f for f in inputs if _same_file(f, Path(spec))), None)
+    if clash is not None:
+        raise DataError(f"output {spec} is the input {clash}; choose another output "
+                        "(writing it would destroy the input)")
+
+
 class Output:
     """One output file, or a directory of ``part-NNNNN.<ext>`` files (one per partition).
 
@@ -497,6 +526,7 @@ __all__ = [
     "Output",
     "Partition",
     "PartitionError",
+    "check_output_is_not_input",
     "flat_row",
     "format_of",
     "iter_chunks",
