@@ -15,6 +15,17 @@ from hypemeter.errors import HypemeterError
 from hypemeter.paths import default_models_dir
 
 
+def non_negative_int(text: str) -> int:
+    """An argparse type: an integer >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
 def _add_score(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "score",
@@ -37,7 +48,8 @@ def _add_score(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--output-format", choices=("jsonl", "csv", "parquet"), default=None,
                    help="output format (default: by extension; JSONL for stdout/directories)")
     p.add_argument("--no-explain", action="store_true", help="skip spans (faster)")
-    p.add_argument("--max-spans", type=int, default=None)
+    p.add_argument("--max-spans", type=non_negative_int, default=None,
+                   help="at most this many spans per record (default: all)")
     p.add_argument("--batch-size", type=int, default=256, help="records per scoring task")
     p.add_argument("--jobs", "-j", type=int, default=None,
                    help="worker processes (local, default 1), or LocalCluster workers "
@@ -84,8 +96,10 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train a model bundle from the corpora")
-    p.add_argument("--data-dir", type=Path, required=True,
-                   help="folder holding the public corpora (see datasets/catalog.json)")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="folder holding the public corpora (see datasets/catalog.json; "
+                   "default: $HYPEMETER_DATA_DIR, else ../shared/datasets beside the "
+                   "repository; not needed with --corpora sample)")
     p.add_argument("--out", type=Path, default=None, help="models directory (default models/)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--corpora", default=None,

@@ -209,3 +209,28 @@ def test_output_directory_holding_inputs_is_refused(tmp_path: Path, bundle_dir: 
     code, err = score([str(d), "-o", f"{d}/out/"], bundle_dir, capsys)  # a subfolder is fine
     assert code == 0, err
     assert ids(d / "out" / "part-00000.jsonl") == ["good"]
+
+
+# --- command-line arguments ---------------------------------------------------------------
+
+
+def test_negative_max_spans_is_an_argument_error(tmp_path: Path, bundle_dir: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    src = jsonl(tmp_path / "in.jsonl", [GOOD])
+    with pytest.raises(SystemExit) as exc:
+        main(["score", str(src), "--model", str(bundle_dir), "--max-spans=-1"])
+    assert exc.value.code == 2
+    assert "--max-spans: must be 0 or more, not -1" in capsys.readouterr().err
+
+
+def test_train_data_dir_defaults_to_the_environment(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "no-such-corpora"
+    monkeypatch.setenv("HYPEMETER_DATA_DIR", str(missing))
+    assert main(["train", "--out", str(tmp_path / "models")]) == 2
+    err = capsys.readouterr().err
+    assert f"data dir {missing} (the default data dir" in err and "does not exist" in err
+    assert main(["train", "--data-dir", str(missing), "--out", str(tmp_path / "m")]) == 2
+    assert f"data dir {missing} (--data-dir) does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "models").exists()
