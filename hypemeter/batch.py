@@ -22,6 +22,7 @@ from hypemeter.engines import ScoreOptions, make_engine, open_bundle, scores_in_
 from hypemeter.engines.partitions import (
     Output,
     PartitionError,
+    check_output_is_not_input,
     iter_chunks,
     resolve_inputs,
 )
@@ -121,6 +122,7 @@ def score_stream(
     """
     errors = errors if errors is not None else sys.stderr
     parts = resolve_inputs(input_path, fmt)
+    check_output_is_not_input(parts, output_path)
     model: Scorer | Bundle
     if scorer is not None:
         model = scorer

@@ -15,6 +15,17 @@ from hypemeter.errors import HypemeterError
 from hypemeter.paths import default_models_dir
 
 
+def non_negative_int(text: str) -> int:
+    """An argparse type: an integer >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
 def _add_score(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "score",
@@ -22,19 +33,23 @@ def _add_score(sub: argparse._SubParsersAction) -> None:
         description="Score records from stdin, a file, a directory or a glob of partitions "
         "(JSONL, CSV, Parquet; .gz JSONL/CSV too). Output goes to stdout, a file, or a "
         "directory (an existing one, or a path ending in /) of part files, one per input "
-        "partition, in input order. Bad records are reported with file:line and skipped.",
+        "partition, in input order. The output may not be one of the input files, nor a "
+        "directory holding input files (its part files would be read back as input on the "
+        "next run). Bad records are reported with file:line and skipped.",
     )
     p.add_argument("input", nargs="?", default="-",
                    help="input file, directory or glob of partitions, or - for stdin")
     p.add_argument("--output", "-o", default="-",
-                   help="output file or directory/ (default stdout)")
+                   help="output file or directory/ (default stdout); not an input file, "
+                   "nor the input directory")
     p.add_argument("--model", type=Path, default=None, help="bundle or models directory")
     p.add_argument("--format", choices=("jsonl", "csv", "parquet"), default=None,
                    help="input format (default: by file extension, JSONL for stdin)")
     p.add_argument("--output-format", choices=("jsonl", "csv", "parquet"), default=None,
                    help="output format (default: by extension; JSONL for stdout/directories)")
     p.add_argument("--no-explain", action="store_true", help="skip spans (faster)")
-    p.add_argument("--max-spans", type=int, default=None)
+    p.add_argument("--max-spans", type=non_negative_int, default=None,
+                   help="at most this many spans per record (default: all)")
     p.add_argument("--batch-size", type=int, default=256, help="records per scoring task")
     p.add_argument("--jobs", "-j", type=int, default=None,
                    help="worker processes (local, default 1), or LocalCluster workers "
@@ -81,8 +96,10 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train a model bundle from the corpora")
-    p.add_argument("--data-dir", type=Path, required=True,
-                   help="folder holding the public corpora (see datasets/catalog.json)")
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help="folder holding the public corpora (see datasets/catalog.json; "
+                   "default: $HYPEMETER_DATA_DIR, else ../shared/datasets beside the "
+                   "repository; not needed with --corpora sample)")
     p.add_argument("--out", type=Path, default=None, help="models directory (default models/)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--corpora", default=None,

@@ -7,14 +7,17 @@ and go on with the next one.
 from __future__ import annotations
 
 import csv
+import gzip
+import io
 import json
 import sys
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from hypemeter.schema import Article
+from hypemeter.schema import Article, unicode_problem
 
 csv.field_size_limit(sys.maxsize)
 
@@ -44,29 +47,48 @@ def detect_format(name: str) -> str:
     return "csv" if name.lower().endswith(".csv") else "jsonl"
 
 
+def _text_field(fields: dict[str, Any], name: str) -> str:
+    """The text of field ``name`` ("" when missing or null); raises ValueError when bad."""
+    value = fields.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"field {name!r} must be a string")
+    problem = unicode_problem(value)
+    if problem is not None:
+        raise ValueError(f"field {name!r} is {problem}")
+    return value
+
+
+def _id_field(fields: dict[str, Any]) -> str | None:
+    """The record id as text; raises ValueError unless it is a string or an integer."""
+    raw_id = fields.get("id")
+    if raw_id is None:
+        return None
+    if isinstance(raw_id, bool) or not isinstance(raw_id, str | int):
+        raise ValueError(f"field 'id' must be a string or an integer, not {raw_id!r}")
+    return _text_field({"id": raw_id}, "id") if isinstance(raw_id, str) else str(raw_id)
+
+
 def _article_from(fields: dict[str, Any]) -> Article | str:
     """Build an Article or return the reason it cannot be built."""
-    headline = fields.get("headline", "")
-    body = fields.get("body", "")
-    if headline is None:
-        headline = ""
-    if body is None:
-        body = ""
-    if not isinstance(headline, str):
-        return "field 'headline' must be a string"
-    if not isinstance(body, str):
-        return "field 'body' must be a string"
-    if not headline.strip() and not body.strip():
-        return "fields 'headline' and 'body' are both empty or missing"
-    raw_id = fields.get("id")
-    if raw_id is not None and not isinstance(raw_id, str | int):
-        return "field 'id' must be a string or an integer"
-    return Article(headline=headline, body=body, id=None if raw_id is None else str(raw_id))
+    try:
+        headline = _text_field(fields, "headline")
+        body = _text_field(fields, "body")
+        if not headline.strip() and not body.strip():
+            return "fields 'headline' and 'body' are both empty or missing"
+        return Article(headline=headline, body=body, id=_id_field(fields))
+    except ValueError as exc:
+        return str(exc)
 
 
 def iter_jsonl(stream: IO[str], source: str) -> Iterator[InputRecord | BadRecord]:
     for lineno, line in enumerate(stream, start=1):
         if not line.strip():
+            continue
+        problem = undecodable(line)
+        if problem is not None:
+            yield BadRecord(source, lineno, problem)
             continue
         try:
             obj = json.loads(line)
@@ -83,31 +105,88 @@ def iter_jsonl(stream: IO[str], source: str) -> Iterator[InputRecord | BadRecord
             yield InputRecord(source, lineno, art, obj)
 
 
-def iter_csv(stream: IO[str], source: str) -> Iterator[InputRecord | BadRecord]:
-    reader = csv.DictReader(stream)
-    if reader.fieldnames is None:
-        return
-    missing = {"headline", "body"} - set(reader.fieldnames)
-    if missing == {"headline", "body"}:
-        yield BadRecord(source, 1, "CSV header needs a 'headline' and/or 'body' column")
-        return
+class _Lines:
+    """Numbered lines for a csv reader; the lines of a record that fails to parse can be put
+    back, all but its first, so one stray quote costs one record and not the rest of the file."""
+
+    def __init__(self, stream: Iterable[str]) -> None:
+        self._it = iter(stream)
+        self._back: deque[tuple[int, str]] = deque()
+        self._count = 0
+        self.taken: list[tuple[int, str]] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self._back:
+            item = self._back.popleft()
+        else:
+            line = next(self._it)
+            self._count += 1
+            item = (self._count, line)
+        self.taken.append(item)
+        return item[1]
+
+    def first(self) -> int:
+        """The line the record being read started on."""
+        return self.taken[0][0] if self.taken else self._count + 1
+
+    def put_back_all_but_first(self) -> None:
+        self._back.extendleft(reversed(self.taken[1:]))
+        self.taken = []
+
+
+def _csv_rows(stream: Iterable[str], source: str) -> Iterator[tuple[int, list[str]] | BadRecord]:
+    """(first line, values) per non-blank CSV record, or a BadRecord for a malformed one."""
+    lines = _Lines(stream)
+    reader = csv.reader(lines, strict=True)
     while True:
+        lines.taken = []
         try:
-            row = next(reader)
+            values = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            yield BadRecord(source, reader.line_num, f"malformed CSV: {exc}")
+            hint = " (a quoted field is never closed)" if "end of data" in str(exc) else ""
+            yield BadRecord(source, lines.first(), f"malformed CSV: {exc}{hint}")
+            lines.put_back_all_but_first()
             continue
-        lineno = reader.line_num
-        if None in row:
-            yield BadRecord(source, lineno, "more values than header columns")
+        if values:
+            yield lines.first(), values
+
+
+def _csv_record(header: list[str], lineno: int, values: list[str], source: str
+                ) -> InputRecord | BadRecord:
+    if len(values) != len(header):
+        return BadRecord(source, lineno, f"{len(values)} fields, header has {len(header)}")
+    row = dict(zip(header, values, strict=True))
+    problem = next((p for v in values if (p := undecodable(v))), None)
+    if problem is not None:
+        return BadRecord(source, lineno, problem)
+    art = _article_from(row)
+    if isinstance(art, str):
+        return BadRecord(source, lineno, art)
+    return InputRecord(source, lineno, art, row)
+
+
+def iter_csv(stream: Iterable[str], source: str) -> Iterator[InputRecord | BadRecord]:
+    rows = _csv_rows(stream, source)
+    header: list[str] | None = None
+    for item in rows:
+        if isinstance(item, BadRecord):
+            yield item
+            if header is None:
+                return  # no header, nothing in the file can be read
             continue
-        art = _article_from(row)
-        if isinstance(art, str):
-            yield BadRecord(source, lineno, art)
-        else:
-            yield InputRecord(source, lineno, art, row)
+        if header is None:
+            header = item[1]
+            if not {"headline", "body"} & set(header):
+                yield BadRecord(source, item[0],
+                                "CSV header needs a 'headline' and/or 'body' column")
+                return
+            continue
+        yield _csv_record(header, item[0], item[1], source)
 
 
 def iter_records(
@@ -122,11 +201,47 @@ def iter_records(
         yield from iter_jsonl(stream, source)
 
 
+# A BOM at the start of a file or stdin is dropped; bytes that are not UTF-8 are kept as
+# U+DC80..U+DCFF (which strict UTF-8 decoding never yields) and reported per line.
+INPUT_ENCODING = "utf-8-sig"
+INPUT_ERRORS = "surrogateescape"
+
+
+def undecodable(text: str) -> str | None:
+    """Why ``text`` (decoded with :data:`INPUT_ERRORS`) is not valid UTF-8, or None."""
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(text[exc.start])
+        byte = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else "a surrogate"
+        return f"not valid UTF-8 ({byte} at character {exc.start + 1})"
+    return None
+
+
 def open_text(path: str | Path) -> IO[str]:
-    """Open a file (or ``-`` for stdin) as UTF-8 text, replacing undecodable bytes."""
-    if str(path) == "-":
-        return sys.stdin
-    return Path(path).open(encoding="utf-8", errors="replace", newline="")
+    """Open a file, a ``.gz`` file or ``-`` (stdin) for reading records (see INPUT_ENCODING)."""
+    name = str(path)
+    if name == "-":
+        buffer = getattr(sys.stdin, "buffer", None)
+        if buffer is None:  # a text stream with no bytes under it (embedding, tests)
+            return sys.stdin
+        return io.TextIOWrapper(buffer, encoding=INPUT_ENCODING, errors=INPUT_ERRORS,
+                                newline="")
+    if name.lower().endswith(".gz"):
+        return gzip.open(name, "rt", encoding=INPUT_ENCODING, errors=INPUT_ERRORS, newline="")
+    return Path(name).open(encoding=INPUT_ENCODING, errors=INPUT_ERRORS, newline="")
+
+
+def close_text(fh: IO[str]) -> None:
+    """Close what :func:`open_text` opened, leaving stdin itself open."""
+    if fh is sys.stdin:
+        return
+    if isinstance(fh, io.TextIOWrapper) and fh.buffer is getattr(sys.stdin, "buffer", None):
+        fh.detach()
+        return
+    fh.close()
 
 
 def write_jsonl(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:

@@ -15,6 +15,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+
+def unicode_problem(value: str) -> str | None:
+    """Why ``value`` is not valid Unicode text (a lone surrogate), or None when it is.
+
+    The one rule for every surface (files, the REST API): lone surrogates are not text, and
+    can neither be hashed by the model nor encoded back into a response.
+    """
+    if value.isascii():
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"not valid Unicode (lone surrogate at {exc.start})"
+    return None
+
+
 Field = Literal["headline", "body"]
 Task = Literal["sensationalism", "misinformation", "spans"]
 SCORE_NAMES: tuple[str, str] = ("sensationalism", "misinformation_risk")

@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
+from hypemeter.schema import unicode_problem
+
 EXAMPLE_HEADLINE = "SHOCKING: Doctors Are FURIOUS About This One Weird Trick Everyone Is Using!"
 EXAMPLE_BODY = (
     "You won't believe what happened next. Experts are terrified as the outrageous scheme "
@@ -47,12 +49,9 @@ MAX_SPANS_LIMIT = 10_000
 
 def _valid_unicode(value: str | None) -> str | None:
     """Reject lone surrogates: they are not text and cannot be encoded back into a response."""
-    if value is None or value.isascii():
-        return value
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError(f"not valid Unicode text (lone surrogate at {exc.start})") from None
+    problem = None if value is None else unicode_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 

@@ -35,7 +35,7 @@ from hypemeter.io import BadRecord, InputRecord
 from hypemeter.metrics import Interval
 from hypemeter.paths import default_models_dir
 from hypemeter.report import SCORE_OF_TASK, write_report
-from hypemeter.schema import Article
+from hypemeter.schema import Article, ScoreResult
 from hypemeter.scoring import Scorer
 
 AUTO_TARGET_FIELDS = ("truth_mean", "target")
@@ -65,13 +65,14 @@ def parse_label(value: Any) -> int | None:
 
 
 def parse_target(value: Any) -> float | None:
+    """A graded target in [0, 1], or None."""
     if value is None or isinstance(value, bool) or value == "":
         return None
     try:
         number = float(value)
     except (TypeError, ValueError):
         return None
-    return number if math.isfinite(number) else None
+    return number if math.isfinite(number) and 0.0 <= number <= 1.0 else None
 
 
 def parse_spans(value: Any, article: Article) -> list[tuple[str, int, int]] | str:
@@ -107,6 +108,8 @@ class Row:
     label: int
     targets: dict[str, float | None]
     spans: list[tuple[str, int, int]] | None
+    source: str = ""
+    lineno: int = 0
 
 
 @dataclass
@@ -143,7 +146,8 @@ def collect_rows(
             if name in f and f[name] not in (None, ""):
                 targets[name] = parse_target(f[name])
                 if targets[name] is None:
-                    yield f"{where}: graded target {name}={f[name]!r} is not a number; ignored"
+                    yield (f"{where}: graded target {name}={f[name]!r} is not a number "
+                           "in [0, 1]; ignored")
         spans: list[tuple[str, int, int]] | None = None
         raw = f.get(spans_field)
         if raw is not None and raw != "":
@@ -152,7 +156,23 @@ def collect_rows(
                 yield f"{where}: {parsed}; the row's spans are ignored"
             else:
                 spans = parsed
-        yield Row(where, rec.article, label, targets, spans)
+        yield Row(where, rec.article, label, targets, spans, rec.source, rec.line)
+
+
+def score_rows(scorer: Scorer, rows: list[Row], *, explain: bool
+               ) -> Iterator[tuple[Row, ScoreResult] | BadRecord]:
+    """Score ``rows``; a row the model cannot score is isolated and yielded as a BadRecord."""
+    try:
+        results = scorer.score([r.article for r in rows], explain=explain)
+    except Exception:
+        for row in rows:
+            try:
+                yield row, scorer.score([row.article], explain=explain)[0]
+            except Exception as exc:
+                yield BadRecord(row.source, row.lineno,
+                                f"cannot score: {type(exc).__name__}: {exc}")
+        return
+    yield from zip(rows, results, strict=True)
 
 
 def _chunks(items: Iterator[Row | BadRecord | str], size: int
@@ -212,7 +232,9 @@ def evaluate_file(
     try:
         for chunk in _chunks(items, max(1, batch_size)):
             rows = [r for r in chunk if isinstance(r, Row)]
-            for item in chunk:
+            scored = score_rows(scorer, rows, explain=any(r.spans is not None for r in rows)) \
+                if rows else iter(())
+            for item in [*chunk, *scored]:
                 if isinstance(item, BadRecord):
                     skipped += 1
                     bad_partitions += isinstance(item, PartitionError)
@@ -222,10 +244,8 @@ def evaluate_file(
                 elif isinstance(item, str):
                     warnings += 1
                     print(f"warning {item}", file=errors)
-            if rows:
-                explain = any(r.spans is not None for r in rows)
-                results = scorer.score([r.article for r in rows], explain=explain)
-                for row, res in zip(rows, results, strict=True):
+                elif isinstance(item, tuple):
+                    row, res = item
                     ys.append(row.label)
                     ps.append(float(res.scores[score_name]))
                     for name in target_fields:
@@ -279,7 +299,7 @@ def summary(metrics: dict[str, Any]) -> str:
 
     def f(key: str, d: dict[str, Any] = b) -> str:
         v = d.get(key)
-        return "n/a" if v is None else f"{v:.3f}"
+        return "n/a" if v is None or not math.isfinite(v) else f"{v:.3f}"
 
     parts = [f"{b['n']} rows", f"ROC-AUC {f('roc_auc')}", f"PR-AUC {f('pr_auc')}",
              f"F1 {f('f1')} @ {b['threshold']:.2f}", f"best F1 {f('f1_at_best')}",
@@ -313,4 +333,4 @@ def evaluate_command(args: argparse.Namespace) -> int:
     return 0 if meta["skipped"] == 0 else 3
 
 
-__all__ = ["evaluate_command", "evaluate_file", "parse_label", "parse_spans"]
+__all__ = ["evaluate_command", "evaluate_file", "parse_label", "parse_spans", "score_rows"]

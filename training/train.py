@@ -25,7 +25,7 @@ from hypemeter.paths import REPO_ROOT, default_models_dir
 from hypemeter.report import write_validation_report
 from hypemeter.schema import Record
 from training.corpora.base import LoadReport
-from training.corpora.registry import load_corpora
+from training.corpora.registry import SAMPLE_NAME, default_data_dir, load_corpora
 from training.corpora.split import group_split
 from training.validation import evaluate_records
 
@@ -171,10 +171,23 @@ def _params(model: HypeModel) -> list[str]:
     return [p for p in inspect.signature(type(model).__init__).parameters if p != "self"]
 
 
+def resolve_data_dir(data_dir: Path | None, corpora: list[str] | None) -> Path:
+    """``--data-dir``, else :func:`default_data_dir`; it must exist unless only the project's
+    own sample corpus is asked for."""
+    resolved = data_dir or default_data_dir()
+    needs_dir = corpora is None or any(c != SAMPLE_NAME for c in corpora)
+    if needs_dir and not resolved.is_dir():
+        how = "--data-dir" if data_dir else "the default data dir (HYPEMETER_DATA_DIR, else " \
+            "../shared/datasets)"
+        raise DataError(f"data dir {resolved} ({how}) does not exist; pass --data-dir, or "
+                        "--corpora sample to train on the project's sample corpus only")
+    return resolved
+
+
 def train_command(args: argparse.Namespace) -> int:
     corpora = [c.strip() for c in args.corpora.split(",")] if args.corpora else None
     train_bundle(
-        args.data_dir,
+        resolve_data_dir(args.data_dir, corpora),
         args.out or default_models_dir(),
         seed=args.seed,
         corpora=corpora,

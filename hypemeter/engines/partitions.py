@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import glob
-import gzip
 import json
 import os
 import sys
@@ -26,7 +25,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from hypemeter.errors import DataError
-from hypemeter.io import BadRecord, InputRecord, _article_from, iter_records
+from hypemeter.io import (
+    BadRecord,
+    InputRecord,
+    _article_from,
+    close_text,
+    iter_records,
+    open_text,
+)
 from hypemeter.schema import Article, ScoreResult
 
 FORMATS = ("jsonl", "csv", "parquet")
@@ -84,14 +90,6 @@ def resolve_inputs(spec: str, fmt: str | None = None) -> list[Partition]:
     return [Partition(i, p, fmt or format_of(p)) for i, p in enumerate(paths)]
 
 
-def _open_text(path: str) -> IO[str]:
-    if path == STDIN:
-        return sys.stdin
-    if path.lower().endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="")
-    return open(path, encoding="utf-8", errors="replace", newline="")
-
-
 def _read_error(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
@@ -122,7 +120,7 @@ def iter_raw_lines(part: Partition, size: int) -> Iterator[tuple[int, list[str]]
     cheap. A read error ends the partition with a ``BadRecord``.
     """
     try:
-        fh = _open_text(part.path)
+        fh = open_text(part.path)
     except OSError as exc:
         yield partition_error(part, 0, exc)
         return
@@ -141,8 +139,7 @@ def iter_raw_lines(part: Partition, size: int) -> Iterator[tuple[int, list[str]]
     except (OSError, EOFError, ValueError) as exc:  # truncated gzip, I/O error...
         error = partition_error(part, lineno + 1, exc)
     finally:
-        if fh is not sys.stdin:
-            fh.close()
+        close_text(fh)
     if block:  # the lines read before a break are kept
         yield first, block
     if error is not None:
@@ -156,7 +153,7 @@ def iter_partition(part: Partition, columns: Sequence[str] | None = None
         yield from _iter_parquet(part, columns)
         return
     try:
-        fh = _open_text(part.path)
+        fh = open_text(part.path)
     except OSError as exc:
         yield partition_error(part, 0, exc)
         return
@@ -168,8 +165,7 @@ def iter_partition(part: Partition, columns: Sequence[str] | None = None
     except (OSError, EOFError, ValueError) as exc:
         yield partition_error(part, last + 1, exc)
     finally:
-        if fh is not sys.stdin:
-            fh.close()
+        close_text(fh)
 
 
 def _pyarrow() -> Any:
@@ -428,6 +424,35 @@ def output_format(spec: str, fmt: str | None) -> str:
     return format_of(spec)
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return os.path.samefile(a, b)  # hard links too
+    except OSError:
+        return False
+
+
+def check_output_is_not_input(parts: Sequence[Partition], spec: str) -> None:
+    """Refuse an output file that is one of the inputs (it would be emptied before it is
+    read), and an output directory that holds inputs (its part files would be read back as
+    input by the next run over that directory)."""
+    if spec == STDIN:
+        return
+    inputs = [Path(p.path) for p in parts if p.path != STDIN]
+    if is_dir_spec(spec):
+        out_dir = Path(spec).resolve()
+        clash = next((f for f in inputs if f.resolve().parent == out_dir), None)
+        if clash is not None:
+            raise DataError(f"output directory {spec} holds input {clash}; choose another "
+                            "directory (its part files would be read back as input)")
+        return
+    clash = next((f for f in inputs if _same_file(f, Path(spec))), None)
+    if clash is not None:
+        raise DataError(f"output {spec} is the input {clash}; choose another output "
+                        "(writing it would destroy the input)")
+
+
 class Output:
     """One output file, or a directory of ``part-NNNNN.<ext>`` files (one per partition).
 
@@ -501,6 +526,7 @@ __all__ = [
     "Output",
     "Partition",
     "PartitionError",
+    "check_output_is_not_input",
     "flat_row",
     "format_of",
     "iter_chunks",
