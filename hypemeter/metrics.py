@@ -68,7 +68,9 @@ def graded_metrics(target: Sequence[float], p: Sequence[float]) -> dict:
 
     t = np.asarray(target, dtype=float)
     q = np.asarray(p, dtype=float)
-    rho = spearmanr(t, q).statistic if len(t) > 1 else float("nan")
+    # undefined (not a warning) for fewer than two values or a constant side
+    defined = len(t) > 1 and np.ptp(t) > 0 and np.ptp(q) > 0
+    rho = spearmanr(t, q).statistic if defined else float("nan")
     return {"mse": float(np.mean((t - q) ** 2)), "spearman": float(rho)}
 
 
