@@ -230,8 +230,13 @@ class PhraseLexicon:
     def _category(word: str, cats: Counter[str] | None, valence: dict[str, float]) -> str:
         if cats:
             category, votes = cats.most_common(1)[0]
-            if votes >= 1.0:  # at least one short span's worth; a stray word of long spans
-                return category  # is placed by its shape and valence below
+            # At least one short span's worth (a stray word of long spans is placed by its
+            # shape and valence below). Name-calling labels people: a word that is inside
+            # such labels less than half the time ("death", "notorious") is not one itself.
+            if votes >= 1.0 and (
+                category != "name_calling" or votes >= 0.5 * sum(cats.values())
+            ):
+                return category
         if is_superlative(word) or word in INTENSIFIERS:
             return "exaggeration"
         if valence.get(word, 0.0) <= -2.0:

@@ -114,3 +114,15 @@ def test_phrases_do_not_run_across_sentence_breaks() -> None:
     assert found("Now or\nnever") == []
     assert found("Residents must act now.") == ["act now"]
     assert found('It is "now, or never" for the town') == ["now or never"]
+
+
+def test_a_word_is_name_calling_only_when_mostly_used_so() -> None:
+    from collections import Counter
+
+    valence = {"death": -2.9}
+    # the default corpora's votes for "death" (PTC: "culture of death" and the like)
+    mixed = Counter({"name_calling": 7.5, "loaded_language": 4.6, "slogan": 1.6,
+                     "fear_appeal": 1.4, "exaggeration": 1.0})
+    assert PhraseLexicon._category("death", mixed, valence) == "fear_appeal"
+    mostly = Counter({"name_calling": 3.7, "loaded_language": 0.3})
+    assert PhraseLexicon._category("leftist", mostly, {}) == "name_calling"
