@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from hypemeter.schema import Article, unicode_problem
+from hypemeter.schema import Article, unencodable_at, unicode_problem
 
 csv.field_size_limit(sys.maxsize)
 
@@ -47,9 +47,8 @@ def detect_format(name: str) -> str:
     return "csv" if name.lower().endswith(".csv") else "jsonl"
 
 
-def _text_field(fields: dict[str, Any], name: str) -> str:
+def _text_field(name: str, value: Any) -> str:
     """The text of field ``name`` ("" when missing or null); raises ValueError when bad."""
-    value = fields.get(name)
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -67,14 +66,14 @@ def _id_field(fields: dict[str, Any]) -> str | None:
         return None
     if isinstance(raw_id, bool) or not isinstance(raw_id, str | int):
         raise ValueError(f"field 'id' must be a string or an integer, not {raw_id!r}")
-    return _text_field({"id": raw_id}, "id") if isinstance(raw_id, str) else str(raw_id)
+    return _text_field("id", raw_id) if isinstance(raw_id, str) else str(raw_id)
 
 
 def _article_from(fields: dict[str, Any]) -> Article | str:
     """Build an Article or return the reason it cannot be built."""
     try:
-        headline = _text_field(fields, "headline")
-        body = _text_field(fields, "body")
+        headline = _text_field("headline", fields.get("headline"))
+        body = _text_field("body", fields.get("body"))
         if not headline.strip() and not body.strip():
             return "fields 'headline' and 'body' are both empty or missing"
         return Article(headline=headline, body=body, id=_id_field(fields))
@@ -209,15 +208,12 @@ INPUT_ERRORS = "surrogateescape"
 
 def undecodable(text: str) -> str | None:
     """Why ``text`` (decoded with :data:`INPUT_ERRORS`) is not valid UTF-8, or None."""
-    if text.isascii():
+    at = unencodable_at(text)
+    if at is None:
         return None
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        code = ord(text[exc.start])
-        byte = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else "a surrogate"
-        return f"not valid UTF-8 ({byte} at character {exc.start + 1})"
-    return None
+    code = ord(text[at])
+    byte = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else "a surrogate"
+    return f"not valid UTF-8 ({byte} at character {at + 1})"
 
 
 def open_text(path: str | Path) -> IO[str]:

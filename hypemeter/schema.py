@@ -16,19 +16,25 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 
+def unencodable_at(value: str) -> int | None:
+    """The index of the first character UTF-8 cannot encode (a surrogate), or None."""
+    if value.isascii():
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return exc.start
+    return None
+
+
 def unicode_problem(value: str) -> str | None:
     """Why ``value`` is not valid Unicode text (a lone surrogate), or None when it is.
 
     The one rule for every surface (files, the REST API): lone surrogates are not text, and
     can neither be hashed by the model nor encoded back into a response.
     """
-    if value.isascii():
-        return None
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        return f"not valid Unicode (lone surrogate at {exc.start})"
-    return None
+    at = unencodable_at(value)
+    return None if at is None else f"not valid Unicode (lone surrogate at {at})"
 
 
 Field = Literal["headline", "body"]

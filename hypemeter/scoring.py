@@ -5,12 +5,35 @@ The CLI, the REST service, the Dask engine and the reports all call :class:`Scor
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from hypemeter import MODEL_NAME
 from hypemeter.bundle import Bundle
 from hypemeter.errors import InvalidInputError
 from hypemeter.schema import Article, ModelInfo, ScoreResult
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def isolate_failures(
+    score_batch: Callable[[Sequence[T]], Sequence[R]], items: Sequence[T]
+) -> list[R | Exception]:
+    """``score_batch(items)`` in one call; if that raises, one call per item, so an item the
+    model cannot score costs only itself: its exception takes its place in the result."""
+    try:
+        return list(score_batch(items))
+    except Exception as exc:
+        if len(items) == 1:
+            return [exc]
+    outcomes: list[R | Exception] = []
+    for item in items:
+        try:
+            outcomes.extend(score_batch([item]))
+        except Exception as exc:
+            outcomes.append(exc)
+    return outcomes
 
 
 def validate_article(article: Article, *, where: str = "") -> None:

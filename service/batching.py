@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import anyio
 
 from hypemeter.schema import Article, ScoreResult
+from hypemeter.scoring import isolate_failures
 from service.schemas import ScoreRequest
 from service.state import LoadedModel
 
@@ -98,16 +99,7 @@ class MicroBatcher:
     def _score_jobs(self, jobs: list[_Job]) -> list[ScoreResult | Exception]:
         """One call for all jobs; if it fails, one call per job, so that an article the
         model chokes on fails only its own request."""
-        try:
-            return list(self.score(jobs[0].loaded, [j.item for j in jobs],
-                                   [j.article for j in jobs]))
-        except Exception as exc:
-            if len(jobs) == 1:
-                return [exc]
-        outcomes: list[ScoreResult | Exception] = []
-        for job in jobs:
-            try:
-                outcomes.append(self.score(job.loaded, [job.item], [job.article])[0])
-            except Exception as exc:
-                outcomes.append(exc)
-        return outcomes
+        return isolate_failures(
+            lambda js: self.score(js[0].loaded, [j.item for j in js], [j.article for j in js]),
+            jobs,
+        )

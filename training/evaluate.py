@@ -36,7 +36,7 @@ from hypemeter.metrics import Interval
 from hypemeter.paths import default_models_dir
 from hypemeter.report import SCORE_OF_TASK, write_report
 from hypemeter.schema import Article, ScoreResult
-from hypemeter.scoring import Scorer
+from hypemeter.scoring import Scorer, isolate_failures
 
 AUTO_TARGET_FIELDS = ("truth_mean", "target")
 TRUE = {"1", "true"}
@@ -162,17 +162,14 @@ def collect_rows(
 def score_rows(scorer: Scorer, rows: list[Row], *, explain: bool
                ) -> Iterator[tuple[Row, ScoreResult] | BadRecord]:
     """Score ``rows``; a row the model cannot score is isolated and yielded as a BadRecord."""
-    try:
-        results = scorer.score([r.article for r in rows], explain=explain)
-    except Exception:
-        for row in rows:
-            try:
-                yield row, scorer.score([row.article], explain=explain)[0]
-            except Exception as exc:
-                yield BadRecord(row.source, row.lineno,
-                                f"cannot score: {type(exc).__name__}: {exc}")
-        return
-    yield from zip(rows, results, strict=True)
+    outcomes = isolate_failures(lambda arts: scorer.score(arts, explain=explain),
+                                [r.article for r in rows])
+    for row, outcome in zip(rows, outcomes, strict=True):
+        if isinstance(outcome, Exception):
+            yield BadRecord(row.source, row.lineno,
+                            f"cannot score: {type(outcome).__name__}: {outcome}")
+        else:
+            yield row, outcome
 
 
 def _chunks(items: Iterator[Row | BadRecord | str], size: int

@@ -17,7 +17,7 @@ from hypemeter.engines.partitions import Chunk, render_jsonl
 from hypemeter.errors import HypemeterError, ModelLoadError
 from hypemeter.io import BadRecord, iter_jsonl
 from hypemeter.schema import Article, ScoreResult
-from hypemeter.scoring import Scorer
+from hypemeter.scoring import Scorer, isolate_failures
 
 
 class ScoringFailedError(HypemeterError):
@@ -86,27 +86,22 @@ def process_chunk(scorer: Scorer, chunk: Chunk, opts: ScoreOptions) -> ChunkResu
     """Parse (if raw), score and render one chunk. Never raises on bad data: a record the
     model cannot score is isolated and reported like any bad record."""
     items, bad = _parse(chunk)
-    articles = [a for _, a in items]
-    results: list[ScoreResult]
-    try:
-        results = scorer.score(articles, explain=opts.explain, max_spans=opts.max_spans)
-    except Exception as batch_exc:
-        results = []
-        failed: list[BadRecord] = []
-        for line, article in items:
-            try:
-                results.extend(scorer.score([article], explain=opts.explain,
-                                            max_spans=opts.max_spans))
-            except Exception as exc:
-                failed.append(BadRecord(chunk.source, line, f"cannot score: {exc}"))
-        if len(items) > 1 and not results:
-            # Not a bad record: the model cannot score anything (e.g. a bundle pickled by
-            # an incompatible hypemeter). Stop rather than skip every record.
-            raise ScoringFailedError(
-                f"scoring failed for every record of {chunk.source} lines "
-                f"{items[0][0]}-{items[-1][0]}: {type(batch_exc).__name__}: {batch_exc}"
-            ) from batch_exc
-        bad.extend(failed)
+    outcomes = isolate_failures(
+        lambda arts: scorer.score(arts, explain=opts.explain, max_spans=opts.max_spans),
+        [a for _, a in items],
+    )
+    results = [o for o in outcomes if isinstance(o, ScoreResult)]
+    failed = [(line, o) for (line, _), o in zip(items, outcomes, strict=True)
+              if isinstance(o, Exception)]
+    if len(items) > 1 and not results:
+        # Not a bad record: the model cannot score anything (e.g. a bundle pickled by an
+        # incompatible hypemeter). Stop rather than skip every record.
+        exc = failed[0][1]
+        raise ScoringFailedError(
+            f"scoring failed for every record of {chunk.source} lines "
+            f"{items[0][0]}-{items[-1][0]}: {type(exc).__name__}: {exc}"
+        ) from exc
+    bad.extend(BadRecord(chunk.source, line, f"cannot score: {exc}") for line, exc in failed)
     bad.sort(key=lambda b: b.line)
     payload: str | list[dict[str, Any]] = (
         render_jsonl(results) if opts.render == "jsonl" else [r.to_dict() for r in results]
