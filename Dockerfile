@@ -118,7 +118,7 @@ COPY --chown=hypemeter:hypemeter models/ /app/models/
 # Byte-compile only what serving and scoring import (by doing it once), so the server starts
 # fast without the full set of .pyc files.
 RUN hypemeter score /app/datasets/sample/sample.jsonl --output /dev/null --quiet \
- && python -c "import service.server, service.app, uvicorn.main, uvicorn.loops.auto, uvicorn.protocols.http.auto, uvicorn.protocols.websockets.auto, uvicorn.lifespan.on; service.app.create_app().openapi()" \
+ && python -c "import hypemeter.service.server, hypemeter.service.app, uvicorn.main, uvicorn.loops.auto, uvicorn.protocols.http.auto, uvicorn.protocols.websockets.auto, uvicorn.lifespan.on; hypemeter.service.app.create_app().openapi()" \
  && rm -rf /tmp/matplotlib
 
 ENV PYTHONDONTWRITEBYTECODE=1

@@ -46,7 +46,7 @@ def resolve_model(path: str | None, workdir: Path) -> Path:
         if path:
             raise SystemExit(f"cannot load {path}: {exc.message}") from exc
     print("no usable model bundle; training one on the sample corpus...", file=sys.stderr)
-    from training.train import train_bundle
+    from hypemeter.training.train import train_bundle
 
     empty = workdir / "no-corpora"
     empty.mkdir(exist_ok=True)

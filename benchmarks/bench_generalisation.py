@@ -23,11 +23,11 @@ from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from hypemeter.training.corpora.registry import load_corpora
 from record import record
 
 from hypemeter.model import HypeModel
 from hypemeter.schema import Article, Record
-from training.corpora.registry import load_corpora
 
 # held-out corpus -> (task scored, score column, how to read its labels)
 FOLDS: dict[str, tuple[str, int]] = {

@@ -31,11 +31,11 @@ from sklearn.model_selection import GroupKFold
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_generalisation import FOLDS, _baseline, _labelled
+from hypemeter.training.corpora.registry import load_corpora
 from record import record
 
 from hypemeter.model import HypeModel
 from hypemeter.schema import Article, Record
-from training.corpora.registry import load_corpora
 
 BASE_LEARNERS = ("headline", "body", "claim", "article", "loaded_headline",
                  "sensational_article")

@@ -342,7 +342,7 @@ def resolve_model(arg: str | None, workdir: Path) -> Path:
     print("models/current not found: training a small bundle on the sample corpus ...",
           file=sys.stderr)
     sys.path.insert(0, str(REPO))
-    from training.train import train_bundle
+    from hypemeter.training.train import train_bundle
 
     empty = workdir / "no-corpora"
     empty.mkdir()

@@ -115,7 +115,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from training.train import train_command
+    from hypemeter.training.train import train_command
 
     return train_command(args)
 
@@ -130,7 +130,7 @@ def _add_serve(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from service.server import serve
+    from hypemeter.service.server import serve
 
     return serve(host=args.host, port=args.port, workers=args.workers, model=args.model)
 
@@ -162,7 +162,7 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from training.evaluate import evaluate_command
+    from hypemeter.training.evaluate import evaluate_command
 
     return evaluate_command(args)
 

@@ -1,1 +1,4 @@
-"""hypemeter's REST scoring service (FastAPI). Build it with :func:`service.app.create_app`."""
+"""hypemeter's REST scoring service (FastAPI).
+
+Build it with :func:`hypemeter.service.app.create_app`.
+"""

@@ -1,8 +1,8 @@
 """The FastAPI app factory: ``create_app(settings=None, scorer=None)``.
 
-Run it with ``hypemeter serve`` (or ``uvicorn --factory service.app:create_app``). The model is
-loaded at startup; if that fails the app still starts, ``/readyz`` says 503 and the scoring
-routes answer 503 ``model_not_ready`` until ``POST /v1/admin/reload`` succeeds.
+Run it with ``hypemeter serve`` (or ``uvicorn --factory hypemeter.service.app:create_app``).
+The model is loaded at startup; if that fails the app still starts, ``/readyz`` says 503 and
+the scoring routes answer 503 ``model_not_ready`` until ``POST /v1/admin/reload`` succeeds.
 """
 
 from __future__ import annotations
@@ -21,6 +21,28 @@ import anyio
 from fastapi import Body, Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
+from hypemeter.service.auth import require_admin_key, require_api_key
+from hypemeter.service.batching import MicroBatcher
+from hypemeter.service.encoding import batch_response, result_response
+from hypemeter.service.errors import install_error_handlers
+from hypemeter.service.logging import configure_logging
+from hypemeter.service.metrics import METRICS_CONTENT_TYPE, ServiceMetrics
+from hypemeter.service.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from hypemeter.service.schemas import (
+    ErrorResponse,
+    HealthResponse,
+    ModelCardResponse,
+    ReadyResponse,
+    ReloadRequest,
+    ReloadResponse,
+    ScoreBatchResponse,
+    ScoreRequest,
+    ScoreResponse,
+    batch_request_model,
+)
+from hypemeter.service.settings import Settings
+from hypemeter.service.state import LoadedModel, ModelHolder
+from hypemeter.service.web import router as web_router
 from starlette.datastructures import State
 
 from hypemeter import __version__
@@ -33,28 +55,6 @@ from hypemeter.errors import (
 )
 from hypemeter.schema import Article, ScoreResult
 from hypemeter.scoring import Scorer, validate_article
-from service.auth import require_admin_key, require_api_key
-from service.batching import MicroBatcher
-from service.encoding import batch_response, result_response
-from service.errors import install_error_handlers
-from service.logging import configure_logging
-from service.metrics import METRICS_CONTENT_TYPE, ServiceMetrics
-from service.middleware import BodyLimitMiddleware, RequestContextMiddleware
-from service.schemas import (
-    ErrorResponse,
-    HealthResponse,
-    ModelCardResponse,
-    ReadyResponse,
-    ReloadRequest,
-    ReloadResponse,
-    ScoreBatchResponse,
-    ScoreRequest,
-    ScoreResponse,
-    batch_request_model,
-)
-from service.settings import Settings
-from service.state import LoadedModel, ModelHolder
-from service.web import router as web_router
 
 logger = logging.getLogger("hypemeter.service")
 

@@ -8,7 +8,7 @@ and the next free model slot takes them all (up to ``max_batch``) in one call.
 
 Jobs are only ever batched with jobs that grabbed the same :class:`LoadedModel` at their start
 (so a reload never moves a request to another model) and the same ``explain``/``max_spans``
-(the grouping in :func:`service.app.score_items` handles mixed options within one call).
+(the grouping in :func:`hypemeter.service.app.score_items` handles mixed options within one call).
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import anyio
+from hypemeter.service.schemas import ScoreRequest
+from hypemeter.service.state import LoadedModel
 
 from hypemeter.schema import Article, ScoreResult
 from hypemeter.scoring import isolate_failures
-from service.schemas import ScoreRequest
-from service.state import LoadedModel
 
 ScoreFn = Callable[[LoadedModel, Sequence[ScoreRequest], Sequence[Article]], list[ScoreResult]]
 

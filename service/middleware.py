@@ -12,12 +12,11 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from hypemeter.service.errors import REQUEST_ID_HEADER, error_body, internal_error_body
+from hypemeter.service.logging import log_access, loggable_text
+from hypemeter.service.metrics import ServiceMetrics
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from service.errors import REQUEST_ID_HEADER, error_body, internal_error_body
-from service.logging import log_access, loggable_text
-from service.metrics import ServiceMetrics
 
 logger = logging.getLogger("hypemeter.service")
 

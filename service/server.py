@@ -2,7 +2,7 @@
 
 Settings come from ``HYPEMETER_*`` environment variables; command-line arguments override them
 by being written back into the environment, so every uvicorn worker process (which builds its
-own app with :func:`service.app.create_app`) sees the same configuration.
+own app with :func:`hypemeter.service.app.create_app`) sees the same configuration.
 """
 
 from __future__ import annotations
@@ -15,11 +15,10 @@ from pathlib import Path
 from types import FrameType
 
 import uvicorn
+from hypemeter.service.settings import Settings
 from pydantic import ValidationError
 
-from service.settings import Settings
-
-APP_FACTORY = "service.app:create_app"
+APP_FACTORY = "hypemeter.service.app:create_app"
 
 
 def apply_overrides(

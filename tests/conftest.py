@@ -26,7 +26,7 @@ def bundle_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             pass
         else:
             return current.resolve()
-    from training.train import train_bundle
+    from hypemeter.training.train import train_bundle
 
     empty = tmp_path_factory.mktemp("no-corpora")
     out = tmp_path_factory.mktemp("trained-models")

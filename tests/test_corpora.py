@@ -8,9 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
-from hypemeter.schema import GoldSpan, Record
-from training.corpora import (
+from hypemeter.training.corpora import (
     LOADERS,
     LoadReport,
     dedupe,
@@ -19,8 +17,10 @@ from training.corpora import (
     load_corpora,
     registrable_domain,
 )
-from training.corpora.base import Manifest, normalise_text
-from training.corpora.registry import CATALOG_PATH, load_catalog
+from hypemeter.training.corpora.base import Manifest, normalise_text
+from hypemeter.training.corpora.registry import CATALOG_PATH, load_catalog
+
+from hypemeter.schema import GoldSpan, Record
 
 FIXTURES = Path(__file__).parent / "fixtures" / "corpora"
 SAMPLE = FIXTURES / "sample" / "sample.jsonl"

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from hypemeter.training.corpora.registry import load_corpora
 
 from hypemeter.cli import build_parser
-from training.corpora.registry import load_corpora
 
 
 def test_own_file_loads_as_its_own_corpus_and_reports_bad_lines(tmp_path: Path) -> None:
@@ -40,8 +40,9 @@ def test_train_accepts_repeated_own_data(argv: list[str]) -> None:
 
 
 def test_too_little_data_is_a_clear_error_not_a_crash(tmp_path: Path) -> None:
+    from hypemeter.training.train import train_bundle
+
     from hypemeter.errors import DataError
-    from training.train import train_bundle
 
     own = tmp_path / "tiny.jsonl"
     own.write_text(json.dumps({"id": "a", "headline": "Council meets", "body": "It met.",

@@ -2,7 +2,8 @@
 .dockerignore, .ci/run, and that the README documents every route and every setting.
 
 These read the files as text and parse what they need; nothing is hard-coded that the code
-itself can tell (routes come from the app, settings from :class:`service.settings.Settings`).
+itself can tell (routes come from the app, settings from
+:class:`hypemeter.service.settings.Settings`).
 """
 
 from __future__ import annotations
@@ -170,9 +171,9 @@ def dockerignore_excludes(path: str) -> bool:
 
 
 def app_route_paths() -> list[str]:
-    from service.app import create_app
-    from service.settings import Settings
-    from service.web import router
+    from hypemeter.service.app import create_app
+    from hypemeter.service.settings import Settings
+    from hypemeter.service.web import router
 
     app = create_app(Settings(models_dir=REPO_ROOT / "models"))
     if not any(getattr(r, "path", None) == "/" for r in app.routes):
@@ -363,7 +364,7 @@ def test_readme_documents_every_route() -> None:
 
 
 def test_readme_documents_every_setting() -> None:
-    from service.settings import Settings
+    from hypemeter.service.settings import Settings
 
     readme = README.read_text(encoding="utf-8")
     prefix = Settings.model_config.get("env_prefix", "")
@@ -381,7 +382,8 @@ def test_readme_and_contributing_have_what_a_newcomer_needs() -> None:
     readme = README.read_text(encoding="utf-8")
     for needle in ("docs/screenshot.png", "docker build", "docker run", "hypemeter train",
                    "hypemeter score", "hypemeter evaluate", "--engine dask", "--jobs",
-                   "training.corpora.checksums", "card.json", "benchmarks/", "not a fact-check",
+                   "hypemeter.training.corpora.checksums", "card.json", "benchmarks/",
+                   "not a fact-check",
                    "<!-- figures -->"):
         assert needle in readme, f"README.md lacks {needle!r}"
     contributing = CONTRIBUTING.read_text(encoding="utf-8")
@@ -405,3 +407,26 @@ def test_dockerignore_matcher_follows_docker_rules() -> None:
     assert not dockerignore_excludes("datasets/sample/sample.jsonl")
     assert dockerignore_excludes("deep/nested/__pycache__/m.pyc")
     assert not dockerignore_excludes("hypemeter/cli.py")
+
+
+@pytest.mark.slow
+def test_wheel_installs_one_top_level_import_name(tmp_path: Path) -> None:
+    """The wheel holds only `hypemeter` (service/ and training/ map into its namespace)."""
+    import subprocess
+    import sys
+    import zipfile
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                    "-q", "-w", str(tmp_path), str(REPO_ROOT)], check=True, capture_output=True)
+    (wheel,) = tmp_path.glob("hypemeter-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    top = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
+    assert top == {"hypemeter"}
+    for module in ("hypemeter/service/app.py", "hypemeter/service/web/static/index.html",
+                   "hypemeter/training/train.py", "hypemeter/training/corpora/ptc.py"):
+        assert module in names
+    packages = {n.rsplit("/", 1)[0] for n in names if n.endswith("/__init__.py")}
+    on_disk = {str(p.parent.relative_to(REPO_ROOT)) for p in REPO_ROOT.glob("*/**/__init__.py")
+               if p.parts[len(REPO_ROOT.parts)] in {"hypemeter", "service", "training"}}
+    expected = {("hypemeter/" + d) if not d.startswith("hypemeter") else d for d in on_disk}
+    assert packages == expected, "every package folder is listed in pyproject.toml"

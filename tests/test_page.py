@@ -28,11 +28,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hypemeter.service.app import create_app
+from hypemeter.service.settings import Settings
+from hypemeter.service.web import STATIC_DIR, router
 
 from hypemeter.paths import REPO_ROOT
-from service.app import create_app
-from service.settings import Settings
-from service.web import STATIC_DIR, router
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -84,8 +84,8 @@ def free_port() -> int:
 # Used only while ``create_app`` does not include the page router yet.
 LAUNCHER = """
 import sys, uvicorn
-from service.app import create_app
-from service.web import router
+from hypemeter.service.app import create_app
+from hypemeter.service.web import router
 
 def factory():
     app = create_app()
@@ -331,7 +331,7 @@ def test_static_route_serves_nothing_outside_its_folder(client: TestClient, path
 
 
 def test_static_allowlist_skips_symlinks_and_unknown_types(tmp_path: Path) -> None:
-    from service.web.routes import load_asset, static_names
+    from hypemeter.service.web.routes import load_asset, static_names
 
     (tmp_path / "ok.css").write_text("a{}")
     (tmp_path / "secret.py").write_text("x = 1")
@@ -350,7 +350,7 @@ def test_static_files_are_package_data() -> None:
     import tomllib
 
     pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    patterns = pyproject["tool"]["setuptools"]["package-data"]["service"]
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["hypemeter.service"]
     assert "web/static/*" in patterns
     for name in ("index.html", "app.js", "style.css"):
         assert (STATIC_DIR / name).is_file()

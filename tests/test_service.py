@@ -15,16 +15,16 @@ import anyio
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from hypemeter.service.app import create_app, report_files
+from hypemeter.service.batching import MicroBatcher
+from hypemeter.service.logging import ACCESS_LOGGER, JsonFormatter
+from hypemeter.service.schemas import ScoreRequest
+from hypemeter.service.settings import Settings
+from hypemeter.service.state import LoadedModel
 
 from hypemeter.bundle import load_bundle
 from hypemeter.schema import Article
 from hypemeter.scoring import Scorer
-from service.app import create_app, report_files
-from service.batching import MicroBatcher
-from service.logging import ACCESS_LOGGER, JsonFormatter
-from service.schemas import ScoreRequest
-from service.settings import Settings
-from service.state import LoadedModel
 
 HEADLINE = "SHOCKING: Doctors FURIOUS as outrageous scheme spreads like wildfire!"
 BODY = (
@@ -747,7 +747,7 @@ def test_settings_defaults() -> None:
 def test_serve_overrides_go_through_env(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from service import server
+    from hypemeter.service import server
 
     monkeypatch.setenv("HYPEMETER_PORT", "1111")
     calls: list[dict[str, Any]] = []
@@ -756,7 +756,7 @@ def test_serve_overrides_go_through_env(
     assert os.environ["HYPEMETER_PORT"] == "2222"
     assert os.environ["HYPEMETER_MODELS_DIR"] == str(tmp_path.resolve())
     (call,) = calls
-    assert call["app"] == "service.app:create_app" and call["factory"] is True
+    assert call["app"] == "hypemeter.service.app:create_app" and call["factory"] is True
     assert (call["host"], call["port"], call["workers"]) == ("0.0.0.0", 2222, 2)
 
 
@@ -909,9 +909,9 @@ def test_batched_scores_equal_single_scores(
 def test_result_encoding_matches_jsonresponse(scorer: Scorer) -> None:
     """The fast result encoder sends exactly the bytes and headers JSONResponse would."""
     from fastapi.responses import JSONResponse
+    from hypemeter.service.encoding import batch_response, result_response
 
     from hypemeter.schema import ModelInfo, ScoreResult, Span
-    from service.encoding import batch_response, result_response
 
     articles = [
         Article(HEADLINE, BODY, "a-1"),

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 import schemathesis
+from hypemeter.service.app import create_app
+from hypemeter.service.settings import Settings
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -21,8 +23,6 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from hypemeter.scoring import Scorer
-from service.app import create_app
-from service.settings import Settings
 
 ADMIN_KEY = "schema-test-admin-key"
 CHECKS = [

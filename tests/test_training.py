@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypemeter.training.train import train_bundle
 
 from hypemeter.bundle import load_bundle, sha256_file
 from hypemeter.schema import Article
-from training.train import train_bundle
 
 pytestmark = pytest.mark.slow
 

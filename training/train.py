@@ -15,6 +15,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from hypemeter.training.corpora.base import LoadReport
+from hypemeter.training.corpora.registry import SAMPLE_NAME, default_data_dir, load_corpora
+from hypemeter.training.corpora.split import group_split
+from hypemeter.training.validation import evaluate_records
 from joblib import Parallel, delayed
 
 from hypemeter import MODEL_NAME
@@ -24,10 +28,6 @@ from hypemeter.model import HypeModel
 from hypemeter.paths import REPO_ROOT, default_models_dir
 from hypemeter.report import write_validation_report
 from hypemeter.schema import Record
-from training.corpora.base import LoadReport
-from training.corpora.registry import SAMPLE_NAME, default_data_dir, load_corpora
-from training.corpora.split import group_split
-from training.validation import evaluate_records
 
 LIBRARIES = ("scikit-learn", "numpy", "scipy", "joblib", "nltk", "vaderSentiment")
 

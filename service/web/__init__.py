@@ -1,8 +1,8 @@
 """The web page: ``GET /`` (a single page that calls ``POST /v1/score``) and its assets.
 
-Add it to an app with ``app.include_router(router)``; see :mod:`service.web.routes`.
+Add it to an app with ``app.include_router(router)``; see :mod:`hypemeter.service.web.routes`.
 """
 
-from service.web.routes import STATIC_DIR, router
+from hypemeter.service.web.routes import STATIC_DIR, router
 
 __all__ = ["STATIC_DIR", "router"]

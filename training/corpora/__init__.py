@@ -3,7 +3,7 @@
 ``load_corpora(data_dir)`` reads every corpus folder of a data dir (see ``datasets/README.md``
 and ``datasets/catalog.json``) into :class:`hypemeter.schema.Record` objects, records every
 malformed row as a :class:`LoadIssue`, checks file checksums against the catalog and removes
-duplicate texts; :mod:`training.corpora.split` then splits by group or holds out a corpus.
+duplicate texts; :mod:`hypemeter.training.corpora.split` then splits by group or holds out a corpus.
 """
 
 from .base import CorpusLoader, LoadIssue, LoadReport, normalise_text, registrable_domain

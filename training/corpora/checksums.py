@@ -2,11 +2,12 @@
 
 Usage (from the repository root)::
 
-    python -m training.corpora.checksums --data-dir ../shared/datasets          # check
-    python -m training.corpora.checksums --data-dir ../shared/datasets --write  # refresh
+    python -m hypemeter.training.corpora.checksums --data-dir ../shared/datasets          # check
+    python -m hypemeter.training.corpora.checksums --data-dir ../shared/datasets --write  # refresh
 
 Every file a loader reads is listed: single files by their own sha256, folders of many small
-files (``.../train-articles/``) by a manifest sha256 (see :class:`training.corpora.base.Manifest`).
+files (``.../train-articles/``) by a manifest sha256 (see
+:class:`hypemeter.training.corpora.base.Manifest`).
 Without ``--write`` the exit status is 1 when a checksum differs from the catalog or a file is
 missing, so the command can guard a training run.
 """

@@ -1,7 +1,7 @@
 """Remove duplicate texts within and across corpora before any split.
 
 Key = (task, normalised headline + body): NFKC, lowercase, punctuation removed, whitespace
-collapsed (see :func:`training.corpora.base.normalise_text`). Within one key:
+collapsed (see :func:`hypemeter.training.corpora.base.normalise_text`). Within one key:
 
 * all copies share one label -> keep the first (corpus order, then file order); every other copy
   is a ``duplicate`` issue in its own corpus's report;

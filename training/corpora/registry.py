@@ -2,7 +2,7 @@
 
 Typical use::
 
-    from training.corpora import default_data_dir, load_corpora
+    from hypemeter.training.corpora import default_data_dir, load_corpora
     records, reports = load_corpora(default_data_dir())
     for report in reports:
         print(report.summary())
