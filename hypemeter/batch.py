@@ -114,11 +114,13 @@ def score_stream(
     scheduler: str | None = None,
     errors: IO[str] | None = None,
     scorer: Scorer | None = None,
+    max_field_chars: int | None = None,
 ) -> ScoreStats:
     """Score ``input_path`` (stdin, file, directory or glob) into ``output_path``.
 
     ``fmt`` forces the input format, ``output_format`` the output's (default: by extension;
     JSONL for stdout and directories). Progress shows on a terminal unless ``quiet``.
+    ``max_field_chars`` caps each record's headline and body (a longer one is a bad record).
     """
     errors = errors if errors is not None else sys.stderr
     parts = resolve_inputs(input_path, fmt)
@@ -132,7 +134,8 @@ def score_stream(
         model = open_bundle(model_path, load_model=False)
     output = Output(output_path, output_format)
     opts = ScoreOptions(explain=explain, max_spans=max_spans,
-                        render="jsonl" if output.fmt == "jsonl" else "rows")
+                        render="jsonl" if output.fmt == "jsonl" else "rows",
+                        max_field_chars=max_field_chars)
     stats = ScoreStats(partitions=len(parts), engine=engine)
     runner = None
     progress = None
@@ -142,7 +145,7 @@ def score_stream(
         stats.workers = runner.workers  # type: ignore[attr-defined]
         if not quiet and errors.isatty():
             progress = progress_bar(errors, f"scoring ({engine} x{stats.workers})")
-        for res in runner.map(iter_chunks(parts, max(1, batch_size))):
+        for res in runner.map(iter_chunks(parts, max(1, batch_size), max_field_chars)):
             for bad in res.bad:
                 stats.skipped += 1
                 stats.bad_partitions += isinstance(bad, PartitionError)

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from hypemeter.errors import HypemeterError
+from hypemeter.errors import HypemeterError, InvalidSettingError
 from hypemeter.paths import default_models_dir
 
 
@@ -62,6 +62,23 @@ def _add_score(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_score)
 
 
+def field_limit() -> int:
+    """The per-field character limit, ``HYPEMETER_MAX_FIELD_CHARS``, read through the same
+    settings object as the API (so the CLI and the API refuse the same records)."""
+    from pydantic import ValidationError
+
+    from hypemeter.service.settings import Settings
+
+    try:
+        return Settings().max_field_chars
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"HYPEMETER_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise InvalidSettingError(f"invalid setting: {problems}") from None
+
+
 def _cmd_score(args: argparse.Namespace) -> int:
     import os
 
@@ -83,6 +100,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         jobs=jobs,
         engine=args.engine,
         scheduler=args.scheduler,
+        max_field_chars=field_limit(),
     )
     bad_parts = f" ({stats.bad_partitions} unreadable partition(s))" if stats.bad_partitions \
         else ""
@@ -164,6 +182,7 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from hypemeter.training.evaluate import evaluate_command
 
+    args.max_field_chars = field_limit()
     return evaluate_command(args)
 
 

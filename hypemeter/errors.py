@@ -85,3 +85,10 @@ class DataError(HypemeterError):
 
     status = 400
     code = "data_error"
+
+
+class InvalidSettingError(HypemeterError):
+    """A ``HYPEMETER_*`` setting has a value that cannot be used."""
+
+    status = 500
+    code = "invalid_setting"

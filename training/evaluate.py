@@ -197,10 +197,12 @@ def evaluate_file(
     batch_size: int = 256,
     quiet: bool = True,
     errors: IO[str] | None = None,
+    max_field_chars: int | None = None,
 ) -> dict[str, Any]:
     """Evaluate the bundle at ``model_path`` on ``data``; write the report into ``out_dir``.
 
     Returns the metrics (as in metrics.json), with ``meta.skipped`` counting bad rows.
+    ``max_field_chars`` caps each row's headline and body (a longer one is a bad row).
     """
     errors = errors if errors is not None else sys.stderr
     started = time.perf_counter()
@@ -224,8 +226,9 @@ def evaluate_file(
     span_pairs: list[tuple[list[Interval], list[Interval]]] = []
     skipped = bad_partitions = warnings = 0
     listed: list[str] = []
-    items = collect_rows(iter_inputs(parts), label_field=label_field,
-                         target_fields=target_fields, spans_field=spans_field)
+    items = collect_rows(iter_inputs(parts, max_field_chars=max_field_chars),
+                         label_field=label_field, target_fields=target_fields,
+                         spans_field=spans_field)
     try:
         for chunk in _chunks(items, max(1, batch_size)):
             rows = [r for r in chunk if isinstance(r, Row)]
@@ -322,6 +325,7 @@ def evaluate_command(args: argparse.Namespace) -> int:
         fmt=getattr(args, "format", None),
         batch_size=getattr(args, "batch_size", 256),
         quiet=getattr(args, "quiet", False),
+        max_field_chars=getattr(args, "max_field_chars", None),
     )
     meta = metrics["meta"]
     print(f"evaluated {summary(metrics)}", file=sys.stderr)

@@ -29,6 +29,7 @@ class ScoreOptions:
     explain: bool = True
     max_spans: int | None = None
     render: str = "jsonl"  # "jsonl": payload is output text; "rows": result dicts
+    max_field_chars: int | None = None  # headline/body cap (the API's HYPEMETER_MAX_FIELD_CHARS)
 
 
 @dataclass(slots=True)
@@ -68,13 +69,14 @@ def load_ref(ref: BundleRef) -> Scorer:
     return Scorer(bundle)
 
 
-def _parse(chunk: Chunk) -> tuple[list[tuple[int, Article]], list[BadRecord]]:
+def _parse(chunk: Chunk, max_field_chars: int | None = None
+           ) -> tuple[list[tuple[int, Article]], list[BadRecord]]:
     bad = list(chunk.bad)
     if chunk.lines is None:
         return list(chunk.items or []), bad
     items: list[tuple[int, Article]] = []
     offset = chunk.first_line - 1
-    for rec in iter_jsonl(chunk.lines, chunk.source):  # type: ignore[arg-type]
+    for rec in iter_jsonl(chunk.lines, chunk.source, max_field_chars):
         if isinstance(rec, BadRecord):
             bad.append(BadRecord(chunk.source, offset + rec.line, rec.reason))
         else:
@@ -85,7 +87,7 @@ def _parse(chunk: Chunk) -> tuple[list[tuple[int, Article]], list[BadRecord]]:
 def process_chunk(scorer: Scorer, chunk: Chunk, opts: ScoreOptions) -> ChunkResult:
     """Parse (if raw), score and render one chunk. Never raises on bad data: a record the
     model cannot score is isolated and reported like any bad record."""
-    items, bad = _parse(chunk)
+    items, bad = _parse(chunk, opts.max_field_chars)
     outcomes = isolate_failures(
         lambda arts: scorer.score(arts, explain=opts.explain, max_spans=opts.max_spans),
         [a for _, a in items],

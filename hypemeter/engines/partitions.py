@@ -28,9 +28,12 @@ from hypemeter.errors import DataError
 from hypemeter.io import (
     BadRecord,
     InputRecord,
+    LongLine,
     _article_from,
+    bounded_lines,
     close_text,
     iter_records,
+    max_line_chars,
     open_text,
 )
 from hypemeter.schema import Article, ScoreResult
@@ -113,11 +116,14 @@ def partition_error(part: Partition, line: int, exc: BaseException) -> Partition
 # --- reading ------------------------------------------------------------------------------
 
 
-def iter_raw_lines(part: Partition, size: int) -> Iterator[tuple[int, list[str]] | BadRecord]:
-    """JSONL partition as (first line number, up to ``size`` raw lines) blocks.
+def iter_raw_lines(part: Partition, size: int, max_field_chars: int | None = None
+                   ) -> Iterator[tuple[int, list[str], list[BadRecord]] | BadRecord]:
+    """JSONL partition as (first line number, up to ``size`` raw lines, bad lines) blocks.
 
     The lines are parsed where they are scored (a worker), which keeps the reading process
-    cheap. A read error ends the partition with a ``BadRecord``.
+    cheap. A line too long to hold a record within ``max_field_chars`` is never held in
+    memory: it is reported in the block's bad lines and left blank. A read error ends the
+    partition with a ``BadRecord``.
     """
     try:
         fh = open_text(part.path)
@@ -126,31 +132,36 @@ def iter_raw_lines(part: Partition, size: int) -> Iterator[tuple[int, list[str]]
         return
     lineno = 0
     block: list[str] = []
+    bad: list[BadRecord] = []
     first = 1
     error: PartitionError | None = None
     try:
-        for line in fh:
+        for line in bounded_lines(fh, max_line_chars(max_field_chars)):
             lineno += 1
+            if isinstance(line, LongLine):
+                bad.append(BadRecord(part.source, lineno, line.reason(max_field_chars)))
+                line = "\n"
             block.append(line)
             if len(block) >= size:
-                yield first, block
-                block = []
+                yield first, block, bad
+                block, bad = [], []
                 first = lineno + 1
     except (OSError, EOFError, ValueError) as exc:  # truncated gzip, I/O error...
         error = partition_error(part, lineno + 1, exc)
     finally:
         close_text(fh)
     if block:  # the lines read before a break are kept
-        yield first, block
+        yield first, block, bad
     if error is not None:
         yield error
 
 
-def iter_partition(part: Partition, columns: Sequence[str] | None = None
-                   ) -> Iterator[InputRecord | BadRecord]:
-    """Parse one partition into records (all fields kept, for evaluation)."""
+def iter_partition(part: Partition, columns: Sequence[str] | None = None,
+                   max_field_chars: int | None = None) -> Iterator[InputRecord | BadRecord]:
+    """Parse one partition into records (all fields kept, for evaluation); ``max_field_chars``
+    caps the headline and the body."""
     if part.fmt == "parquet":
-        yield from _iter_parquet(part, columns)
+        yield from _iter_parquet(part, columns, max_field_chars)
         return
     try:
         fh = open_text(part.path)
@@ -159,7 +170,7 @@ def iter_partition(part: Partition, columns: Sequence[str] | None = None
         return
     last = 0
     try:
-        for rec in iter_records(fh, part.source, part.fmt):
+        for rec in iter_records(fh, part.source, part.fmt, max_field_chars):
             last = rec.line
             yield rec
     except (OSError, EOFError, ValueError) as exc:
@@ -180,8 +191,8 @@ def _pyarrow() -> Any:
     return pyarrow
 
 
-def _iter_parquet(part: Partition, columns: Sequence[str] | None
-                  ) -> Iterator[InputRecord | BadRecord]:
+def _iter_parquet(part: Partition, columns: Sequence[str] | None,
+                  max_field_chars: int | None = None) -> Iterator[InputRecord | BadRecord]:
     pq = _pyarrow().parquet
 
     try:
@@ -200,7 +211,7 @@ def _iter_parquet(part: Partition, columns: Sequence[str] | None
         for batch in pf.iter_batches(batch_size=1024, columns=cols):
             for obj in batch.to_pylist():
                 row += 1
-                art = _article_from(obj)
+                art = _article_from(obj, max_field_chars)
                 if isinstance(art, str):
                     yield BadRecord(part.source, row, art)
                 else:
@@ -209,10 +220,10 @@ def _iter_parquet(part: Partition, columns: Sequence[str] | None
         yield partition_error(part, row + 1, exc)
 
 
-def iter_inputs(parts: Iterable[Partition], columns: Sequence[str] | None = None
-                ) -> Iterator[InputRecord | BadRecord]:
+def iter_inputs(parts: Iterable[Partition], columns: Sequence[str] | None = None,
+                max_field_chars: int | None = None) -> Iterator[InputRecord | BadRecord]:
     for part in parts:
-        yield from iter_partition(part, columns)
+        yield from iter_partition(part, columns, max_field_chars)
 
 
 # --- the unit of work ---------------------------------------------------------------------
@@ -242,25 +253,27 @@ class Chunk:
 SCORE_COLUMNS = ("id", "headline", "body")
 
 
-def iter_chunks(parts: Iterable[Partition], size: int) -> Iterator[Chunk]:
+def iter_chunks(parts: Iterable[Partition], size: int, max_field_chars: int | None = None
+                ) -> Iterator[Chunk]:
     """Cut partitions into chunks of about ``size`` records, in input order.
 
     A partition always ends its last chunk, so a chunk never mixes partitions.
+    ``max_field_chars`` caps each record's headline and body (see :mod:`hypemeter.io`).
     """
     seq = 0
     for part in parts:
         if part.fmt == "jsonl":
-            for block in iter_raw_lines(part, size):
+            for block in iter_raw_lines(part, size, max_field_chars):
                 if isinstance(block, BadRecord):
                     yield Chunk(part.index, seq, part.source, items=[], bad=[block])
                 else:
                     yield Chunk(part.index, seq, part.source, first_line=block[0],
-                                lines=block[1])
+                                lines=block[1], bad=block[2])
                 seq += 1
             continue
         items: list[tuple[int, Article]] = []
         bad: list[BadRecord] = []
-        for rec in iter_partition(part, SCORE_COLUMNS):
+        for rec in iter_partition(part, SCORE_COLUMNS, max_field_chars):
             if isinstance(rec, BadRecord):
                 bad.append(rec)
             else:
