@@ -181,3 +181,42 @@ def test_a_50_mb_line_is_one_bad_record(tmp_path: Path, bundle_dir: Path,
     assert f"skipped record {src}:2: line of 50,000,026 characters is longer than any record " \
         "within the field limit of 1,000 characters" in err
     assert ids(out) == ["a", "b"]
+
+
+# --- the other readers: corpora (JSON lines and arrays) and evaluate's gold spans --------------
+
+
+def test_corpus_readers_report_deep_and_huge_json_as_issues(tmp_path: Path) -> None:
+    from hypemeter.training.corpora import load_corpora
+
+    folder = tmp_path / "webis_clickbait17"
+    folder.mkdir()
+    good = {"click_bait": 1, "post_text": "Nobody expected what the ferry did",
+            "truth_mean": 0.7, "text_id": 1}
+    write_lines(folder / "train.json", [
+        json.dumps(good), DEEP, '{"click_bait": ' + "1" * 5000 + "}",
+        json.dumps({**good, "text_id": 2, "post_text": "Ferry timetable announced"})])
+    records, reports = load_corpora(tmp_path, ["webis_clickbait17"], include_sample=False,
+                                    catalog={})
+    issues = [(i.line, i.reason) for i in reports[0].issues]
+    assert [line for line, _ in issues] == [2, 3]
+    assert issues[0][1].startswith("bad json: JSON nested too deeply")
+    assert issues[1][1] == "bad json: JSON number too long (an integer of more than 4,300 digits)"
+    assert [r.id for r in records] == ["webis_clickbait17:1", "webis_clickbait17:2"]
+    (folder / "train.json").write_text(f'[{json.dumps(good)},\n{DEEP}]', encoding="utf-8")
+    records, reports = load_corpora(tmp_path, ["webis_clickbait17"], include_sample=False,
+                                    catalog={})
+    assert [(i.line, i.reason) for i in reports[0].issues] == [
+        (2, "bad json: item 2: nested too deeply; rest of array skipped")]
+    assert len(records) == 1
+
+
+def test_gold_spans_in_json_text_that_json_cannot_take() -> None:
+    from hypemeter.training.evaluate import parse_spans
+
+    from hypemeter.schema import Article
+
+    art = Article(headline="Act now", body="")
+    assert parse_spans(DEEP, art).startswith("gold spans: JSON nested too deeply")
+    assert parse_spans("[" + "7" * 5000 + "]", art) == \
+        "gold spans: JSON number too long (an integer of more than 4,300 digits)"

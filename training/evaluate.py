@@ -19,7 +19,6 @@ that part of the row is left out.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 import time
@@ -31,7 +30,7 @@ from typing import IO, Any
 from hypemeter.bundle import load_bundle
 from hypemeter.engines.partitions import PartitionError, iter_inputs, resolve_inputs
 from hypemeter.errors import DataError
-from hypemeter.io import BadRecord, InputRecord
+from hypemeter.io import BadRecord, InputRecord, parse_json
 from hypemeter.metrics import Interval
 from hypemeter.paths import default_models_dir
 from hypemeter.report import SCORE_OF_TASK, write_report
@@ -78,10 +77,9 @@ def parse_target(value: Any) -> float | None:
 def parse_spans(value: Any, article: Article) -> list[tuple[str, int, int]] | str:
     """Gold spans as (field, start, end), or the reason they cannot be used."""
     if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
-            return f"gold spans are not valid JSON ({exc.msg})"
+        value, problem = parse_json(value)
+        if problem is not None:
+            return f"gold spans: {problem}"
     if not isinstance(value, list):
         return "gold spans must be a list of {field, start, end}"
     out: list[tuple[str, int, int]] = []
