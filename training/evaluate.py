@@ -78,7 +78,9 @@ def parse_spans(value: Any, article: Article) -> list[tuple[str, int, int]] | st
     """Gold spans as (field, start, end), or the reason they cannot be used."""
     if isinstance(value, str):
         value, problem = parse_json(value)
-        if problem is not None:
+        if problem is not None and problem.startswith("invalid JSON: "):
+            return f"gold spans are not valid JSON ({problem.removeprefix('invalid JSON: ')})"
+        if problem is not None:  # valid JSON that Python cannot read
             return f"gold spans: {problem}"
     if not isinstance(value, list):
         return "gold spans must be a list of {field, start, end}"
