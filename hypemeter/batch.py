@@ -19,13 +19,8 @@ from typing import IO, Any, TypeVar
 
 from hypemeter.bundle import Bundle
 from hypemeter.engines import ScoreOptions, make_engine, open_bundle, scores_in_process
-from hypemeter.engines.partitions import (
-    Output,
-    PartitionError,
-    check_output_is_not_input,
-    iter_chunks,
-    resolve_inputs,
-)
+from hypemeter.engines.output import Output, check_output_is_not_input
+from hypemeter.engines.partitions import PartitionError, iter_chunks, resolve_inputs
 from hypemeter.io import BadRecord, InputRecord, write_jsonl
 from hypemeter.scoring import Scorer
 

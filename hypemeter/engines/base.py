@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from hypemeter.bundle import Bundle, load_bundle
-from hypemeter.engines.partitions import Chunk, render_jsonl
+from hypemeter.engines.output import render_jsonl
+from hypemeter.engines.partitions import Chunk
 from hypemeter.errors import HypemeterError, ModelLoadError
 from hypemeter.io import BadRecord, iter_jsonl
 from hypemeter.schema import Article, ScoreResult
