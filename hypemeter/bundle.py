@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -89,6 +90,45 @@ def resolve_bundle_dir(path: Path, version: str | None = None) -> Path:
     raise ModelLoadError(f"no model bundle at {path} (expected {CARD_FILE} or {CURRENT})")
 
 
+_HEX = frozenset("0123456789abcdef")
+
+# What a card must hold for the bundle to be checked and loaded: key -> (type, description).
+CARD_FIELDS: dict[str, tuple[type, str]] = {
+    "version": (str, "a non-empty string"),
+    "model_sha256": (str, "the 64 hex digits of model.joblib's sha256"),
+    "libraries": (dict, "an object mapping library names to versions"),
+}
+
+
+def card_problem(card: Any) -> str | None:
+    """Why ``card`` (parsed JSON) cannot describe a loadable bundle, or None."""
+    if not isinstance(card, dict):
+        return "is not a JSON object"
+    for key, (kind, what) in CARD_FIELDS.items():
+        if key not in card:
+            return f"lacks {key!r}"
+        value = card[key]
+        if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
+            return f"has {key!r} = {_short(value)}; it must be {what}"
+    sha = card["model_sha256"]
+    if len(sha) != 64 or not set(sha) <= _HEX:
+        return f"has 'model_sha256' = {_short(sha)}; it must be {CARD_FIELDS['model_sha256'][1]}"
+    if not all(isinstance(v, str) for v in card["libraries"].values()):
+        return "has a library version that is not a string in 'libraries'"
+    return None
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def describe(exc: BaseException) -> str:
+    """An exception as ``Type: message`` (just ``Type`` when the message is empty)."""
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 def read_card(bundle_dir: Path) -> dict[str, Any]:
     card_path = bundle_dir / CARD_FILE
     try:
@@ -96,13 +136,13 @@ def read_card(bundle_dir: Path) -> dict[str, Any]:
     except FileNotFoundError as exc:
         raise ModelLoadError(f"missing {card_path}") from exc
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelLoadError(f"unreadable model card {card_path}: {exc}") from exc
-    if not isinstance(card, dict):
-        raise ModelLoadError(f"model card {card_path} is not a JSON object")
-    for key in ("version", "model_sha256", "libraries"):
-        if key not in card:
-            raise ModelLoadError(f"model card {card_path} lacks {key!r}")
-    return card
+        raise ModelLoadError(f"unreadable model card {card_path}: {describe(exc)}") from exc
+    except (RecursionError, ValueError) as exc:  # too deep, an integer too long
+        raise ModelLoadError(f"unreadable model card {card_path}: {describe(exc)}") from exc
+    problem = card_problem(card)
+    if problem is not None:
+        raise ModelLoadError(f"model card {card_path} {problem}")
+    return card  # type: ignore[no-any-return]
 
 
 def verify_bundle(bundle_dir: Path, card: dict[str, Any]) -> None:
@@ -130,14 +170,40 @@ def verify_bundle(bundle_dir: Path, card: dict[str, Any]) -> None:
 
 
 def load_bundle(path: Path | str, version: str | None = None) -> Bundle:
+    """The one way a bundle is loaded (CLI, engines, service): resolve it, check its card,
+    verify the model file's sha256 and library versions, and only then unpickle it, and
+    refuse anything that is not a hypemeter model."""
     bundle_dir = resolve_bundle_dir(Path(path), version)
     card = read_card(bundle_dir)
-    verify_bundle(bundle_dir, card)
+    verify_bundle(bundle_dir, card)  # before joblib.load: unpickling runs code
+    model_path = bundle_dir / MODEL_FILE
     try:
-        model = joblib.load(bundle_dir / MODEL_FILE)
+        model = joblib.load(model_path)
     except Exception as exc:  # unpickling can fail in many ways; all mean "not loadable"
-        raise ModelLoadError(f"cannot unpickle {bundle_dir / MODEL_FILE}: {exc}") from exc
+        raise ModelLoadError(
+            f"cannot load the model in {model_path}: the file matches its card's sha256 but "
+            f"{_unpickle_problem(exc)} ({describe(exc)})"
+        ) from exc
+    from hypemeter.model import HypeModel  # here: the model pulls in scikit-learn & co.
+
+    if not isinstance(model, HypeModel):
+        raise ModelLoadError(
+            f"{model_path} holds a {type(model).__module__}.{type(model).__qualname__}, "
+            "not a hypemeter model (HypeModel): refusing it"
+        )
     return Bundle(model=model, card=card, path=bundle_dir)
+
+
+def _unpickle_problem(exc: Exception) -> str:
+    """What an exception from ``joblib.load`` says about the file, in words."""
+    if isinstance(exc, EOFError):
+        return "is empty or cut short"
+    if isinstance(exc, ImportError | AttributeError):
+        return ("needs code this installation does not have (written by another version of "
+                "hypemeter or of its libraries?)")
+    if isinstance(exc, pickle.UnpicklingError | KeyError | IndexError | ValueError | TypeError):
+        return "is not a joblib model file (corrupt, or written by something else)"
+    return "cannot be unpickled"
 
 
 def write_bundle(

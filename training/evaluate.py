@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from hypemeter.bundle import load_bundle
 from hypemeter.engines.partitions import PartitionError, iter_inputs, resolve_inputs
 from hypemeter.errors import DataError
 from hypemeter.io import BadRecord, InputRecord, parse_json
@@ -35,7 +34,7 @@ from hypemeter.metrics import Interval
 from hypemeter.paths import default_models_dir
 from hypemeter.report import SCORE_OF_TASK, write_report
 from hypemeter.schema import Article, ScoreResult
-from hypemeter.scoring import Scorer, isolate_failures
+from hypemeter.scoring import Scorer, isolate_failures, load_scorer
 
 AUTO_TARGET_FIELDS = ("truth_mean", "target")
 TRUE = {"1", "true"}
@@ -210,8 +209,8 @@ def evaluate_file(
         raise DataError(f"unknown task {task!r} (choose from {', '.join(SCORE_OF_TASK)})")
     score_name = SCORE_OF_TASK[task]
     parts = resolve_inputs(data, fmt)
-    bundle = load_bundle(model_path)
-    scorer = Scorer(bundle)
+    scorer = load_scorer(model_path)
+    bundle = scorer.bundle
     threshold = float((bundle.card.get("thresholds") or {}).get(score_name, 0.5))
     target_fields = (target_field,) if target_field else AUTO_TARGET_FIELDS
 

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from hypemeter.bundle import Bundle, load_bundle
+from hypemeter.bundle import Bundle
 from hypemeter.engines.output import render_jsonl
 from hypemeter.engines.partitions import Chunk
 from hypemeter.errors import HypemeterError, ModelLoadError
 from hypemeter.io import BadRecord, iter_jsonl
 from hypemeter.schema import Article, ScoreResult
-from hypemeter.scoring import Scorer, isolate_failures
+from hypemeter.scoring import Scorer, isolate_failures, load_scorer
 
 
 class ScoringFailedError(HypemeterError):
@@ -61,13 +61,13 @@ class BundleRef:
 
 def load_ref(ref: BundleRef) -> Scorer:
     """Load the bundle a worker was told about, and make sure it is the very same model."""
-    bundle = load_bundle(ref.path)
-    if bundle.card["model_sha256"] != ref.sha256:
+    scorer = load_scorer(ref.path)
+    if scorer.bundle.card["model_sha256"] != ref.sha256:
         raise ModelLoadError(
             f"the bundle at {ref.path} changed while scoring (sha256 "
-            f"{bundle.card['model_sha256']}, expected {ref.sha256})"
+            f"{scorer.bundle.card['model_sha256']}, expected {ref.sha256})"
         )
-    return Scorer(bundle)
+    return scorer
 
 
 def _parse(chunk: Chunk, max_field_chars: int | None = None

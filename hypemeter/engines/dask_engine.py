@@ -20,11 +20,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from hypemeter.bundle import CARD_FILE, MODEL_FILE, Bundle, load_bundle
+from hypemeter.bundle import CARD_FILE, MODEL_FILE, Bundle
 from hypemeter.engines.base import BundleRef, ChunkResult, ScoreOptions, load_ref, process_chunk
 from hypemeter.engines.partitions import Chunk
 from hypemeter.errors import HypemeterError, ModelLoadError
-from hypemeter.scoring import Scorer
+from hypemeter.scoring import Scorer, load_scorer
 
 try:  # the plugin base class, when distributed is installed (it is a dependency)
     from distributed.diagnostics.plugin import WorkerPlugin
@@ -72,10 +72,9 @@ def worker_scorer(ref: BundleRef, card_json: str | None = None,
 
         where = _materialise(ref, card_json, model_bytes,
                              Path(local_dir or tempfile.gettempdir()))
-        bundle = load_bundle(where)
-        if bundle.card["model_sha256"] != ref.sha256:
+        scorer = load_scorer(where)
+        if scorer.bundle.card["model_sha256"] != ref.sha256:
             raise ModelLoadError("the shipped bundle does not match its sha256") from None
-        scorer = Scorer(bundle)
     _SCORERS[ref.key] = scorer
     LOADS[ref.key] = LOADS.get(ref.key, 0) + 1
     return scorer
