@@ -217,10 +217,8 @@ def write_bundle(
     """
     models_dir.mkdir(parents=True, exist_ok=True)
     version = str(card["version"])
-    final = models_dir / version
-    if final.exists():
-        raise ModelLoadError(f"model version {version} already exists at {final}")
-    staging = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=models_dir))
+    final = check_new_version(models_dir, version)
+    staging = Path(tempfile.mkdtemp(prefix=f".{version}.pid{os.getpid()}.", dir=models_dir))
     for name, src in (extras or {}).items():
         shutil.move(str(src), staging / name)
     joblib.dump(model, staging / MODEL_FILE, compress=("zlib", 3))
@@ -228,6 +226,20 @@ def write_bundle(
     (staging / CARD_FILE).write_text(json.dumps(card, indent=2, sort_keys=False) + "\n")
     staging.chmod(0o755)
     os.replace(staging, final)
+    return final
+
+
+def check_new_version(models_dir: Path, version: str) -> Path:
+    """``models_dir/version`` for a new bundle; refuses a bad name or one already taken."""
+    if not version.strip() or "/" in version or "\\" in version or version.startswith(".") \
+            or version == CURRENT:
+        raise ModelLoadError(f"invalid model version {version!r}: it names a folder under "
+                             f"{models_dir}, so no slashes, no leading dot, not {CURRENT!r}",
+                             field="version")
+    final = models_dir / version
+    if final.exists() or final.is_symlink():
+        raise ModelLoadError(f"model version {version} already exists at {final}; choose "
+                             "another --version", field="version")
     return final
 
 
