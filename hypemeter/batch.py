@@ -81,16 +81,18 @@ def score_records(
 
 
 def progress_bar(stream: IO[str], desc: str) -> Any:
-    """A tqdm bar on ``stream`` (a terminal), also when the terminal reports no width."""
+    """A tqdm bar on ``stream`` (a terminal), also when the terminal reports no size (a
+    pseudo-terminal nobody sized: tqdm would hide the bar on a terminal of 0 rows)."""
     import os
 
     from tqdm import tqdm
 
     try:
-        cols = os.get_terminal_size(stream.fileno()).columns
+        cols, rows = os.get_terminal_size(stream.fileno())
     except (OSError, ValueError, AttributeError):
-        cols = 0
-    return tqdm(unit="rec", desc=desc, file=stream, ncols=cols if cols > 0 else 100)
+        cols = rows = 0
+    return tqdm(unit="rec", desc=desc, file=stream, ncols=cols if cols > 0 else 100,
+                nrows=rows if rows > 0 else 24)
 
 
 def score_stream(

@@ -142,3 +142,54 @@ def test_closed_pipe_ends_quietly(tmp_path: Path, bundle_dir: Path) -> None:
     err = proc.communicate()[1].decode()
     assert proc.returncode == 141, err
     assert "Traceback" not in err and "Broken pipe" not in err
+
+
+def run_on_terminal(args: list[str], bundle_dir: Path, size: tuple[int, int] | None = None
+                    ) -> tuple[int, str]:
+    """Run ``hypemeter score`` with stderr on a pseudo-terminal (of ``size`` rows x columns,
+    or unsized); return (status, what the terminal showed)."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    if size is not None:
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[0], size[1], 0, 0))
+    cmd = [sys.executable, "-m", "hypemeter", "score", *args, "--model", str(bundle_dir),
+           "--no-explain"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    shown = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the terminal's other end closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+        elif proc.poll() is not None:
+            break
+    os.close(master)
+    return proc.wait(), shown.decode(errors="replace")
+
+
+@pytest.mark.parametrize("size", [(30, 120), None], ids=["sized", "unsized"])
+def test_progress_bar_on_a_terminal_only(tmp_path: Path, bundle_dir: Path,
+                                         size: tuple[int, int] | None) -> None:
+    src = write_input(tmp_path / "in.jsonl", 600)
+    code, shown = run_on_terminal([str(src), "-o", str(tmp_path / "out.jsonl"),
+                                   "--batch-size", "100"], bundle_dir, size)
+    assert code == 0, shown
+    assert "scoring (local x1): " in shown, shown
+    assert "scoring (local x1): 600rec" in shown.replace(" rec", "rec"), shown  # final count
+    assert "rec/s]" in shown
+    code, shown = run_on_terminal([str(src), "-o", str(tmp_path / "out2.jsonl"), "-q"],
+                                  bundle_dir, size)
+    assert code == 0, shown
+    assert "scoring (" not in shown and "rec/s" not in shown
+    assert "scored 600 record(s)" in shown
