@@ -85,25 +85,31 @@ def _article_from(fields: dict[str, Any], max_chars: int | None = None) -> Artic
         return str(exc)
 
 
-def parse_json(text: str) -> tuple[Any, str | None]:
-    """``(value, None)``, or ``(None, why)`` when ``text`` is not JSON Python can read.
+def json_problem(exc: BaseException) -> str:
+    """Why :func:`json.loads` failed, in words (for a JSON decoding exception it raised):
+    a syntax error, nesting deeper than the interpreter's recursion limit, an integer longer
+    than :func:`sys.get_int_max_str_digits` digits, or bytes that are not UTF-8. Shared by the
+    file readers and usable by the API for request bodies."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"invalid JSON: {exc.msg} at column {exc.colno}"
+    if isinstance(exc, RecursionError):
+        return ("JSON nested too deeply (arrays or objects inside each other beyond about "
+                f"{sys.getrecursionlimit():,} levels)")
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at byte {exc.start + 1})"
+    if isinstance(exc, ValueError) and "digits" in str(exc):  # int("9" * 5000)
+        return ("JSON number too long (an integer of more than "
+                f"{sys.get_int_max_str_digits():,} digits)")
+    return f"unreadable JSON ({type(exc).__name__}: {exc})"
 
-    Besides syntax errors this covers valid JSON that :func:`json.loads` cannot take: nesting
-    deeper than the interpreter's recursion limit, and integers longer than
-    :func:`sys.get_int_max_str_digits` digits.
-    """
+
+def parse_json(text: str) -> tuple[Any, str | None]:
+    """``(value, None)``, or ``(None, why)`` when ``text`` is not JSON Python can read
+    (see :func:`json_problem`)."""
     try:
         return json.loads(text), None
-    except json.JSONDecodeError as exc:
-        return None, f"invalid JSON: {exc.msg} at column {exc.colno}"
-    except RecursionError:
-        return None, "JSON nested too deeply (arrays or objects inside each other beyond " \
-            f"about {sys.getrecursionlimit():,} levels)"
-    except ValueError as exc:  # int("9" * 5000): "Exceeds the limit (4300 digits) ..."
-        if "digits" in str(exc):
-            return None, ("JSON number too long (an integer of more than "
-                          f"{sys.get_int_max_str_digits():,} digits)")
-        return None, f"unreadable JSON ({type(exc).__name__}: {exc})"
+    except (RecursionError, ValueError) as exc:  # JSONDecodeError is a ValueError
+        return None, json_problem(exc)
 
 
 # How long a line may be, per character of the field limit: a field of N characters takes

@@ -220,3 +220,14 @@ def test_gold_spans_in_json_text_that_json_cannot_take() -> None:
     assert parse_spans(DEEP, art).startswith("gold spans: JSON nested too deeply")
     assert parse_spans("[" + "7" * 5000 + "]", art) == \
         "gold spans: JSON number too long (an integer of more than 4,300 digits)"
+
+
+def test_json_problem_for_bodies_read_as_bytes() -> None:
+    from hypemeter.io import json_problem
+
+    with pytest.raises(UnicodeDecodeError) as info:
+        json.loads(b'{"headline": "caf\xe9"}')
+    assert json_problem(info.value) == "not valid UTF-8 (byte 0xe9 at byte 18)"
+    with pytest.raises(RecursionError) as deep:
+        json.loads(DEEP.encode())
+    assert json_problem(deep.value).startswith("JSON nested too deeply")
