@@ -27,6 +27,7 @@ from hypemeter.errors import (
     ModelLoadError,
     ModelVersionNotFoundError,
     VersionMismatchError,
+    describe,
 )
 
 MODEL_FILE = "model.joblib"
@@ -121,12 +122,6 @@ def card_problem(card: Any) -> str | None:
 def _short(value: Any, limit: int = 60) -> str:
     text = json.dumps(value) if not isinstance(value, str) else repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def describe(exc: BaseException) -> str:
-    """An exception as ``Type: message`` (just ``Type`` when the message is empty)."""
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def read_card(bundle_dir: Path) -> dict[str, Any]:

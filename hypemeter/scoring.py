@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from hypemeter import MODEL_NAME
-from hypemeter.bundle import Bundle, describe, load_bundle
-from hypemeter.errors import HypemeterError, InvalidInputError, ModelLoadError
+from hypemeter.bundle import Bundle, load_bundle
+from hypemeter.errors import HypemeterError, InvalidInputError, ModelLoadError, describe
 from hypemeter.schema import Article, ModelInfo, ScoreResult
 
 T = TypeVar("T")

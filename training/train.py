@@ -23,7 +23,7 @@ from joblib import Parallel, delayed
 
 from hypemeter import MODEL_NAME
 from hypemeter.bundle import FORMAT_VERSION, check_new_version, publish_current, write_bundle
-from hypemeter.errors import DataError
+from hypemeter.errors import DataError, message_of
 from hypemeter.model import HypeModel
 from hypemeter.paths import REPO_ROOT, default_models_dir
 from hypemeter.report import write_validation_report
@@ -118,7 +118,7 @@ def train_bundle(
             delayed(_fit)(part, seed) for part in (train, records)
         )
     except ValueError as exc:  # too little or one-sided data for one of the learners
-        raise DataError(f"cannot train on these records: {exc}") from exc
+        raise DataError(f"cannot train on these records: {message_of(exc)}") from exc
     log(f"fitted the validation model ({len(train)} records) and the final model "
         f"({len(records)} records) in {time.perf_counter() - t0:.1f}s")
     validation = evaluate_records(model, valid)

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from hypemeter.bundle import Bundle
 from hypemeter.engines.output import render_jsonl
 from hypemeter.engines.partitions import Chunk
-from hypemeter.errors import HypemeterError, ModelLoadError
+from hypemeter.errors import HypemeterError, ModelLoadError, describe, message_of
 from hypemeter.io import BadRecord, iter_jsonl
 from hypemeter.schema import Article, ScoreResult
 from hypemeter.scoring import Scorer, isolate_failures, load_scorer
@@ -102,9 +102,10 @@ def process_chunk(scorer: Scorer, chunk: Chunk, opts: ScoreOptions) -> ChunkResu
         exc = failed[0][1]
         raise ScoringFailedError(
             f"scoring failed for every record of {chunk.source} lines "
-            f"{items[0][0]}-{items[-1][0]}: {type(exc).__name__}: {exc}"
+            f"{items[0][0]}-{items[-1][0]}: {describe(exc)}"
         ) from exc
-    bad.extend(BadRecord(chunk.source, line, f"cannot score: {exc}") for line, exc in failed)
+    bad.extend(BadRecord(chunk.source, line, f"cannot score: {message_of(exc)}")
+               for line, exc in failed)
     bad.sort(key=lambda b: b.line)
     payload: str | list[dict[str, Any]] = (
         render_jsonl(results) if opts.render == "jsonl" else [r.to_dict() for r in results]

@@ -23,7 +23,7 @@ from typing import Any
 from hypemeter.bundle import CARD_FILE, MODEL_FILE, Bundle
 from hypemeter.engines.base import BundleRef, ChunkResult, ScoreOptions, load_ref, process_chunk
 from hypemeter.engines.partitions import Chunk
-from hypemeter.errors import HypemeterError, ModelLoadError
+from hypemeter.errors import HypemeterError, ModelLoadError, describe, message_of
 from hypemeter.scoring import Scorer, load_scorer
 
 try:  # the plugin base class, when distributed is installed (it is a dependency)
@@ -135,7 +135,8 @@ class DaskEngine:
                 self.client = Client(self.cluster)
         except (OSError, TimeoutError) as exc:
             self._shutdown()
-            raise DaskEngineError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from exc
+            raise DaskEngineError(
+                f"cannot reach the Dask scheduler {scheduler}: {message_of(exc)}") from exc
         self.workers = max(1, len(self.client.scheduler_info(n_workers=-1)["workers"]))
         self.window = window or 3 * self.workers + 2
         model_bytes = (Path(self.ref.path) / MODEL_FILE).read_bytes()
@@ -173,7 +174,7 @@ class DaskEngine:
         except HypemeterError:
             raise
         except Exception as exc:  # KilledWorker, CommClosedError...
-            raise DaskEngineError(f"a Dask task failed: {type(exc).__name__}: {exc}") from exc
+            raise DaskEngineError(f"a Dask task failed: {describe(exc)}") from exc
         fut.release()
         data.release()
         return result

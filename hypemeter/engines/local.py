@@ -19,7 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from hypemeter.engines.base import BundleRef, ChunkResult, ScoreOptions, load_ref, process_chunk
 from hypemeter.engines.partitions import Chunk
-from hypemeter.errors import HypemeterError, InvalidInputError
+from hypemeter.errors import HypemeterError, InvalidInputError, message_of
 from hypemeter.scoring import Scorer
 
 
@@ -135,7 +135,7 @@ class ProcessPoolEngine:
         except BrokenProcessPool as exc:
             raise WorkerFailedError(
                 "a scoring worker process died (out of memory, or the bundle failed to load "
-                f"in it): {exc}"
+                f"in it): {message_of(exc)}"
             ) from exc
 
     def close(self) -> None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hypemeter.errors import DataError
+from hypemeter.errors import DataError, describe
 from hypemeter.io import (
     BadRecord,
     InputRecord,
@@ -92,7 +92,7 @@ def resolve_inputs(spec: str, fmt: str | None = None) -> list[Partition]:
 def _read_error(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
-    return f"{type(exc).__name__}: {exc}"
+    return describe(exc)
 
 
 @dataclass(frozen=True, slots=True)
