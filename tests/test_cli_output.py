@@ -60,6 +60,12 @@ def test_killed_run_leaves_the_earlier_file_whole(tmp_path: Path, bundle_dir: Pa
     proc.wait()
     assert out.read_text(encoding="utf-8") == PREVIOUS  # untouched, not half-overwritten
     assert temp.is_file()  # the half-written results are only under the hidden name
+    # the next run on that output removes the killed run's temporary file
+    small = write_input(tmp_path / "small.jsonl", 3)
+    rerun = hypemeter(str(small), "-o", str(out), bundle_dir=bundle_dir)
+    assert rerun.wait() == 0, rerun.communicate()[1].decode()
+    assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == ["r0", "r1", "r2"]
+    assert leftovers(out_dir) == []
 
 
 def test_full_run_renames_into_place(tmp_path: Path, bundle_dir: Path) -> None:

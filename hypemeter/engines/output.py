@@ -11,6 +11,7 @@ naming the output; a reader that goes away (``BrokenPipeError``) is left to the 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -23,6 +24,7 @@ from typing import IO, Any
 from hypemeter.engines.partitions import STDIN, Partition, _pyarrow, format_of
 from hypemeter.errors import DataError
 from hypemeter.schema import ScoreResult
+from hypemeter.staging import pid_running
 
 # --- writing ------------------------------------------------------------------------------
 
@@ -219,6 +221,26 @@ def temp_beside(final: Path) -> Path:
     return final.with_name(f".{final.name}.{os.getpid()}.tmp")
 
 
+def remove_stale_temps(final: Path) -> list[Path]:
+    """Remove the temporary files of earlier runs on ``final`` that were killed (their pid is
+    no longer running on this host); returns what was removed."""
+    removed: list[Path] = []
+    prefix, suffix = f".{final.name}.", ".tmp"
+    try:
+        siblings = list(final.parent.iterdir())
+    except OSError:
+        return removed
+    for path in siblings:
+        pid = path.name[len(prefix):-len(suffix)]
+        if not (path.name.startswith(prefix) and path.name.endswith(suffix) and pid.isdigit()):
+            continue
+        if int(pid) != os.getpid() and not pid_running(int(pid)) and path.is_file():
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(path)
+    return removed
+
+
 class Output:
     """One output file, or a directory of ``part-NNNNN.<ext>`` files (one per partition).
 
@@ -253,6 +275,8 @@ class Output:
     def _open(self, final: str) -> None:
         self._final = final
         self._tmp = None if writes_in_place(final) else temp_beside(Path(final))
+        if self._tmp is not None:
+            remove_stale_temps(Path(final))
         try:
             self._sink = open_sink(final if self._tmp is None else str(self._tmp), self.fmt)
         except OSError as exc:
