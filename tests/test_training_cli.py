@@ -45,9 +45,7 @@ def test_taken_or_invalid_version_fails_before_loading_or_fitting(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], version: str) -> None:
     models = tmp_path / "models"
     (models / "v1").mkdir(parents=True)
-    started = time.perf_counter()
     code = main(["train", "--corpora", "sample", "--out", str(models), "--version", version])
-    elapsed = time.perf_counter() - started
     err = capsys.readouterr().err
     assert code == 2, err
     if version == "v1":
@@ -55,8 +53,8 @@ def test_taken_or_invalid_version_fails_before_loading_or_fitting(
             "choose another --version" in err
     else:
         assert f"hypemeter train: error: invalid model version {version!r}" in err
-    assert "loaded" not in err and "fitted" not in err  # nothing was read or fitted
-    assert elapsed < 5, elapsed  # a fit on the sample corpus takes far longer
+    # refused up front: no corpus was loaded ("loaded N records" is logged before the fit)
+    assert "loaded" not in err and "fitted" not in err
     assert sorted(p.name for p in models.iterdir()) == ["v1"]
 
 
