@@ -19,13 +19,8 @@ from typing import IO, Any, TypeVar
 
 from hypemeter.bundle import Bundle
 from hypemeter.engines import ScoreOptions, make_engine, open_bundle, scores_in_process
-from hypemeter.engines.partitions import (
-    Output,
-    PartitionError,
-    check_output_is_not_input,
-    iter_chunks,
-    resolve_inputs,
-)
+from hypemeter.engines.output import Output, check_output_is_not_input
+from hypemeter.engines.partitions import PartitionError, iter_chunks, resolve_inputs
 from hypemeter.io import BadRecord, InputRecord, write_jsonl
 from hypemeter.scoring import Scorer
 
@@ -86,16 +81,18 @@ def score_records(
 
 
 def progress_bar(stream: IO[str], desc: str) -> Any:
-    """A tqdm bar on ``stream`` (a terminal), also when the terminal reports no width."""
+    """A tqdm bar on ``stream`` (a terminal), also when the terminal reports no size (a
+    pseudo-terminal nobody sized: tqdm would hide the bar on a terminal of 0 rows)."""
     import os
 
     from tqdm import tqdm
 
     try:
-        cols = os.get_terminal_size(stream.fileno()).columns
+        cols, rows = os.get_terminal_size(stream.fileno())
     except (OSError, ValueError, AttributeError):
-        cols = 0
-    return tqdm(unit="rec", desc=desc, file=stream, ncols=cols if cols > 0 else 100)
+        cols = rows = 0
+    return tqdm(unit="rec", desc=desc, file=stream, ncols=cols if cols > 0 else 100,
+                nrows=rows if rows > 0 else 24)
 
 
 def score_stream(
@@ -114,11 +111,13 @@ def score_stream(
     scheduler: str | None = None,
     errors: IO[str] | None = None,
     scorer: Scorer | None = None,
+    max_field_chars: int | None = None,
 ) -> ScoreStats:
     """Score ``input_path`` (stdin, file, directory or glob) into ``output_path``.
 
     ``fmt`` forces the input format, ``output_format`` the output's (default: by extension;
     JSONL for stdout and directories). Progress shows on a terminal unless ``quiet``.
+    ``max_field_chars`` caps each record's headline and body (a longer one is a bad record).
     """
     errors = errors if errors is not None else sys.stderr
     parts = resolve_inputs(input_path, fmt)
@@ -132,7 +131,8 @@ def score_stream(
         model = open_bundle(model_path, load_model=False)
     output = Output(output_path, output_format)
     opts = ScoreOptions(explain=explain, max_spans=max_spans,
-                        render="jsonl" if output.fmt == "jsonl" else "rows")
+                        render="jsonl" if output.fmt == "jsonl" else "rows",
+                        max_field_chars=max_field_chars)
     stats = ScoreStats(partitions=len(parts), engine=engine)
     runner = None
     progress = None
@@ -142,7 +142,7 @@ def score_stream(
         stats.workers = runner.workers  # type: ignore[attr-defined]
         if not quiet and errors.isatty():
             progress = progress_bar(errors, f"scoring ({engine} x{stats.workers})")
-        for res in runner.map(iter_chunks(parts, max(1, batch_size))):
+        for res in runner.map(iter_chunks(parts, max(1, batch_size), max_field_chars)):
             for bad in res.bad:
                 stats.skipped += 1
                 stats.bad_partitions += isinstance(bad, PartitionError)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from hypemeter.errors import (
     ModelLoadError,
     ModelVersionNotFoundError,
     VersionMismatchError,
+    describe,
 )
 
 MODEL_FILE = "model.joblib"
@@ -89,6 +91,39 @@ def resolve_bundle_dir(path: Path, version: str | None = None) -> Path:
     raise ModelLoadError(f"no model bundle at {path} (expected {CARD_FILE} or {CURRENT})")
 
 
+_HEX = frozenset("0123456789abcdef")
+
+# What a card must hold for the bundle to be checked and loaded: key -> (type, description).
+CARD_FIELDS: dict[str, tuple[type, str]] = {
+    "version": (str, "a non-empty string"),
+    "model_sha256": (str, "the 64 hex digits of model.joblib's sha256"),
+    "libraries": (dict, "an object mapping library names to versions"),
+}
+
+
+def card_problem(card: Any) -> str | None:
+    """Why ``card`` (parsed JSON) cannot describe a loadable bundle, or None."""
+    if not isinstance(card, dict):
+        return "is not a JSON object"
+    for key, (kind, what) in CARD_FIELDS.items():
+        if key not in card:
+            return f"lacks {key!r}"
+        value = card[key]
+        if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
+            return f"has {key!r} = {_short(value)}; it must be {what}"
+    sha = card["model_sha256"]
+    if len(sha) != 64 or not set(sha) <= _HEX:
+        return f"has 'model_sha256' = {_short(sha)}; it must be {CARD_FIELDS['model_sha256'][1]}"
+    if not all(isinstance(v, str) for v in card["libraries"].values()):
+        return "has a library version that is not a string in 'libraries'"
+    return None
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def read_card(bundle_dir: Path) -> dict[str, Any]:
     card_path = bundle_dir / CARD_FILE
     try:
@@ -96,13 +131,13 @@ def read_card(bundle_dir: Path) -> dict[str, Any]:
     except FileNotFoundError as exc:
         raise ModelLoadError(f"missing {card_path}") from exc
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelLoadError(f"unreadable model card {card_path}: {exc}") from exc
-    if not isinstance(card, dict):
-        raise ModelLoadError(f"model card {card_path} is not a JSON object")
-    for key in ("version", "model_sha256", "libraries"):
-        if key not in card:
-            raise ModelLoadError(f"model card {card_path} lacks {key!r}")
-    return card
+        raise ModelLoadError(f"unreadable model card {card_path}: {describe(exc)}") from exc
+    except (RecursionError, ValueError) as exc:  # too deep, an integer too long
+        raise ModelLoadError(f"unreadable model card {card_path}: {describe(exc)}") from exc
+    problem = card_problem(card)
+    if problem is not None:
+        raise ModelLoadError(f"model card {card_path} {problem}")
+    return card  # type: ignore[no-any-return]
 
 
 def verify_bundle(bundle_dir: Path, card: dict[str, Any]) -> None:
@@ -130,14 +165,40 @@ def verify_bundle(bundle_dir: Path, card: dict[str, Any]) -> None:
 
 
 def load_bundle(path: Path | str, version: str | None = None) -> Bundle:
+    """The one way a bundle is loaded (CLI, engines, service): resolve it, check its card,
+    verify the model file's sha256 and library versions, and only then unpickle it, and
+    refuse anything that is not a hypemeter model."""
     bundle_dir = resolve_bundle_dir(Path(path), version)
     card = read_card(bundle_dir)
-    verify_bundle(bundle_dir, card)
+    verify_bundle(bundle_dir, card)  # before joblib.load: unpickling runs code
+    model_path = bundle_dir / MODEL_FILE
     try:
-        model = joblib.load(bundle_dir / MODEL_FILE)
+        model = joblib.load(model_path)
     except Exception as exc:  # unpickling can fail in many ways; all mean "not loadable"
-        raise ModelLoadError(f"cannot unpickle {bundle_dir / MODEL_FILE}: {exc}") from exc
+        raise ModelLoadError(
+            f"cannot load the model in {model_path}: the file matches its card's sha256 but "
+            f"{_unpickle_problem(exc)} ({describe(exc)})"
+        ) from exc
+    from hypemeter.model import HypeModel  # here: the model pulls in scikit-learn & co.
+
+    if not isinstance(model, HypeModel):
+        raise ModelLoadError(
+            f"{model_path} holds a {type(model).__module__}.{type(model).__qualname__}, "
+            "not a hypemeter model (HypeModel): refusing it"
+        )
     return Bundle(model=model, card=card, path=bundle_dir)
+
+
+def _unpickle_problem(exc: Exception) -> str:
+    """What an exception from ``joblib.load`` says about the file, in words."""
+    if isinstance(exc, EOFError):
+        return "is empty or cut short"
+    if isinstance(exc, ImportError | AttributeError):
+        return ("needs code this installation does not have (written by another version of "
+                "hypemeter or of its libraries?)")
+    if isinstance(exc, pickle.UnpicklingError | KeyError | IndexError | ValueError | TypeError):
+        return "is not a joblib model file (corrupt, or written by something else)"
+    return "cannot be unpickled"
 
 
 def write_bundle(
@@ -151,10 +212,8 @@ def write_bundle(
     """
     models_dir.mkdir(parents=True, exist_ok=True)
     version = str(card["version"])
-    final = models_dir / version
-    if final.exists():
-        raise ModelLoadError(f"model version {version} already exists at {final}")
-    staging = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=models_dir))
+    final = check_new_version(models_dir, version)
+    staging = Path(tempfile.mkdtemp(prefix=f".{version}.pid{os.getpid()}.", dir=models_dir))
     for name, src in (extras or {}).items():
         shutil.move(str(src), staging / name)
     joblib.dump(model, staging / MODEL_FILE, compress=("zlib", 3))
@@ -162,6 +221,20 @@ def write_bundle(
     (staging / CARD_FILE).write_text(json.dumps(card, indent=2, sort_keys=False) + "\n")
     staging.chmod(0o755)
     os.replace(staging, final)
+    return final
+
+
+def check_new_version(models_dir: Path, version: str) -> Path:
+    """``models_dir/version`` for a new bundle; refuses a bad name or one already taken."""
+    if not version.strip() or "/" in version or "\\" in version or version.startswith(".") \
+            or version == CURRENT:
+        raise ModelLoadError(f"invalid model version {version!r}: it names a folder under "
+                             f"{models_dir}, so no slashes, no leading dot, not {CURRENT!r}",
+                             field="version")
+    final = models_dir / version
+    if final.exists() or final.is_symlink():
+        raise ModelLoadError(f"model version {version} already exists at {final}; choose "
+                             "another --version", field="version")
     return final
 
 

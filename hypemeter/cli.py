@@ -7,11 +7,12 @@ Subcommands import their heavy parts lazily; the core never imports ``training``
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from hypemeter.errors import HypemeterError
+from hypemeter.errors import HypemeterError, InvalidSettingError
 from hypemeter.paths import default_models_dir
 
 
@@ -62,6 +63,23 @@ def _add_score(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_score)
 
 
+def field_limit() -> int:
+    """The per-field character limit, ``HYPEMETER_MAX_FIELD_CHARS``, read through the same
+    settings object as the API (so the CLI and the API refuse the same records)."""
+    from pydantic import ValidationError
+
+    from hypemeter.service.settings import Settings
+
+    try:
+        return Settings().max_field_chars
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"HYPEMETER_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise InvalidSettingError(f"invalid setting: {problems}") from None
+
+
 def _cmd_score(args: argparse.Namespace) -> int:
     import os
 
@@ -83,6 +101,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         jobs=jobs,
         engine=args.engine,
         scheduler=args.scheduler,
+        max_field_chars=field_limit(),
     )
     bad_parts = f" ({stats.bad_partitions} unreadable partition(s))" if stats.bad_partitions \
         else ""
@@ -164,6 +183,7 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from hypemeter.training.evaluate import evaluate_command
 
+    args.max_field_chars = field_limit()
     return evaluate_command(args)
 
 
@@ -180,12 +200,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The exit status when the reader of stdout goes away (`hypemeter score f | head`): what a
+# shell reports for a program ended by SIGPIPE, 128 + 13.
+BROKEN_PIPE_STATUS = 141
+
+
+def _detach_stdout() -> None:
+    """Point file descriptor 1 at /dev/null, so the interpreter's last flush of a closed pipe
+    does not fail again (and print a second error) at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real stdout (embedded, tests)
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe or a full disk shows here, not at exit
+        return status
+    except BrokenPipeError:  # the reader of our output went away: stop quietly
+        _detach_stdout()
+        return BROKEN_PIPE_STATUS
     except HypemeterError as exc:
         print(f"hypemeter {args.command}: error: {exc.message}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # stdout on a full disk (score's own output files say more)
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"hypemeter {args.command}: error: cannot write{where}: "
+              f"{exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -7,6 +7,21 @@ turns any :class:`HypemeterError` into ``{"error": {"code", "message", "field"?}
 from __future__ import annotations
 
 
+def describe(exc: BaseException) -> str:
+    """An exception as ``Type: message`` (just ``Type`` when the message is empty)."""
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def message_of(exc: BaseException) -> str:
+    """An exception's message for ``"...: {message}"``: never empty, and with the type when
+    the message alone says nothing (a KeyError's message is just the key, e.g. ``0``)."""
+    text = str(exc).strip()
+    if not text or isinstance(exc, KeyError | IndexError):
+        return describe(exc)
+    return text
+
+
 class HypemeterError(Exception):
     status: int = 500
     code: str = "internal_error"
@@ -85,3 +100,10 @@ class DataError(HypemeterError):
 
     status = 400
     code = "data_error"
+
+
+class InvalidSettingError(HypemeterError):
+    """A ``HYPEMETER_*`` setting has a value that cannot be used."""
+
+    status = 500
+    code = "invalid_setting"

@@ -47,12 +47,15 @@ def detect_format(name: str) -> str:
     return "csv" if name.lower().endswith(".csv") else "jsonl"
 
 
-def _text_field(name: str, value: Any) -> str:
+def _text_field(name: str, value: Any, max_chars: int | None = None) -> str:
     """The text of field ``name`` ("" when missing or null); raises ValueError when bad."""
     if value is None:
         return ""
     if not isinstance(value, str):
         raise ValueError(f"field {name!r} must be a string")
+    if max_chars is not None and len(value) > max_chars:
+        raise ValueError(f"field {name!r} has {len(value):,} characters; the limit is "
+                         f"{max_chars:,} ({LIMIT_SETTING})")
     problem = unicode_problem(value)
     if problem is not None:
         raise ValueError(f"field {name!r} is {problem}")
@@ -69,11 +72,12 @@ def _id_field(fields: dict[str, Any]) -> str | None:
     return _text_field("id", raw_id) if isinstance(raw_id, str) else str(raw_id)
 
 
-def _article_from(fields: dict[str, Any]) -> Article | str:
-    """Build an Article or return the reason it cannot be built."""
+def _article_from(fields: dict[str, Any], max_chars: int | None = None) -> Article | str:
+    """Build an Article or return the reason it cannot be built (``max_chars`` caps the
+    headline and the body, as the API's ``HYPEMETER_MAX_FIELD_CHARS`` does)."""
     try:
-        headline = _text_field("headline", fields.get("headline"))
-        body = _text_field("body", fields.get("body"))
+        headline = _text_field("headline", fields.get("headline"), max_chars)
+        body = _text_field("body", fields.get("body"), max_chars)
         if not headline.strip() and not body.strip():
             return "fields 'headline' and 'body' are both empty or missing"
         return Article(headline=headline, body=body, id=_id_field(fields))
@@ -81,23 +85,109 @@ def _article_from(fields: dict[str, Any]) -> Article | str:
         return str(exc)
 
 
-def iter_jsonl(stream: IO[str], source: str) -> Iterator[InputRecord | BadRecord]:
-    for lineno, line in enumerate(stream, start=1):
+def json_problem(exc: BaseException) -> str:
+    """Why :func:`json.loads` failed, in words (for a JSON decoding exception it raised):
+    a syntax error, nesting deeper than the interpreter's recursion limit, an integer longer
+    than :func:`sys.get_int_max_str_digits` digits, or bytes that are not UTF-8. Shared by the
+    file readers and usable by the API for request bodies."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"invalid JSON: {exc.msg} at column {exc.colno}"
+    if isinstance(exc, RecursionError):
+        return ("JSON nested too deeply (arrays or objects inside each other beyond about "
+                f"{sys.getrecursionlimit():,} levels)")
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at byte {exc.start + 1})"
+    if isinstance(exc, ValueError) and "digits" in str(exc):  # int("9" * 5000)
+        return ("JSON number too long (an integer of more than "
+                f"{sys.get_int_max_str_digits():,} digits)")
+    return f"unreadable JSON ({type(exc).__name__}: {exc})"
+
+
+def parse_json(text: str) -> tuple[Any, str | None]:
+    """``(value, None)``, or ``(None, why)`` when ``text`` is not JSON Python can read
+    (see :func:`json_problem`)."""
+    try:
+        return json.loads(text), None
+    except (RecursionError, ValueError) as exc:  # JSONDecodeError is a ValueError
+        return None, json_problem(exc)
+
+
+# How long a line may be, per character of the field limit: a field of N characters takes
+# at most 12 N characters in JSON (an astral character written as two \uXXXX escapes) or
+# 2 N in CSV (every quote doubled); two text fields, plus room for ids, labels and gold spans.
+LINE_CHARS_PER_FIELD_CHAR = 24
+LINE_SLACK_CHARS = 1_000_000
+LIMIT_SETTING = "HYPEMETER_MAX_FIELD_CHARS"
+
+
+def max_line_chars(max_field_chars: int | None) -> int | None:
+    """The longest line that can hold a record within ``max_field_chars`` (None: no limit)."""
+    if max_field_chars is None:
+        return None
+    return LINE_CHARS_PER_FIELD_CHAR * max_field_chars + LINE_SLACK_CHARS
+
+
+@dataclass(frozen=True, slots=True)
+class LongLine:
+    """A line longer than the line limit: it was read in blocks and dropped, not kept."""
+
+    chars: int
+    limit: int
+
+    def reason(self, max_field_chars: int | None) -> str:
+        return (f"line of {self.chars:,} characters is longer than any record within the "
+                f"field limit of {max_field_chars:,} characters ({LIMIT_SETTING}) can be; "
+                "not read")
+
+
+_DROP_BLOCK = 1 << 20
+
+
+def bounded_lines(stream: Iterable[str], limit: int | None) -> Iterator[str | LongLine]:
+    """The lines of ``stream``; a line longer than ``limit`` characters is read in 1 MiB
+    blocks, dropped, and yielded as a :class:`LongLine`, so memory stays bounded however
+    long a line is. Without a limit, or for a plain iterable of lines, the lines as they are.
+    """
+    readline = getattr(stream, "readline", None)
+    if limit is None or readline is None:
+        yield from stream
+        return
+    while line := readline(limit + 1):
+        if len(line) <= limit or line.endswith(("\n", "\r")):
+            yield line
+            continue
+        total = len(line)
+        del line
+        while block := readline(_DROP_BLOCK):
+            total += len(block)
+            if block.endswith(("\n", "\r")):
+                break
+        yield LongLine(total, limit)
+
+
+def iter_jsonl(stream: Iterable[str], source: str, max_field_chars: int | None = None
+               ) -> Iterator[InputRecord | BadRecord]:
+    """Records from JSONL text; ``max_field_chars`` caps the headline and body (and bounds
+    the line length, see :func:`bounded_lines`)."""
+    lines = bounded_lines(stream, max_line_chars(max_field_chars))
+    for lineno, line in enumerate(lines, start=1):
+        if isinstance(line, LongLine):
+            yield BadRecord(source, lineno, line.reason(max_field_chars))
+            continue
         if not line.strip():
             continue
         problem = undecodable(line)
         if problem is not None:
             yield BadRecord(source, lineno, problem)
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield BadRecord(source, lineno, f"invalid JSON: {exc.msg} at column {exc.colno}")
+        obj, problem = parse_json(line)
+        if problem is not None:
+            yield BadRecord(source, lineno, problem)
             continue
         if not isinstance(obj, dict):
             yield BadRecord(source, lineno, "expected a JSON object")
             continue
-        art = _article_from(obj)
+        art = _article_from(obj, max_field_chars)
         if isinstance(art, str):
             yield BadRecord(source, lineno, art)
         else:
@@ -108,11 +198,12 @@ class _Lines:
     """Numbered lines for a csv reader; the lines of a record that fails to parse can be put
     back, all but its first, so one stray quote costs one record and not the rest of the file."""
 
-    def __init__(self, stream: Iterable[str]) -> None:
+    def __init__(self, stream: Iterable[str | LongLine]) -> None:
         self._it = iter(stream)
         self._back: deque[tuple[int, str]] = deque()
         self._count = 0
         self.taken: list[tuple[int, str]] = []
+        self.long: dict[int, LongLine] = {}  # lines dropped for their length (read as blank)
 
     def __iter__(self) -> _Lines:
         return self
@@ -123,6 +214,9 @@ class _Lines:
         else:
             line = next(self._it)
             self._count += 1
+            if isinstance(line, LongLine):
+                self.long[self._count] = line
+                line = "\n"
             item = (self._count, line)
         self.taken.append(item)
         return item[1]
@@ -131,14 +225,19 @@ class _Lines:
         """The line the record being read started on."""
         return self.taken[0][0] if self.taken else self._count + 1
 
+    def long_taken(self) -> LongLine | None:
+        """The first over-long line of the record just read, if any."""
+        return next((self.long.pop(n) for n, _ in self.taken if n in self.long), None)
+
     def put_back_all_but_first(self) -> None:
         self._back.extendleft(reversed(self.taken[1:]))
         self.taken = []
 
 
-def _csv_rows(stream: Iterable[str], source: str) -> Iterator[tuple[int, list[str]] | BadRecord]:
+def _csv_rows(stream: Iterable[str], source: str, max_field_chars: int | None = None
+              ) -> Iterator[tuple[int, list[str]] | BadRecord]:
     """(first line, values) per non-blank CSV record, or a BadRecord for a malformed one."""
-    lines = _Lines(stream)
+    lines = _Lines(bounded_lines(stream, max_line_chars(max_field_chars)))
     reader = csv.reader(lines, strict=True)
     while True:
         lines.taken = []
@@ -151,26 +250,30 @@ def _csv_rows(stream: Iterable[str], source: str) -> Iterator[tuple[int, list[st
             yield BadRecord(source, lines.first(), f"malformed CSV: {exc}{hint}")
             lines.put_back_all_but_first()
             continue
-        if values:
+        long = lines.long_taken()
+        if long is not None:
+            yield BadRecord(source, lines.first(), long.reason(max_field_chars))
+        elif values:
             yield lines.first(), values
 
 
-def _csv_record(header: list[str], lineno: int, values: list[str], source: str
-                ) -> InputRecord | BadRecord:
+def _csv_record(header: list[str], lineno: int, values: list[str], source: str,
+                max_field_chars: int | None = None) -> InputRecord | BadRecord:
     if len(values) != len(header):
         return BadRecord(source, lineno, f"{len(values)} fields, header has {len(header)}")
     row = dict(zip(header, values, strict=True))
     problem = next((p for v in values if (p := undecodable(v))), None)
     if problem is not None:
         return BadRecord(source, lineno, problem)
-    art = _article_from(row)
+    art = _article_from(row, max_field_chars)
     if isinstance(art, str):
         return BadRecord(source, lineno, art)
     return InputRecord(source, lineno, art, row)
 
 
-def iter_csv(stream: Iterable[str], source: str) -> Iterator[InputRecord | BadRecord]:
-    rows = _csv_rows(stream, source)
+def iter_csv(stream: Iterable[str], source: str, max_field_chars: int | None = None
+             ) -> Iterator[InputRecord | BadRecord]:
+    rows = _csv_rows(stream, source, max_field_chars)
     header: list[str] | None = None
     for item in rows:
         if isinstance(item, BadRecord):
@@ -185,19 +288,20 @@ def iter_csv(stream: Iterable[str], source: str) -> Iterator[InputRecord | BadRe
                                 "CSV header needs a 'headline' and/or 'body' column")
                 return
             continue
-        yield _csv_record(header, item[0], item[1], source)
+        yield _csv_record(header, item[0], item[1], source, max_field_chars)
 
 
 def iter_records(
-    stream: IO[str], source: str, fmt: str | None = None
+    stream: IO[str], source: str, fmt: str | None = None, max_field_chars: int | None = None
 ) -> Iterator[InputRecord | BadRecord]:
-    """Yield records from a JSONL or CSV stream; ``fmt`` is detected when not given."""
+    """Yield records from a JSONL or CSV stream; ``fmt`` is detected when not given;
+    ``max_field_chars`` caps the headline and body of each record."""
     if fmt is None:
         fmt = detect_format(source)
     if fmt == "csv":
-        yield from iter_csv(stream, source)
+        yield from iter_csv(stream, source, max_field_chars)
     else:
-        yield from iter_jsonl(stream, source)
+        yield from iter_jsonl(stream, source, max_field_chars)
 
 
 # A BOM at the start of a file or stdin is dropped; bytes that are not UTF-8 are kept as

@@ -6,11 +6,12 @@ The CLI, the REST service, the Dask engine and the reports all call :class:`Scor
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TypeVar
 
 from hypemeter import MODEL_NAME
-from hypemeter.bundle import Bundle
-from hypemeter.errors import InvalidInputError
+from hypemeter.bundle import Bundle, load_bundle
+from hypemeter.errors import HypemeterError, InvalidInputError, ModelLoadError, describe
 from hypemeter.schema import Article, ModelInfo, ScoreResult
 
 T = TypeVar("T")
@@ -91,3 +92,33 @@ class Scorer:
         self, article: Article, *, explain: bool = True, max_spans: int | None = None
     ) -> ScoreResult:
         return self.score([article], explain=explain, max_spans=max_spans)[0]
+
+
+SMOKE_ARTICLE = Article(
+    headline="Council approves budget after SHOCKING late-night vote",
+    body="The city council approved the budget on Tuesday. Critics called it a disaster.",
+    id="smoke-test",
+)
+
+
+def smoke_test(scorer: Scorer) -> None:
+    """Score one canned article; a bundle that cannot do that is refused."""
+    try:
+        result = scorer.score([SMOKE_ARTICLE], explain=True)[0]
+        for value in result.scores.values():
+            if not 0.0 <= float(value) <= 1.0:
+                raise ValueError(f"score {value!r} outside [0, 1]")
+    except HypemeterError:
+        raise
+    except Exception as exc:
+        raise ModelLoadError(
+            f"the bundle at {scorer.bundle.path} loaded but failed its smoke test "
+            f"({describe(exc)})") from exc
+
+
+def load_scorer(path: Path | str, version: str | None = None) -> Scorer:
+    """Load and verify a bundle (:func:`hypemeter.bundle.load_bundle`) and check that it
+    scores: what every command that scores with a bundle starts with."""
+    scorer = Scorer(load_bundle(path, version))
+    smoke_test(scorer)
+    return scorer

@@ -1,7 +1,8 @@
-"""Shared fixtures: a model bundle to test against, and a scorer over it.
+"""Shared fixtures: the shipped model bundle to test against, and a scorer over it.
 
-``bundle_dir`` is ``models/current`` when that exists and loads; otherwise a small bundle is
-trained once per session on the project's sample corpus (``datasets/sample/sample.jsonl``).
+``bundle_dir`` is the shipped default model, ``models/current``. If it does not load (through
+the same path as the CLI and the server, smoke test included) every test that uses it fails:
+a broken shipped model must never pass the suite on a stand-in.
 """
 
 from __future__ import annotations
@@ -13,31 +14,18 @@ import pytest
 from hypemeter.bundle import load_bundle
 from hypemeter.errors import HypemeterError
 from hypemeter.paths import REPO_ROOT
-from hypemeter.scoring import Scorer
+from hypemeter.scoring import Scorer, load_scorer
+
+SHIPPED = REPO_ROOT / "models" / "current"
 
 
 @pytest.fixture(scope="session")
-def bundle_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    current = REPO_ROOT / "models" / "current"
-    if current.exists():
-        try:
-            load_bundle(current)
-        except HypemeterError:
-            pass
-        else:
-            return current.resolve()
-    from hypemeter.training.train import train_bundle
-
-    empty = tmp_path_factory.mktemp("no-corpora")
-    out = tmp_path_factory.mktemp("trained-models")
-    return train_bundle(
-        data_dir=empty,
-        out_dir=out,
-        include_sample=True,
-        corpora=[],
-        version="test-bundle",
-        log=lambda _msg: None,
-    )
+def bundle_dir() -> Path:
+    try:
+        load_scorer(SHIPPED)
+    except HypemeterError as exc:
+        pytest.fail(f"the shipped model {SHIPPED} does not load: {exc.message}", pytrace=False)
+    return SHIPPED.resolve()
 
 
 @pytest.fixture(scope="session")

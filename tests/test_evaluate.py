@@ -115,6 +115,33 @@ def test_evaluate_other_task_label_and_target_fields(labelled: Path, bundle_dir:
     assert m["binary"]["n"] == 120
 
 
+def test_evaluate_options_from_the_command_line(labelled: Path, bundle_dir: Path,
+                                               tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's options, through the CLI: --task, --label-field, --target-field,
+    --spans-field, --format, --batch-size, --out, --model."""
+    data = tmp_path / "labelled.data"  # no known extension: --format says what it is
+    data.write_bytes(labelled.read_bytes())
+    out = tmp_path / "cli-report"
+    rc = main(["evaluate", "--data", str(data), "--format", "jsonl", "--task",
+               "misinformation", "--label-field", "misinformation", "--target-field", "label",
+               "--spans-field", "none", "--batch-size", "7", "--out", str(out), "--model",
+               str(bundle_dir), "-q"])
+    err = capsys.readouterr().err
+    assert rc == 3, err  # the rows without a 'misinformation' field are skipped
+    assert f"skipped {data}:11: missing label field 'misinformation'" in err
+    m = _metrics(out)
+    assert m["meta"]["score"] == "misinformation_risk"
+    assert m["graded"]["field"] == "label" and "spans" not in m
+    assert m["binary"]["n"] == 120
+    direct = evaluate_file(str(labelled), model_path=bundle_dir, out_dir=tmp_path / "api",
+                           task="misinformation", label_field="misinformation",
+                           target_field="label", spans_field="none")
+    assert {k: v for k, v in m.items() if k not in ("meta", "title")} == \
+        {k: v for k, v in direct.items() if k not in ("meta", "title")}  # options reached it
+    assert "evaluated" in err and f"report in {out / 'report.md'}" in err
+
+
 def test_evaluate_csv_with_spans_as_json_text(bundle_dir: Path, tmp_path: Path) -> None:
     rows = list(make_articles.generate(40, seed=8))
     make_articles.write_rows(rows, tmp_path / "data.csv", "csv")

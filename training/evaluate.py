@@ -19,7 +19,6 @@ that part of the row is left out.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 import time
@@ -28,15 +27,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from hypemeter.bundle import load_bundle
 from hypemeter.engines.partitions import PartitionError, iter_inputs, resolve_inputs
 from hypemeter.errors import DataError
-from hypemeter.io import BadRecord, InputRecord
+from hypemeter.io import BadRecord, InputRecord, parse_json
 from hypemeter.metrics import Interval
 from hypemeter.paths import default_models_dir
 from hypemeter.report import SCORE_OF_TASK, write_report
 from hypemeter.schema import Article, ScoreResult
-from hypemeter.scoring import Scorer, isolate_failures
+from hypemeter.scoring import Scorer, isolate_failures, load_scorer
 
 AUTO_TARGET_FIELDS = ("truth_mean", "target")
 TRUE = {"1", "true"}
@@ -78,10 +76,11 @@ def parse_target(value: Any) -> float | None:
 def parse_spans(value: Any, article: Article) -> list[tuple[str, int, int]] | str:
     """Gold spans as (field, start, end), or the reason they cannot be used."""
     if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError as exc:
-            return f"gold spans are not valid JSON ({exc.msg})"
+        value, problem = parse_json(value)
+        if problem is not None and problem.startswith("invalid JSON: "):
+            return f"gold spans are not valid JSON ({problem.removeprefix('invalid JSON: ')})"
+        if problem is not None:  # valid JSON that Python cannot read
+            return f"gold spans: {problem}"
     if not isinstance(value, list):
         return "gold spans must be a list of {field, start, end}"
     out: list[tuple[str, int, int]] = []
@@ -197,10 +196,12 @@ def evaluate_file(
     batch_size: int = 256,
     quiet: bool = True,
     errors: IO[str] | None = None,
+    max_field_chars: int | None = None,
 ) -> dict[str, Any]:
     """Evaluate the bundle at ``model_path`` on ``data``; write the report into ``out_dir``.
 
     Returns the metrics (as in metrics.json), with ``meta.skipped`` counting bad rows.
+    ``max_field_chars`` caps each row's headline and body (a longer one is a bad row).
     """
     errors = errors if errors is not None else sys.stderr
     started = time.perf_counter()
@@ -208,8 +209,8 @@ def evaluate_file(
         raise DataError(f"unknown task {task!r} (choose from {', '.join(SCORE_OF_TASK)})")
     score_name = SCORE_OF_TASK[task]
     parts = resolve_inputs(data, fmt)
-    bundle = load_bundle(model_path)
-    scorer = Scorer(bundle)
+    scorer = load_scorer(model_path)
+    bundle = scorer.bundle
     threshold = float((bundle.card.get("thresholds") or {}).get(score_name, 0.5))
     target_fields = (target_field,) if target_field else AUTO_TARGET_FIELDS
 
@@ -224,8 +225,9 @@ def evaluate_file(
     span_pairs: list[tuple[list[Interval], list[Interval]]] = []
     skipped = bad_partitions = warnings = 0
     listed: list[str] = []
-    items = collect_rows(iter_inputs(parts), label_field=label_field,
-                         target_fields=target_fields, spans_field=spans_field)
+    items = collect_rows(iter_inputs(parts, max_field_chars=max_field_chars),
+                         label_field=label_field, target_fields=target_fields,
+                         spans_field=spans_field)
     try:
         for chunk in _chunks(items, max(1, batch_size)):
             rows = [r for r in chunk if isinstance(r, Row)]
@@ -322,6 +324,7 @@ def evaluate_command(args: argparse.Namespace) -> int:
         fmt=getattr(args, "format", None),
         batch_size=getattr(args, "batch_size", 256),
         quiet=getattr(args, "quiet", False),
+        max_field_chars=getattr(args, "max_field_chars", None),
     )
     meta = metrics["meta"]
     print(f"evaluated {summary(metrics)}", file=sys.stderr)

@@ -22,12 +22,13 @@ from hypemeter.training.validation import evaluate_records
 from joblib import Parallel, delayed
 
 from hypemeter import MODEL_NAME
-from hypemeter.bundle import FORMAT_VERSION, publish_current, write_bundle
-from hypemeter.errors import DataError
+from hypemeter.bundle import FORMAT_VERSION, check_new_version, publish_current, write_bundle
+from hypemeter.errors import DataError, message_of
 from hypemeter.model import HypeModel
 from hypemeter.paths import REPO_ROOT, default_models_dir
 from hypemeter.report import write_validation_report
 from hypemeter.schema import Record
+from hypemeter.staging import clean_stale_staging
 
 LIBRARIES = ("scikit-learn", "numpy", "scipy", "joblib", "nltk", "vaderSentiment")
 
@@ -96,6 +97,10 @@ def train_bundle(
     own_files: list[Path] | None = None,
 ) -> Path:
     started = time.perf_counter()
+    if version is not None:  # a taken or invalid name fails now, not after the fit
+        check_new_version(out_dir, version)
+    for gone in clean_stale_staging(out_dir):
+        log(f"removed {gone}, left behind by an interrupted run")
     records, reports = load_corpora(data_dir, corpora, include_sample=include_sample,
                                     own_files=own_files or ())
     print_reports(reports)
@@ -113,7 +118,7 @@ def train_bundle(
             delayed(_fit)(part, seed) for part in (train, records)
         )
     except ValueError as exc:  # too little or one-sided data for one of the learners
-        raise DataError(f"cannot train on these records: {exc}") from exc
+        raise DataError(f"cannot train on these records: {message_of(exc)}") from exc
     log(f"fitted the validation model ({len(train)} records) and the final model "
         f"({len(records)} records) in {time.perf_counter() - t0:.1f}s")
     validation = evaluate_records(model, valid)

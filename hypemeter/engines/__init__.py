@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hypemeter.bundle import Bundle, load_bundle, read_card, resolve_bundle_dir, verify_bundle
+from hypemeter.bundle import Bundle, read_card, resolve_bundle_dir, verify_bundle
 from hypemeter.engines.base import BundleRef, ChunkResult, Engine, ScoreOptions, process_chunk
 from hypemeter.errors import InvalidInputError
-from hypemeter.scoring import Scorer
+from hypemeter.scoring import Scorer, load_scorer
 
 ENGINES = ("local", "dask")
 
@@ -23,7 +23,7 @@ def open_bundle(model_path: Path | str, *, load_model: bool = True) -> Bundle:
     enough for a parent process whose workers load the model themselves.
     """
     if load_model:
-        return load_bundle(model_path)
+        return load_scorer(model_path).bundle
     bundle_dir = resolve_bundle_dir(Path(model_path))
     card = read_card(bundle_dir)
     verify_bundle(bundle_dir, card)
@@ -66,8 +66,8 @@ def make_engine(
 
         if isinstance(model, Scorer):
             return InlineEngine(model, opts)
-        return InlineEngine(Scorer(bundle if bundle.model is not None
-                                   else load_bundle(bundle.path)), opts)
+        return InlineEngine(Scorer(bundle) if bundle.model is not None
+                            else load_scorer(bundle.path), opts)
     from hypemeter.engines.local import ProcessPoolEngine
 
     return ProcessPoolEngine(BundleRef.of(bundle), opts, jobs)

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from hypemeter.bundle import Bundle, load_bundle
-from hypemeter.engines.partitions import Chunk, render_jsonl
-from hypemeter.errors import HypemeterError, ModelLoadError
+from hypemeter.bundle import Bundle
+from hypemeter.engines.output import render_jsonl
+from hypemeter.engines.partitions import Chunk
+from hypemeter.errors import HypemeterError, ModelLoadError, describe, message_of
 from hypemeter.io import BadRecord, iter_jsonl
 from hypemeter.schema import Article, ScoreResult
-from hypemeter.scoring import Scorer, isolate_failures
+from hypemeter.scoring import Scorer, isolate_failures, load_scorer
 
 
 class ScoringFailedError(HypemeterError):
@@ -29,6 +30,7 @@ class ScoreOptions:
     explain: bool = True
     max_spans: int | None = None
     render: str = "jsonl"  # "jsonl": payload is output text; "rows": result dicts
+    max_field_chars: int | None = None  # headline/body cap (the API's HYPEMETER_MAX_FIELD_CHARS)
 
 
 @dataclass(slots=True)
@@ -59,22 +61,23 @@ class BundleRef:
 
 def load_ref(ref: BundleRef) -> Scorer:
     """Load the bundle a worker was told about, and make sure it is the very same model."""
-    bundle = load_bundle(ref.path)
-    if bundle.card["model_sha256"] != ref.sha256:
+    scorer = load_scorer(ref.path)
+    if scorer.bundle.card["model_sha256"] != ref.sha256:
         raise ModelLoadError(
             f"the bundle at {ref.path} changed while scoring (sha256 "
-            f"{bundle.card['model_sha256']}, expected {ref.sha256})"
+            f"{scorer.bundle.card['model_sha256']}, expected {ref.sha256})"
         )
-    return Scorer(bundle)
+    return scorer
 
 
-def _parse(chunk: Chunk) -> tuple[list[tuple[int, Article]], list[BadRecord]]:
+def _parse(chunk: Chunk, max_field_chars: int | None = None
+           ) -> tuple[list[tuple[int, Article]], list[BadRecord]]:
     bad = list(chunk.bad)
     if chunk.lines is None:
         return list(chunk.items or []), bad
     items: list[tuple[int, Article]] = []
     offset = chunk.first_line - 1
-    for rec in iter_jsonl(chunk.lines, chunk.source):  # type: ignore[arg-type]
+    for rec in iter_jsonl(chunk.lines, chunk.source, max_field_chars):
         if isinstance(rec, BadRecord):
             bad.append(BadRecord(chunk.source, offset + rec.line, rec.reason))
         else:
@@ -85,7 +88,7 @@ def _parse(chunk: Chunk) -> tuple[list[tuple[int, Article]], list[BadRecord]]:
 def process_chunk(scorer: Scorer, chunk: Chunk, opts: ScoreOptions) -> ChunkResult:
     """Parse (if raw), score and render one chunk. Never raises on bad data: a record the
     model cannot score is isolated and reported like any bad record."""
-    items, bad = _parse(chunk)
+    items, bad = _parse(chunk, opts.max_field_chars)
     outcomes = isolate_failures(
         lambda arts: scorer.score(arts, explain=opts.explain, max_spans=opts.max_spans),
         [a for _, a in items],
@@ -99,9 +102,10 @@ def process_chunk(scorer: Scorer, chunk: Chunk, opts: ScoreOptions) -> ChunkResu
         exc = failed[0][1]
         raise ScoringFailedError(
             f"scoring failed for every record of {chunk.source} lines "
-            f"{items[0][0]}-{items[-1][0]}: {type(exc).__name__}: {exc}"
+            f"{items[0][0]}-{items[-1][0]}: {describe(exc)}"
         ) from exc
-    bad.extend(BadRecord(chunk.source, line, f"cannot score: {exc}") for line, exc in failed)
+    bad.extend(BadRecord(chunk.source, line, f"cannot score: {message_of(exc)}")
+               for line, exc in failed)
     bad.sort(key=lambda b: b.line)
     payload: str | list[dict[str, Any]] = (
         render_jsonl(results) if opts.render == "jsonl" else [r.to_dict() for r in results]

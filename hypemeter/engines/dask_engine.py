@@ -20,11 +20,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from hypemeter.bundle import CARD_FILE, MODEL_FILE, Bundle, load_bundle
+from hypemeter.bundle import CARD_FILE, MODEL_FILE, Bundle
 from hypemeter.engines.base import BundleRef, ChunkResult, ScoreOptions, load_ref, process_chunk
 from hypemeter.engines.partitions import Chunk
-from hypemeter.errors import HypemeterError, ModelLoadError
-from hypemeter.scoring import Scorer
+from hypemeter.errors import HypemeterError, ModelLoadError, describe, message_of
+from hypemeter.scoring import Scorer, load_scorer
 
 try:  # the plugin base class, when distributed is installed (it is a dependency)
     from distributed.diagnostics.plugin import WorkerPlugin
@@ -72,10 +72,9 @@ def worker_scorer(ref: BundleRef, card_json: str | None = None,
 
         where = _materialise(ref, card_json, model_bytes,
                              Path(local_dir or tempfile.gettempdir()))
-        bundle = load_bundle(where)
-        if bundle.card["model_sha256"] != ref.sha256:
+        scorer = load_scorer(where)
+        if scorer.bundle.card["model_sha256"] != ref.sha256:
             raise ModelLoadError("the shipped bundle does not match its sha256") from None
-        scorer = Scorer(bundle)
     _SCORERS[ref.key] = scorer
     LOADS[ref.key] = LOADS.get(ref.key, 0) + 1
     return scorer
@@ -136,7 +135,8 @@ class DaskEngine:
                 self.client = Client(self.cluster)
         except (OSError, TimeoutError) as exc:
             self._shutdown()
-            raise DaskEngineError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from exc
+            raise DaskEngineError(
+                f"cannot reach the Dask scheduler {scheduler}: {message_of(exc)}") from exc
         self.workers = max(1, len(self.client.scheduler_info(n_workers=-1)["workers"]))
         self.window = window or 3 * self.workers + 2
         model_bytes = (Path(self.ref.path) / MODEL_FILE).read_bytes()
@@ -174,7 +174,7 @@ class DaskEngine:
         except HypemeterError:
             raise
         except Exception as exc:  # KilledWorker, CommClosedError...
-            raise DaskEngineError(f"a Dask task failed: {type(exc).__name__}: {exc}") from exc
+            raise DaskEngineError(f"a Dask task failed: {describe(exc)}") from exc
         fut.release()
         data.release()
         return result

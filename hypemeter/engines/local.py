@@ -19,7 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from hypemeter.engines.base import BundleRef, ChunkResult, ScoreOptions, load_ref, process_chunk
 from hypemeter.engines.partitions import Chunk
-from hypemeter.errors import HypemeterError, InvalidInputError
+from hypemeter.errors import HypemeterError, InvalidInputError, message_of
 from hypemeter.scoring import Scorer
 
 
@@ -43,21 +43,27 @@ class InlineEngine:
 
 _WORKER_SCORER: Scorer | None = None
 _WORKER_OPTS: ScoreOptions | None = None
+_WORKER_ERROR: HypemeterError | None = None  # why this worker could not load the bundle
 
 
 def _init_worker(ref: BundleRef, opts: ScoreOptions) -> None:
-    global _WORKER_SCORER, _WORKER_OPTS
+    global _WORKER_SCORER, _WORKER_OPTS, _WORKER_ERROR
     try:  # one process per core: no BLAS/OpenMP threads on top (as Dask's nanny does)
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(1)
     except ImportError:  # pragma: no cover - scikit-learn depends on it
         pass
-    _WORKER_SCORER = load_ref(ref)
+    try:
+        _WORKER_SCORER = load_ref(ref)
+    except HypemeterError as exc:  # reported with the first chunk, not as a dead pool
+        _WORKER_ERROR = exc
     _WORKER_OPTS = opts
 
 
 def _worker_score(chunk: Chunk) -> ChunkResult:
+    if _WORKER_ERROR is not None:
+        raise type(_WORKER_ERROR)(_WORKER_ERROR.message)
     assert _WORKER_SCORER is not None and _WORKER_OPTS is not None, "worker not initialised"
     return process_chunk(_WORKER_SCORER, chunk, _WORKER_OPTS)
 
@@ -129,7 +135,7 @@ class ProcessPoolEngine:
         except BrokenProcessPool as exc:
             raise WorkerFailedError(
                 "a scoring worker process died (out of memory, or the bundle failed to load "
-                f"in it): {exc}"
+                f"in it): {message_of(exc)}"
             ) from exc
 
     def close(self) -> None:

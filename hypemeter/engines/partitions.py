@@ -14,26 +14,25 @@ partition that yielded records.
 
 from __future__ import annotations
 
-import csv
 import glob
-import json
-import os
-import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from hypemeter.errors import DataError
+from hypemeter.errors import DataError, describe
 from hypemeter.io import (
     BadRecord,
     InputRecord,
+    LongLine,
     _article_from,
+    bounded_lines,
     close_text,
     iter_records,
+    max_line_chars,
     open_text,
 )
-from hypemeter.schema import Article, ScoreResult
+from hypemeter.schema import Article
 
 FORMATS = ("jsonl", "csv", "parquet")
 DATA_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".parquet", ".pq",
@@ -93,7 +92,7 @@ def resolve_inputs(spec: str, fmt: str | None = None) -> list[Partition]:
 def _read_error(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
-    return f"{type(exc).__name__}: {exc}"
+    return describe(exc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,11 +112,14 @@ def partition_error(part: Partition, line: int, exc: BaseException) -> Partition
 # --- reading ------------------------------------------------------------------------------
 
 
-def iter_raw_lines(part: Partition, size: int) -> Iterator[tuple[int, list[str]] | BadRecord]:
-    """JSONL partition as (first line number, up to ``size`` raw lines) blocks.
+def iter_raw_lines(part: Partition, size: int, max_field_chars: int | None = None
+                   ) -> Iterator[tuple[int, list[str], list[BadRecord]] | BadRecord]:
+    """JSONL partition as (first line number, up to ``size`` raw lines, bad lines) blocks.
 
     The lines are parsed where they are scored (a worker), which keeps the reading process
-    cheap. A read error ends the partition with a ``BadRecord``.
+    cheap. A line too long to hold a record within ``max_field_chars`` is never held in
+    memory: it is reported in the block's bad lines and left blank. A read error ends the
+    partition with a ``BadRecord``.
     """
     try:
         fh = open_text(part.path)
@@ -126,31 +128,36 @@ def iter_raw_lines(part: Partition, size: int) -> Iterator[tuple[int, list[str]]
         return
     lineno = 0
     block: list[str] = []
+    bad: list[BadRecord] = []
     first = 1
     error: PartitionError | None = None
     try:
-        for line in fh:
+        for line in bounded_lines(fh, max_line_chars(max_field_chars)):
             lineno += 1
+            if isinstance(line, LongLine):
+                bad.append(BadRecord(part.source, lineno, line.reason(max_field_chars)))
+                line = "\n"
             block.append(line)
             if len(block) >= size:
-                yield first, block
-                block = []
+                yield first, block, bad
+                block, bad = [], []
                 first = lineno + 1
     except (OSError, EOFError, ValueError) as exc:  # truncated gzip, I/O error...
         error = partition_error(part, lineno + 1, exc)
     finally:
         close_text(fh)
     if block:  # the lines read before a break are kept
-        yield first, block
+        yield first, block, bad
     if error is not None:
         yield error
 
 
-def iter_partition(part: Partition, columns: Sequence[str] | None = None
-                   ) -> Iterator[InputRecord | BadRecord]:
-    """Parse one partition into records (all fields kept, for evaluation)."""
+def iter_partition(part: Partition, columns: Sequence[str] | None = None,
+                   max_field_chars: int | None = None) -> Iterator[InputRecord | BadRecord]:
+    """Parse one partition into records (all fields kept, for evaluation); ``max_field_chars``
+    caps the headline and the body."""
     if part.fmt == "parquet":
-        yield from _iter_parquet(part, columns)
+        yield from _iter_parquet(part, columns, max_field_chars)
         return
     try:
         fh = open_text(part.path)
@@ -159,7 +166,7 @@ def iter_partition(part: Partition, columns: Sequence[str] | None = None
         return
     last = 0
     try:
-        for rec in iter_records(fh, part.source, part.fmt):
+        for rec in iter_records(fh, part.source, part.fmt, max_field_chars):
             last = rec.line
             yield rec
     except (OSError, EOFError, ValueError) as exc:
@@ -180,8 +187,8 @@ def _pyarrow() -> Any:
     return pyarrow
 
 
-def _iter_parquet(part: Partition, columns: Sequence[str] | None
-                  ) -> Iterator[InputRecord | BadRecord]:
+def _iter_parquet(part: Partition, columns: Sequence[str] | None,
+                  max_field_chars: int | None = None) -> Iterator[InputRecord | BadRecord]:
     pq = _pyarrow().parquet
 
     try:
@@ -200,7 +207,7 @@ def _iter_parquet(part: Partition, columns: Sequence[str] | None
         for batch in pf.iter_batches(batch_size=1024, columns=cols):
             for obj in batch.to_pylist():
                 row += 1
-                art = _article_from(obj)
+                art = _article_from(obj, max_field_chars)
                 if isinstance(art, str):
                     yield BadRecord(part.source, row, art)
                 else:
@@ -209,10 +216,10 @@ def _iter_parquet(part: Partition, columns: Sequence[str] | None
         yield partition_error(part, row + 1, exc)
 
 
-def iter_inputs(parts: Iterable[Partition], columns: Sequence[str] | None = None
-                ) -> Iterator[InputRecord | BadRecord]:
+def iter_inputs(parts: Iterable[Partition], columns: Sequence[str] | None = None,
+                max_field_chars: int | None = None) -> Iterator[InputRecord | BadRecord]:
     for part in parts:
-        yield from iter_partition(part, columns)
+        yield from iter_partition(part, columns, max_field_chars)
 
 
 # --- the unit of work ---------------------------------------------------------------------
@@ -242,25 +249,27 @@ class Chunk:
 SCORE_COLUMNS = ("id", "headline", "body")
 
 
-def iter_chunks(parts: Iterable[Partition], size: int) -> Iterator[Chunk]:
+def iter_chunks(parts: Iterable[Partition], size: int, max_field_chars: int | None = None
+                ) -> Iterator[Chunk]:
     """Cut partitions into chunks of about ``size`` records, in input order.
 
     A partition always ends its last chunk, so a chunk never mixes partitions.
+    ``max_field_chars`` caps each record's headline and body (see :mod:`hypemeter.io`).
     """
     seq = 0
     for part in parts:
         if part.fmt == "jsonl":
-            for block in iter_raw_lines(part, size):
+            for block in iter_raw_lines(part, size, max_field_chars):
                 if isinstance(block, BadRecord):
                     yield Chunk(part.index, seq, part.source, items=[], bad=[block])
                 else:
                     yield Chunk(part.index, seq, part.source, first_line=block[0],
-                                lines=block[1])
+                                lines=block[1], bad=block[2])
                 seq += 1
             continue
         items: list[tuple[int, Article]] = []
         bad: list[BadRecord] = []
-        for rec in iter_partition(part, SCORE_COLUMNS):
+        for rec in iter_partition(part, SCORE_COLUMNS, max_field_chars):
             if isinstance(rec, BadRecord):
                 bad.append(rec)
             else:
@@ -274,264 +283,14 @@ def iter_chunks(parts: Iterable[Partition], size: int) -> Iterator[Chunk]:
             seq += 1
 
 
-# --- writing ------------------------------------------------------------------------------
-
-CSV_COLUMNS = ("id", "sensationalism", "misinformation_risk", "spans", "model_name",
-               "model_version")
-
-
-def result_json(result: dict[str, Any]) -> str:
-    """One output line, exactly as :func:`hypemeter.io.write_jsonl` writes it."""
-    return json.dumps(result, ensure_ascii=False, separators=(",", ":"))
-
-
-def render_jsonl(results: Iterable[ScoreResult]) -> str:
-    return "".join(result_json(r.to_dict()) + "\n" for r in results)
-
-
-def flat_row(result: dict[str, Any]) -> dict[str, Any]:
-    """The result contract flattened for CSV and Parquet (spans as JSON text in CSV)."""
-    scores = result["scores"]
-    model = result["model"]
-    return {
-        "id": result["id"],
-        "sensationalism": scores["sensationalism"],
-        "misinformation_risk": scores["misinformation_risk"],
-        "spans": result["spans"],
-        "model_name": model["name"],
-        "model_version": model["version"],
-    }
-
-
-class Sink:
-    """Writes result payloads (JSONL text or result dicts) to one output."""
-
-    def write(self, payload: str | list[dict[str, Any]]) -> None:  # pragma: no cover
-        raise NotImplementedError
-
-    def close(self) -> None:  # pragma: no cover
-        raise NotImplementedError
-
-
-class JsonlSink(Sink):
-    def __init__(self, fh: IO[str], owned: bool) -> None:
-        self.fh, self.owned = fh, owned
-
-    def write(self, payload: str | list[dict[str, Any]]) -> None:
-        if isinstance(payload, str):
-            self.fh.write(payload)
-        else:
-            self.fh.write("".join(result_json(r) + "\n" for r in payload))
-
-    def close(self) -> None:
-        if self.owned:
-            self.fh.close()
-        else:
-            self.fh.flush()
-
-
-class CsvSink(Sink):
-    def __init__(self, fh: IO[str], owned: bool) -> None:
-        self.fh, self.owned = fh, owned
-        self.writer = csv.writer(fh, lineterminator="\n")
-        self.writer.writerow(CSV_COLUMNS)
-
-    def write(self, payload: str | list[dict[str, Any]]) -> None:
-        rows = _as_dicts(payload)
-        for r in rows:
-            flat = flat_row(r)
-            flat["spans"] = json.dumps(flat["spans"], ensure_ascii=False, separators=(",", ":"))
-            self.writer.writerow([flat[c] for c in CSV_COLUMNS])
-
-    def close(self) -> None:
-        if self.owned:
-            self.fh.close()
-        else:
-            self.fh.flush()
-
-
-def parquet_schema() -> Any:
-    pa = _pyarrow()
-
-    span = pa.struct([("field", pa.string()), ("start", pa.int64()), ("end", pa.int64()),
-                      ("text", pa.string()), ("category", pa.string()),
-                      ("weight", pa.float64())])
-    return pa.schema([("id", pa.string()), ("sensationalism", pa.float64()),
-                      ("misinformation_risk", pa.float64()), ("spans", pa.list_(span)),
-                      ("model_name", pa.string()), ("model_version", pa.string())])
-
-
-class ParquetSink(Sink):
-    """Buffers ``row_group`` rows per row group, so memory stays bounded."""
-
-    def __init__(self, path: str, row_group: int = 4096) -> None:
-        pq = _pyarrow().parquet
-
-        self.schema = parquet_schema()
-        self.writer = pq.ParquetWriter(path, self.schema)
-        self.row_group = row_group
-        self.buffer: list[dict[str, Any]] = []
-
-    def write(self, payload: str | list[dict[str, Any]]) -> None:
-        self.buffer.extend(flat_row(r) for r in _as_dicts(payload))
-        if len(self.buffer) >= self.row_group:
-            self._flush()
-
-    def _flush(self) -> None:
-        import pyarrow as pa
-
-        if self.buffer:
-            self.writer.write_table(pa.Table.from_pylist(self.buffer, schema=self.schema))
-            self.buffer = []
-
-    def close(self) -> None:
-        self._flush()
-        self.writer.close()
-
-
-def _as_dicts(payload: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
-    if isinstance(payload, str):
-        return [json.loads(line) for line in payload.splitlines() if line]
-    return payload
-
-
-def open_sink(path: str, fmt: str) -> Sink:
-    if fmt == "parquet":
-        if path == STDIN:
-            raise DataError("Parquet output needs a file or directory, not stdout")
-        return ParquetSink(path)
-    if path == STDIN:
-        fh: IO[str] = sys.stdout
-        owned = False
-    else:
-        try:
-            fh = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
-        except OSError as exc:
-            raise DataError(f"cannot write {path}: {exc.strerror}") from exc
-        owned = True
-    return CsvSink(fh, owned) if fmt == "csv" else JsonlSink(fh, owned)
-
-
-def is_dir_spec(spec: str) -> bool:
-    return spec != STDIN and (spec.endswith(("/", os.sep)) or Path(spec).is_dir())
-
-
-def output_format(spec: str, fmt: str | None) -> str:
-    if fmt is not None:
-        return fmt
-    if spec == STDIN or is_dir_spec(spec):
-        return "jsonl"
-    return format_of(spec)
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    if a.resolve() == b.resolve():
-        return True
-    try:
-        return os.path.samefile(a, b)  # hard links too
-    except OSError:
-        return False
-
-
-def check_output_is_not_input(parts: Sequence[Partition], spec: str) -> None:
-    """Refuse an output file that is one of the inputs (it would be emptied before it is
-    read), and an output directory that holds inputs (its part files would be read back as
-    input by the next run over that directory)."""
-    if spec == STDIN:
-        return
-    inputs = [Path(p.path) for p in parts if p.path != STDIN]
-    if is_dir_spec(spec):
-        out_dir = Path(spec).resolve()
-        clash = next((f for f in inputs if f.resolve().parent == out_dir), None)
-        if clash is not None:
-            raise DataError(f"output directory {spec} holds input {clash}; choose another "
-                            "directory (its part files would be read back as input)")
-        return
-    clash = next((f for f in inputs if _same_file(f, Path(spec))), None)
-    if clash is not None:
-        raise DataError(f"output {spec} is the input {clash}; choose another output "
-                        "(writing it would destroy the input)")
-
-
-class Output:
-    """One output file, or a directory of ``part-NNNNN.<ext>`` files (one per partition).
-
-    Part files are written under a hidden temporary name and renamed when their partition
-    is complete, so a part file that exists is whole.
-    """
-
-    def __init__(self, spec: str, fmt: str | None = None) -> None:
-        self.spec = spec
-        self.fmt = output_format(spec, fmt)
-        self.directory = is_dir_spec(spec)
-        self._sink: Sink | None = None
-        self._part: int | None = None
-        self._tmp: Path | None = None
-        self.files: list[str] = []
-        if self.directory:
-            try:
-                Path(spec).mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise DataError(f"cannot create output directory {spec}: {exc.strerror}") \
-                    from exc
-        else:
-            self._sink = open_sink(spec, self.fmt)
-            self.files.append(spec)
-
-    def part_path(self, part: int) -> Path:
-        return Path(self.spec) / f"part-{part:05d}.{self.fmt}"
-
-    def write(self, part: int, payload: str | list[dict[str, Any]]) -> None:
-        if self.directory and part != self._part:
-            self._finish_part()
-            final = self.part_path(part)
-            self._tmp = final.with_name(f".{final.name}.tmp")
-            self._sink = open_sink(str(self._tmp), self.fmt)
-            self._part = part
-        assert self._sink is not None
-        self._sink.write(payload)
-
-    def _finish_part(self) -> None:
-        if self._sink is not None and self._tmp is not None and self._part is not None:
-            self._sink.close()
-            final = self.part_path(self._part)
-            os.replace(self._tmp, final)
-            self.files.append(str(final))
-            self._sink = None
-            self._tmp = None
-
-    def close(self) -> None:
-        if self.directory:
-            self._finish_part()
-        elif self._sink is not None:
-            self._sink.close()
-            self._sink = None
-
-    def abort(self) -> None:
-        """Close without publishing a half-written part file."""
-        if self.directory and self._sink is not None and self._tmp is not None:
-            try:
-                self._sink.close()
-            finally:
-                self._tmp.unlink(missing_ok=True)
-                self._sink = None
-        else:
-            self.close()
-
-
 __all__ = [
-    "CSV_COLUMNS",
     "FORMATS",
     "Chunk",
-    "Output",
     "Partition",
     "PartitionError",
-    "check_output_is_not_input",
-    "flat_row",
     "format_of",
     "iter_chunks",
     "iter_inputs",
     "iter_partition",
-    "render_jsonl",
     "resolve_inputs",
 ]

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
+from hypemeter.io import parse_json
 from hypemeter.schema import Record
 
 __all__ = [
@@ -387,6 +388,9 @@ def iter_json_items(data: bytes, key: str, report: LoadReport) -> Iterator[tuple
             except json.JSONDecodeError as exc:
                 report.issue(key, line_no, f"bad json: {exc.msg} (column {exc.colno})")
                 continue
+            except (RecursionError, ValueError):  # too deep, or an integer too long
+                report.issue(key, line_no, f"bad json: {parse_json(line)[1]}")
+                continue
             yield line_no, f"line {line_no}", item
         return
     pos = start + 1
@@ -405,6 +409,11 @@ def iter_json_items(data: bytes, key: str, report: LoadReport) -> Iterator[tuple
             report.issue(
                 key, exc.lineno, f"bad json: item {index}: {exc.msg}; rest of array skipped"
             )
+            return
+        except (RecursionError, ValueError) as exc:  # too deep, or an integer too long
+            why = "nested too deeply" if isinstance(exc, RecursionError) else \
+                "a number too long to read"
+            report.issue(key, line_no, f"bad json: item {index}: {why}; rest of array skipped")
             return
         if has_bad_bytes(text[pos:end]):
             report.issue(key, line_no, f"encoding: item {index} is not valid UTF-8")

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from hypemeter.io import parse_json
 from hypemeter.schema import Record
 
 from .base import (
@@ -191,6 +192,9 @@ class FakeNewsNetLoader:
             doc: Any = json.loads(text)
         except json.JSONDecodeError as exc:
             report.issue(key, exc.lineno, f"bad json: {exc.msg}")
+            return None
+        except (RecursionError, ValueError):  # too deep, or an integer too long
+            report.issue(key, 1, f"bad json: {parse_json(text)[1]}")
             return None
         if not isinstance(doc, dict) or "title" not in doc or "text" not in doc:
             report.issue(key, 1, "missing field: needs title and text")

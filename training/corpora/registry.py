@@ -15,6 +15,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from hypemeter.errors import describe
 from hypemeter.schema import Record
 
 from .base import CorpusLoader, LoadReport
@@ -89,7 +90,7 @@ def _run(
             ids.add(record.id)
             records.append(record)
     except Exception as exc:  # a loader bug must not take the whole load down
-        report.issue(f"{loader.name}/", None, f"loader error: {type(exc).__name__}: {exc}")
+        report.issue(f"{loader.name}/", None, f"loader error: {describe(exc)}")
 
 
 def _check_files(report: LoadReport) -> None:
