@@ -185,10 +185,11 @@ def resolve_data_dir(data_dir: Path | None, corpora: list[str] | None) -> Path:
     resolved = data_dir or default_data_dir()
     needs_dir = corpora is None or any(c != SAMPLE_NAME for c in corpora)
     if needs_dir and not resolved.is_dir():
-        how = "--data-dir" if data_dir else "the default data dir (HYPEMETER_DATA_DIR, else " \
-            "../shared/datasets)"
-        raise DataError(f"data dir {resolved} ({how}) does not exist; pass --data-dir, or "
-                        "--corpora sample to train on the project's sample corpus only")
+        how = "--data-dir" if data_dir else "the default data dir (HYPEMETER_DATA_DIR, else the " \
+            "user data folder)"
+        raise DataError(f"data dir {resolved} ({how}) does not exist; run `hypemeter "
+                        "datasets fetch` first, pass --data-dir, or --corpora sample to "
+                        "train on the project's sample corpus only")
     return resolved
 
 

@@ -15,6 +15,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from hypemeter.paths import DATA_DIR_ENV, default_data_dir  # noqa: F401 (re-exported)
 from hypemeter.schema import Record
 
 from .base import CorpusLoader, LoadReport
@@ -35,7 +36,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DATASETS_DIR = Path(os.environ.get("HYPEMETER_DATASETS_DIR") or REPO_ROOT / "datasets")
 CATALOG_PATH = DATASETS_DIR / "catalog.json"
 SAMPLE_PATH = DATASETS_DIR / "sample" / "sample.jsonl"
-DATA_DIR_ENV = "HYPEMETER_DATA_DIR"
 
 LOADERS: dict[str, CorpusLoader] = {
     loader.name: loader
@@ -52,12 +52,6 @@ LOADERS: dict[str, CorpusLoader] = {
 }
 SAMPLE_NAME = SampleLoader.name
 OWN_PREFIX = "own:"
-
-
-def default_data_dir() -> Path:
-    """``$HYPEMETER_DATA_DIR``, else ``shared/datasets`` beside the repository."""
-    env = os.environ.get(DATA_DIR_ENV)
-    return Path(env) if env else REPO_ROOT.parent / "shared" / "datasets"
 
 
 def load_catalog(path: Path = CATALOG_PATH) -> dict[str, str]:
