@@ -114,17 +114,22 @@ def score_stream(
     scheduler: str | None = None,
     errors: IO[str] | None = None,
     scorer: Scorer | None = None,
+    server: str | None = None,
+    api_key: str | None = None,
 ) -> ScoreStats:
     """Score ``input_path`` (stdin, file, directory or glob) into ``output_path``.
 
     ``fmt`` forces the input format, ``output_format`` the output's (default: by extension;
     JSONL for stdout and directories). Progress shows on a terminal unless ``quiet``.
+    ``server`` (a URL) scores through a running service instead of a local model.
     """
     errors = errors if errors is not None else sys.stderr
     parts = resolve_inputs(input_path, fmt)
     check_output_is_not_input(parts, output_path)
-    model: Scorer | Bundle
-    if scorer is not None:
+    model: Scorer | Bundle | None = None
+    if server is not None:
+        engine = "server"
+    elif scorer is not None:
         model = scorer
     elif scores_in_process(engine, jobs):
         model = Scorer(open_bundle(model_path))
@@ -138,7 +143,12 @@ def score_stream(
     progress = None
     ok = False
     try:
-        runner = make_engine(model, opts, engine=engine, jobs=jobs, scheduler=scheduler)
+        if model is None:
+            from hypemeter.engines.remote import RemoteEngine
+
+            runner = RemoteEngine(str(server), opts, api_key=api_key, batch_items=batch_size)
+        else:
+            runner = make_engine(model, opts, engine=engine, jobs=jobs, scheduler=scheduler)
         stats.workers = runner.workers  # type: ignore[attr-defined]
         if not quiet and errors.isatty():
             progress = progress_bar(errors, f"scoring ({engine} x{stats.workers})")

@@ -58,6 +58,9 @@ def _add_score(sub: argparse._SubParsersAction) -> None:
                    help="local processes, or a dask.distributed cluster")
     p.add_argument("--scheduler", default=None,
                    help="Dask scheduler address (default: start a LocalCluster)")
+    p.add_argument("--server", default=None, metavar="URL",
+                   help="score through a running hypemeter service (same output)")
+    p.add_argument("--api-key", default=None, help="the service's API key (with --server)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_score)
 
@@ -83,6 +86,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
         jobs=jobs,
         engine=args.engine,
         scheduler=args.scheduler,
+        server=args.server,
+        api_key=args.api_key,
     )
     bad_parts = f" ({stats.bad_partitions} unreadable partition(s))" if stats.bad_partitions \
         else ""
