@@ -24,9 +24,10 @@ from hypemeter.engines.partitions import (
     PartitionError,
     check_output_is_not_input,
     iter_chunks,
+    render_jsonl,
     resolve_inputs,
 )
-from hypemeter.io import BadRecord, InputRecord, write_jsonl
+from hypemeter.io import BadRecord, InputRecord
 from hypemeter.scoring import Scorer
 
 T = TypeVar("T")
@@ -79,7 +80,8 @@ def score_records(
         if good:
             results = scorer.score([r.article for r in good], explain=explain,
                                    max_spans=max_spans)
-            stats.scored += write_jsonl((r.to_dict() for r in results), out)
+            out.write(render_jsonl(results))
+            stats.scored += len(results)
         if progress is not None:
             progress.update(len(chunk))  # type: ignore[attr-defined]
     return stats

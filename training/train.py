@@ -18,6 +18,7 @@ from typing import Any
 from hypemeter.training.corpora.base import LoadReport
 from hypemeter.training.corpora.registry import SAMPLE_NAME, default_data_dir, load_corpora
 from hypemeter.training.corpora.split import group_split
+from hypemeter.training.report import write_validation_report
 from hypemeter.training.validation import evaluate_records
 from joblib import Parallel, delayed
 
@@ -26,7 +27,6 @@ from hypemeter.bundle import FORMAT_VERSION, publish_current, write_bundle
 from hypemeter.errors import DataError
 from hypemeter.model import HypeModel
 from hypemeter.paths import REPO_ROOT, default_models_dir
-from hypemeter.report import write_validation_report
 from hypemeter.schema import Record
 
 LIBRARIES = ("scikit-learn", "numpy", "scipy", "joblib", "nltk", "vaderSentiment")

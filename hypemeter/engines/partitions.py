@@ -24,12 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from hypemeter.encoding import dumps, result_json
 from hypemeter.errors import DataError
 from hypemeter.io import (
     BadRecord,
     InputRecord,
     _article_from,
     close_text,
+    format_of,
     iter_records,
     open_text,
 )
@@ -50,18 +52,6 @@ class Partition:
     @property
     def source(self) -> str:
         return "<stdin>" if self.path == STDIN else self.path
-
-
-def format_of(name: str) -> str:
-    """``csv`` / ``parquet`` / ``jsonl`` from a file name (``.gz`` is looked through)."""
-    low = name.lower()
-    if low.endswith(".gz"):
-        low = low[:-3]
-    if low.endswith(".csv"):
-        return "csv"
-    if low.endswith((".parquet", ".pq")):
-        return "parquet"
-    return "jsonl"
 
 
 def _is_data_file(path: Path) -> bool:
@@ -169,14 +159,15 @@ def iter_partition(part: Partition, columns: Sequence[str] | None = None
 
 
 def _pyarrow() -> Any:
-    """pyarrow, or a clear error when this installation left it out (the slim image does)."""
+    """pyarrow, or an error naming the extra that installs it (the image leaves it out)."""
     try:
         import pyarrow
         import pyarrow.parquet
     except ImportError as exc:
         from hypemeter.errors import DataError
 
-        raise DataError("Parquet input and output need pyarrow: pip install pyarrow") from exc
+        raise DataError("Parquet input and output need the parquet extra: "
+                        "pip install 'hypemeter[parquet]'") from exc
     return pyarrow
 
 
@@ -280,13 +271,8 @@ CSV_COLUMNS = ("id", "sensationalism", "misinformation_risk", "spans", "model_na
                "model_version")
 
 
-def result_json(result: dict[str, Any]) -> str:
-    """One output line, exactly as :func:`hypemeter.io.write_jsonl` writes it."""
-    return json.dumps(result, ensure_ascii=False, separators=(",", ":"))
-
-
 def render_jsonl(results: Iterable[ScoreResult]) -> str:
-    return "".join(result_json(r.to_dict()) + "\n" for r in results)
+    return "".join(result_json(r) + "\n" for r in results)
 
 
 def flat_row(result: dict[str, Any]) -> dict[str, Any]:
@@ -321,7 +307,7 @@ class JsonlSink(Sink):
         if isinstance(payload, str):
             self.fh.write(payload)
         else:
-            self.fh.write("".join(result_json(r) + "\n" for r in payload))
+            self.fh.write("".join(dumps(r) + "\n" for r in payload))
 
     def close(self) -> None:
         if self.owned:
