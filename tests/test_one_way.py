@@ -96,3 +96,55 @@ def test_one_sha256_file_and_one_chunker(tmp_path: Path) -> None:
 
     assert evaluate.chunked is batch.chunked
     assert [len(c) for c in batch.chunked(iter(range(7)), 3)] == [3, 3, 1]
+
+
+# --------------------------------------------------------------------------- one settings object
+
+
+def _environ_reads(path: Path) -> list[str]:
+    """``os.environ.get(...)``, ``os.getenv(...)`` and ``os.environ[...]`` reads in a module."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        target = None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            target = ast.unparse(node.func)
+            if target not in ("os.environ.get", "os.getenv", "environ.get"):
+                continue
+        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+            target = ast.unparse(node.value)
+            if target not in ("os.environ", "environ"):
+                continue
+        else:
+            continue
+        found.append(f"{path.name}:{node.lineno} {ast.unparse(node)}")
+    return found
+
+
+def test_every_setting_is_read_through_the_settings_object(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from hypemeter.paths import REPO_ROOT
+
+    reads = [r for package in ("hypemeter", "service", "training")
+             for path in sorted((REPO_ROOT / package).rglob("*.py"))
+             for r in _environ_reads(path)]
+    assert not reads, f"read HYPEMETER_* through hypemeter.settings, not os.environ: {reads}"
+
+    from hypemeter.service.settings import Settings
+
+    from hypemeter.engines.local import start_method
+    from hypemeter.paths import default_data_dir, default_models_dir
+    from hypemeter.settings import CoreSettings
+
+    assert issubclass(Settings, CoreSettings)
+    monkeypatch.setenv("HYPEMETER_DATA_DIR", str(tmp_path / "corpora"))
+    monkeypatch.setenv("HYPEMETER_MODELS_DIR", str(tmp_path / "models"))
+    monkeypatch.setenv("HYPEMETER_START_METHOD", "spawn")
+    assert Settings().data_dir == str(tmp_path / "corpora")
+    assert default_data_dir() == tmp_path / "corpora"
+    assert default_models_dir() == tmp_path / "models" == Settings().models_dir
+    assert start_method() == "spawn"
+    monkeypatch.setenv("HYPEMETER_MODELS_DIR", "")  # empty counts as unset, as before
+    assert default_models_dir() != Path("")

@@ -11,11 +11,10 @@ Typical use::
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from hypemeter.paths import DATA_DIR_ENV, default_data_dir  # noqa: F401 (re-exported)
+from hypemeter.paths import DATA_DIR_ENV, datasets_dir, default_data_dir  # noqa: F401
 from hypemeter.schema import Record
 
 from .base import CorpusLoader, LoadReport
@@ -33,7 +32,7 @@ from .webis17 import Webis17Loader
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The catalog and the sample corpus: datasets/ in a checkout; HYPEMETER_DATASETS_DIR where the
 # package is installed elsewhere (the Docker image sets it to /app/datasets).
-DATASETS_DIR = Path(os.environ.get("HYPEMETER_DATASETS_DIR") or REPO_ROOT / "datasets")
+DATASETS_DIR = datasets_dir()
 CATALOG_PATH = DATASETS_DIR / "catalog.json"
 SAMPLE_PATH = DATASETS_DIR / "sample" / "sample.jsonl"
 
