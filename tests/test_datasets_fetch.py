@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import re
 import tarfile
 import threading
@@ -323,3 +324,23 @@ def test_the_real_catalog_says_how_to_get_every_corpus() -> None:
             assert fetch_entry["manual_url"].startswith("https://")
         assert all(f["sha256"] for f in corpus["files"]), corpus["name"]
     assert "../shared" not in CATALOG_PATH.read_text(encoding="utf-8")
+
+
+SHARED = Path(
+    os.environ.get("HYPEMETER_DATA_DIR") or Path(__file__).parents[2] / "shared" / "datasets"
+)
+
+
+@pytest.mark.skipif(not (SHARED / "liar").is_dir(), reason=f"no corpora at {SHARED}")
+def test_the_real_catalog_matches_the_real_corpora(capsys: pytest.CaptureFixture[str]) -> None:
+    """Every corpus of the catalog is ``ok`` in a complete data dir, and fetching it again
+    downloads nothing."""
+    assert main(["datasets", "list", "--data-dir", str(SHARED)]) == 0
+    out = capsys.readouterr().out
+    catalog = json.loads(CATALOG_PATH.read_text(encoding="utf-8"))
+    for corpus in catalog["corpora"]:
+        state = "in repository" if corpus.get("location") == "repository" else "ok"
+        assert re.search(rf"^{corpus['name']}\s.*\s{state}\s", out, re.M), (corpus["name"], out)
+    assert main(["datasets", "fetch", "--data-dir", str(SHARED), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "8 corpora in place" in err and "downloading" not in err
