@@ -9,10 +9,10 @@
 # Settings come from the same HYPEMETER_* variables as outside Docker (README.md,
 # "Configuration"); /app/models can be replaced by a volume.
 #
-# Size (limit 450 MB): the scale-out parts for batch jobs, Parquet I/O (pyarrow) and
-# `hypemeter score --engine dask` (dask, distributed), would take the image from about 430 MB
-# to about 600 MB, so they are left out by default, with whatever only they need; nltk is left
-# out too because no code imports it. `--build-arg WITHOUT=` keeps everything.
+# Size (limit 450 MB): the image installs the package's runtime dependencies (what serving,
+# scoring and training need) and nothing else. What only one engine or format needs is an
+# extra of the package, left out unless asked for: `--build-arg EXTRAS=dask,parquet` adds
+# `hypemeter score --engine dask` and Parquet I/O (about 600 MB then).
 
 ARG PYTHON_IMAGE=python:3.11-slim
 
@@ -29,16 +29,22 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && pip install "wheel==0.45.1"
 
+# Extras of the package to install as well (comma-separated, e.g. "dask,parquet"; empty: none).
+ARG EXTRAS=""
+
 WORKDIR /src
 # Only what the wheel needs, so edits to tests or docs don't invalidate these layers.
-COPY requirements.lock ./
+COPY requirements.lock requirements-dev.lock ./
 COPY pyproject.toml README.md ./
 COPY hypemeter/ hypemeter/
 COPY service/ service/
 COPY training/ training/
-RUN pip wheel --wheel-dir /wheels -c requirements.lock .
+# (requirements-dev.lock pins the extras too, with the same versions as requirements.lock)
+RUN pip wheel --wheel-dir /wheels -c requirements.lock -c requirements-dev.lock \
+        ".${EXTRAS:+[$EXTRAS]}"
 
-# Slim every wheel: drop test suites; strip the shared libraries a package builds itself. The
+# Slim every wheel: drop test suites (tests/ and test/ folders: numpy's, scipy's, nltk's and
+# joblib's are never imported at run time); strip the shared libraries a package builds itself. The
 # libraries auditwheel vendored into `<name>.libs/` are left alone: they were rewritten with
 # patchelf and `strip` would corrupt them.
 RUN mkdir /slim \
@@ -46,7 +52,7 @@ RUN mkdir /slim \
         rm -rf /tmp/unpacked && mkdir /tmp/unpacked \
      && python -m wheel unpack --dest /tmp/unpacked "$whl" >/dev/null \
      && tree="$(find /tmp/unpacked -mindepth 1 -maxdepth 1 -type d)" \
-     && find "$tree" -type d -name tests -prune -exec rm -rf {} + \
+     && find "$tree" -type d \( -name tests -o -name test \) -prune -exec rm -rf {} + \
      && find "$tree" -type f -name '*.so*' ! -path '*.libs/*' -exec strip --strip-unneeded {} + \
      && python -m wheel pack --dest-dir /slim "$tree" >/dev/null \
      || exit 1; \
@@ -56,10 +62,8 @@ RUN mkdir /slim \
 # --------------------------------------------------------------------------- runtime
 FROM ${PYTHON_IMAGE} AS runtime
 
-# Distributions left out of the image, with the dependencies only they need (space-separated;
-# empty = everything in requirements.lock). tests/test_packaging.py checks that the code never
-# imports them at module level, so serving, training and scoring JSONL/CSV work without them.
-ARG WITHOUT="pyarrow dask distributed nltk"
+# The same extras as the builder's (its wheels hold only what they and the runtime need).
+ARG EXTRAS=""
 
 LABEL org.opencontainers.image.title="hypemeter" \
       org.opencontainers.image.description="Scores news text for sensationalism and misinformation risk (style signals, not a fact-check)" \
@@ -75,32 +79,13 @@ ENV PYTHONUNBUFFERED=1 \
     HYPEMETER_PORT=8000
 
 # Install from the builder's wheels only (bind-mounted, so they never become a layer), without
-# byte-compiling everything; then remove $WITHOUT and what nothing else still requires.
+# byte-compiling everything; then drop headers and sample data no one uses at run time.
 RUN --mount=type=bind,from=builder,source=/slim,target=/wheels \
-    pip install --no-index --find-links /wheels --no-compile hypemeter \
- && printf '%s\n' \
-      'import importlib.metadata as md, re, sys' \
-      'from pip._vendor.packaging.requirements import Requirement' \
-      'norm = lambda name: re.sub(r"[-_.]+", "-", name).lower()' \
-      'drop = {norm(arg) for arg in sys.argv[1:]}' \
-      'seen, todo = set(), [("hypemeter", ())]' \
-      'while todo:' \
-      '    name, extras = key = todo.pop()' \
-      '    if key in seen or name in drop:' \
-      '        continue' \
-      '    seen.add(key)' \
-      '    for req in map(Requirement, md.requires(name) or []):' \
-      '        if req.marker is None or any(req.marker.evaluate({"extra": e}) for e in ("", *extras)):' \
-      '            todo.append((norm(req.name), tuple(req.extras)))' \
-      'installed = {norm(dist.metadata["Name"]) for dist in md.distributions()}' \
-      'needed = {name for name, _ in seen} | {"pip", "setuptools", "wheel"}' \
-      'print(" ".join(sorted((installed - needed) | (installed & drop))))' \
-    > /tmp/unneeded.py \
- && drop="$(python /tmp/unneeded.py $WITHOUT)" && rm /tmp/unneeded.py \
- && if [ -n "$drop" ]; then echo "leaving out: $drop" && pip uninstall -y $drop; fi \
+    pip install --no-index --find-links /wheels --no-compile "hypemeter${EXTRAS:+[$EXTRAS]}" \
  && SITE="$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
  && rm -rf "$SITE/numpy/_core/include" "$SITE/numpy/f2py/src" "$SITE"/PIL/_avif.* "$SITE"/pillow.libs/libavif-* \
-           "$SITE/matplotlib/mpl-data/sample_data" /root/.cache \
+           "$SITE/matplotlib/mpl-data/sample_data" "$SITE/matplotlib/mpl-data/images" \
+           "$SITE/sklearn/datasets/images" /root/.cache \
  && find "$SITE" \( -name '*.pyx' -o -name '*.pxd' -o -name '*.pyi' \) -delete
 
 # The sample corpus and the catalog, for `hypemeter train` in the container.

@@ -6,7 +6,7 @@ model's scores for the seed article (with each base learner's own probability) a
 project's sober report, and the model size.
 
     python benchmarks/bench_scoring.py [--n 5000] [--model models/current]
-        [--seed-article ../shared/examples/seed_article.txt] [--record]
+        [--seed-article FILE] [--record]
 """
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=5000)
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--model", type=Path, default=None)
-    ap.add_argument("--seed-article", type=Path,
-                    default=REPO_ROOT.parent / "shared" / "examples" / "seed_article.txt")
+    ap.add_argument("--seed-article", type=Path, default=None,
+                    help="a text file: headline on line 1, body after (scored when given)")
     ap.add_argument("--record", action="store_true",
                     help="also write the figures into the model card (measured.scoring)")
     args = ap.parse_args()
@@ -68,7 +68,7 @@ def main() -> None:
                  "model_file_mb": round((bundle.path / MODEL_FILE).stat().st_size / 2**20, 2)}
     out["with_explanations"] = _throughput(scorer, articles, True, args.batch)
     out["without_explanations"] = _throughput(scorer, articles, False, args.batch)
-    if args.seed_article.is_file():
+    if args.seed_article is not None and args.seed_article.is_file():
         headline, _, body = args.seed_article.read_text(encoding="utf-8").partition("\n")
         res_article = Article(headline.strip(), body.strip())
         res = scorer.score_one(res_article)

@@ -19,9 +19,9 @@ from typing import IO, Any, TypeVar
 
 from hypemeter.bundle import Bundle
 from hypemeter.engines import ScoreOptions, make_engine, open_bundle, scores_in_process
-from hypemeter.engines.output import Output, check_output_is_not_input
+from hypemeter.engines.output import Output, check_output_is_not_input, render_jsonl
 from hypemeter.engines.partitions import PartitionError, iter_chunks, resolve_inputs
-from hypemeter.io import BadRecord, InputRecord, write_jsonl
+from hypemeter.io import BadRecord, InputRecord
 from hypemeter.scoring import Scorer
 
 T = TypeVar("T")
@@ -74,7 +74,8 @@ def score_records(
         if good:
             results = scorer.score([r.article for r in good], explain=explain,
                                    max_spans=max_spans)
-            stats.scored += write_jsonl((r.to_dict() for r in results), out)
+            out.write(render_jsonl(results))
+            stats.scored += len(results)
         if progress is not None:
             progress.update(len(chunk))  # type: ignore[attr-defined]
     return stats
@@ -112,18 +113,23 @@ def score_stream(
     errors: IO[str] | None = None,
     scorer: Scorer | None = None,
     max_field_chars: int | None = None,
+    server: str | None = None,
+    api_key: str | None = None,
 ) -> ScoreStats:
     """Score ``input_path`` (stdin, file, directory or glob) into ``output_path``.
 
     ``fmt`` forces the input format, ``output_format`` the output's (default: by extension;
     JSONL for stdout and directories). Progress shows on a terminal unless ``quiet``.
     ``max_field_chars`` caps each record's headline and body (a longer one is a bad record).
+    ``server`` (a URL) scores through a running service instead of a local model.
     """
     errors = errors if errors is not None else sys.stderr
     parts = resolve_inputs(input_path, fmt)
     check_output_is_not_input(parts, output_path)
-    model: Scorer | Bundle
-    if scorer is not None:
+    model: Scorer | Bundle | None = None
+    if server is not None:
+        engine = "server"
+    elif scorer is not None:
         model = scorer
     elif scores_in_process(engine, jobs):
         model = Scorer(open_bundle(model_path))
@@ -138,7 +144,12 @@ def score_stream(
     progress = None
     ok = False
     try:
-        runner = make_engine(model, opts, engine=engine, jobs=jobs, scheduler=scheduler)
+        if model is None:
+            from hypemeter.engines.remote import RemoteEngine
+
+            runner = RemoteEngine(str(server), opts, api_key=api_key, batch_items=batch_size)
+        else:
+            runner = make_engine(model, opts, engine=engine, jobs=jobs, scheduler=scheduler)
         stats.workers = runner.workers  # type: ignore[attr-defined]
         if not quiet and errors.isatty():
             progress = progress_bar(errors, f"scoring ({engine} x{stats.workers})")

@@ -1,4 +1,4 @@
-"""The ``hypemeter`` command: serve, train, score, evaluate.
+"""The ``hypemeter`` command: serve, train, score, evaluate, datasets.
 
 Subcommands import their heavy parts lazily; the core never imports ``training`` or
 ``service`` at module level.
@@ -59,6 +59,9 @@ def _add_score(sub: argparse._SubParsersAction) -> None:
                    help="local processes, or a dask.distributed cluster")
     p.add_argument("--scheduler", default=None,
                    help="Dask scheduler address (default: start a LocalCluster)")
+    p.add_argument("--server", default=None, metavar="URL",
+                   help="score through a running hypemeter service (same output)")
+    p.add_argument("--api-key", default=None, help="the service's API key (with --server)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_score)
 
@@ -102,6 +105,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
         engine=args.engine,
         scheduler=args.scheduler,
         max_field_chars=field_limit(),
+        server=args.server,
+        api_key=args.api_key,
     )
     bad_parts = f" ({stats.bad_partitions} unreadable partition(s))" if stats.bad_partitions \
         else ""
@@ -116,9 +121,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
 def _add_train(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train a model bundle from the corpora")
     p.add_argument("--data-dir", type=Path, default=None,
-                   help="folder holding the public corpora (see datasets/catalog.json; "
-                   "default: $HYPEMETER_DATA_DIR, else ../shared/datasets beside the "
-                   "repository; not needed with --corpora sample)")
+                   help="folder holding the public corpora (`hypemeter datasets fetch`; "
+                   "default: $HYPEMETER_DATA_DIR, else the user data folder; not needed "
+                   "with --corpora sample)")
     p.add_argument("--out", type=Path, default=None, help="models directory (default models/)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--corpora", default=None,
@@ -187,6 +192,34 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return evaluate_command(args)
 
 
+def _add_datasets(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("datasets", help="list the public corpora, or fetch them")
+    dsub = p.add_subparsers(dest="action", required=True)
+    for name, help_text in (("list", "each corpus: tasks, licence, state in the data dir"),
+                            ("fetch", "download, verify (sha256) and unpack corpora")):
+        q = dsub.add_parser(name, help=help_text)
+        if name == "fetch":
+            q.add_argument("names", nargs="*", metavar="NAME", help="corpora (default: all)")
+            q.add_argument("--download-dir", type=Path, default=None,
+                           help="where downloads are kept to resume them (default: the "
+                           "user cache folder)")
+            q.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+        q.add_argument("--data-dir", type=Path, default=None,
+                       help="folder of corpus folders (default: $HYPEMETER_DATA_DIR, else "
+                       "the user data folder)")
+        q.add_argument("--catalog", type=Path, default=None, help=argparse.SUPPRESS)
+    p.set_defaults(func=_cmd_datasets)
+
+
+def _cmd_datasets(args: argparse.Namespace) -> int:
+    from hypemeter.training.corpora import datasets_cmd as cmd
+
+    if args.action == "list":
+        return cmd.list_corpora(args.data_dir, args.catalog)
+    return cmd.fetch_corpora(args.names, args.data_dir, download_dir=args.download_dir,
+                             catalog=args.catalog, quiet=args.quiet)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hypemeter",
@@ -197,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(sub)
     _add_score(sub)
     _add_evaluate(sub)
+    _add_datasets(sub)
     return parser
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from hypemeter.errors import DataError
 from hypemeter.schema import Article, unencodable_at, unicode_problem
 
 csv.field_size_limit(sys.maxsize)
@@ -42,9 +43,17 @@ class BadRecord:
         return f"{self.source}:{self.line}: {self.reason}"
 
 
-def detect_format(name: str) -> str:
-    """CSV for ``*.csv`` (optionally ``.gz``-less), JSONL for everything else (and stdin)."""
-    return "csv" if name.lower().endswith(".csv") else "jsonl"
+def format_of(name: str) -> str:
+    """``csv`` / ``parquet`` / ``jsonl`` from a file name (``.gz`` is looked through); JSONL
+    for anything else and for stdin. The one format rule of inputs and outputs."""
+    low = name.lower()
+    if low.endswith(".gz"):
+        low = low[:-3]
+    if low.endswith(".csv"):
+        return "csv"
+    if low.endswith((".parquet", ".pq")):
+        return "parquet"
+    return "jsonl"
 
 
 def _text_field(name: str, value: Any, max_chars: int | None = None) -> str:
@@ -297,7 +306,9 @@ def iter_records(
     """Yield records from a JSONL or CSV stream; ``fmt`` is detected when not given;
     ``max_field_chars`` caps the headline and body of each record."""
     if fmt is None:
-        fmt = detect_format(source)
+        fmt = format_of(source)
+    if fmt == "parquet":
+        raise DataError(f"{source}: Parquet is not a text format (read it as a partition)")
     if fmt == "csv":
         yield from iter_csv(stream, source, max_field_chars)
     else:
@@ -342,12 +353,3 @@ def close_text(fh: IO[str]) -> None:
         fh.detach()
         return
     fh.close()
-
-
-def write_jsonl(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
-    n = 0
-    for row in rows:
-        out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
-        out.write("\n")
-        n += 1
-    return n

@@ -40,16 +40,6 @@ def unicode_problem(value: str) -> str | None:
 Field = Literal["headline", "body"]
 Task = Literal["sensationalism", "misinformation", "spans"]
 SCORE_NAMES: tuple[str, str] = ("sensationalism", "misinformation_risk")
-SPAN_CATEGORIES: tuple[str, ...] = (
-    "loaded_language",
-    "exaggeration",
-    "fear_appeal",
-    "urgency",
-    "clickbait",
-    "name_calling",
-    "doubt",
-    "slogan",
-)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
 from hypemeter.service.auth import require_admin_key, require_api_key
 from hypemeter.service.batching import MicroBatcher
+from hypemeter.service.docs import router as docs_router
 from hypemeter.service.encoding import batch_response, result_response
 from hypemeter.service.errors import install_error_handlers
 from hypemeter.service.logging import configure_logging
@@ -464,6 +465,8 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
         version=__version__,
         description=API_DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc come from docs_router, with assets served locally
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.metrics = metrics
@@ -474,6 +477,7 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
     _add_model_routes(app, settings)
     _add_ops_routes(app)
     app.include_router(web_router)
+    app.include_router(docs_router)
 
     routes: Callable[[], Sequence[Any]] = lambda: app.router.routes  # noqa: E731
     app.add_middleware(

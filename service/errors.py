@@ -47,24 +47,6 @@ HTTP_MESSAGES: dict[int, str] = {
     405: "method not allowed on this route",
 }
 
-# One JSON schema for every error response, referenced from the OpenAPI document.
-ERROR_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message"],
-            "properties": {
-                "code": {"type": "string"},
-                "message": {"type": "string"},
-                "field": {"type": "string"},
-            },
-        }
-    },
-}
-
-
 def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
     inner: dict[str, Any] = {"code": code, "message": message}
     if field is not None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -69,10 +68,6 @@ def configure_logging(level: str = "info") -> None:
 
 def log_access(fields: Mapping[str, Any]) -> None:
     access_logger.info("request", extra={"fields": dict(fields)})
-
-
-def now_ms(start: float) -> float:
-    return round((time.perf_counter() - start) * 1000.0, 3)
 
 
 def loggable_text(body: bytes) -> str:

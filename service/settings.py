@@ -21,6 +21,10 @@ Variable                       Default                     Meaning
                                                            worker (``batch``/``thread`` modes)
 =============================  ==========================  ========================================
 
+``Settings`` extends :class:`hypemeter.settings.CoreSettings` (``HYPEMETER_DATA_DIR``,
+``HYPEMETER_DATASETS_DIR``, ``HYPEMETER_START_METHOD``, ``HYPEMETER_MODELS_DIR``): one settings
+object reads every ``HYPEMETER_*`` variable.
+
 Score modes (the model is CPU-bound and holds the GIL most of the time, so more threads per
 worker add memory and tail latency, not throughput; scale out with ``HYPEMETER_WORKERS``):
 
@@ -38,18 +42,20 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from hypemeter.paths import default_models_dir
+from hypemeter.settings import ENV_PREFIX, CoreSettings
 
 LogLevel = Literal["critical", "error", "warning", "info", "debug"]
 
 
-class Settings(BaseSettings):
-    """Service settings; every field can be set with ``HYPEMETER_<FIELD>`` in the environment."""
+class Settings(CoreSettings):
+    """All settings: the core's (:class:`hypemeter.settings.CoreSettings`: data dir, datasets
+    dir, start method) and the service's; every field can be set with ``HYPEMETER_<FIELD>``."""
 
     model_config = SettingsConfigDict(
-        env_prefix="HYPEMETER_",
+        env_prefix=ENV_PREFIX,
         extra="ignore",
         case_sensitive=False,
         protected_namespaces=(),
@@ -58,7 +64,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     workers: int = Field(default=1, ge=1)
-    models_dir: Path = Field(default_factory=default_models_dir)
+    models_dir: Path = Field(default_factory=default_models_dir)  # type: ignore[assignment]
     model_version: str | None = None
     api_key: SecretStr | None = None
     admin_key: SecretStr | None = None

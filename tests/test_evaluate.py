@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from benchmark_support import load_make_articles
 from hypemeter.training.evaluate import evaluate_file, parse_label, parse_spans
+from hypemeter.training.report import write_report, write_validation_report
 
 from hypemeter.cli import main
 from hypemeter.errors import DataError
-from hypemeter.report import write_report, write_validation_report
 from hypemeter.schema import GoldSpan, Record
 from hypemeter.scoring import Scorer
 

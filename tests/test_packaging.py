@@ -113,12 +113,18 @@ def dockerfile_stages() -> list[list[tuple[str, str]]]:
     return stages
 
 
-def image_without() -> list[str]:
-    """The distributions the Dockerfile leaves out of the image by default (ARG WITHOUT)."""
-    for keyword, rest in dockerfile_stages()[-1]:
-        if keyword == "ARG" and rest.startswith("WITHOUT="):
-            return rest.partition("=")[2].strip().strip('"').split()
-    return []
+def extras_only() -> set[str]:
+    """Distributions that only an extra of the package brings (not dev): the image and a plain
+    ``pip install hypemeter`` go without them."""
+    meta = project()
+    names = set()
+    for extra, specs in meta.get("optional-dependencies", {}).items():
+        if extra != "dev":
+            names |= {canonicalize_name(Requirement(spec).name) for spec in specs}
+    names.discard(canonicalize_name(meta["name"]))
+    if "dask" in names:
+        names.add("distributed")  # dask[distributed]
+    return names
 
 
 def dockerignore_excludes(path: str) -> bool:
@@ -204,7 +210,7 @@ def test_dev_lock_pins_every_extra_and_agrees_with_the_runtime_lock() -> None:
     for extra, specs in meta.get("optional-dependencies", {}).items():
         for spec in specs:
             req = Requirement(spec)
-            if applies(req, extra):
+            if applies(req, extra) and canonicalize_name(req.name) != meta["name"]:
                 assert_pinned(req, dev, DEV_LOCK)
     for spec in meta["dependencies"]:
         req = Requirement(spec)
@@ -307,10 +313,12 @@ def test_dockerignore_keeps_what_the_dockerfile_copies() -> None:
             assert not dockerignore_excludes(probe), f".dockerignore excludes {probe}"
 
 
-def test_code_never_imports_what_the_image_leaves_out_at_module_level() -> None:
-    """The image drops the Dockerfile's WITHOUT distributions: serving, training and scoring
-    must still import, so those modules may only be imported inside functions or try blocks."""
-    left_out = {name.replace("-", "_") for name in image_without()}
+def test_code_never_imports_an_extra_at_module_level() -> None:
+    """The extras (dask, pyarrow) are not installed by default nor in the image: serving,
+    training and scoring must still import, so they are imported only inside functions or try
+    blocks."""
+    left_out = {name.replace("-", "_") for name in extras_only()}
+    assert {"dask", "distributed", "pyarrow"} <= left_out
     problems = []
     for package in PACKAGES:
         for path in sorted((REPO_ROOT / package).rglob("*.py")):
@@ -325,6 +333,46 @@ def test_code_never_imports_what_the_image_leaves_out_at_module_level() -> None:
                     if name.split(".")[0] in left_out:
                         problems.append(f"{path.relative_to(REPO_ROOT)}:{node.lineno} {name}")
     assert not problems, f"module-level imports of {sorted(left_out)}: {problems}"
+
+
+def test_extras_stay_out_of_the_runtime_lock_and_the_image() -> None:
+    runtime = read_lock(LOCK)
+    assert not extras_only() & set(runtime), "requirements.lock pins what only an extra needs"
+    dev = read_lock(DEV_LOCK)
+    assert extras_only() <= set(dev), "the dev extra (what CI installs) pulls every extra"
+    dev_specs = [Requirement(s) for s in project()["optional-dependencies"]["dev"]]
+    own = [r for r in dev_specs if canonicalize_name(r.name) == project()["name"]]
+    extras = set(project()["optional-dependencies"]) - {"dev"}
+    assert own and set(own[0].extras) == extras, "dev installs hypemeter[every extra]"
+    text = DOCKERFILE.read_text(encoding="utf-8")
+    assert "printf" not in text and "pip uninstall" not in text, "install, don't remove"
+    runtime_runs = " ".join(rest for kw, rest in dockerfile_stages()[-1] if kw == "RUN")
+    assert re.search(r'pip install [^&]*"hypemeter\$\{EXTRAS:\+\[\$EXTRAS\]\}"', runtime_runs)
+
+
+@pytest.mark.parametrize(("argv", "blocked", "extra"), [
+    (["score", "IN.parquet", "--output", "OUT.jsonl"], "pyarrow", "hypemeter[parquet]"),
+    (["score", "IN.jsonl", "--output", "OUT.parquet"], "pyarrow", "hypemeter[parquet]"),
+    (["score", "IN.jsonl", "--output", "OUT.jsonl", "--engine", "dask"], "distributed",
+     "hypemeter[dask]"),
+])
+def test_a_missing_extra_is_named(tmp_path: Path, argv: list[str], blocked: str,
+                                  extra: str) -> None:
+    """Run the CLI with the extra's package made unimportable: the error names the extra."""
+    import subprocess
+    import sys
+
+    (tmp_path / "IN.jsonl").write_text('{"id": "1", "headline": "Act now"}\n')
+    (tmp_path / "IN.parquet").write_bytes(b"PAR1")
+    argv = [a.replace("IN", str(tmp_path / "IN")).replace("OUT", str(tmp_path / "OUT"))
+            for a in argv]
+    code = (f"import sys; sys.modules[{blocked!r}] = None\n"
+            "from hypemeter.cli import main\n"
+            f"sys.exit(main({argv!r} + ['--quiet']))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd=REPO_ROOT)
+    assert proc.returncode == 2, proc.stderr
+    assert f"pip install '{extra}'" in proc.stderr, proc.stderr
 
 
 # --------------------------------------------------------------------------- CI

@@ -2,7 +2,7 @@
 
 Reads JSONL/CSV/Parquet (a file, directory or glob, see :mod:`hypemeter.engines.partitions`),
 scores every row that has a usable label, and writes ``metrics.json``, the figures and
-``report.md`` with :func:`hypemeter.report.write_report`:
+``report.md`` with :func:`hypemeter.training.report.write_report`:
 
 * binary metrics for ``--task`` (ROC-AUC, PR-AUC, F1/accuracy/precision/recall at the model's
   threshold from its card and at the best-F1 threshold, Brier, ECE, confusion matrix);
@@ -23,16 +23,18 @@ import math
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from hypemeter.training.metrics import Interval
+from hypemeter.training.report import SCORE_OF_TASK, write_report
+
+from hypemeter.batch import chunked
 from hypemeter.engines.partitions import PartitionError, iter_inputs, resolve_inputs
 from hypemeter.errors import DataError
 from hypemeter.io import BadRecord, InputRecord, parse_json
-from hypemeter.metrics import Interval
 from hypemeter.paths import default_models_dir
-from hypemeter.report import SCORE_OF_TASK, write_report
 from hypemeter.schema import Article, ScoreResult
 from hypemeter.scoring import Scorer, isolate_failures, load_scorer
 
@@ -111,13 +113,6 @@ class Row:
     lineno: int = 0
 
 
-@dataclass
-class Collected:
-    rows: list[Row] = field(default_factory=list)
-    bad: list[BadRecord] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-
 def collect_rows(
     records: Iterator[InputRecord | BadRecord],
     *,
@@ -171,18 +166,6 @@ def score_rows(scorer: Scorer, rows: list[Row], *, explain: bool
             yield row, outcome
 
 
-def _chunks(items: Iterator[Row | BadRecord | str], size: int
-            ) -> Iterator[list[Row | BadRecord | str]]:
-    chunk: list[Row | BadRecord | str] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def evaluate_file(
     data: str,
     *,
@@ -229,7 +212,7 @@ def evaluate_file(
                          label_field=label_field, target_fields=target_fields,
                          spans_field=spans_field)
     try:
-        for chunk in _chunks(items, max(1, batch_size)):
+        for chunk in chunked(items, max(1, batch_size)):
             rows = [r for r in chunk if isinstance(r, Row)]
             scored = score_rows(scorer, rows, explain=any(r.spans is not None for r in rows)) \
                 if rows else iter(())

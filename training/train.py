@@ -18,6 +18,7 @@ from typing import Any
 from hypemeter.training.corpora.base import LoadReport
 from hypemeter.training.corpora.registry import SAMPLE_NAME, default_data_dir, load_corpora
 from hypemeter.training.corpora.split import group_split
+from hypemeter.training.report import write_validation_report
 from hypemeter.training.validation import evaluate_records
 from joblib import Parallel, delayed
 
@@ -26,7 +27,6 @@ from hypemeter.bundle import FORMAT_VERSION, check_new_version, publish_current,
 from hypemeter.errors import DataError, message_of
 from hypemeter.model import HypeModel
 from hypemeter.paths import REPO_ROOT, default_models_dir
-from hypemeter.report import write_validation_report
 from hypemeter.schema import Record
 from hypemeter.staging import clean_stale_staging
 
@@ -190,10 +190,11 @@ def resolve_data_dir(data_dir: Path | None, corpora: list[str] | None) -> Path:
     resolved = data_dir or default_data_dir()
     needs_dir = corpora is None or any(c != SAMPLE_NAME for c in corpora)
     if needs_dir and not resolved.is_dir():
-        how = "--data-dir" if data_dir else "the default data dir (HYPEMETER_DATA_DIR, else " \
-            "../shared/datasets)"
-        raise DataError(f"data dir {resolved} ({how}) does not exist; pass --data-dir, or "
-                        "--corpora sample to train on the project's sample corpus only")
+        how = "--data-dir" if data_dir else "the default data dir (HYPEMETER_DATA_DIR, else the " \
+            "user data folder)"
+        raise DataError(f"data dir {resolved} ({how}) does not exist; run `hypemeter "
+                        "datasets fetch` first, pass --data-dir, or --corpora sample to "
+                        "train on the project's sample corpus only")
     return resolved
 
 

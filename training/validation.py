@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from hypemeter.training.metrics import binary_metrics, graded_metrics, span_prf
+
 from hypemeter.lexicon import LOADED_TECHNIQUES
-from hypemeter.metrics import binary_metrics, graded_metrics, span_prf
 from hypemeter.model import HypeModel
 from hypemeter.schema import Article, Record
 

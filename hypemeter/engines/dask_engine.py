@@ -26,7 +26,7 @@ from hypemeter.engines.partitions import Chunk
 from hypemeter.errors import HypemeterError, ModelLoadError, describe, message_of
 from hypemeter.scoring import Scorer, load_scorer
 
-try:  # the plugin base class, when distributed is installed (it is a dependency)
+try:  # the plugin base class, when the dask extra (dask[distributed]) is installed
     from distributed.diagnostics.plugin import WorkerPlugin
 except ImportError:  # pragma: no cover
     WorkerPlugin = object  # type: ignore[assignment,misc]
@@ -119,8 +119,9 @@ class DaskEngine:
                  connect_timeout: str = "30s") -> None:
         try:
             from distributed import Client, LocalCluster
-        except ImportError as exc:  # pragma: no cover
-            raise DaskEngineError("--engine dask needs dask[distributed] installed") from exc
+        except ImportError as exc:
+            raise DaskEngineError("--engine dask needs the dask extra: "
+                                  "pip install 'hypemeter[dask]'") from exc
         self.ref = BundleRef.of(bundle)
         self.opts = opts
         self.cluster: Any = None

@@ -9,7 +9,6 @@ at most ``window`` chunks.
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
 import sys
 import threading
 from collections import deque
@@ -21,6 +20,7 @@ from hypemeter.engines.base import BundleRef, ChunkResult, ScoreOptions, load_re
 from hypemeter.engines.partitions import Chunk
 from hypemeter.errors import HypemeterError, InvalidInputError, message_of
 from hypemeter.scoring import Scorer
+from hypemeter.settings import core_settings
 
 
 class InlineEngine:
@@ -81,7 +81,7 @@ def start_method() -> str:
     single-threaded parent that has not used pyarrow (the fastest start: no second import of
     scikit-learn), else ``forkserver`` (safe from a threaded parent)."""
     methods = mp.get_all_start_methods()
-    wanted = os.environ.get("HYPEMETER_START_METHOD")
+    wanted = core_settings().start_method
     if wanted:
         if wanted not in methods:
             raise InvalidInputError(

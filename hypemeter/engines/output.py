@@ -21,8 +21,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from hypemeter.engines.partitions import STDIN, Partition, _pyarrow, format_of
+from hypemeter.encoding import dumps, result_json
+from hypemeter.engines.partitions import STDIN, Partition, _pyarrow
 from hypemeter.errors import DataError
+from hypemeter.io import format_of
 from hypemeter.schema import ScoreResult
 from hypemeter.staging import pid_running
 
@@ -32,13 +34,8 @@ CSV_COLUMNS = ("id", "sensationalism", "misinformation_risk", "spans", "model_na
                "model_version")
 
 
-def result_json(result: dict[str, Any]) -> str:
-    """One output line, exactly as :func:`hypemeter.io.write_jsonl` writes it."""
-    return json.dumps(result, ensure_ascii=False, separators=(",", ":"))
-
-
 def render_jsonl(results: Iterable[ScoreResult]) -> str:
-    return "".join(result_json(r.to_dict()) + "\n" for r in results)
+    return "".join(result_json(r) + "\n" for r in results)
 
 
 def flat_row(result: dict[str, Any]) -> dict[str, Any]:
@@ -73,7 +70,7 @@ class JsonlSink(Sink):
         if isinstance(payload, str):
             self.fh.write(payload)
         else:
-            self.fh.write("".join(result_json(r) + "\n" for r in payload))
+            self.fh.write("".join(dumps(r) + "\n" for r in payload))
 
     def close(self) -> None:
         if self.owned:
@@ -343,4 +340,4 @@ class Output:
 
 
 __all__ = ["CSV_COLUMNS", "Output", "check_output_is_not_input", "flat_row", "open_sink",
-           "render_jsonl", "result_json", "writes_in_place"]
+           "render_jsonl", "writes_in_place"]

@@ -28,6 +28,7 @@ from hypemeter.io import (
     _article_from,
     bounded_lines,
     close_text,
+    format_of,
     iter_records,
     max_line_chars,
     open_text,
@@ -49,18 +50,6 @@ class Partition:
     @property
     def source(self) -> str:
         return "<stdin>" if self.path == STDIN else self.path
-
-
-def format_of(name: str) -> str:
-    """``csv`` / ``parquet`` / ``jsonl`` from a file name (``.gz`` is looked through)."""
-    low = name.lower()
-    if low.endswith(".gz"):
-        low = low[:-3]
-    if low.endswith(".csv"):
-        return "csv"
-    if low.endswith((".parquet", ".pq")):
-        return "parquet"
-    return "jsonl"
 
 
 def _is_data_file(path: Path) -> bool:
@@ -176,14 +165,15 @@ def iter_partition(part: Partition, columns: Sequence[str] | None = None,
 
 
 def _pyarrow() -> Any:
-    """pyarrow, or a clear error when this installation left it out (the slim image does)."""
+    """pyarrow, or an error naming the extra that installs it (the image leaves it out)."""
     try:
         import pyarrow
         import pyarrow.parquet
     except ImportError as exc:
         from hypemeter.errors import DataError
 
-        raise DataError("Parquet input and output need pyarrow: pip install pyarrow") from exc
+        raise DataError("Parquet input and output need the parquet extra: "
+                        "pip install 'hypemeter[parquet]'") from exc
     return pyarrow
 
 

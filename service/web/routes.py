@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +29,6 @@ from hypemeter.errors import NotFoundError
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 INDEX_FILE = "index.html"
-API_KEY_ENV = "HYPEMETER_API_KEY"
 
 # Only these extensions are ever served, each with an explicit content type.
 CONTENT_TYPES: dict[str, str] = {
@@ -111,16 +109,18 @@ def load_asset(name: str, static_dir: Path = STATIC_DIR) -> Asset | None:
 
 
 def api_key_required(request: Request) -> bool:
-    """Whether the ``/v1`` routes need a key: from the app's settings when it has them, else
-    from ``HYPEMETER_API_KEY`` being set (to anything but blanks)."""
+    """Whether the ``/v1`` routes need a key: from the app's settings, else (the router in
+    another app) from the settings object's ``HYPEMETER_API_KEY`` being set to non-blanks."""
     settings = getattr(request.app.state, "settings", None)
-    if settings is not None and hasattr(settings, "api_key"):
-        key: Any = settings.api_key
-        if key is None:
-            return False
-        secret = key.get_secret_value() if hasattr(key, "get_secret_value") else str(key)
-        return bool(secret.strip())
-    return bool(os.environ.get(API_KEY_ENV, "").strip())
+    if settings is None or not hasattr(settings, "api_key"):
+        from hypemeter.service.settings import Settings
+
+        settings = Settings()
+    key: Any = settings.api_key
+    if key is None:
+        return False
+    secret = key.get_secret_value() if hasattr(key, "get_secret_value") else str(key)
+    return bool(secret.strip())
 
 
 def page_config(request: Request) -> dict[str, Any]:

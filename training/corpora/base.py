@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
+from hypemeter.bundle import sha256_file
 from hypemeter.io import parse_json
 from hypemeter.schema import Record
 
@@ -161,14 +162,6 @@ class CorpusLoader(Protocol):
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def read_bytes(path: Path, key: str, report: LoadReport, register: bool = True) -> bytes | None:

@@ -11,11 +11,11 @@ Typical use::
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from hypemeter.errors import describe
+from hypemeter.paths import DATA_DIR_ENV, datasets_dir, default_data_dir  # noqa: F401
 from hypemeter.schema import Record
 
 from .base import CorpusLoader, LoadReport
@@ -33,10 +33,9 @@ from .webis17 import Webis17Loader
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The catalog and the sample corpus: datasets/ in a checkout; HYPEMETER_DATASETS_DIR where the
 # package is installed elsewhere (the Docker image sets it to /app/datasets).
-DATASETS_DIR = Path(os.environ.get("HYPEMETER_DATASETS_DIR") or REPO_ROOT / "datasets")
+DATASETS_DIR = datasets_dir()
 CATALOG_PATH = DATASETS_DIR / "catalog.json"
 SAMPLE_PATH = DATASETS_DIR / "sample" / "sample.jsonl"
-DATA_DIR_ENV = "HYPEMETER_DATA_DIR"
 
 LOADERS: dict[str, CorpusLoader] = {
     loader.name: loader
@@ -53,12 +52,6 @@ LOADERS: dict[str, CorpusLoader] = {
 }
 SAMPLE_NAME = SampleLoader.name
 OWN_PREFIX = "own:"
-
-
-def default_data_dir() -> Path:
-    """``$HYPEMETER_DATA_DIR``, else ``shared/datasets`` beside the repository."""
-    env = os.environ.get(DATA_DIR_ENV)
-    return Path(env) if env else REPO_ROOT.parent / "shared" / "datasets"
 
 
 def load_catalog(path: Path = CATALOG_PATH) -> dict[str, str]:

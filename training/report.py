@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from hypemeter.metrics import (
+from hypemeter.training.metrics import (
     Interval,
     binary_metrics,
     expected_calibration_error,

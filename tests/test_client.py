@@ -1,0 +1,117 @@
+"""``hypemeter.Client`` and ``hypemeter score --server URL`` against real server processes
+(``hypemeter serve`` on a free loopback port), compared with local scoring on the same model."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_page import Server, free_port, start_server
+
+import hypemeter
+from hypemeter.bundle import load_bundle
+from hypemeter.client import Client, ServiceUnreachableError
+from hypemeter.errors import InvalidInputError, NotFoundError, UnauthorizedError
+from hypemeter.schema import Article
+from hypemeter.scoring import Scorer
+
+KEY = "client-test-key-1c9e"
+HEADLINE = "SHOCKING: officials are FURIOUS about this one weird rule"
+BODY = "Residents are terrified. Act now before it is too late!\n\nThe council meets Monday."
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server(bundle_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    srv = start_server(bundle_dir, tmp_path_factory.mktemp("client-server"))
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def keyed_server(bundle_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    srv = start_server(bundle_dir, tmp_path_factory.mktemp("client-keyed"),
+                       {"HYPEMETER_API_KEY": KEY})
+    yield srv
+    srv.stop()
+
+
+def test_client_results_equal_local_scoring(server: Server, scorer: Scorer,
+                                            bundle_dir: Path) -> None:
+    assert hypemeter.Client is Client
+    with Client(server.url) as client:
+        got = client.score(headline=HEADLINE, body=BODY, id="a1")
+        assert got == scorer.score_one(Article(headline=HEADLINE, body=BODY, id="a1"))
+        assert got.spans and got.scores["sensationalism"] > 0.5
+        short = client.score(headline=HEADLINE, max_spans=1, explain=True)
+        assert len(short.spans) == 1 and short.id is None
+        items = [{"id": "x", "headline": HEADLINE}, {"id": "y", "body": "The report was out."}]
+        batch = client.score_batch(items, explain=False)
+        assert [r.id for r in batch] == ["x", "y"] and all(not r.spans for r in batch)
+        assert batch == scorer.score([Article(headline=HEADLINE, id="x"),
+                                      Article(body="The report was out.", id="y")],
+                                     explain=False)
+        card = client.model()
+        assert card["version"] == load_bundle(bundle_dir).card["version"]
+
+
+def test_client_raises_the_servers_error_classes(server: Server, keyed_server: Server) -> None:
+    with Client(server.url) as client:
+        with pytest.raises(InvalidInputError) as exc:
+            client.score_batch([{"id": "1", "headline": "fine"}, {"id": "2"}])
+        assert exc.value.status == 422 and exc.value.field is not None
+        assert exc.value.field.startswith("items.1")
+        with pytest.raises(NotFoundError):  # no /v1/feedback route on this server
+            client.feedback("A headline", "A body", labels={"sensational": 1})
+    with Client(keyed_server.url) as client, pytest.raises(UnauthorizedError) as exc:
+        client.score(headline=HEADLINE)
+    assert exc.value.status == 401
+    with Client(keyed_server.url, api_key=KEY) as client:
+        assert client.score(headline=HEADLINE).scores
+    with Client(f"http://127.0.0.1:{free_port()}", timeout=5) as client, \
+            pytest.raises(ServiceUnreachableError):
+        client.model()
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "hypemeter", "score", *args, "--quiet"],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_score_through_the_server_gives_the_local_output(
+    server: Server, keyed_server: Server, bundle_dir: Path, tmp_path: Path
+) -> None:
+    rows = [json.dumps({"id": f"r{i}", "headline": f"{HEADLINE} {i}", "body": BODY})
+            for i in range(300)]  # more than one request of 256
+    rows[5] = '{"id": "broken", "headline": '  # bad JSON: reported, skipped
+    rows[7] = json.dumps({"id": "empty", "headline": "", "body": ""})  # nothing to score
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+    local = run_cli(str(src), "--model", str(bundle_dir))
+    remote = run_cli(str(src), "--server", server.url)
+    assert local.returncode == remote.returncode == 3, (local.stderr, remote.stderr)
+    assert remote.stdout == local.stdout
+    assert len(local.stdout.splitlines()) == 298
+    for err in (local.stderr, remote.stderr):
+        assert f"{src}:6" in err and f"{src}:8" in err
+        assert "scored 298 record(s)" in err and "skipped 2 bad record(s)" in err
+
+    out_local, out_remote = tmp_path / "local.jsonl", tmp_path / "remote.jsonl"
+    assert run_cli(str(src), "--model", str(bundle_dir), "--no-explain",
+                   "-o", str(out_local)).returncode == 3
+    keyed = run_cli(str(src), "--server", keyed_server.url, "--api-key", KEY, "--no-explain",
+                    "-o", str(out_remote))
+    assert keyed.returncode == 3, keyed.stderr
+    assert out_remote.read_bytes() == out_local.read_bytes()
+
+    denied = run_cli(str(src), "--server", keyed_server.url, "-o", str(tmp_path / "no.jsonl"))
+    assert denied.returncode == 2 and "error:" in denied.stderr
+    assert "unauthorized" in denied.stderr.lower() or "key" in denied.stderr.lower()
+    no = tmp_path / "no.jsonl"
+    assert not no.exists() or no.read_text() == ""  # nothing scored is written
