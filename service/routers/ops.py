@@ -1,0 +1,100 @@
+"""Operations: ``GET /healthz``, ``GET /readyz``, ``GET /metrics`` and
+``POST /v1/admin/reload``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Request
+from fastapi.responses import JSONResponse, Response
+from hypemeter.service.auth import require_admin_key
+from hypemeter.service.metrics import METRICS_CONTENT_TYPE
+from hypemeter.service.routing import R413, R415, R422, error_doc, require_json
+from hypemeter.service.schemas import HealthResponse, ReadyResponse, ReloadRequest, ReloadResponse
+from hypemeter.service.state import ModelHolder
+
+from hypemeter.errors import HypemeterError
+
+logger = logging.getLogger("hypemeter.service")
+
+
+def build_router() -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/healthz", response_model=HealthResponse, tags=["ops"], summary="Liveness")
+    async def healthz() -> Response:
+        return JSONResponse({"status": "ok"})
+
+    @router.get(
+        "/readyz",
+        response_model=ReadyResponse,
+        responses={503: error_doc("no model loaded (yet, or the last load failed)")},
+        tags=["ops"],
+        summary="Readiness: 200 once a model is loaded",
+    )
+    async def readyz(request: Request) -> Response:
+        holder: ModelHolder = request.app.state.holder
+        loaded = holder.current
+        if loaded is None:
+            reason = holder.last_error.code if holder.last_error else "loading"
+            return JSONResponse(
+                {"error": {"code": "model_not_ready",
+                           "message": f"no model loaded ({reason}); see the server log"}},
+                status_code=503,
+            )
+        return JSONResponse(
+            {"status": "ready", "model": {"name": loaded.name, "version": loaded.version}}
+        )
+
+    @router.get(
+        "/metrics",
+        response_class=Response,
+        responses={200: {"description": "Prometheus text format",
+                         "content": {"text/plain": {"schema": {"type": "string"}}}}},
+        tags=["ops"],
+        summary="Prometheus metrics",
+    )
+    def metrics(request: Request) -> Response:
+        return Response(request.app.state.metrics.render(), media_type=METRICS_CONTENT_TYPE)
+
+    @router.post(
+        "/v1/admin/reload",
+        response_model=ReloadResponse,
+        dependencies=[Depends(require_admin_key), Depends(require_json)],
+        responses={
+            401: error_doc("admin key missing or wrong"),
+            403: error_doc("admin routes disabled (HYPEMETER_ADMIN_KEY unset)"),
+            404: error_doc("no such model version; the old model keeps serving"),
+            409: error_doc("the bundle failed to load or verify; the old model keeps serving"),
+            **R413,
+            **R415,
+            **R422,
+        },
+        tags=["admin"],
+        summary="Load `current` (or a version), verify it and swap it in atomically",
+    )
+    def reload(
+        request: Request, payload: Annotated[ReloadRequest | None, Body()] = None
+    ) -> Response:
+        state = request.app.state
+        holder: ModelHolder = state.holder
+        previous = holder.current
+        version = payload.version if payload is not None else None
+        try:
+            loaded = holder.load(version)
+        except HypemeterError as exc:
+            state.metrics.reloads.labels(result="failed").inc()
+            logger.warning(
+                "model reload failed",
+                extra={"fields": {"code": exc.code, "requested_version": version}},
+            )
+            raise
+        state.metrics.reloads.labels(result="ok").inc()
+        return JSONResponse({
+            "status": "reloaded",
+            "model": {"name": loaded.name, "version": loaded.version},
+            "previous_version": previous.version if previous is not None else None,
+        })
+
+    return router
