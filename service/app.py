@@ -23,7 +23,12 @@ from hypemeter.service.errors import install_error_handlers
 from hypemeter.service.handling import ScoreHandler
 from hypemeter.service.logging import configure_logging
 from hypemeter.service.metrics import ServiceMetrics
-from hypemeter.service.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from hypemeter.service.middleware import (
+    BodyLimitMiddleware,
+    ConcurrencyLimitMiddleware,
+    RequestContextMiddleware,
+)
+from hypemeter.service.rollout import Rollout, RolloutMiddleware
 from hypemeter.service.routers import model, ops, page, score
 from hypemeter.service.routers.model import report_files
 from hypemeter.service.settings import Settings
@@ -71,18 +76,26 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
     )
     if scorer is not None:
         holder.install(scorer)
+    rollout = Rollout(holder, settings.run_dir)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if holder.current is None:
             try:
-                await anyio.to_thread.run_sync(holder.load, settings.model_version)
+                await anyio.to_thread.run_sync(rollout.startup, settings.model_version)
             except HypemeterError as exc:
                 logger.error(
                     "no model loaded at startup; /readyz stays 503 until a reload succeeds",
                     extra={"fields": {"code": exc.code, "reason": exc.message}},
                 )
-        yield
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(rollout.watch)
+            try:
+                yield
+            finally:
+                tasks.cancel_scope.cancel()
+                rollout.shutdown()
+                metrics.worker_exit()
 
     app = FastAPI(
         title="hypemeter",
@@ -93,6 +106,7 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.holder = holder
+    app.state.rollout = rollout
 
     install_error_handlers(app)
     app.include_router(score.build_router(settings, ScoreHandler(settings, metrics)))
@@ -105,6 +119,7 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
         keep_text=settings.log_requests_text,
+        timeout=settings.body_timeout,
     )
     if settings.cors_origins:
         app.add_middleware(
@@ -114,6 +129,8 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "X-Request-ID"],
             expose_headers=["X-Request-ID", "Server-Timing"],
         )
+    app.add_middleware(ConcurrencyLimitMiddleware, limit=settings.max_concurrency)
+    app.add_middleware(RolloutMiddleware, rollout=rollout)
     app.add_middleware(
         RequestContextMiddleware,
         metrics=metrics,

@@ -3,12 +3,15 @@ the API-key dependency."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Depends, Request
-from hypemeter.service.auth import require_api_key
+from fastapi.routing import APIRoute
+from hypemeter.service.auth import CHECK_BEFORE_BODY, require_api_key
 from hypemeter.service.schemas import ErrorResponse
 from hypemeter.service.settings import Settings
+from starlette.responses import Response
 
 from hypemeter.errors import UnsupportedMediaTypeError
 
@@ -48,3 +51,27 @@ def api_key_deps(settings: Settings) -> list[Any]:
     """The API-key dependency, only when a key is configured (so the OpenAPI document shows
     the security requirement exactly when it applies, and open servers skip the work)."""
     return [Depends(require_api_key)] if settings.api_key is not None else []
+
+
+class KeyFirstRoute(APIRoute):
+    """A route that checks its API or admin key before FastAPI reads and parses the body
+    (FastAPI parses the body before it runs any dependency), so a request without a key gets
+    401, not 422, whatever its body. The key dependencies stay on the route for the OpenAPI
+    document (and check again, cheaply)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        checks = [
+            CHECK_BEFORE_BODY[dep.dependency]
+            for dep in self.dependencies
+            if dep.dependency in CHECK_BEFORE_BODY
+        ]
+        if not checks:
+            return handler
+
+        async def key_first(request: Request) -> Response:
+            for check in checks:
+                check(request)
+            return await handler(request)
+
+        return key_first

@@ -109,9 +109,16 @@ class ModelHolder:
 
     def load(self, version: str | None = None) -> LoadedModel:
         """Load, verify and swap in a bundle; on any failure the old model keeps serving."""
+        return self._load(lambda: load_bundle(self.models_dir, version))
+
+    def load_path(self, bundle_dir: Path) -> LoadedModel:
+        """:meth:`load` for one bundle folder (the one another worker published)."""
+        return self._load(lambda: load_bundle(bundle_dir))
+
+    def _load(self, read: Callable[[], Bundle]) -> LoadedModel:
         with self._lock:
             try:
-                bundle = load_bundle(self.models_dir, version)
+                bundle = read()
                 scorer = Scorer(bundle)
                 smoke_test(scorer)
             except HypemeterError as exc:

@@ -240,7 +240,7 @@ def test_dockerfile_runtime_user_port_health_and_command() -> None:
 
     health = [rest for kw, rest in runtime if kw == "HEALTHCHECK"]
     assert len(health) == 1
-    assert "/healthz" in health[0]
+    assert "/readyz" in health[0] and "/healthz" not in health[0]  # readiness: a model loaded
     assert not re.search(r"\b(curl|wget)\b", health[0]), "no curl/wget in a slim image"
     cmd = health[0].partition("CMD")[2].strip()
     argv = json.loads(cmd) if cmd.startswith("[") else shlex.split(cmd)

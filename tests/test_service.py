@@ -609,7 +609,8 @@ def test_reload_switches_versions(loaded_client: TestClient) -> None:
     r = loaded_client.post("/v1/admin/reload", json={"version": "v2"}, headers=admin)
     assert r.status_code == 200, r.text
     assert r.json() == {"status": "reloaded", "model": {"name": "hypemeter", "version": "v2"},
-                        "previous_version": "v1"}
+                        "previous_version": "v1", "generation": 1,
+                        "workers": {"total": 1, "on_version": 1, "failed": 0}}
     assert served() == "v2"
     assert 'hypemeter_model_info{name="hypemeter",version="v2"} 1.0' in (
         loaded_client.get("/metrics").text

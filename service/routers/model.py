@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
-from hypemeter.service.routing import R401, R503, api_key_deps, error_doc
+from hypemeter.service.routing import R401, R503, KeyFirstRoute, api_key_deps, error_doc
 from hypemeter.service.schemas import ModelCardResponse
 from hypemeter.service.settings import Settings
 from hypemeter.service.state import LoadedModel
@@ -47,7 +47,9 @@ def media_type(name: str) -> str:
 
 
 def build_router(settings: Settings) -> APIRouter:
-    router = APIRouter(tags=["model"], dependencies=api_key_deps(settings))
+    router = APIRouter(
+        tags=["model"], dependencies=api_key_deps(settings), route_class=KeyFirstRoute
+    )
 
     @router.get(
         "/v1/model",

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from hypemeter.service.handling import ROUTE_BATCH, ROUTE_SCORE, ScoreHandler
-from hypemeter.service.routing import SCORE_ERRORS, api_key_deps, require_json
+from hypemeter.service.routing import SCORE_ERRORS, KeyFirstRoute, api_key_deps, require_json
 from hypemeter.service.schemas import (
     ScoreBatchResponse,
     ScoreRequest,
@@ -18,7 +18,7 @@ from hypemeter.service.settings import Settings
 
 
 def build_router(settings: Settings, handler: ScoreHandler) -> APIRouter:
-    router = APIRouter(tags=["scoring"])
+    router = APIRouter(tags=["scoring"], route_class=KeyFirstRoute)
     batch_model = batch_request_model(settings.max_batch_items)
     common: dict[str, Any] = {
         "dependencies": [*api_key_deps(settings), Depends(require_json)],
