@@ -3,18 +3,22 @@
 ``hypemeter serve`` gives its workers one run folder (``HYPEMETER_RUN_DIR``, a fresh temporary
 folder removed at exit). It holds
 
-* ``model.json``: the model every worker should serve, ``{"generation", "path", "version"}``,
-  replaced atomically (write a temporary file, then rename) under ``model.lock`` (``flock``);
+* ``model.json``: ``{"committed": {"generation", "path", "version", "token"}, "next": {"token",
+  "path"} | null}``, the model every worker should serve and the one being prepared, replaced
+  atomically (write a temporary file, then rename) under ``model.lock`` (``flock``);
 * ``workers/<pid>.json``: what each worker serves right now (generation, version, last error).
 
-``POST /v1/admin/reload`` loads and verifies the bundle in the worker that got the request; only
-when that succeeds does it publish a new generation (so a failed reload changes no worker). Every
-worker checks ``model.json`` cheaply on each request (one ``stat``) and once a second in the
-background, and loads a new generation in a thread, swapping it in atomically when it has
-passed its checks. The reload reply waits until every live worker reports the new generation
-(``"status": "reloaded"``) or answers 202 ``"in_progress"``; ``GET /v1/admin/reload`` tells how
-far a rollout got. A worker that starts later (a restart after a crash) loads the published
-generation, not whatever ``models/current`` points at by then.
+``POST /v1/admin/reload`` runs in two phases. *Prepare*: the worker that got the request writes
+the bundle it is about to load as ``next`` (so the other workers start loading it at once, in
+parallel, without serving it) and loads and verifies it itself. *Commit*: only when that
+succeeds does it publish the bundle as the new ``committed`` generation; on failure it clears
+``next`` and no worker changes. Every worker checks ``model.json`` cheaply on each request (one
+``stat``) and once a second in the background; it loads in a thread and swaps the committed
+model in atomically (at once when it has already prepared it). The reload reply waits until
+every live worker reports the new generation (``"status": "reloaded"``) or answers 202
+``"in_progress"``; ``GET /v1/admin/reload`` tells how far a rollout got. A worker that starts
+later (a restart after a crash) loads the committed generation, not whatever
+``models/current`` points at by then.
 
 Without a run folder (one process, tests) the holder alone is the truth, as before.
 """
@@ -27,6 +31,7 @@ import json
 import logging
 import os
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -53,6 +58,13 @@ class Desired:
     generation: int
     path: str
     version: str
+    token: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Next:
+    token: str
+    path: str
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
@@ -95,6 +107,7 @@ class Rollout:
         self.failed: dict[str, Any] | None = None  # the last generation this worker could not load
         self._seen: tuple[int, int] | None = None  # (inode, mtime_ns) of model.json
         self._wake: anyio.Event | None = None
+        self._own_token = ""  # the prepare this worker is doing itself (its watcher skips it)
         if run_dir is not None:
             (run_dir / WORKERS_DIR).mkdir(parents=True, exist_ok=True)
 
@@ -114,20 +127,35 @@ class Rollout:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def desired(self) -> Desired | None:
+    def read_state(self) -> tuple[Desired | None, Next | None]:
+        """The committed model and the one being prepared (either may be absent)."""
         if self.run_dir is None:
-            return None
-        data = read_json(self.run_dir / DESIRED_FILE)
-        try:
-            return Desired(int(data["generation"]), str(data["path"]), str(data["version"]))
-        except (TypeError, KeyError, ValueError):
-            return None
+            return None, None
+        data = read_json(self.run_dir / DESIRED_FILE) or {}
+        committed = nxt = None
+        with contextlib.suppress(TypeError, KeyError, ValueError):
+            c = data["committed"]
+            committed = Desired(int(c["generation"]), str(c["path"]), str(c["version"]),
+                                str(c.get("token", "")))
+        with contextlib.suppress(TypeError, KeyError, ValueError):
+            nxt = Next(str(data["next"]["token"]), str(data["next"]["path"]))
+        return committed, nxt
 
-    def _publish_locked(self, path: Path, version: str) -> Desired:
+    def desired(self) -> Desired | None:
+        return self.read_state()[0]
+
+    def _write_state(self, committed: Desired | None, nxt: Next | None) -> None:
         assert self.run_dir is not None
+        write_json_atomic(self.run_dir / DESIRED_FILE, {
+            "committed": asdict(committed) if committed is not None else None,
+            "next": asdict(nxt) if nxt is not None else None,
+        })
+
+    def _publish_locked(self, path: Path, version: str, token: str = "") -> Desired:
         previous = self.desired()
-        desired = Desired((previous.generation if previous else 0) + 1, str(path), version)
-        write_json_atomic(self.run_dir / DESIRED_FILE, asdict(desired))
+        desired = Desired((previous.generation if previous else 0) + 1, str(path), version,
+                          token or uuid.uuid4().hex)
+        self._write_state(desired, None)
         return desired
 
     def _report(self) -> None:
@@ -190,9 +218,21 @@ class Rollout:
             self.applied += 1
             return loaded, self.applied
         with self._locked():
-            loaded = self.holder.load(version)
+            try:
+                path = resolve_bundle_dir(self.holder.models_dir, version).resolve()
+            except HypemeterError as exc:
+                self.holder.last_error = exc
+                raise
+            committed = self.desired()
+            token = self._own_token = uuid.uuid4().hex
+            self._write_state(committed, Next(token, str(path)))  # the others start loading
+            try:
+                loaded = self.holder.load(version)
+            except BaseException:
+                self._write_state(committed, None)  # abort: nobody serves it
+                raise
             assert loaded.path is not None
-            desired = self._publish_locked(loaded.path.resolve(), loaded.version)
+            desired = self._publish_locked(loaded.path.resolve(), loaded.version, token)
             self.applied = desired.generation
             self.failed = None
         self._report()
@@ -262,17 +302,36 @@ class Rollout:
         """Background task: follow ``model.json`` (woken by :meth:`poke`, else every second)."""
         if self.run_dir is None:
             return
+        staged: tuple[str, LoadedModel] | None = None  # (token, model) prepared, not served
         while True:
             self._wake = anyio.Event()
             with anyio.move_on_after(CHECK_INTERVAL):
                 await self._wake.wait()
-            desired = self.desired()
-            if desired is None or desired.generation == self.applied:
+            committed, nxt = self.read_state()
+            if nxt is not None and nxt.token != self._own_token and (
+                staged is None or staged[0] != nxt.token
+            ) and (committed is None or committed.token != nxt.token):
+                staged = None
+                try:  # prepare in parallel with the worker that is reloading
+                    model = await anyio.to_thread.run_sync(self.holder.prepare_path,
+                                                           Path(nxt.path))
+                    staged = (nxt.token, model)
+                except HypemeterError:
+                    pass  # that worker will fail the same way and abort; nothing changes
+                committed, nxt = self.read_state()
+            if committed is None or committed.generation == self.applied:
+                if nxt is None:
+                    staged = None  # an aborted prepare: drop it
                 continue
-            if self.failed is not None and self.failed.get("generation") == desired.generation:
+            if staged is not None and staged[0] == committed.token:
+                self.holder.swap_in(staged[1])
+                self.applied, self.failed, staged = committed.generation, None, None
+            elif self.failed is None or self.failed.get("generation") != committed.generation:
+                staged = None
+                with contextlib.suppress(HypemeterError):
+                    await anyio.to_thread.run_sync(self._apply, committed)
+            else:
                 continue  # already failed on this one; a new reload will publish another
-            with contextlib.suppress(HypemeterError):
-                await anyio.to_thread.run_sync(self._apply, desired)
             self._report()
 
 

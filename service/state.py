@@ -130,6 +130,21 @@ class ModelHolder:
                 raise err from exc
             return self._swap_locked(LoadedModel.from_scorer(scorer))
 
+    def prepare_path(self, bundle_dir: Path) -> LoadedModel:
+        """Load and check a bundle without swapping it in (nor touching ``last_error``)."""
+        try:
+            scorer = Scorer(load_bundle(bundle_dir))
+            smoke_test(scorer)
+        except HypemeterError:
+            raise
+        except Exception as exc:
+            raise ModelLoadError(f"cannot load the model bundle: {exc}") from exc
+        return LoadedModel.from_scorer(scorer)
+
+    def swap_in(self, loaded: LoadedModel) -> LoadedModel:
+        """Serve a model :meth:`prepare_path` built."""
+        return self._swap(loaded)
+
     def _swap(self, loaded: LoadedModel) -> LoadedModel:
         with self._lock:
             return self._swap_locked(loaded)
