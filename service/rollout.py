@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from hypemeter.service.state import LoadedModel, ModelHolder
+from hypemeter.service.state import LoadedModel, ModelHolder, release_memory
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hypemeter.bundle import resolve_bundle_dir
@@ -303,10 +303,14 @@ class Rollout:
         if self.run_dir is None:
             return
         staged: tuple[str, LoadedModel] | None = None  # (token, model) prepared, not served
+        served = self.holder.current
         while True:
             self._wake = anyio.Event()
             with anyio.move_on_after(CHECK_INTERVAL):
                 await self._wake.wait()
+            if self.holder.current is not served:  # swapped a while ago (here or by a reload)
+                served = self.holder.current
+                await anyio.to_thread.run_sync(release_memory)
             committed, nxt = self.read_state()
             if nxt is not None and nxt.token != self._own_token and (
                 staged is None or staged[0] != nxt.token

@@ -8,6 +8,9 @@ model under a request that is already running, and no request ever sees half a m
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import logging
 import threading
 import time
@@ -77,6 +80,18 @@ def smoke_test(scorer: Scorer) -> None:
         raise
     except Exception as exc:
         raise ModelLoadError(f"the bundle loaded but failed its smoke test: {exc}") from exc
+
+
+def release_memory() -> None:
+    """A little after a swap (when the requests still running on the old model have finished):
+    collect the old model's cycles and hand freed heap pages back to the OS (glibc's
+    ``malloc_trim``), so that reloads back and forth do not grow the RSS."""
+    gc.collect()
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to trim
 
 
 class ModelHolder:
