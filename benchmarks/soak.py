@@ -221,7 +221,18 @@ def hostile(url: str, tally: Tally, stop: threading.Event, timeout: float) -> No
                 request(tally, http, kind, "POST", "/v1/score", expect=status, **kwargs)
             tally.add("sent", "bad-content-length")
             head = b"POST /v1/score HTTP/1.1\r\nHost: s\r\nContent-Length: abc\r\n\r\n"
-            status = raw_exchange(url, head, 10)
+            began = time.monotonic()
+            try:
+                status = raw_exchange(url, head, 10)
+            except OSError as exc:
+                status = 0
+                what = type(exc).__name__
+            else:
+                what = "closed without a reply"
+            if status == 0:
+                with tally.lock:
+                    tally.transport.append((began, time.monotonic(), f"bad-content-length: {what}"))
+                continue
             tally.add("expected" if status == 400 else "unexpected",
                       f"bad-content-length -> {status}")
             stop.wait(0.2)
@@ -312,14 +323,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             n += 1
             target = "soak-broken" if n == 2 else ("soak-b" if current == "soak-a" else "soak-a")
             t0 = time.monotonic()
-            r = admin.post("/v1/admin/reload", json={"version": target})
+            try:
+                r = admin.post("/v1/admin/reload", json={"version": target})
+            except httpx.TransportError as exc:  # it went to the worker being killed
+                with tally.lock:
+                    tally.transport.append((t0, time.monotonic(), f"reload: {exc!r}"))
+                continue
             entry: dict[str, Any] = {"target": target, "status": r.status_code,
                                      "reply_s": round(time.monotonic() - t0, 2)}
             if r.status_code in (200, 202):
                 entry["reply"] = r.json()["status"]
-                while admin.get("/v1/admin/reload").json()["status"] != "reloaded":
-                    if time.monotonic() - t0 > 60:
-                        break
+                while time.monotonic() - t0 < 60:
+                    with contextlib.suppress(httpx.TransportError):
+                        if admin.get("/v1/admin/reload").json()["status"] == "reloaded":
+                            break
                     time.sleep(0.1)
                 entry["all_workers_s"] = round(time.monotonic() - t0, 2)
                 current = target
