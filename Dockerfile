@@ -110,8 +110,10 @@ ENV PYTHONDONTWRITEBYTECODE=1
 USER hypemeter
 
 EXPOSE 8000
-# No curl in the image: Python's standard library asks /healthz.
+# No curl in the image: Python's standard library asks /readyz (readiness, not liveness: a
+# container whose model did not load answers /healthz but cannot score, so it is unhealthy).
+# A 503 raises HTTPError, which exits 1 as well.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
+    CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=4).status == 200 else 1)"]
 
 CMD ["hypemeter", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -3,6 +3,10 @@
 * ``HYPEMETER_API_KEY`` unset: the ``/v1`` routes are open; set: they need that key (else 401).
 * ``HYPEMETER_ADMIN_KEY`` unset: ``POST /v1/admin/reload`` is disabled (403); set: it needs that
   key (else 401). The API key does not open admin routes.
+* Keys are printable ASCII (checked at start, :mod:`hypemeter.service.settings`).
+* The key is checked before the body is read (:func:`check_before_body`, used by
+  :class:`hypemeter.service.routing.KeyFirstRoute`), so a request without a key gets 401 even
+  when its body is malformed.
 
 Keys are never logged and never echoed back.
 """
@@ -82,3 +86,35 @@ async def require_admin_key(
             "POST /v1/admin/reload"
         )
     _check(presented_keys(bearer, x_api_key), expected, "admin key")
+
+
+def keys_from_headers(request: Request) -> list[str]:
+    """The keys a request presents, read from its headers the way the two schemes above do."""
+    keys: list[str] = []
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        keys.append(credentials.strip())
+    x_api_key = request.headers.get("x-api-key")
+    if x_api_key:
+        keys.append(x_api_key)
+    return keys
+
+
+def check_api_key(request: Request) -> None:
+    expected: SecretStr | None = request.app.state.settings.api_key
+    if expected is not None:
+        _check(keys_from_headers(request), expected, "API key")
+
+
+def check_admin_key(request: Request) -> None:
+    expected: SecretStr | None = request.app.state.settings.admin_key
+    if expected is None:
+        raise ForbiddenError(
+            "admin routes are disabled: set HYPEMETER_ADMIN_KEY on the server to enable "
+            "POST /v1/admin/reload"
+        )
+    _check(keys_from_headers(request), expected, "admin key")
+
+
+# The header-only check that stands for each key dependency, run before the body is read.
+CHECK_BEFORE_BODY = {require_api_key: check_api_key, require_admin_key: check_admin_key}

@@ -8,7 +8,8 @@ and the next free model slot takes them all (up to ``max_batch``) in one call.
 
 Jobs are only ever batched with jobs that grabbed the same :class:`LoadedModel` at their start
 (so a reload never moves a request to another model) and the same ``explain``/``max_spans``
-(the grouping in :func:`hypemeter.service.app.score_items` handles mixed options within one call).
+(the grouping in :func:`hypemeter.service.handling.score_items` handles mixed options within
+one call).
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ HTTP_CODES: dict[int, str] = {
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
+    408: "request_timeout",
     409: "conflict",
     413: "payload_too_large",
     415: "unsupported_media_type",
@@ -96,9 +97,12 @@ def validation_error_body(errors: Sequence[Mapping[str, Any]]) -> dict[str, Any]
     kind = str(first.get("type", ""))
     loc = tuple(first.get("loc", ()))
     if kind == "json_invalid":
-        pos = loc[1] if len(loc) > 1 else "?"
-        detail = (first.get("ctx") or {}).get("error", "JSON decode error")
-        return error_body("invalid_input", f"request body is not valid JSON ({detail} at {pos})")
+        pos = loc[1] if len(loc) > 1 else None
+        # json's own messages end in "at" ("Invalid control character at") before the position
+        detail = str((first.get("ctx") or {}).get("error", "JSON decode error"))
+        detail = detail.removesuffix(" at").strip() or "JSON decode error"
+        where = f" at character {pos}" if isinstance(pos, int) else ""
+        return error_body("invalid_input", f"request body is not valid JSON: {detail}{where}")
     field = dotted_field(loc)
     if kind == "missing" and field is None:
         return error_body("invalid_input", "request body is required: send a JSON object")
@@ -125,12 +129,24 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
 _FASTAPI_BODY_PARSE_ERROR = "There was an error parsing the body"
 
 
+def body_parse_error(cause: BaseException | None) -> dict[str, Any]:
+    """Why a body that is not a JSONDecodeError could not be read, in words."""
+    if isinstance(cause, UnicodeDecodeError):
+        message = "request body is not valid JSON: it is not UTF-8 text"
+    elif isinstance(cause, RecursionError):
+        message = "request body is nested too deeply to read"
+    elif isinstance(cause, ValueError) and "digits" in str(cause):
+        message = "request body holds a number with too many digits"
+    else:
+        message = "request body is not valid JSON (UTF-8 JSON expected)"
+    return error_body("invalid_input", message)
+
+
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
     if status == 400 and exc.detail == _FASTAPI_BODY_PARSE_ERROR:
-        body = error_body("invalid_input", "request body is not valid JSON (UTF-8 JSON expected)")
-        return json_error(422, body, request)
+        return json_error(422, body_parse_error(exc.__cause__), request)
     code = HTTP_CODES.get(status, "internal_error" if status >= 500 else "bad_request")
     detail = exc.detail if isinstance(exc.detail, str) else None
     message = HTTP_MESSAGES.get(status) or detail or code.replace("_", " ")

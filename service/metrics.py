@@ -1,14 +1,24 @@
 """Prometheus metrics, one :class:`~prometheus_client.CollectorRegistry` per app.
 
-With several uvicorn workers each process keeps its own registry; scrape them one by one or run
-one worker per container (the usual setup behind a load balancer).
+Several workers (``hypemeter serve --workers N``): the Prometheus client's multiprocess mode.
+``hypemeter serve`` points ``PROMETHEUS_MULTIPROC_DIR`` at a fresh folder of its run folder
+before any worker starts; every worker writes its values there and ``/metrics``, whichever
+worker answers it, sums them all: counters and histograms add up; ``in_progress`` and
+``model_info`` are summed over live workers (``model_info{version}`` counts the workers serving
+that version), ``model_loaded`` is the minimum over live workers (1 only when all are ready).
+A worker that exits (or is killed) is marked dead, so its live gauges drop out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import os
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import multiprocess as prom_multiprocess
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from hypemeter.schema import SCORE_NAMES, ScoreResult
@@ -20,10 +30,28 @@ LATENCY_BUCKETS = (
 SCORE_BUCKETS = tuple(round(0.1 * i, 1) for i in range(1, 11))
 
 METRICS_CONTENT_TYPE = CONTENT_TYPE_LATEST
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+_LIVE_FILE = re.compile(r"^gauge_live\w*_(\d+)\.db$")
+
+
+def multiprocess_dir() -> Path | None:
+    """The multiprocess folder, when this process runs in Prometheus multiprocess mode."""
+    value = os.environ.get(MULTIPROC_ENV, "").strip()
+    return Path(value) if value else None
+
+
+def mark_dead_workers(path: Path, alive: Callable[[int], bool]) -> None:
+    """Drop the live gauges of workers that are gone (killed workers cannot do it themselves)."""
+    for file in path.glob("gauge_live*.db"):
+        match = _LIVE_FILE.match(file.name)
+        if match and not alive(int(match.group(1))):
+            with contextlib.suppress(OSError):
+                prom_multiprocess.mark_process_dead(int(match.group(1)), str(path))
 
 
 class ServiceMetrics:
     def __init__(self) -> None:
+        self.multiprocess_dir = multiprocess_dir()
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
             "hypemeter_http_requests_total",
@@ -35,6 +63,7 @@ class ServiceMetrics:
             "hypemeter_http_requests_in_progress",
             "HTTP requests being handled right now",
             registry=self.registry,
+            multiprocess_mode="livesum",
         )
         self.latency = Histogram(
             "hypemeter_http_request_duration_seconds",
@@ -67,11 +96,13 @@ class ServiceMetrics:
             "The loaded model (value 1, labelled with its name and version)",
             ("name", "version"),
             registry=self.registry,
+            multiprocess_mode="livesum",
         )
         self.model_loaded = Gauge(
             "hypemeter_model_loaded",
             "1 when a model is loaded and the service is ready",
             registry=self.registry,
+            multiprocess_mode="livemin",
         )
         self.reloads = Counter(
             "hypemeter_model_reloads_total",
@@ -80,6 +111,7 @@ class ServiceMetrics:
             registry=self.registry,
         )
         self._score_children = {name: self.scores.labels(score=name) for name in SCORE_NAMES}
+        self._model: tuple[str, str] | None = None
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
         self.requests.labels(route=route, method=method, status=str(status)).inc()
@@ -97,9 +129,28 @@ class ServiceMetrics:
         self.articles.inc(n)
 
     def set_model(self, name: str, version: str) -> None:
-        self.model_info.clear()
+        # Set the old version to 0 rather than removing it: in multiprocess mode a removed
+        # child would keep its last value in this worker's file.
+        if self.multiprocess_dir is None:
+            self.model_info.clear()
+        elif self._model is not None and self._model != (name, version):
+            self.model_info.labels(*self._model).set(0)
+        self._model = (name, version)
         self.model_info.labels(name=name, version=version).set(1)
         self.model_loaded.set(1)
 
-    def render(self) -> bytes:
-        return generate_latest(self.registry)
+    def render(self, alive: Callable[[int], bool] | None = None) -> bytes:
+        """The text exposition: this app's registry, or every worker's values summed."""
+        if self.multiprocess_dir is None:
+            return generate_latest(self.registry)
+        if alive is not None:
+            mark_dead_workers(self.multiprocess_dir, alive)
+        registry = CollectorRegistry()
+        prom_multiprocess.MultiProcessCollector(registry, path=str(self.multiprocess_dir))
+        return generate_latest(registry)
+
+    def worker_exit(self) -> None:
+        """At worker shutdown: drop this worker's live gauges."""
+        if self.multiprocess_dir is not None:
+            with contextlib.suppress(OSError):
+                prom_multiprocess.mark_process_dead(os.getpid(), str(self.multiprocess_dir))

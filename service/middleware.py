@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import anyio
 from hypemeter.service.errors import REQUEST_ID_HEADER, error_body, internal_error_body
 from hypemeter.service.logging import log_access, loggable_text
 from hypemeter.service.metrics import ServiceMetrics
@@ -27,6 +28,8 @@ STATE_BODY_BYTES = "body_bytes"
 STATE_BODY_TEXT = "body_text"
 UNMATCHED = "<unmatched>"
 CLIENT_CLOSED = 499  # nginx's convention for "client closed the request", logged only
+CLOSE = [(b"connection", b"close")]
+EXEMPT_FROM_LIMIT = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:
@@ -154,10 +157,12 @@ class BodyLimitMiddleware:
     body in one message. All routes read whole JSON bodies, so buffering costs nothing extra.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, keep_text: bool = False) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, keep_text: bool = False,
+                 timeout: float | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.keep_text = keep_text
+        self.timeout = timeout
 
     def _too_large(self) -> dict[str, Any]:
         return error_body(
@@ -183,18 +188,25 @@ class BodyLimitMiddleware:
         chunks: list[bytes] = []
         total = 0
         more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return  # the client went away; nobody is listening for a response
-            chunk = message.get("body", b"")
-            total += len(chunk)
-            if total > self.max_bytes:
-                await send_json(send, 413, self._too_large())
-                return
-            if chunk:
-                chunks.append(chunk)
-            more = bool(message.get("more_body", False))
+        with anyio.move_on_after(self.timeout) as deadline:
+            while more:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return  # the client went away; nobody is listening for a response
+                chunk = message.get("body", b"")
+                total += len(chunk)
+                if total > self.max_bytes:
+                    await send_json(send, 413, self._too_large(), CLOSE)
+                    return
+                if chunk:
+                    chunks.append(chunk)
+                more = bool(message.get("more_body", False))
+        if deadline.cancelled_caught:
+            await send_json(send, 408, error_body(
+                "request_timeout",
+                f"the request body did not arrive within {self.timeout:g} s",
+            ), CLOSE)
+            return
         body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         state[STATE_BODY_BYTES] = total
         if self.keep_text and body:
@@ -209,3 +221,32 @@ class BodyLimitMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+class ConcurrencyLimitMiddleware:
+    """503 ``overloaded`` with ``Retry-After`` once ``limit`` requests are in progress in this
+    worker (the probes and ``/metrics`` are never turned away). Shedding load at the door
+    keeps the latency of the admitted requests bounded instead of queueing without end."""
+
+    def __init__(self, app: ASGIApp, limit: int, retry_after: int = 1) -> None:
+        self.app = app
+        self.limit = limit
+        self.retry_after = str(retry_after).encode("latin-1")
+        self.active = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in EXEMPT_FROM_LIMIT:
+            await self.app(scope, receive, send)
+            return
+        if self.active >= self.limit:
+            body = error_body(
+                "overloaded",
+                f"the server is handling {self.limit} requests already; retry shortly",
+            )
+            await send_json(send, 503, body, [(b"retry-after", self.retry_after)])
+            return
+        self.active += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.active -= 1

@@ -20,6 +20,8 @@ EXAMPLE_BODY = (
     "Act now before it's too late: this devastating secret could destroy everything you love."
 )
 
+# Illustrative values (the shape of a result), not the output of the shipped model: the
+# response schemas say so in the OpenAPI document.
 EXAMPLE_RESULT: dict[str, Any] = {
     "id": "story-42",
     "scores": {"sensationalism": 0.93, "misinformation_risk": 0.71},
@@ -45,6 +47,7 @@ EXAMPLE_RESULT: dict[str, Any] = {
 }
 
 MAX_SPANS_LIMIT = 10_000
+DEFAULT_MAX_SPANS = 100  # per article, unless the request asks for up to MAX_SPANS_LIMIT
 
 
 def _valid_unicode(value: str | None) -> str | None:
@@ -84,10 +87,22 @@ class ScoreRequest(BaseModel):
     ] = True
     max_spans: Annotated[
         int | None,
-        Field(ge=0, le=MAX_SPANS_LIMIT, description="at most this many spans (default: all)"),
-    ] = None
+        Field(
+            ge=0,
+            le=MAX_SPANS_LIMIT,
+            description=(
+                f"at most this many spans per article, the highest-weight ones (default "
+                f"{DEFAULT_MAX_SPANS}, also when null; up to {MAX_SPANS_LIMIT})"
+            ),
+        ),
+    ] = DEFAULT_MAX_SPANS
 
     _check_text = field_validator("id", "headline", "body")(_valid_unicode)
+
+    @field_validator("max_spans", mode="after")
+    @classmethod
+    def _default_cap(cls, value: int | None) -> int:
+        return DEFAULT_MAX_SPANS if value is None else value
 
 
 def batch_request_model(max_items: int) -> type[BaseModel]:
@@ -143,7 +158,8 @@ class ModelRef(BaseModel):
 
 
 class ScoreResponse(BaseModel):
-    """The core result object."""
+    """The core result object. The example values are illustrative (they show the shape), not
+    what a particular model returns for the example request."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_RESULT]})
 
@@ -154,6 +170,9 @@ class ScoreResponse(BaseModel):
 
 
 class ScoreBatchResponse(BaseModel):
+    """Results in request order. The example values are illustrative (they show the shape), not
+    what a particular model returns for the example request."""
+
     model_config = ConfigDict(json_schema_extra={"examples": [{"results": [EXAMPLE_RESULT]}]})
 
     results: list[ScoreResponse]
@@ -231,10 +250,31 @@ class ReloadRequest(BaseModel):
     ] = None
 
 
+class WorkerCounts(BaseModel):
+    total: int = Field(description="live worker processes")
+    on_version: int = Field(description="workers serving the published generation")
+    failed: int = Field(description="workers that could not load it (they keep their old model)")
+
+
 class ReloadResponse(BaseModel):
-    status: Literal["reloaded"]
+    """``reloaded`` (200): every live worker serves the new model. ``in_progress`` (202): this
+    worker does, the others had not all followed when the reply was sent; ask
+    ``GET /v1/admin/reload``."""
+
+    status: Literal["reloaded", "in_progress"]
     model: ModelRef
     previous_version: str | None
+    generation: int = Field(description="rollout number, +1 per successful reload")
+    workers: WorkerCounts
+
+
+class RolloutStatusResponse(BaseModel):
+    """How far the last reload got across the worker processes."""
+
+    status: Literal["reloaded", "in_progress"]
+    generation: int
+    version: str | None
+    workers: WorkerCounts
 
 
 class HealthResponse(BaseModel):

@@ -8,17 +8,22 @@ own app with :func:`hypemeter.service.app.create_app`) sees the same configurati
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 from pathlib import Path
 from types import FrameType
 
 import uvicorn
+from hypemeter.service.protocol import GuardedHttpToolsProtocol
 from hypemeter.service.settings import Settings
 from pydantic import ValidationError
 
 APP_FACTORY = "hypemeter.service.app:create_app"
+RUN_DIR_ENV = "HYPEMETER_RUN_DIR"
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # read by prometheus_client itself
 
 
 def apply_overrides(
@@ -63,6 +68,8 @@ def serve(
     # delivery into a clean exit so `hypemeter serve` exits 0 after a graceful stop.
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _exit_cleanly) if in_main else None
+    saved = {name: os.environ.get(name) for name in (RUN_DIR_ENV, MULTIPROC_ENV)}
+    run_dir = make_run_dir(settings)
     try:
         uvicorn.run(
             APP_FACTORY,
@@ -74,6 +81,8 @@ def serve(
             access_log=False,  # the app writes its own structured access log
             server_header=False,
             proxy_headers=False,
+            http=GuardedHttpToolsProtocol,
+            timeout_keep_alive=settings.keepalive_timeout,
         )
     except SystemExit as exc:
         if exc.code not in (0, None):
@@ -81,4 +90,27 @@ def serve(
     finally:
         if in_main and previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        shutil.rmtree(run_dir, ignore_errors=True)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     return 0
+
+
+def make_run_dir(settings: Settings) -> Path:
+    """A fresh folder the workers share (:mod:`hypemeter.service.rollout` and the Prometheus
+    multiprocess files), passed to them through the environment; removed when serve ends."""
+    base = settings.run_dir
+    if base is not None:
+        base.mkdir(parents=True, exist_ok=True)
+    run_dir = Path(tempfile.mkdtemp(prefix="hypemeter-run-", dir=base))
+    os.environ[RUN_DIR_ENV] = str(run_dir)
+    # The multiprocess mode is chosen when prometheus_client is first imported: with one
+    # worker uvicorn runs the app in this process, where it may already be imported.
+    if settings.workers > 1 or "prometheus_client" not in sys.modules:
+        metrics_dir = run_dir / "metrics"
+        metrics_dir.mkdir()
+        os.environ[MULTIPROC_ENV] = str(metrics_dir)
+    return run_dir

@@ -19,6 +19,15 @@ Variable                       Default                     Meaning
 ``HYPEMETER_SCORE_MODE``       ``batch``                   how requests reach the model (below)
 ``HYPEMETER_SCORE_THREADS``    ``2``                       model calls running at once per
                                                            worker (``batch``/``thread`` modes)
+``HYPEMETER_MAX_CONCURRENCY``  ``64``                      requests in progress per worker;
+                                                           more get 503 with ``Retry-After``
+``HYPEMETER_MAX_CONNECTIONS``  ``1000``                    open connections per worker
+``HYPEMETER_KEEPALIVE_TIMEOUT`` ``5``                      seconds an idle keep-alive connection
+                                                           stays open
+``HYPEMETER_HEADER_TIMEOUT``   ``10``                      seconds to send a request's headers
+``HYPEMETER_BODY_TIMEOUT``     ``30``                      seconds to send a request's body
+``HYPEMETER_RUN_DIR``          set by ``hypemeter serve``  folder the workers share (reloads,
+                                                           metrics)
 =============================  ==========================  ========================================
 
 ``Settings`` extends :class:`hypemeter.settings.CoreSettings` (``HYPEMETER_DATA_DIR``,
@@ -76,8 +85,30 @@ class Settings(CoreSettings):
     log_level: LogLevel = "info"
     score_mode: Literal["batch", "thread", "sync"] = "batch"
     score_threads: int = Field(default=2, ge=1, le=64)
+    max_concurrency: int = Field(default=64, ge=1)
+    max_connections: int = Field(default=1000, ge=1)
+    keepalive_timeout: float = Field(default=5.0, gt=0)
+    header_timeout: float = Field(default=10.0, gt=0)
+    body_timeout: float = Field(default=30.0, gt=0)
+    run_dir: Path | None = None
 
-    @field_validator("api_key", "admin_key", "model_version", mode="before")
+    @field_validator("api_key", "admin_key", mode="after")
+    @classmethod
+    def _ascii_key(cls, value: SecretStr | None) -> SecretStr | None:
+        """HTTP header values are bytes; only printable ASCII means the same to every client
+        (a browser's fetch refuses anything else), so other keys are refused at start."""
+        if value is not None:
+            secret = value.get_secret_value()
+            if any(not 0x20 <= ord(ch) <= 0x7E for ch in secret):
+                raise ValueError(
+                    "keys must be printable ASCII (letters, digits, punctuation): HTTP headers "
+                    "carry other characters differently from client to client"
+                )
+            if secret != secret.strip():
+                raise ValueError("keys must not start or end with spaces")
+        return value
+
+    @field_validator("api_key", "admin_key", "model_version", "run_dir", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():

@@ -8,6 +8,9 @@ model under a request that is already running, and no request ever sees half a m
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import logging
 import threading
 import time
@@ -79,6 +82,18 @@ def smoke_test(scorer: Scorer) -> None:
         raise ModelLoadError(f"the bundle loaded but failed its smoke test: {exc}") from exc
 
 
+def release_memory() -> None:
+    """A little after a swap (when the requests still running on the old model have finished):
+    collect the old model's cycles and hand freed heap pages back to the OS (glibc's
+    ``malloc_trim``), so that reloads back and forth do not grow the RSS."""
+    gc.collect()
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to trim
+
+
 class ModelHolder:
     """Owns the current :class:`LoadedModel`; loads and swaps are serialised by one lock."""
 
@@ -109,9 +124,16 @@ class ModelHolder:
 
     def load(self, version: str | None = None) -> LoadedModel:
         """Load, verify and swap in a bundle; on any failure the old model keeps serving."""
+        return self._load(lambda: load_bundle(self.models_dir, version))
+
+    def load_path(self, bundle_dir: Path) -> LoadedModel:
+        """:meth:`load` for one bundle folder (the one another worker published)."""
+        return self._load(lambda: load_bundle(bundle_dir))
+
+    def _load(self, read: Callable[[], Bundle]) -> LoadedModel:
         with self._lock:
             try:
-                bundle = load_bundle(self.models_dir, version)
+                bundle = read()
                 scorer = Scorer(bundle)
                 smoke_test(scorer)
             except HypemeterError as exc:
@@ -122,6 +144,21 @@ class ModelHolder:
                 self.last_error = err
                 raise err from exc
             return self._swap_locked(LoadedModel.from_scorer(scorer))
+
+    def prepare_path(self, bundle_dir: Path) -> LoadedModel:
+        """Load and check a bundle without swapping it in (nor touching ``last_error``)."""
+        try:
+            scorer = Scorer(load_bundle(bundle_dir))
+            smoke_test(scorer)
+        except HypemeterError:
+            raise
+        except Exception as exc:
+            raise ModelLoadError(f"cannot load the model bundle: {exc}") from exc
+        return LoadedModel.from_scorer(scorer)
+
+    def swap_in(self, loaded: LoadedModel) -> LoadedModel:
+        """Serve a model :meth:`prepare_path` built."""
+        return self._swap(loaded)
 
     def _swap(self, loaded: LoadedModel) -> LoadedModel:
         with self._lock:

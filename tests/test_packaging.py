@@ -177,15 +177,14 @@ def dockerignore_excludes(path: str) -> bool:
 
 
 def app_route_paths() -> list[str]:
-    from hypemeter.service.app import create_app
+    from hypemeter.service.app import create_app, flat_routes
     from hypemeter.service.settings import Settings
-    from hypemeter.service.web import router
 
     app = create_app(Settings(models_dir=REPO_ROOT / "models"))
-    if not any(getattr(r, "path", None) == "/" for r in app.routes):
-        app.include_router(router)  # the page router, if the app factory does not add it yet
-    paths = sorted({getattr(r, "path", "") for r in app.routes} - {"", "/docs/oauth2-redirect"})
-    assert "/v1/score" in paths and "/healthz" in paths
+    paths = sorted(
+        {getattr(r, "path", "") for r in flat_routes(app.routes)} - {"", "/docs/oauth2-redirect"}
+    )
+    assert "/v1/score" in paths and "/healthz" in paths and "/" in paths
     return paths
 
 
@@ -247,7 +246,7 @@ def test_dockerfile_runtime_user_port_health_and_command() -> None:
 
     health = [rest for kw, rest in runtime if kw == "HEALTHCHECK"]
     assert len(health) == 1
-    assert "/healthz" in health[0]
+    assert "/readyz" in health[0] and "/healthz" not in health[0]  # readiness: a model loaded
     assert not re.search(r"\b(curl|wget)\b", health[0]), "no curl/wget in a slim image"
     cmd = health[0].partition("CMD")[2].strip()
     argv = json.loads(cmd) if cmd.startswith("[") else shlex.split(cmd)

@@ -64,15 +64,10 @@ BODY = (
 # --------------------------------------------------------------------------- helpers
 
 
-def has_page_routes(app: FastAPI) -> bool:
-    return any(getattr(r, "path", None) == "/" for r in app.routes)
-
-
 def build_app(settings: Settings) -> FastAPI:
-    app = create_app(settings)
-    if not has_page_routes(app):
-        app.include_router(router)
-    return app
+    """The app exactly as the factory builds it: the page router must come from
+    ``create_app`` itself (a factory without it fails these tests)."""
+    return create_app(settings)
 
 
 def free_port() -> int:
@@ -81,31 +76,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-# Used only while ``create_app`` does not include the page router yet.
-LAUNCHER = """
-import sys, uvicorn
-from hypemeter.service.app import create_app
-from hypemeter.service.web import router
-
-def factory():
-    app = create_app()
-    if not any(getattr(r, "path", None) == "/" for r in app.routes):
-        app.include_router(router)
-    return app
-
-uvicorn.run(factory, factory=True, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
-"""
-
-
 def server_command(port: int, model: Path) -> list[str]:
-    """``hypemeter serve`` when the app factory serves the page, else uvicorn on a factory
-    that adds the page router to ``create_app()``."""
-    probe = create_app(Settings(models_dir=model))
-    if has_page_routes(probe):
-        exe = Path(sys.executable).parent / "hypemeter"
-        cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "hypemeter"]
-        return [*cmd, "serve", "--host", "127.0.0.1", "--port", str(port), "--model", str(model)]
-    return [sys.executable, "-c", LAUNCHER, str(port)]
+    """``hypemeter serve``, as a user starts it."""
+    exe = Path(sys.executable).parent / "hypemeter"
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "hypemeter"]
+    return [*cmd, "serve", "--host", "127.0.0.1", "--port", str(port), "--model", str(model)]
 
 
 @dataclass

@@ -1,0 +1,435 @@
+"""A bounded chaos run against a real ``hypemeter serve --workers 2``.
+
+For ``--duration`` seconds, at the same time:
+
+* scoring load (``--clients`` threads on ``POST /v1/score``, one on ``POST /v1/score/batch``
+  with 16 articles), 3-4 KB synthetic articles from ``make_articles.py``;
+* hot reloads alternating between two versions of the shipped model (copied under the names
+  ``soak-a`` and ``soak-b`` into a temporary models folder), each followed by ``/readyz``
+  probes on fresh connections until every answer names the new version; once, a reload of a
+  tampered copy (``soak-broken``), which must fail with 409 and change no worker;
+* malformed and oversized requests (bad JSON, wrong content type, both fields empty, a 1.1 MB
+  body, a bad ``Content-Length``), each expecting its own 4xx;
+* slow clients on raw sockets (one that sends nothing, one that trickles its headers, one that
+  never finishes its body), which the server must cut off with 408;
+* at half time, ``kill -9`` of one worker (uvicorn starts another).
+
+It prints the requests sent, the non-2xx answers by cause (expected ones apart), transport
+errors (those within 3 s of the kill count as the killed worker's in-flight requests, any
+other is a lost request), the versions seen after each reload and how long every worker took
+to serve it, and the server's RSS (whole process tree, and the worker that was not killed) at
+the start and the end. Goals (issue 12): 0 unexpected 5xx, 0 lost requests outside the killed
+worker's in-flight ones, one version on every worker within 5 s of each reload, RSS growth
+under 10%.
+
+    .venv/bin/python benchmarks/soak.py                  # 60 s
+    .venv/bin/python benchmarks/soak.py --duration 20    # the short form CI runs
+    .venv/bin/python benchmarks/soak.py --json out.json  # also write the figures as JSON
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+from benchmark_support import load_make_articles  # noqa: E402
+
+ADMIN_KEY = "soak-admin-key"
+JSON_CT = {"Content-Type": "application/json"}
+KILL_WINDOW = 3.0  # transport errors this long after the kill belong to the killed worker
+
+
+@dataclass
+class Tally:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    sent: Counter[str] = field(default_factory=Counter)
+    ok: Counter[str] = field(default_factory=Counter)
+    expected: Counter[str] = field(default_factory=Counter)  # "<kind> -> <status> <code>"
+    unexpected: Counter[str] = field(default_factory=Counter)
+    transport: list[tuple[float, float, str]] = field(default_factory=list)  # start, end, what
+    versions: list[tuple[float, str]] = field(default_factory=list)  # request start, version
+
+    def add(self, counter: str, key: str) -> None:
+        with self.lock:
+            getattr(self, counter)[key] += 1
+
+
+def make_models(workdir: Path) -> Path:
+    """soak-a (current), soak-b: the shipped bundle under two names; soak-broken: tampered."""
+    from hypemeter.bundle import publish_current
+
+    source = (REPO / "models" / "current").resolve()
+    models = workdir / "models"
+    models.mkdir()
+    for name in ("soak-a", "soak-b", "soak-broken"):
+        dst = models / name
+        shutil.copytree(source, dst, ignore=shutil.ignore_patterns("report"))
+        card = json.loads((dst / "card.json").read_text(encoding="utf-8"))
+        card["version"] = name
+        (dst / "card.json").write_text(json.dumps(card), encoding="utf-8")
+    with (models / "soak-broken" / "model.joblib").open("ab") as fh:
+        fh.write(b"\0")
+    publish_current(models, "soak-a")
+    return models
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(models: Path, workdir: Path, args: argparse.Namespace) -> tuple[Any, str]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HYPEMETER_")}
+    env.update({"HYPEMETER_ADMIN_KEY": ADMIN_KEY, "HYPEMETER_LOG_LEVEL": "warning",
+                "HYPEMETER_HEADER_TIMEOUT": str(args.slow_timeout),
+                "HYPEMETER_BODY_TIMEOUT": str(args.slow_timeout)})
+    exe = Path(sys.executable).parent / "hypemeter"
+    log = (workdir / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [str(exe), "serve", "--port", str(port), "--workers", "2", "--model", str(models)],
+        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            status = httpx.get(f"{url}/v1/admin/reload", headers={"X-API-Key": ADMIN_KEY},
+                               timeout=2).json()
+            if status.get("workers", {}).get("on_version") == 2:
+                return proc, url
+        except (httpx.TransportError, ValueError):
+            pass
+        if proc.poll() is not None:
+            break
+        time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("the server did not start:\n" + (workdir / "server.log").read_text()[-3000:])
+
+
+def workers(proc: Any) -> list[psutil.Process]:
+    out = []
+    for child in psutil.Process(proc.pid).children(recursive=True):
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE and "resource_tracker" not in " ".join(
+                child.cmdline()
+            ):
+                out.append(child)
+        except psutil.Error:
+            pass
+    return out
+
+
+def rss_mb(procs: list[psutil.Process]) -> float:
+    total = 0
+    for p in procs:
+        with contextlib.suppress(psutil.Error):
+            total += p.memory_info().rss
+    return total / 1e6
+
+
+# ----------------------------------------------------------------- client loops
+
+
+def request(tally: Tally, http: httpx.Client, kind: str, method: str, path: str,
+            expect: int = 200, **kwargs: Any) -> httpx.Response | None:
+    tally.add("sent", kind)
+    t0 = time.monotonic()
+    try:
+        r = http.request(method, path, **kwargs)
+    except httpx.TransportError as exc:
+        with tally.lock:
+            tally.transport.append((t0, time.monotonic(), f"{kind}: {type(exc).__name__}"))
+        return None
+    if r.status_code == expect and expect == 200:
+        tally.add("ok", kind)
+    else:
+        try:
+            code = r.json()["error"]["code"]
+        except (ValueError, KeyError, TypeError):
+            code = r.headers.get("content-type", "?")
+        counter = "expected" if r.status_code == expect else "unexpected"
+        tally.add(counter, f"{kind} -> {r.status_code} {code}")
+    return r
+
+
+def scorer(url: str, tally: Tally, stop: threading.Event, articles: list[dict[str, str]],
+           batch: bool) -> None:
+    i = 0
+    with httpx.Client(base_url=url, timeout=60) as http:
+        while not stop.is_set():
+            i += 1
+            began = time.monotonic()
+            if batch:
+                items = [articles[(i + k) % len(articles)] for k in range(16)]
+                r = request(tally, http, "batch", "POST", "/v1/score/batch", json={"items": items})
+            else:
+                r = request(tally, http, "score", "POST", "/v1/score",
+                            json=articles[i % len(articles)])
+            if r is not None and r.status_code == 200:
+                data = r.json()
+                version = (data["results"][0] if batch else data)["model"]["version"]
+                with tally.lock:
+                    tally.versions.append((began, version))
+
+
+def raw_exchange(url: str, data: bytes, timeout: float) -> int:
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+        if data:
+            sock.sendall(data)
+        reply = b""
+        while b"\r\n" not in reply:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+    return int(reply.split()[1]) if reply.startswith(b"HTTP/") else 0
+
+
+def hostile(url: str, tally: Tally, stop: threading.Event, timeout: float) -> None:
+    big = b'{"body": "' + b"x" * 1_100_000 + b'"}'
+    cases: list[tuple[str, int, dict[str, Any]]] = [
+        ("bad-json", 422, {"content": b'{"body": ', "headers": JSON_CT}),
+        ("wrong-type", 415, {"content": b"body=x", "headers": {"Content-Type": "text/plain"}}),
+        ("empty-fields", 422, {"json": {"headline": "", "body": ""}}),
+        ("oversized", 413, {"content": big, "headers": JSON_CT}),
+    ]
+    with httpx.Client(base_url=url, timeout=30) as http:
+        while not stop.is_set():
+            for kind, status, kwargs in cases:
+                request(tally, http, kind, "POST", "/v1/score", expect=status, **kwargs)
+            tally.add("sent", "bad-content-length")
+            head = b"POST /v1/score HTTP/1.1\r\nHost: s\r\nContent-Length: abc\r\n\r\n"
+            began = time.monotonic()
+            try:
+                status = raw_exchange(url, head, 10)
+            except OSError as exc:
+                status = 0
+                what = type(exc).__name__
+            else:
+                what = "closed without a reply"
+            if status == 0:
+                with tally.lock:
+                    tally.transport.append((began, time.monotonic(), f"bad-content-length: {what}"))
+                continue
+            tally.add("expected" if status == 400 else "unexpected",
+                      f"bad-content-length -> {status}")
+            stop.wait(0.2)
+
+
+def slow_clients(url: str, tally: Tally, stop: threading.Event, timeout: float) -> None:
+    cases = [
+        ("idle-connection", b""),
+        ("slow-headers", b"GET /healthz HTTP/1.1\r\nHost: s\r\n"),
+        ("slow-body", b"POST /v1/score HTTP/1.1\r\nHost: s\r\nContent-Type: application/json"
+                      b"\r\nContent-Length: 100\r\n\r\n{\"body\": "),
+    ]
+    while not stop.is_set():
+        threads = []
+        for kind, data in cases:
+            def run(kind: str = kind, data: bytes = data) -> None:
+                tally.add("sent", kind)
+                began = time.monotonic()
+                try:
+                    status = raw_exchange(url, data, timeout + 10)
+                except OSError as exc:
+                    status, what = 0, type(exc).__name__
+                else:
+                    what = "closed without a reply"
+                if status == 0:  # a transport error: the kill window decides whose it was
+                    with tally.lock:
+                        tally.transport.append((began, time.monotonic(), f"{kind}: {what}"))
+                    return
+                tally.add("expected" if status == 408 else "unexpected", f"{kind} -> {status}")
+            threads.append(threading.Thread(target=run))
+            threads[-1].start()
+        for t in threads:
+            t.join()
+
+
+def probe(url: str, n: int = 10) -> set[str]:
+    """The versions ``/readyz`` names on ``n`` fresh connections (spread over the workers)."""
+    answers = set()
+    for _ in range(n):
+        try:
+            answers.add(httpx.get(f"{url}/readyz", timeout=10).json()["model"]["version"])
+        except (httpx.TransportError, ValueError, KeyError):
+            answers.add("?")
+    return answers
+
+
+def killer(proc: Any, at: float, killed: dict[str, Any], stop: threading.Event) -> None:
+    """kill -9 the worker with the lowest pid after ``at`` seconds."""
+    if stop.wait(at):
+        return
+    victim = min(workers(proc), key=lambda p: p.pid)
+    killed.update(pid=victim.pid, at=time.monotonic())
+    os.kill(victim.pid, signal.SIGKILL)
+
+
+# ----------------------------------------------------------------- the run
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    workdir = Path(tempfile.mkdtemp(prefix="hypemeter-soak-"))
+    proc = None
+    try:
+        models = make_models(workdir)
+        proc, url = start_server(models, workdir, args)
+        articles = [{"headline": a["headline"], "body": a["body"]}
+                    for a in load_make_articles().generate(48, seed=7)]
+        tally, stop = Tally(), threading.Event()
+        threads = [threading.Thread(target=scorer, args=(url, tally, stop, articles, False))
+                   for _ in range(args.clients)]
+        threads.append(threading.Thread(target=scorer, args=(url, tally, stop, articles, True)))
+        threads.append(threading.Thread(target=hostile, args=(url, tally, stop,
+                                                              args.slow_timeout)))
+        threads.append(threading.Thread(target=slow_clients, args=(url, tally, stop,
+                                                                   args.slow_timeout)))
+        for t in threads:
+            t.start()
+        time.sleep(min(3.0, args.duration / 10))
+        start_procs = workers(proc)
+        rss_start = rss_mb([psutil.Process(proc.pid), *start_procs])
+        rss_start_by_pid = {p.pid: rss_mb([p]) for p in start_procs}
+        t_start = time.monotonic()
+        reloads: list[dict[str, Any]] = []
+        killed: dict[str, Any] = {}
+        threading.Thread(target=killer, args=(proc, args.duration / 2, killed, stop)).start()
+        admin = httpx.Client(base_url=url, timeout=60, headers={"X-API-Key": ADMIN_KEY})
+        current, n = "soak-a", 0
+        while time.monotonic() - t_start < args.duration:
+            n += 1
+            target = "soak-broken" if n == 2 else ("soak-b" if current == "soak-a" else "soak-a")
+            t0 = time.monotonic()
+            try:
+                r = admin.post("/v1/admin/reload", json={"version": target})
+            except httpx.TransportError as exc:  # it went to the worker being killed
+                with tally.lock:
+                    tally.transport.append((t0, time.monotonic(), f"reload: {exc!r}"))
+                continue
+            entry: dict[str, Any] = {"target": target, "status": r.status_code,
+                                     "reply_s": round(time.monotonic() - t0, 2)}
+            if r.status_code in (200, 202):
+                entry["reply"] = r.json()["status"]
+                while time.monotonic() - t0 < 60:
+                    with contextlib.suppress(httpx.TransportError):
+                        if admin.get("/v1/admin/reload").json()["status"] == "reloaded":
+                            break
+                    time.sleep(0.1)
+                entry["all_workers_s"] = round(time.monotonic() - t0, 2)
+                current = target
+            seen = probe(url)
+            entry["versions_seen_after"] = sorted(seen)
+            entry["one_version"] = seen == {current}
+            with tally.lock:
+                later = {v for when, v in tally.versions if when > t0 + entry["reply_s"]}
+            entry["scored_by_since_reply"] = sorted(later)  # requests started after the reply
+            reloads.append(entry)
+            stop.wait(max(0.5, args.duration / 8))
+        stop.set()
+        for t in threads:
+            t.join(timeout=120)
+        survivors = [p for p in start_procs if p.pid != killed.get("pid")]
+        end_procs = workers(proc)
+        rss_end = rss_mb([psutil.Process(proc.pid), *end_procs])
+        survivor = None
+        if survivors:
+            survivor = (rss_start_by_pid[survivors[0].pid], rss_mb(survivors[:1]))
+        return summarise(tally, reloads, killed, (rss_start, rss_end), survivor,
+                         time.monotonic() - t_start)
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def growth(start: float, end: float) -> dict[str, float]:
+    return {"start": round(start, 1), "end": round(end, 1),
+            "growth_pct": round(100 * (end - start) / start, 1) if start else 0.0}
+
+
+def summarise(tally: Tally, reloads: list[dict[str, Any]], killed: dict[str, Any],
+              rss_tree: tuple[float, float], rss_survivor: tuple[float, float] | None,
+              seconds: float) -> dict[str, Any]:
+    kill_at = killed.get("at")
+    in_flight = [t for t in tally.transport
+                 if kill_at is not None and t[0] <= kill_at + KILL_WINDOW
+                 and t[1] >= kill_at - 0.1]
+    lost = [t for t in tally.transport if t not in in_flight]
+    five_xx = {k: v for k, v in tally.unexpected.items() if " 5" in k}
+    return {
+        "seconds": round(seconds, 1),
+        "requests_sent": sum(tally.sent.values()),
+        "sent_by_kind": dict(tally.sent),
+        "ok_by_kind": dict(tally.ok),
+        "expected_non_2xx": dict(tally.expected),
+        "unexpected_non_2xx": dict(tally.unexpected),
+        "unexpected_5xx": sum(five_xx.values()),
+        "killed_worker_in_flight": len(in_flight),
+        "lost_requests": len(lost),
+        "lost_examples": [w for _, _, w in lost[:5]],
+        "reloads": reloads,
+        "rss_mb": growth(*rss_tree),
+        "rss_mb_surviving_worker": growth(*rss_survivor) if rss_survivor else None,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of load")
+    parser.add_argument("--clients", type=int, default=4, help="POST /v1/score threads")
+    parser.add_argument("--slow-timeout", type=float, default=2.0,
+                        help="HYPEMETER_HEADER_TIMEOUT and _BODY_TIMEOUT for the run")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+    result = run(args)
+    print(f"soak: {result['seconds']} s against hypemeter serve --workers 2")
+    print(f"requests sent: {result['requests_sent']} {result['sent_by_kind']}")
+    print(f"2xx: {result['ok_by_kind']}")
+    print(f"expected non-2xx by cause: {result['expected_non_2xx']}")
+    print(f"unexpected non-2xx by cause: {result['unexpected_non_2xx']}")
+    print(f"unexpected 5xx: {result['unexpected_5xx']}")
+    print(f"transport errors: killed worker's in-flight {result['killed_worker_in_flight']}, "
+          f"lost otherwise {result['lost_requests']} {result['lost_examples']}")
+    for i, r in enumerate(result["reloads"], 1):
+        print(f"reload {i}: {r}")
+    rss = result["rss_mb"]
+    print(f"RSS (server tree): start {rss['start']} MB, end {rss['end']} MB "
+          f"({rss['growth_pct']:+.1f}%)")
+    worker = result["rss_mb_surviving_worker"]
+    if worker:
+        print(f"RSS (the worker not killed): start {worker['start']} MB, end {worker['end']} MB "
+              f"({worker['growth_pct']:+.1f}%)")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,77 @@
+"""What every router shares: the OpenAPI error documentation, the JSON content-type check and
+the API-key dependency."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import Depends, Request
+from fastapi.routing import APIRoute
+from hypemeter.service.auth import CHECK_BEFORE_BODY, require_api_key
+from hypemeter.service.schemas import ErrorResponse
+from hypemeter.service.settings import Settings
+from starlette.responses import Response
+
+from hypemeter.errors import UnsupportedMediaTypeError
+
+
+def error_doc(description: str) -> dict[str, Any]:
+    """One error response in the OpenAPI document (always the service's error shape)."""
+    return {"model": ErrorResponse, "description": description}
+
+
+R401 = {401: error_doc("API key missing or wrong (only when HYPEMETER_API_KEY is set)")}
+R413 = {413: error_doc("request body or a text field over the limit")}
+R415 = {415: error_doc("the body is not `application/json`")}
+R422 = {422: error_doc("invalid JSON, wrong types, or headline and body both empty")}
+R503 = {503: error_doc("no model loaded yet")}
+SCORE_ERRORS: dict[int | str, dict[str, Any]] = {**R401, **R413, **R415, **R422, **R503}
+
+
+async def require_json(request: Request) -> None:
+    """415 unless a request with a body says ``application/json`` (or ``+json``)."""
+    ctype = request.headers.get("content-type")
+    if ctype is None:
+        if await request.body():
+            raise UnsupportedMediaTypeError(
+                "send the body as JSON with 'Content-Type: application/json'"
+            )
+        return
+    media = ctype.split(";", 1)[0].strip().lower()
+    if media != "application/json" and not (
+        media.startswith("application/") and media.endswith("+json")
+    ):
+        raise UnsupportedMediaTypeError(
+            f"unsupported content type {media[:64]!r}: send 'Content-Type: application/json'"
+        )
+
+
+def api_key_deps(settings: Settings) -> list[Any]:
+    """The API-key dependency, only when a key is configured (so the OpenAPI document shows
+    the security requirement exactly when it applies, and open servers skip the work)."""
+    return [Depends(require_api_key)] if settings.api_key is not None else []
+
+
+class KeyFirstRoute(APIRoute):
+    """A route that checks its API or admin key before FastAPI reads and parses the body
+    (FastAPI parses the body before it runs any dependency), so a request without a key gets
+    401, not 422, whatever its body. The key dependencies stay on the route for the OpenAPI
+    document (and check again, cheaply)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        checks = [
+            CHECK_BEFORE_BODY[dep.dependency]
+            for dep in self.dependencies
+            if dep.dependency in CHECK_BEFORE_BODY
+        ]
+        if not checks:
+            return handler
+
+        async def key_first(request: Request) -> Response:
+            for check in checks:
+                check(request)
+            return await handler(request)
+
+        return key_first
