@@ -28,6 +28,7 @@ from hypemeter.service.errors import install_error_handlers
 from hypemeter.service.logging import configure_logging
 from hypemeter.service.metrics import METRICS_CONTENT_TYPE, ServiceMetrics
 from hypemeter.service.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from hypemeter.service.routers import feedback as feedback_routes
 from hypemeter.service.schemas import (
     ErrorResponse,
     HealthResponse,
@@ -55,6 +56,7 @@ from hypemeter.errors import (
 )
 from hypemeter.schema import Article, ScoreResult
 from hypemeter.scoring import Scorer, validate_article
+from hypemeter.storage import FeedbackStore
 
 logger = logging.getLogger("hypemeter.service")
 
@@ -446,6 +448,8 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
     )
     if scorer is not None:
         holder.install(scorer)
+    db_url = settings.database_url.get_secret_value() if settings.database_url else None
+    store = FeedbackStore(db_url)  # no connection yet: the migrations run in lifespan
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -457,7 +461,11 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
                     "no model loaded at startup; /readyz stays 503 until a reload succeeds",
                     extra={"fields": {"code": exc.code, "reason": exc.message}},
                 )
-        yield
+        await feedback_routes.start_storage(store)
+        try:
+            yield
+        finally:
+            store.close()
 
     app = FastAPI(
         title="hypemeter",
@@ -468,11 +476,13 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.holder = holder
+    app.state.feedback = store
 
     install_error_handlers(app)
     _add_scoring_routes(app, settings)
     _add_model_routes(app, settings)
     _add_ops_routes(app)
+    app.include_router(feedback_routes.build_router(settings, require_json))
     app.include_router(web_router)
 
     routes: Callable[[], Sequence[Any]] = lambda: app.router.routes  # noqa: E731

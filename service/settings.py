@@ -19,6 +19,8 @@ Variable                       Default                     Meaning
 ``HYPEMETER_SCORE_MODE``       ``batch``                   how requests reach the model (below)
 ``HYPEMETER_SCORE_THREADS``    ``2``                       model calls running at once per
                                                            worker (``batch``/``thread`` modes)
+``HYPEMETER_DATABASE_URL``     SQLite in the user data     feedback database (SQLAlchemy URL;
+                               folder                      ``postgresql+psycopg://`` for PG)
 =============================  ==========================  ========================================
 
 Score modes (the model is CPU-bound and holds the GIL most of the time, so more threads per
@@ -70,14 +72,32 @@ class Settings(BaseSettings):
     log_level: LogLevel = "info"
     score_mode: Literal["batch", "thread", "sync"] = "batch"
     score_threads: int = Field(default=2, ge=1, le=64)
+    # the feedback database (hypemeter.storage); unset: a SQLite file in the user data folder
+    database_url: SecretStr | None = None
 
-    @field_validator("api_key", "admin_key", "model_version", mode="before")
+    @field_validator("api_key", "admin_key", "model_version", "database_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():
             return None
         if isinstance(value, SecretStr) and not value.get_secret_value().strip():
             return None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _parse_database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            from sqlalchemy.engine import make_url
+            from sqlalchemy.exc import ArgumentError
+
+            try:
+                make_url(value.get_secret_value())
+            except ArgumentError:
+                raise ValueError(
+                    "not a database URL (e.g. sqlite:///path/feedback.db or "
+                    "postgresql+psycopg://user:password@host/dbname)"
+                ) from None
         return value
 
     @field_validator("log_level", mode="before")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -9,6 +10,9 @@ from sqlalchemy import Engine
 from hypemeter.storage.engine import translated_errors
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Alembic's `context` is module-global, so one process runs one migration at a time; across
+# processes the migration's own transaction lock (see migrations/env.py) takes over.
+_PROCESS_LOCK = threading.Lock()
 
 
 def _config():  # type: ignore[no-untyped-def]
@@ -39,7 +43,7 @@ def upgrade(engine: Engine) -> str:
     from alembic import command
 
     cfg = _config()
-    with translated_errors(), engine.connect() as conn:
+    with _PROCESS_LOCK, translated_errors(), engine.connect() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     return head_revision()

@@ -1,0 +1,1 @@
+"""The service's APIRouter modules, one per area; hypemeter.service.app assembles them."""
