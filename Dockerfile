@@ -115,6 +115,12 @@ RUN groupadd --system --gid 10001 hypemeter \
 WORKDIR /app
 COPY --chown=hypemeter:hypemeter models/ /app/models/
 
+# The feedback database (POST /v1/feedback): a SQLite file in /app/data unless
+# HYPEMETER_DATABASE_URL names another (compose.yaml points it at PostgreSQL). Mount a volume on
+# /app/data to keep the corrections when the container is replaced.
+RUN install -d -o hypemeter -g hypemeter /app/data
+ENV HYPEMETER_DATABASE_URL=sqlite:////app/data/feedback.db
+
 # Byte-compile only what serving and scoring import (by doing it once), so the server starts
 # fast without the full set of .pyc files.
 RUN hypemeter score /app/datasets/sample/sample.jsonl --output /dev/null --quiet \

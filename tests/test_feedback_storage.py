@@ -261,3 +261,24 @@ def test_cli_reads_the_environment_and_reports_bad_urls(
     assert "database is unavailable" in err and "127.0.0.1" in err  # the driver's reason too
     assert main(["feedback", "export", "--since", "last tuesday"]) == 2
     assert "ISO-8601" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_train_feedback_hands_the_database_to_own_data_training(tmp_path: Path) -> None:
+    """`train --feedback URL`: the corrections reach training as the corpus own:feedback
+    (records carrying both labels; single-label records are training's own business)."""
+    url = f"sqlite:///{tmp_path / 'fb.db'}"
+    s = FeedbackStore(url)
+    texts = [("Council publishes audited accounts for 2025", 0),
+             ("Outrageous! Furious locals SLAM shocking bin betrayal", 1),
+             ("Library extends weekend opening hours from May", 0),
+             ("You won't BELIEVE the disgusting secret they hid", 1)]
+    for headline, loud in texts:
+        s.add(fb(headline=headline, body="", sensational=loud, misinformation=0))
+    s.close()
+    out = tmp_path / "models"
+    assert main(["train", "--corpora", "sample", "--feedback", url, "--out", str(out),
+                 "--no-publish", "--version", "fb-test"]) == 0
+    card = json.loads((out / "fb-test" / "card.json").read_text())
+    corpora = {c["name"]: c for c in card["corpora"]}
+    assert corpora["own:feedback"]["records"] == {"misinformation": 4, "sensationalism": 4}

@@ -4,9 +4,13 @@
 ``postgres://`` mean PostgreSQL through psycopg 3). Unset, it is a SQLite file
 ``feedback.db`` in the user data folder (:func:`default_data_folder`), created on first use.
 
-SQLite runs in WAL mode with a busy timeout and ``synchronous=FULL``; every write transaction
-starts with ``BEGIN IMMEDIATE`` so two processes writing at once queue for the lock instead of
-failing with "database is locked" (which a deferred transaction that reads first can do).
+SQLite runs in WAL mode with a busy timeout; every write transaction starts with
+``BEGIN IMMEDIATE`` so two processes writing at once queue for the lock instead of failing with
+"database is locked" (which a deferred transaction that reads first can do). ``synchronous``
+is ``NORMAL``, SQLite's advice for WAL: a commit is in the WAL file (the operating system's
+cache) before the request is acknowledged, so a killed server loses nothing acknowledged; only
+a power cut or an operating-system crash can lose the last commits. A commit costs about
+0.1 ms instead of an fsync (about 3 ms here), which keeps two busy workers from queueing.
 """
 
 from __future__ import annotations
@@ -79,7 +83,7 @@ def sqlite_file(url: URL) -> Path | None:
 def make_engine(url: URL) -> Engine:
     """An engine for ``url``; the SQLite folder is created here (first use)."""
     backend = url.get_backend_name()
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    kwargs: dict[str, Any] = {}
     if backend == "sqlite":
         path = sqlite_file(url)
         if path is not None:
@@ -92,6 +96,7 @@ def make_engine(url: URL) -> Engine:
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_SECONDS}
     elif backend == "postgresql":
         kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+        kwargs["pool_pre_ping"] = True  # a restarted server leaves dead pooled connections
     try:
         engine = create_engine(url, **kwargs)
     except (NoSuchModuleError, ArgumentError, ImportError) as exc:
@@ -105,7 +110,7 @@ def make_engine(url: URL) -> Engine:
 
 
 def _tune_sqlite(engine: Engine) -> None:
-    """WAL, busy timeout, FULL sync; transactions begin IMMEDIATE unless read-only."""
+    """WAL, busy timeout, NORMAL sync; transactions begin IMMEDIATE unless read-only."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -114,7 +119,7 @@ def _tune_sqlite(engine: Engine) -> None:
         try:
             cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_SECONDS * 1000}")
             cur.execute("PRAGMA journal_mode = WAL")
-            cur.execute("PRAGMA synchronous = FULL")
+            cur.execute("PRAGMA synchronous = NORMAL")
             cur.execute("PRAGMA foreign_keys = ON")
         finally:
             cur.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import threading
 import uuid
@@ -16,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, and_, delete, or_, select
+from sqlalchemy import Engine, and_, delete, insert, or_, select
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -84,6 +85,12 @@ class FeedbackStore:
         self._sessions: sessionmaker[Session] | None = None
         self._ready = False
         self._lock = threading.Lock()
+        # SQLite has one writer at a time. Threads of one process queue here (woken at once
+        # when the lock frees) rather than in SQLite's busy handler, which sleeps in steps of
+        # up to 100 ms; only the processes (workers) meet in the busy handler.
+        self._write_lock: threading.Lock | contextlib.nullcontext[None] = (
+            threading.Lock() if self.backend == "sqlite" else contextlib.nullcontext()
+        )
 
     def __repr__(self) -> str:
         return f"FeedbackStore({safe_text(self.url)!r})"
@@ -127,21 +134,25 @@ class FeedbackStore:
     def add(self, item: NewFeedback, *, now: datetime | None = None) -> Feedback:
         """Validate and store one correction; returns it with its id and time."""
         item.validate()
-        row = FeedbackRow(
-            id=str(uuid.uuid4()),
-            created_at=(now or datetime.now(UTC)).astimezone(UTC),
-            article_id=item.article_id,
-            headline=item.headline,
-            body=item.body,
-            sensational=item.sensational,
-            misinformation=item.misinformation,
-            spans=[s.to_dict() for s in item.spans],
-            model_version=item.model_version,
-            note=item.note,
-        )
-        with translated_errors(), self._session() as session, session.begin():
-            session.add(row)
-        return _to_feedback(row)
+        values = {
+            "id": str(uuid.uuid4()),
+            "created_at": (now or datetime.now(UTC)).astimezone(UTC),
+            "article_id": item.article_id,
+            "headline": item.headline,
+            "body": item.body,
+            "sensational": item.sensational,
+            "misinformation": item.misinformation,
+            "spans": [s.to_dict() for s in item.spans],
+            "model_version": item.model_version,
+            "note": item.note,
+        }
+        with translated_errors():
+            if not self._ready:
+                self.upgrade()
+            # one Core INSERT in its own transaction: no unit of work for a single row
+            with self._write_lock, self.engine().begin() as conn:
+                conn.execute(insert(FeedbackRow), values)
+        return _to_feedback(FeedbackRow(**values))
 
     def get(self, feedback_id: str) -> Feedback | None:
         with translated_errors(), self._session(readonly=True) as session:
@@ -150,7 +161,7 @@ class FeedbackStore:
 
     def delete(self, feedback_id: str) -> bool:
         """True when a row was deleted."""
-        with translated_errors(), self._session() as session, session.begin():
+        with translated_errors(), self._write_lock, self._session() as session, session.begin():
             result = session.execute(delete(FeedbackRow).where(FeedbackRow.id == feedback_id))
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
