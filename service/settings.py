@@ -88,16 +88,13 @@ class Settings(BaseSettings):
     @classmethod
     def _parse_database_url(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
-            from sqlalchemy.engine import make_url
-            from sqlalchemy.exc import ArgumentError
+            from hypemeter.errors import DataError
+            from hypemeter.storage.engine import resolve_url
 
             try:
-                make_url(value.get_secret_value())
-            except ArgumentError:
-                raise ValueError(
-                    "not a database URL (e.g. sqlite:///path/feedback.db or "
-                    "postgresql+psycopg://user:password@host/dbname)"
-                ) from None
+                resolve_url(value.get_secret_value())
+            except DataError as exc:
+                raise ValueError(exc.message) from None
         return value
 
     @field_validator("log_level", mode="before")

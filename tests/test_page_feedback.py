@@ -116,6 +116,34 @@ def test_corrections_from_the_page_reach_the_database(page: Page, fb_server: Ser
     assert page.locator("#fb-list li").count() == 1
 
 
+def test_keyboard_only_correction_with_a_typed_phrase(page: Page, fb_server: Server) -> None:  # noqa: F811
+    page.goto(fb_server.url + "/")
+    page.fill("#headline", HEADLINE)
+    page.fill("#body", BODY)
+    score_and_wait(page)
+    before = len(stored(fb_server))
+    page.focus("#fb-mis-yes")
+    page.keyboard.press("Space")
+    page.focus("#fb-missed")
+    page.keyboard.type("no such words here")
+    page.keyboard.press("Enter")
+    assert "not in the headline" in (page.locator("#fb-status").text_content() or "")
+    page.fill("#fb-missed", "")
+    page.keyboard.type("Experts are terrified")
+    page.keyboard.press("Enter")
+    assert page.locator("#fb-list li").count() == 1
+    page.focus("#fb-send-btn")
+    page.keyboard.press("Enter")
+    page.locator("#fb-status", has_text="saved").wait_for(timeout=15_000)
+    items = stored(fb_server)
+    assert len(items) == before + 1
+    item = items[0]  # newest first
+    assert item["labels"] == {"misinformation": 1}
+    (span,) = item["spans"]
+    assert span["verdict"] == "loaded" and span["field"] == "body"
+    assert BODY[span["start"]:span["end"]] == "Experts are terrified"
+
+
 def test_nothing_to_send_is_said_on_screen(page: Page, fb_server: Server) -> None:  # noqa: F811
     page.goto(fb_server.url + "/")
     page.fill("#headline", HEADLINE)

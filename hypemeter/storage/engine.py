@@ -33,6 +33,7 @@ APP_NAME = "hypemeter"
 DEFAULT_FILENAME = "feedback.db"
 SQLITE_BUSY_SECONDS = 30
 CONNECT_TIMEOUT_SECONDS = 5
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")  # the two the tests run against
 UNAVAILABLE = "the feedback database is unavailable; try again later (scoring is unaffected)"
 
 
@@ -60,6 +61,11 @@ def resolve_url(url: str | None = None) -> URL:
         ) from None
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+        raise DataError(
+            f"unsupported database {safe_text(parsed)!r}: use sqlite:///PATH or "
+            "postgresql+psycopg://user:password@host/dbname"
+        )
     return parsed
 
 

@@ -28,7 +28,12 @@ from hypemeter.service.feedback_schemas import (
 from hypemeter.service.schemas import ErrorResponse
 from hypemeter.service.settings import Settings
 
-from hypemeter.errors import NotFoundError, PayloadTooLargeError, StorageUnavailableError
+from hypemeter.errors import (
+    HypemeterError,
+    NotFoundError,
+    PayloadTooLargeError,
+    StorageUnavailableError,
+)
 from hypemeter.storage import MAX_LIMIT, FeedbackStore, NewFeedback, SpanVerdict
 from hypemeter.storage.records import iso_utc
 
@@ -60,10 +65,11 @@ async def start_storage(store: FeedbackStore) -> None:
     feedback routes answer 503 and retry on the next request; scoring is unaffected)."""
     try:
         revision = await anyio.to_thread.run_sync(store.upgrade)
-    except StorageUnavailableError as exc:
+    except HypemeterError as exc:
+        reason = exc.reason if isinstance(exc, StorageUnavailableError) else exc.message
         logger.error(
             "feedback database unavailable at startup; /v1/feedback answers 503 until it is "
-            "back", extra={"fields": {"database": repr(store), "reason": exc.reason}},
+            "back", extra={"fields": {"database": repr(store), "reason": reason}},
         )
     else:
         logger.info("feedback database ready",

@@ -2,7 +2,7 @@
  *
  * "Sensational?" / "Reads like misinformation?" yes-no; click (or Enter/Space on) a highlighted
  * phrase to mark it "not loaded"; select words the model missed and press "Mark selection as
- * loaded". Offsets sent to the API count Unicode code points into the headline or body; DOM
+ * loaded" (or type the phrase: the keyboard way). Offsets sent to the API count Unicode code points into the headline or body; DOM
  * ranges count UTF-16 units, so they are converted here. User text reaches the DOM only
  * through textContent.
  */
@@ -14,6 +14,8 @@
     box: $("feedback"),
     list: $("fb-list"),
     markBtn: $("fb-mark-btn"),
+    missed: $("fb-missed"),
+    missedBtn: $("fb-missed-btn"),
     sendBtn: $("fb-send-btn"),
     status: $("fb-status"),
     key: $("api-key"),
@@ -149,6 +151,25 @@
     if (!verdicts.some((o) => sameRange(o, v) && o.verdict === "loaded")) toggle(v);
   }
 
+  /** The typed phrase, found in the headline first, then the body (first occurrence). */
+  function addTypedPhrase() {
+    const phrase = el.missed.value.trim();
+    if (!current || !phrase) {
+      say("Type a phrase from the headline or the article text first.");
+      return;
+    }
+    for (const field of ["headline", "body"]) {
+      const u0 = current.input[field].indexOf(phrase);
+      if (u0 >= 0) {
+        const v = toVerdict(field, u0, u0 + phrase.length, "loaded");
+        if (v && !verdicts.some((o) => sameRange(o, v) && o.verdict === "loaded")) toggle(v);
+        el.missed.value = "";
+        return;
+      }
+    }
+    say("“" + phrase + "” is not in the headline or the article text; check the spelling.");
+  }
+
   function readLabel(name) {
     const checked = document.querySelector('input[name="fb-' + name + '"]:checked');
     return checked ? Number(checked.value) : null;
@@ -205,6 +226,7 @@
     verdicts = [];
     lastSelection = null;
     for (const input of el.box.querySelectorAll('input[type="radio"]')) input.checked = false;
+    el.missed.value = "";
     renderList();
     say("");
     el.box.hidden = !detail;
@@ -229,6 +251,13 @@
   // the button keeps the selection: mousedown on it would otherwise collapse it first
   el.markBtn.addEventListener("mousedown", (e) => e.preventDefault());
   el.markBtn.addEventListener("click", markSelection);
+  el.missedBtn.addEventListener("click", addTypedPhrase);
+  el.missed.addEventListener("keydown", (e) => {
+    if (e.key === "Enter") {
+      e.preventDefault();
+      addTypedPhrase();
+    }
+  });
   el.sendBtn.addEventListener("click", send);
   if (el.clearBtn) el.clearBtn.addEventListener("click", () => reset(null));
   reset(null);
