@@ -123,13 +123,18 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     if args.feedback is None:
         return train_command(args)
+    from hypemeter.errors import StorageUnavailableError
+    from hypemeter.storage.commands import with_reason
     from hypemeter.storage.export import exported_feedback
 
-    with exported_feedback(args.feedback or None) as (path, n):
-        print(f"feedback: {n} correction(s) from the database", file=sys.stderr)
-        if n:
-            args.own_data = [*args.own_data, path]
-        return train_command(args)
+    try:
+        with exported_feedback(args.feedback or None) as (path, n):
+            print(f"feedback: {n} correction(s) from the database", file=sys.stderr)
+            if n:
+                args.own_data = [*args.own_data, path]
+            return train_command(args)
+    except StorageUnavailableError as exc:
+        raise with_reason(exc) from exc
 
 
 DATABASE_HELP = ("database URL (default $HYPEMETER_DATABASE_URL, else feedback.db in the user "

@@ -261,6 +261,11 @@ def test_cli_reads_the_environment_and_reports_bad_urls(
     assert "database is unavailable" in err and "127.0.0.1" in err  # the driver's reason too
     assert main(["feedback", "export", "--since", "last tuesday"]) == 2
     assert "ISO-8601" in capsys.readouterr().err
+    assert main(["train", "--corpora", "sample", "--out", str(tmp_path / "m"),
+                 "--feedback", unreachable_urls(tmp_path)[1]]) == 2
+    err = capsys.readouterr().err
+    assert "hypemeter train: error:" in err and "127.0.0.1" in err
+    assert not (tmp_path / "m").exists()  # nothing trained, nothing written
 
 
 @pytest.mark.slow

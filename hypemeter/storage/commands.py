@@ -12,9 +12,9 @@ from hypemeter.storage.records import parse_time
 from hypemeter.storage.store import FeedbackStore
 
 
-def _explain(exc: StorageUnavailableError) -> StorageUnavailableError:
+def with_reason(exc: StorageUnavailableError) -> StorageUnavailableError:
     """The CLI runs where the database is configured: show the driver's reason too."""
-    if exc.reason:
+    if exc.reason and exc.reason not in exc.message:
         exc.message = f"{exc.message.split(';')[0]}: {exc.reason}"
     return exc
 
@@ -24,7 +24,7 @@ def db_upgrade_command(args: argparse.Namespace) -> int:
     try:
         revision = store.upgrade()
     except StorageUnavailableError as exc:
-        raise _explain(exc) from exc
+        raise with_reason(exc) from exc
     finally:
         store.close()
     print(f"{safe_text(store.url)}: schema at revision {revision}", file=sys.stderr)
@@ -37,7 +37,7 @@ def feedback_export_command(args: argparse.Namespace) -> int:
     try:
         n = export_feedback(store, args.output, since=since)
     except StorageUnavailableError as exc:
-        raise _explain(exc) from exc
+        raise with_reason(exc) from exc
     finally:
         store.close()
     where = "stdout" if args.output in (None, "-") else args.output
