@@ -79,14 +79,16 @@ ENV PYTHONUNBUFFERED=1 \
     HYPEMETER_PORT=8000
 
 # Install from the builder's wheels only (bind-mounted, so they never become a layer), without
-# byte-compiling everything; then drop headers and sample data no one uses at run time.
+# byte-compiling everything; then drop headers, sample data and the test helpers SQLAlchemy and
+# Alembic ship, which no one uses at run time.
 RUN --mount=type=bind,from=builder,source=/slim,target=/wheels \
     pip install --no-index --find-links /wheels --no-compile "hypemeter${EXTRAS:+[$EXTRAS]}" \
  && SITE="$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
  && rm -rf "$SITE/numpy/_core/include" "$SITE/numpy/f2py/src" "$SITE"/PIL/_avif.* "$SITE"/pillow.libs/libavif-* \
            "$SITE/matplotlib/mpl-data/sample_data" "$SITE/matplotlib/mpl-data/images" \
            "$SITE/sklearn/datasets/images" /root/.cache \
- && find "$SITE" \( -name '*.pyx' -o -name '*.pxd' -o -name '*.pyi' \) -delete
+ && find "$SITE" \( -name '*.pyx' -o -name '*.pxd' -o -name '*.pyi' \) -delete \
+ && rm -rf "$SITE/sqlalchemy/testing" "$SITE/alembic/testing"
 
 # The sample corpus and the catalog, for `hypemeter train` in the container.
 COPY datasets/catalog.json /app/datasets/catalog.json
@@ -99,6 +101,12 @@ RUN groupadd --system --gid 10001 hypemeter \
         --shell /usr/sbin/nologin hypemeter
 WORKDIR /app
 COPY --chown=hypemeter:hypemeter models/ /app/models/
+
+# The feedback database (POST /v1/feedback): a SQLite file in /app/data unless
+# HYPEMETER_DATABASE_URL names another (compose.yaml points it at PostgreSQL). Mount a volume on
+# /app/data to keep the corrections when the container is replaced.
+RUN install -d -o hypemeter -g hypemeter /app/data
+ENV HYPEMETER_DATABASE_URL=sqlite:////app/data/feedback.db
 
 # Byte-compile only what serving and scoring import (by doing it once), so the server starts
 # fast without the full set of .pyc files.

@@ -1,4 +1,4 @@
-"""The ``hypemeter`` command: serve, train, score, evaluate, datasets.
+"""The ``hypemeter`` command: serve, train, score, evaluate, datasets, db, feedback.
 
 Subcommands import their heavy parts lazily; the core never imports ``training`` or
 ``service`` at module level.
@@ -135,13 +135,72 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--version", default=None, help="bundle version (default: a timestamp)")
     p.add_argument("--no-publish", action="store_true",
                    help="write the bundle without pointing models/current at it")
+    p.add_argument("--feedback", nargs="?", const="", default=None, metavar="URL",
+                   help="also train on the corrections in the feedback database (URL; "
+                   "default $HYPEMETER_DATABASE_URL, else the default SQLite file), as own "
+                   "data")
     p.set_defaults(func=_cmd_train)
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from hypemeter.training.train import train_command
 
-    return train_command(args)
+    if args.feedback is None:
+        return train_command(args)
+    from hypemeter.errors import StorageUnavailableError
+    from hypemeter.storage.commands import with_reason
+    from hypemeter.storage.export import exported_feedback
+
+    try:
+        with exported_feedback(args.feedback or None) as (path, n):
+            print(f"feedback: {n} correction(s) from the database", file=sys.stderr)
+            if n:
+                args.own_data = [*args.own_data, path]
+            return train_command(args)
+    except StorageUnavailableError as exc:
+        raise with_reason(exc) from exc
+
+
+DATABASE_HELP = ("database URL (default $HYPEMETER_DATABASE_URL, else feedback.db in the user "
+                 "data folder)")
+
+
+def _add_db(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("db", help="the feedback database")
+    db_sub = p.add_subparsers(dest="db_command", required=True)
+    up = db_sub.add_parser("upgrade", help="create or migrate the schema to the newest revision")
+    up.add_argument("--database", default=None, metavar="URL", help=DATABASE_HELP)
+    up.set_defaults(func=_cmd_db_upgrade)
+
+
+def _cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from hypemeter.storage.commands import db_upgrade_command
+
+    return db_upgrade_command(args)
+
+
+def _add_feedback(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("feedback", help="corrections sent to POST /v1/feedback")
+    fb_sub = p.add_subparsers(dest="feedback_command", required=True)
+    ex = fb_sub.add_parser(
+        "export",
+        help="write the corrections as own-data JSONL, oldest first",
+        description="One JSON object per line: id, headline, body, the labels given "
+        "(sensational, misinformation), spans, created_at, model_version, source. The output "
+        "file is written whole or not at all.",
+    )
+    ex.add_argument("--database", default=None, metavar="URL", help=DATABASE_HELP)
+    ex.add_argument("--since", default=None, metavar="TIME",
+                    help="only corrections from this ISO-8601 time on (e.g. 2026-12-01T00:00Z)")
+    ex.add_argument("--output", "-o", default=None, metavar="FILE",
+                    help="output file (default stdout)")
+    ex.set_defaults(func=_cmd_feedback_export)
+
+
+def _cmd_feedback_export(args: argparse.Namespace) -> int:
+    from hypemeter.storage.commands import feedback_export_command
+
+    return feedback_export_command(args)
 
 
 def _add_serve(sub: argparse._SubParsersAction) -> None:
@@ -231,6 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_score(sub)
     _add_evaluate(sub)
     _add_datasets(sub)
+    _add_db(sub)
+    _add_feedback(sub)
     return parser
 
 

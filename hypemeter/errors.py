@@ -107,3 +107,16 @@ class InvalidSettingError(HypemeterError):
 
     status = 500
     code = "invalid_setting"
+class StorageUnavailableError(HypemeterError):
+    """The feedback database cannot be reached or used right now (scoring is unaffected).
+
+    ``reason`` holds the driver's own words for logs and the CLI; the API shows only
+    ``message``, so host names and paths stay on the server.
+    """
+
+    status = 503
+    code = "database_unavailable"
+
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason

@@ -30,14 +30,17 @@ from hypemeter.service.middleware import (
     RequestContextMiddleware,
 )
 from hypemeter.service.rollout import Rollout, RolloutMiddleware
+from hypemeter.service.routers import feedback as feedback_routes
 from hypemeter.service.routers import model, ops, page, score
 from hypemeter.service.routers.model import report_files
+from hypemeter.service.routing import require_json
 from hypemeter.service.settings import Settings
 from hypemeter.service.state import ModelHolder
 
 from hypemeter import __version__
 from hypemeter.errors import HypemeterError
 from hypemeter.scoring import Scorer
+from hypemeter.storage import FeedbackStore
 
 __all__ = ["create_app", "report_files"]
 
@@ -78,6 +81,8 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
     if scorer is not None:
         holder.install(scorer)
     rollout = Rollout(holder, settings.run_dir)
+    db_url = settings.database_url.get_secret_value() if settings.database_url else None
+    store = FeedbackStore(db_url)  # no connection yet: the migrations run in lifespan
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -89,6 +94,7 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
                     "no model loaded at startup; /readyz stays 503 until a reload succeeds",
                     extra={"fields": {"code": exc.code, "reason": exc.message}},
                 )
+        await feedback_routes.start_storage(store)
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(rollout.watch)
             try:
@@ -97,6 +103,7 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
                 tasks.cancel_scope.cancel()
                 rollout.shutdown()
                 metrics.worker_exit()
+                store.close()
 
     app = FastAPI(
         title="hypemeter",
@@ -110,11 +117,13 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
     app.state.metrics = metrics
     app.state.holder = holder
     app.state.rollout = rollout
+    app.state.feedback = store
 
     install_error_handlers(app)
     app.include_router(score.build_router(settings, ScoreHandler(settings, metrics)))
     app.include_router(model.build_router(settings))
     app.include_router(ops.build_router())
+    app.include_router(feedback_routes.build_router(settings, require_json))
     app.include_router(page.router)
     app.include_router(docs_router)
 

@@ -1,7 +1,8 @@
 """API keys: ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``, compared in constant time.
 
 * ``HYPEMETER_API_KEY`` unset: the ``/v1`` routes are open; set: they need that key (else 401).
-* ``HYPEMETER_ADMIN_KEY`` unset: ``POST /v1/admin/reload`` is disabled (403); set: it needs that
+* ``HYPEMETER_ADMIN_KEY`` unset: ``POST /v1/admin/reload`` and reading/deleting feedback
+  (``GET``/``DELETE /v1/feedback``) are disabled (403); set: they need that
   key (else 401). The API key does not open admin routes.
 * Keys are printable ASCII (checked at start, :mod:`hypemeter.service.settings`).
 * The key is checked before the body is read (:func:`check_before_body`, used by
@@ -83,7 +84,7 @@ async def require_admin_key(
     if expected is None:
         raise ForbiddenError(
             "admin routes are disabled: set HYPEMETER_ADMIN_KEY on the server to enable "
-            "POST /v1/admin/reload"
+            "them (POST /v1/admin/reload, reading and deleting /v1/feedback)"
         )
     _check(presented_keys(bearer, x_api_key), expected, "admin key")
 

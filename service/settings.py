@@ -28,6 +28,8 @@ Variable                       Default                     Meaning
 ``HYPEMETER_BODY_TIMEOUT``     ``30``                      seconds to send a request's body
 ``HYPEMETER_RUN_DIR``          set by ``hypemeter serve``  folder the workers share (reloads,
                                                            metrics)
+``HYPEMETER_DATABASE_URL``     SQLite in the user data     feedback database (SQLAlchemy URL;
+                               folder                      ``postgresql+psycopg://`` for PG)
 =============================  ==========================  ========================================
 
 ``Settings`` extends :class:`hypemeter.settings.CoreSettings` (``HYPEMETER_DATA_DIR``,
@@ -108,13 +110,30 @@ class Settings(CoreSettings):
                 raise ValueError("keys must not start or end with spaces")
         return value
 
-    @field_validator("api_key", "admin_key", "model_version", "run_dir", mode="before")
+        # the feedback database (hypemeter.storage); unset: a SQLite file in the user data folder
+    database_url: SecretStr | None = None
+
+    @field_validator("api_key", "admin_key", "model_version", "run_dir", "database_url",
+                     mode="before")
     @classmethod
     def _empty_is_unset(cls, value: Any) -> Any:
         if isinstance(value, str) and not value.strip():
             return None
         if isinstance(value, SecretStr) and not value.get_secret_value().strip():
             return None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _parse_database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            from hypemeter.errors import DataError
+            from hypemeter.storage.engine import resolve_url
+
+            try:
+                resolve_url(value.get_secret_value())
+            except DataError as exc:
+                raise ValueError(exc.message) from None
         return value
 
     @field_validator("log_level", mode="before")

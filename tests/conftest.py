@@ -7,6 +7,7 @@ a broken shipped model must never pass the suite on a stand-in.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,47 @@ def service_models_dir(bundle_dir: Path, tmp_path_factory: pytest.TempPathFactor
     (report / "escape.json").symlink_to(v1 / "card.json")
     publish_current(models, "v1")
     return models
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_user_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Point the user data folder (where the default feedback database lives) at a temporary
+    folder, so apps and servers started by the tests never write to the real home folder."""
+    import os
+
+    old = os.environ.get("XDG_DATA_HOME")
+    os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("xdg-data"))
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("XDG_DATA_HOME", None)
+        else:
+            os.environ["XDG_DATA_HOME"] = old
+
+
+# --------------------------------------------------------------------------- feedback databases
+
+DATABASE_BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[object]:
+    """A real PostgreSQL server for the session (skipped locally, failed under CI, when the
+    binaries are missing; see tests/postgres_support.py)."""
+    from postgres_support import require_postgres, running_postgres
+
+    with running_postgres(require_postgres()) as server:
+        yield server
+
+
+@pytest.fixture(params=DATABASE_BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty feedback database: a SQLite file, then a database on the real
+    PostgreSQL server (the same tests run against both)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'feedback.db'}"
+    import uuid
+
+    server = request.getfixturevalue("postgres")
+    return server.create_database(f"t_{uuid.uuid4().hex[:16]}")  # type: ignore[attr-defined]

@@ -452,6 +452,8 @@
 
     el.empty.hidden = true;
     el.results.hidden = false;
+    // feedback.js offers corrections for exactly this text and this model
+    document.dispatchEvent(new CustomEvent("hypemeter:scored", { detail: { input, model } }));
     setStatus("Scored. Sensationalism " + fmt(sens) + " (" + sensationalismMeaning(sens).split(":")[0] +
       "), misinformation risk " + fmt(mis) + ". " + shown.length + " phrase(s) highlighted.");
   }

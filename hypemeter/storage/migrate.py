@@ -1,0 +1,49 @@
+"""Schema migrations (Alembic), applied by the service at start and by ``hypemeter db upgrade``."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from hypemeter.storage.engine import translated_errors
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Alembic's `context` is module-global, so one process runs one migration at a time; across
+# processes the migration's own transaction lock (see migrations/env.py) takes over.
+_PROCESS_LOCK = threading.Lock()
+
+
+def _config():  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return cfg
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with translated_errors(), engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine) -> str:
+    """Bring the schema to the newest revision (a no-op when it is there); returns it."""
+    from alembic import command
+
+    cfg = _config()
+    with _PROCESS_LOCK, translated_errors(), engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    return head_revision()

@@ -1,0 +1,163 @@
+"""Feedback records: what a correction holds, its rules, and its two outward shapes
+(the API item and the own-data JSONL line)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from hypemeter.errors import InvalidInputError
+
+Field = Literal["headline", "body"]
+Verdict = Literal["loaded", "not_loaded"]
+LABELS = ("sensational", "misinformation")
+FIELDS = ("headline", "body")
+VERDICTS = ("loaded", "not_loaded")
+
+
+@dataclass(frozen=True, slots=True)
+class SpanVerdict:
+    """``text[start:end]`` of ``field`` (code points) is, or is not, loaded language.
+
+    ``text`` is optional on input (when given it must equal the cut substring) and is never
+    stored: the offsets and the stored article text say it.
+    """
+
+    field: Field
+    start: int
+    end: int
+    verdict: Verdict
+    category: str | None = None
+    text: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"field": self.field, "start": self.start, "end": self.end,
+                               "verdict": self.verdict}
+        if self.category is not None:
+            out["category"] = self.category
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class NewFeedback:
+    headline: str
+    body: str
+    sensational: int | None = None
+    misinformation: int | None = None
+    spans: tuple[SpanVerdict, ...] = ()
+    article_id: str | None = None
+    model_version: str | None = None
+    note: str | None = None
+
+    def validate(self) -> None:
+        """Raise :class:`InvalidInputError` naming the field for anything the rules forbid."""
+        for name in LABELS:
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or value not in (0, 1)):
+                raise InvalidInputError(f"labels.{name} must be 0 or 1, not {value!r}",
+                                        field=f"labels.{name}")
+        if not self.headline.strip() and not self.body.strip():
+            raise InvalidInputError("headline and body are both empty", field="body")
+        if self.sensational is None and self.misinformation is None and not self.spans:
+            raise InvalidInputError(
+                "give at least one label (labels.sensational or labels.misinformation) or one "
+                "span verdict (spans)", field="labels",
+            )
+        for i, span in enumerate(self.spans):
+            _check_span(i, span, self.headline if span.field == "headline" else self.body)
+
+
+def _check_span(i: int, span: SpanVerdict, text: str) -> None:
+    where = f"spans.{i}"
+    if span.field not in FIELDS:
+        raise InvalidInputError(f"{where}.field must be 'headline' or 'body'",
+                                field=f"{where}.field")
+    if span.verdict not in VERDICTS:
+        raise InvalidInputError(f"{where}.verdict must be 'loaded' or 'not_loaded'",
+                                field=f"{where}.verdict")
+    if span.start < 0 or span.start >= len(text):
+        raise InvalidInputError(
+            f"{where}.start {span.start} is outside the {span.field} (0..{len(text) - 1}; "
+            "offsets count code points)" if text else f"{where}: the {span.field} is empty",
+            field=f"{where}.start",
+        )
+    if span.end <= span.start or span.end > len(text):
+        raise InvalidInputError(
+            f"{where}.end {span.end} must be after start ({span.start}) and at most the "
+            f"{span.field}'s length ({len(text)})",
+            field=f"{where}.end",
+        )
+    cut = text[span.start:span.end]
+    if not cut.strip():
+        raise InvalidInputError(f"{where} cuts only whitespace from the {span.field}",
+                                field=f"{where}.end")
+    if span.text is not None and span.text != cut:
+        raise InvalidInputError(
+            f"{where}.text does not match {span.field}[{span.start}:{span.end}] "
+            f"({cut[:60]!r})", field=f"{where}.text",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    """A stored correction."""
+
+    id: str
+    created_at: datetime
+    headline: str
+    body: str
+    sensational: int | None
+    misinformation: int | None
+    spans: tuple[SpanVerdict, ...] = field(default_factory=tuple)
+    article_id: str | None = None
+    model_version: str | None = None
+    note: str | None = None
+
+    @property
+    def labels(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in LABELS if getattr(self, name) is not None}
+
+    def to_item(self) -> dict[str, Any]:
+        """The API's shape (``GET /v1/feedback``)."""
+        return {
+            "feedback_id": self.id,
+            "created_at": iso_utc(self.created_at),
+            "id": self.article_id,
+            "headline": self.headline,
+            "body": self.body,
+            "labels": self.labels,
+            "spans": [s.to_dict() for s in self.spans],
+            "model_version": self.model_version,
+            "note": self.note,
+        }
+
+    def to_export(self) -> dict[str, Any]:
+        """One own-data JSONL line (``hypemeter feedback export``): only the labels given."""
+        out: dict[str, Any] = {"id": self.id, "headline": self.headline, "body": self.body}
+        out.update(self.labels)
+        if self.spans:
+            out["spans"] = [s.to_dict() for s in self.spans]
+        out["created_at"] = iso_utc(self.created_at)
+        if self.model_version is not None:
+            out["model_version"] = self.model_version
+        out["source"] = "feedback"
+        return out
+
+
+def iso_utc(value: datetime) -> str:
+    """``2026-12-01T15:04:05.123456Z``."""
+    return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def parse_time(text: str, field: str) -> datetime:
+    """An ISO-8601 time (``Z`` or an offset; no offset means UTC) as an aware UTC datetime."""
+    raw = text.strip()
+    try:
+        value = datetime.fromisoformat(raw[:-1] + "+00:00" if raw.endswith(("Z", "z")) else raw)
+    except ValueError:
+        raise InvalidInputError(
+            f"{field}: {text[:64]!r} is not an ISO-8601 time (e.g. 2026-12-01T15:00:00Z)",
+            field=field,
+        ) from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -1,0 +1,203 @@
+"""The feedback API: corrections from the people who use the scores.
+
+* ``POST /v1/feedback`` (API-key rule of ``/v1/score``): store one correction -> 201.
+* ``GET /v1/feedback`` (admin key): newest first, ``limit``/``cursor``, filters.
+* ``GET /v1/feedback/{feedback_id}``, ``DELETE /v1/feedback/{feedback_id}`` (admin key).
+
+The storage is ``app.state.feedback`` (a :class:`hypemeter.storage.FeedbackStore`). When the
+database cannot be reached these routes answer 503 ``database_unavailable``; scoring does not
+touch the database at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
+from hypemeter.service.auth import require_admin_key, require_api_key
+from hypemeter.service.feedback_schemas import (
+    FeedbackCreated,
+    FeedbackItem,
+    FeedbackPage,
+    FeedbackRequest,
+)
+from hypemeter.service.schemas import ErrorResponse
+from hypemeter.service.settings import Settings
+
+from hypemeter.errors import (
+    HypemeterError,
+    NotFoundError,
+    PayloadTooLargeError,
+    StorageUnavailableError,
+)
+from hypemeter.storage import MAX_LIMIT, FeedbackStore, NewFeedback, SpanVerdict
+from hypemeter.storage.records import iso_utc
+
+logger = logging.getLogger("hypemeter.service")
+
+ROUTE = "/v1/feedback"
+
+
+def _err(description: str) -> dict[str, Any]:
+    return {"model": ErrorResponse, "description": description}
+
+
+R401 = {401: _err("API key missing or wrong (only when HYPEMETER_API_KEY is set)")}
+R503 = {503: _err("the feedback database is unavailable (scoring is unaffected)")}
+ADMIN = {
+    401: _err("admin key missing or wrong"),
+    403: _err("admin routes disabled (HYPEMETER_ADMIN_KEY unset)"),
+    **R503,
+}
+FeedbackId = Annotated[str, Path(max_length=64, description="the `feedback_id` from the POST")]
+
+
+def _store(request: Request) -> FeedbackStore:
+    return request.app.state.feedback  # type: ignore[no-any-return]
+
+
+async def start_storage(store: FeedbackStore) -> None:
+    """Apply the migrations at startup; a database that is down is logged, not fatal (the
+    feedback routes answer 503 and retry on the next request; scoring is unaffected)."""
+    try:
+        revision = await anyio.to_thread.run_sync(store.upgrade)
+    except HypemeterError as exc:
+        reason = exc.reason if isinstance(exc, StorageUnavailableError) else exc.message
+        logger.error(
+            "feedback database unavailable at startup; /v1/feedback answers 503 until it is "
+            "back", extra={"fields": {"database": repr(store), "reason": reason}},
+        )
+    else:
+        logger.info("feedback database ready",
+                    extra={"fields": {"database": repr(store), "revision": revision}})
+
+
+def to_new_feedback(payload: FeedbackRequest, max_chars: int) -> NewFeedback:
+    for name in ("headline", "body"):
+        text = getattr(payload, name)
+        if len(text) > max_chars:
+            raise PayloadTooLargeError(
+                f"{name} has {len(text)} characters; the limit is {max_chars}", field=name
+            )
+    labels = payload.labels
+    return NewFeedback(
+        headline=payload.headline,
+        body=payload.body,
+        sensational=labels.sensational if labels else None,
+        misinformation=labels.misinformation if labels else None,
+        spans=tuple(
+            SpanVerdict(s.field, s.start, s.end, s.verdict, s.category, s.text)
+            for s in payload.spans
+        ),
+        article_id=payload.id,
+        model_version=payload.model_version,
+        note=payload.note,
+    )
+
+
+def build_router(settings: Settings, require_json: Callable[..., Any]) -> APIRouter:
+    """The feedback routes; ``require_json`` is the app's 415 check (shared with scoring)."""
+    router = APIRouter(prefix=ROUTE, tags=["feedback"])
+    post_deps = [Depends(require_json)]
+    if settings.api_key is not None:  # the /v1/score rule: keyed exactly when a key is set
+        post_deps.insert(0, Depends(require_api_key))
+    admin_deps = [Depends(require_admin_key)]
+
+    @router.post(
+        "",
+        status_code=201,
+        response_model=FeedbackCreated,
+        dependencies=post_deps,
+        responses={
+            **R401,
+            413: _err("request body or a text field over the limit"),
+            415: _err("the body is not `application/json`"),
+            422: _err("bad JSON or types, no label and no span, a label other than 0/1, "
+                      "offsets out of range or cutting nothing, span text that does not match"),
+            **R503,
+        },
+        summary="Send a correction: labels and/or phrase verdicts for one article",
+        description=(
+            "Stores the article text with your labels (`sensational`, `misinformation`: 0 or "
+            "1, either alone is fine) and span verdicts (code-point offsets into `headline` or "
+            "`body`; `loaded` marks a loaded phrase, `not_loaded` a highlighted phrase that is "
+            "not). At least one label or one span. Retraining with `hypemeter train "
+            "--feedback` learns from it."
+        ),
+    )
+    def create_feedback(payload: FeedbackRequest, request: Request) -> Response:
+        item = to_new_feedback(payload, request.app.state.settings.max_field_chars)
+        stored = _store(request).add(item)
+        logger.info("feedback stored", extra={"fields": {"feedback_id": stored.id}})
+        return JSONResponse(
+            {"feedback_id": stored.id, "created_at": iso_utc(stored.created_at)},
+            status_code=201,
+            headers={"Location": f"{ROUTE}/{stored.id}"},
+        )
+
+    @router.get(
+        "",
+        response_model=FeedbackPage,
+        dependencies=admin_deps,
+        responses={**ADMIN, 422: _err("a bad limit, cursor, time or label filter")},
+        summary="List corrections, newest first (admin)",
+    )
+    def list_feedback(
+        request: Request,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")] = 100,
+        cursor: Annotated[
+            str | None, Query(max_length=512, description="`next_cursor` of the previous page")
+        ] = None,
+        since: Annotated[
+            str | None, Query(max_length=64, description="ISO-8601 time, inclusive")
+        ] = None,
+        until: Annotated[
+            str | None, Query(max_length=64, description="ISO-8601 time, exclusive")
+        ] = None,
+        model_version: Annotated[str | None, Query(max_length=128)] = None,
+        label: Annotated[
+            str | None,
+            Query(max_length=32, description="`sensational` or `misinformation` (has that "
+                  "label), optionally `:0`/`:1` (with that value)"),
+        ] = None,
+    ) -> Response:
+        items, next_cursor = _store(request).list(
+            limit=limit, cursor=cursor, since=since, until=until,
+            model_version=model_version, label=label,
+        )
+        return JSONResponse(
+            {"items": [i.to_item() for i in items], "next_cursor": next_cursor}
+        )
+
+    @router.get(
+        "/{feedback_id}",
+        response_model=FeedbackItem,
+        dependencies=admin_deps,
+        responses={**ADMIN, 404: _err("no such feedback")},
+        summary="One correction (admin)",
+    )
+    def get_feedback(feedback_id: FeedbackId, request: Request) -> Response:
+        found = _store(request).get(feedback_id)
+        if found is None:
+            raise NotFoundError(f"no feedback with id {feedback_id!r}", field="feedback_id")
+        return JSONResponse(found.to_item())
+
+    @router.delete(
+        "/{feedback_id}",
+        status_code=204,
+        response_class=Response,
+        dependencies=admin_deps,
+        responses={**ADMIN, 404: _err("no such feedback")},
+        summary="Delete a correction (how a deletion request is honoured; admin)",
+    )
+    def delete_feedback(feedback_id: FeedbackId, request: Request) -> Response:
+        if not _store(request).delete(feedback_id):
+            raise NotFoundError(f"no feedback with id {feedback_id!r}", field="feedback_id")
+        logger.info("feedback deleted", extra={"fields": {"feedback_id": feedback_id}})
+        return Response(status_code=204)
+
+    return router
