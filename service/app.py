@@ -33,7 +33,6 @@ from hypemeter.service.rollout import Rollout, RolloutMiddleware
 from hypemeter.service.routers import feedback as feedback_routes
 from hypemeter.service.routers import model, ops, page, score
 from hypemeter.service.routers.model import report_files
-from hypemeter.service.routing import require_json
 from hypemeter.service.settings import Settings
 from hypemeter.service.state import ModelHolder
 
@@ -123,7 +122,7 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
     app.include_router(score.build_router(settings, ScoreHandler(settings, metrics)))
     app.include_router(model.build_router(settings))
     app.include_router(ops.build_router())
-    app.include_router(feedback_routes.build_router(settings, require_json))
+    app.include_router(feedback_routes.build_router(settings))
     app.include_router(page.router)
     app.include_router(docs_router)
 

@@ -142,6 +142,10 @@ def test_json_content_type_and_api_key_rule(
 ) -> None:
     with make_client(service_models_dir, scorer, database_url, api_key=API_KEY) as c:
         assert post(c).status_code == 401
+        # the key is checked before the body is read: a malformed body without a key is 401
+        r = c.post("/v1/feedback", content=b'{"headline": ', headers={
+            "Content-Type": "application/json"})
+        assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
         r = c.post("/v1/feedback", content=b"headline=x", headers={
             "X-API-Key": API_KEY, "Content-Type": "application/x-www-form-urlencoded"})
         assert r.status_code == 415

@@ -12,20 +12,27 @@ touch the database at all.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 import anyio
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
-from hypemeter.service.auth import require_admin_key, require_api_key
+from hypemeter.service.auth import require_admin_key
 from hypemeter.service.feedback_schemas import (
     FeedbackCreated,
     FeedbackItem,
     FeedbackPage,
     FeedbackRequest,
 )
-from hypemeter.service.schemas import ErrorResponse
+from hypemeter.service.routing import (
+    R401,
+    R413,
+    R415,
+    KeyFirstRoute,
+    api_key_deps,
+    error_doc,
+    require_json,
+)
 from hypemeter.service.settings import Settings
 
 from hypemeter.errors import (
@@ -42,11 +49,7 @@ logger = logging.getLogger("hypemeter.service")
 ROUTE = "/v1/feedback"
 
 
-def _err(description: str) -> dict[str, Any]:
-    return {"model": ErrorResponse, "description": description}
-
-
-R401 = {401: _err("API key missing or wrong (only when HYPEMETER_API_KEY is set)")}
+_err = error_doc
 R503 = {503: _err("the feedback database is unavailable (scoring is unaffected)")}
 ADMIN = {
     401: _err("admin key missing or wrong"),
@@ -99,12 +102,11 @@ def to_new_feedback(payload: FeedbackRequest, max_chars: int) -> NewFeedback:
     )
 
 
-def build_router(settings: Settings, require_json: Callable[..., Any]) -> APIRouter:
-    """The feedback routes; ``require_json`` is the app's 415 check (shared with scoring)."""
-    router = APIRouter(prefix=ROUTE, tags=["feedback"])
-    post_deps = [Depends(require_json)]
-    if settings.api_key is not None:  # the /v1/score rule: keyed exactly when a key is set
-        post_deps.insert(0, Depends(require_api_key))
+def build_router(settings: Settings) -> APIRouter:
+    """The feedback routes: keys checked before the body is read, as for scoring."""
+    router = APIRouter(prefix=ROUTE, tags=["feedback"], route_class=KeyFirstRoute)
+    # the /v1/score rule: keyed exactly when a key is set; then the 415 check scoring uses
+    post_deps = [*api_key_deps(settings), Depends(require_json)]
     admin_deps = [Depends(require_admin_key)]
 
     @router.post(
@@ -114,8 +116,8 @@ def build_router(settings: Settings, require_json: Callable[..., Any]) -> APIRou
         dependencies=post_deps,
         responses={
             **R401,
-            413: _err("request body or a text field over the limit"),
-            415: _err("the body is not `application/json`"),
+            **R413,
+            **R415,
             422: _err("bad JSON or types, no label and no span, a label other than 0/1, "
                       "offsets out of range or cutting nothing, span text that does not match"),
             **R503,
