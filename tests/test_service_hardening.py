@@ -241,3 +241,52 @@ def test_fixed_spans_and_scores_from_the_shipped_model(tmp_path: Path) -> None:
         assert sober["spans"] == []
         assert sober["scores"]["sensationalism"] < 0.3
         assert sober["scores"]["misinformation_risk"] < 0.3
+
+
+# ----------------------------------------------------------------- two workers, one run folder
+
+
+def test_rollout_between_two_holders_sharing_a_run_folder(
+    service_models_dir: Path, tmp_path: Path
+) -> None:
+    """Two workers' sides of :mod:`hypemeter.service.rollout` in one process (the second
+    reports under the parent's pid, so both count as live)."""
+    import anyio
+    from hypemeter.service.rollout import Rollout
+    from hypemeter.service.state import ModelHolder
+
+    from hypemeter.errors import ChecksumMismatchError
+
+    run = tmp_path / "run"
+    a = Rollout(ModelHolder(service_models_dir), run)
+    b = Rollout(ModelHolder(service_models_dir), run)
+    b.pid = os.getppid()
+    a.startup(None)
+    b.startup(None)  # follows what a published at start, not its own pick
+    assert a.status() == {"status": "reloaded", "generation": 1, "version": "v1",
+                          "workers": {"total": 2, "on_version": 2, "failed": 0}}
+
+    with pytest.raises(ChecksumMismatchError):
+        a.publish("tampered")
+    assert a.read_state()[1] is None and a.desired().generation == 1  # nothing published
+    assert a.holder.current.version == b.holder.current.version == "v1"
+
+    loaded, generation = a.publish("v2")
+    assert (loaded.version, generation) == ("v2", 2)
+    status = a.status(generation)
+    assert status["status"] == "in_progress" and status["workers"]["on_version"] == 1
+
+    async def follow() -> None:
+        with anyio.move_on_after(30):
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(b.watch)
+                while b.applied != generation:
+                    b.poke()
+                    await anyio.sleep(0.05)
+                tasks.cancel_scope.cancel()
+
+    anyio.run(follow)
+    assert b.holder.current.version == "v2"
+    assert a.wait(generation, timeout=5)["status"] == "reloaded"
+    b.shutdown()
+    assert a.status()["workers"]["total"] == 1
