@@ -17,7 +17,7 @@ from typing import Any
 from hypemeter.client import Client
 from hypemeter.engines.base import ChunkResult, ScoreOptions, _parse
 from hypemeter.engines.partitions import Chunk, render_jsonl
-from hypemeter.errors import HypemeterError, InvalidInputError, PayloadTooLargeError
+from hypemeter.errors import InvalidInputError, PayloadTooLargeError
 from hypemeter.io import BadRecord
 from hypemeter.schema import Article, ScoreResult
 
@@ -74,4 +74,4 @@ class RemoteEngine:
         self.client.close()
 
 
-__all__ = ["HypemeterError", "RemoteEngine"]
+__all__ = ["RemoteEngine"]
