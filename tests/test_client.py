@@ -36,7 +36,7 @@ def server(bundle_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 @pytest.fixture(scope="module")
 def keyed_server(bundle_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     srv = start_server(bundle_dir, tmp_path_factory.mktemp("client-keyed"),
-                       {"HYPEMETER_API_KEY": KEY})
+                       {"HYPEMETER_API_KEY": KEY, "HYPEMETER_MAX_FIELD_CHARS": "5000"})
     yield srv
     srv.stop()
 
@@ -115,3 +115,20 @@ def test_score_through_the_server_gives_the_local_output(
     assert "unauthorized" in denied.stderr.lower() or "key" in denied.stderr.lower()
     no = tmp_path / "no.jsonl"
     assert not no.exists() or no.read_text() == ""  # nothing scored is written
+
+
+def test_a_record_the_server_rejects_is_reported_and_the_rest_scored(
+    keyed_server: Server, bundle_dir: Path, tmp_path: Path
+) -> None:
+    rows = [{"id": f"r{i}", "headline": f"{HEADLINE} {i}", "body": BODY} for i in range(6)]
+    rows[3]["body"] = "word " * 1500  # over the server's 5,000 characters: a 413 for item 3
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    remote = run_cli(str(src), "--server", keyed_server.url, "--api-key", KEY)
+    assert remote.returncode == 3, remote.stderr
+    assert f"{src}:4" in remote.stderr and "rejected by the server" in remote.stderr
+    kept = tmp_path / "kept.jsonl"
+    kept.write_text("".join(json.dumps(r) + "\n" for i, r in enumerate(rows) if i != 3))
+    local = run_cli(str(kept), "--model", str(bundle_dir))
+    assert local.returncode == 0
+    assert remote.stdout == local.stdout and len(local.stdout.splitlines()) == 5

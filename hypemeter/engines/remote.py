@@ -18,7 +18,7 @@ from hypemeter.client import Client
 from hypemeter.engines.base import ChunkResult, ScoreOptions, _parse
 from hypemeter.engines.output import render_jsonl
 from hypemeter.engines.partitions import Chunk
-from hypemeter.errors import HypemeterError, InvalidInputError, PayloadTooLargeError
+from hypemeter.errors import InvalidInputError, PayloadTooLargeError
 from hypemeter.io import BadRecord
 from hypemeter.schema import Article, ScoreResult
 
@@ -75,4 +75,4 @@ class RemoteEngine:
         self.client.close()
 
 
-__all__ = ["HypemeterError", "RemoteEngine"]
+__all__ = ["RemoteEngine"]
