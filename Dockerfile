@@ -11,8 +11,8 @@
 #
 # Size (limit 450 MB): the image installs the package's runtime dependencies (what serving,
 # scoring and training need) and nothing else. What only one engine or format needs is an
-# extra of the package, left out unless asked for: `--build-arg EXTRAS=dask,parquet` adds
-# `hypemeter score --engine dask` and Parquet I/O (about 600 MB then).
+# extra of the package, left out unless asked for: `--build-arg EXTRAS=dask,parquet,plots` adds
+# `hypemeter score --engine dask`, Parquet I/O and the report figures (about 650 MB then).
 
 ARG PYTHON_IMAGE=python:3.11-slim
 
@@ -73,7 +73,6 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_ROOT_USER_ACTION=ignore \
-    MPLCONFIGDIR=/tmp/matplotlib \
     HYPEMETER_MODELS_DIR=/app/models \
     HYPEMETER_HOST=0.0.0.0 \
     HYPEMETER_PORT=8000
@@ -84,9 +83,7 @@ ENV PYTHONUNBUFFERED=1 \
 RUN --mount=type=bind,from=builder,source=/slim,target=/wheels \
     pip install --no-index --find-links /wheels --no-compile "hypemeter${EXTRAS:+[$EXTRAS]}" \
  && SITE="$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
- && rm -rf "$SITE/numpy/_core/include" "$SITE/numpy/f2py/src" "$SITE"/PIL/_avif.* "$SITE"/pillow.libs/libavif-* \
-           "$SITE/matplotlib/mpl-data/sample_data" "$SITE/matplotlib/mpl-data/images" \
-           "$SITE/sklearn/datasets/images" /root/.cache \
+ && rm -rf "$SITE/numpy/_core/include" "$SITE/numpy/f2py/src" "$SITE/sklearn/datasets/images" /root/.cache \
  && find "$SITE" \( -name '*.pyx' -o -name '*.pxd' -o -name '*.pyi' \) -delete \
  && rm -rf "$SITE/sqlalchemy/testing" "$SITE/alembic/testing"
 
@@ -111,8 +108,7 @@ ENV HYPEMETER_DATABASE_URL=sqlite:////app/data/feedback.db
 # Byte-compile only what serving and scoring import (by doing it once), so the server starts
 # fast without the full set of .pyc files.
 RUN hypemeter score /app/datasets/sample/sample.jsonl --output /dev/null --quiet \
- && python -c "import hypemeter.service.server, hypemeter.service.app, uvicorn.main, uvicorn.loops.auto, uvicorn.protocols.http.auto, uvicorn.protocols.websockets.auto, uvicorn.lifespan.on; hypemeter.service.app.create_app().openapi()" \
- && rm -rf /tmp/matplotlib
+ && python -c "import hypemeter.service.server, hypemeter.service.app, uvicorn.main, uvicorn.loops.auto, uvicorn.protocols.http.auto, uvicorn.protocols.websockets.auto, uvicorn.lifespan.on; hypemeter.service.app.create_app().openapi()"
 
 ENV PYTHONDONTWRITEBYTECODE=1
 USER hypemeter

@@ -217,3 +217,21 @@ def test_write_validation_report_for_training(scorer: Scorer, tmp_path: Path) ->
     assert "spans" in combined["tasks"]["sensationalism"]
     index = (tmp_path / "report" / "report.md").read_text()
     assert "(sensationalism/report.md)" in index and "(misinformation/roc.png)" in index
+
+
+def test_report_without_the_plots_extra_keeps_every_metric_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """matplotlib is the `plots` extra (the image leaves it out): no figures, same metrics."""
+    import sys
+
+    y, p = [0, 1, 0, 1, 1, 0], [0.1, 0.8, 0.4, 0.7, 0.3, 0.2]
+    with_plots = write_report(tmp_path / "a", y, p, target=[0.0, 1.0, 0.2, 0.9, 0.5, 0.1])
+    assert (tmp_path / "a" / "roc.png").is_file()
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if not installed
+    without = write_report(tmp_path / "b", y, p, target=[0.0, 1.0, 0.2, 0.9, 0.5, 0.1])
+    assert not list((tmp_path / "b").glob("*.png"))
+    assert set(without["files"]) == {"metrics", "report"}
+    assert without["binary"] == with_plots["binary"] and without["graded"] == with_plots["graded"]
+    report = (tmp_path / "b" / "report.md").read_text()
+    assert "pip install 'hypemeter[plots]'" in report

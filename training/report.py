@@ -49,6 +49,20 @@ def _json_safe(obj: Any) -> Any:
     return obj
 
 
+PLOTS_MISSING_NOTE = ("Figures are not drawn: matplotlib is not installed (it comes with the "
+                      "plots extra: pip install 'hypemeter[plots]').")
+
+
+def plots_available() -> bool:
+    """matplotlib is an extra (``hypemeter[plots]``): without it reports have no figures."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("matplotlib") is not None
+    except ValueError:  # a module set to None in sys.modules
+        return False
+
+
 def _figure(width: float = 5.0, height: float = 4.2) -> Any:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -297,7 +311,10 @@ def write_report(
     metrics: dict[str, Any] = {"title": title, "meta": dict(meta or {}), "binary": binary,
                                "reliability": reliability_bins(y_arr, p_arr)}
     files: dict[str, str] = {}
-    if len(y_arr):
+    draw = plots_available()
+    if not draw:
+        notes.append(PLOTS_MISSING_NOTE)
+    if len(y_arr) and draw:
         if both:
             plot_roc(out / REPORT_FILES["roc"], y_arr, p_arr, threshold, title)
             files["roc"] = REPORT_FILES["roc"]
@@ -315,8 +332,9 @@ def write_report(
             q_arr = np.array([q for _, q in pairs])
             metrics["graded"] = {"field": target_field, "n": len(pairs),
                                  **graded_metrics(t_arr.tolist(), q_arr.tolist())}
-            plot_graded(out / REPORT_FILES["graded"], t_arr, q_arr, title)
-            files["graded"] = REPORT_FILES["graded"]
+            if draw:
+                plot_graded(out / REPORT_FILES["graded"], t_arr, q_arr, title)
+                files["graded"] = REPORT_FILES["graded"]
     if span_pairs is not None:
         span_list = list(span_pairs)
         if span_list:
@@ -422,4 +440,5 @@ def write_validation_report(
     return entry
 
 
-__all__ = ["REPORT_FILES", "reliability_bins", "write_report", "write_validation_report"]
+__all__ = ["REPORT_FILES", "plots_available", "reliability_bins", "write_report",
+           "write_validation_report"]
