@@ -21,19 +21,13 @@ from types import MappingProxyType
 from typing import Any
 
 from hypemeter import MODEL_NAME
-from hypemeter.bundle import Bundle, load_bundle
+from hypemeter.bundle import Bundle
 from hypemeter.errors import HypemeterError, ModelLoadError, ModelNotReadyError
-from hypemeter.schema import Article
-from hypemeter.scoring import Scorer
+from hypemeter.scoring import Scorer, load_scorer
 
 logger = logging.getLogger("hypemeter.service")
 
 REPORT_DIR = "report"
-SMOKE_ARTICLE = Article(
-    headline="Council approves budget after SHOCKING late-night vote",
-    body="The city council approved the budget on Tuesday. Critics called it a disaster.",
-    id="smoke-test",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,19 +61,6 @@ class LoadedModel:
             path=Path(bundle.path) if bundle.path is not None else None,
             loaded_at=time.time(),
         )
-
-
-def smoke_test(scorer: Scorer) -> None:
-    """Score one canned article; a bundle that cannot do that is not served."""
-    try:
-        result = scorer.score([SMOKE_ARTICLE], explain=True)[0]
-        for value in result.scores.values():
-            if not 0.0 <= float(value) <= 1.0:
-                raise ValueError(f"score {value!r} outside [0, 1]")
-    except HypemeterError:
-        raise
-    except Exception as exc:
-        raise ModelLoadError(f"the bundle loaded but failed its smoke test: {exc}") from exc
 
 
 def release_memory() -> None:
@@ -124,18 +105,16 @@ class ModelHolder:
 
     def load(self, version: str | None = None) -> LoadedModel:
         """Load, verify and swap in a bundle; on any failure the old model keeps serving."""
-        return self._load(lambda: load_bundle(self.models_dir, version))
+        return self._load(lambda: load_scorer(self.models_dir, version))
 
     def load_path(self, bundle_dir: Path) -> LoadedModel:
         """:meth:`load` for one bundle folder (the one another worker published)."""
-        return self._load(lambda: load_bundle(bundle_dir))
+        return self._load(lambda: load_scorer(bundle_dir))
 
-    def _load(self, read: Callable[[], Bundle]) -> LoadedModel:
+    def _load(self, read: Callable[[], Scorer]) -> LoadedModel:
         with self._lock:
             try:
-                bundle = read()
-                scorer = Scorer(bundle)
-                smoke_test(scorer)
+                scorer = read()
             except HypemeterError as exc:
                 self.last_error = exc
                 raise
@@ -148,8 +127,7 @@ class ModelHolder:
     def prepare_path(self, bundle_dir: Path) -> LoadedModel:
         """Load and check a bundle without swapping it in (nor touching ``last_error``)."""
         try:
-            scorer = Scorer(load_bundle(bundle_dir))
-            smoke_test(scorer)
+            scorer = load_scorer(bundle_dir)
         except HypemeterError:
             raise
         except Exception as exc:
