@@ -97,14 +97,23 @@ class ScoreResult:
         }
 
 
+# The technique of a span a person marked as *not* loaded language (own data, feedback): the
+# lexicon learns that phrase in that text as a negative, never as a phrase to flag.
+NOT_LOADED = "Not_Loaded"
+
+
 @dataclass(frozen=True, slots=True)
 class GoldSpan:
-    """A labelled span in a training corpus (character offsets into ``field``)."""
+    """A labelled span in a training corpus (character offsets into ``field``).
+
+    ``category`` is the span category a person chose for it (own data, feedback), when known.
+    """
 
     field: Field
     start: int
     end: int
     technique: str
+    category: str | None = None
 
 
 @dataclass(slots=True)
