@@ -1,4 +1,4 @@
-"""The ``hypemeter`` command: serve, train, score, evaluate.
+"""The ``hypemeter`` command: serve, train, score, evaluate, suggest.
 
 Subcommands import their heavy parts lazily; the core never imports ``training`` or
 ``service`` at module level.
@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from hypemeter.errors import HypemeterError
+from hypemeter.errors import DataError, HypemeterError
 from hypemeter.paths import default_models_dir
 
 
@@ -167,6 +167,52 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return evaluate_command(args)
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: an integer >= 1."""
+    value = non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _add_suggest(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "suggest",
+        help="pick the unlabelled articles whose labels would teach the model most",
+        description="Score unlabelled JSONL/CSV records {id, headline, body} and pick the N "
+        "the model is least sure about (scores near the decision threshold), skipping near-"
+        "duplicates and preferring articles unlike those already picked. Writes the picked "
+        "records as JSONL, best first, each with a 'suggestion' (rank, scores, uncertainty) "
+        "and 'input' (file, line). Bad records are reported with file:line and skipped.",
+    )
+    p.add_argument("input", help="JSONL or CSV file of unlabelled articles, or - for stdin")
+    p.add_argument("--n", type=positive_int, default=50, help="how many to pick (default 50)")
+    p.add_argument("--output", "-o", default="-", help="output JSONL file (default stdout)")
+    p.add_argument("--model", type=Path, default=None, help="bundle or models directory")
+    p.add_argument("--format", choices=("jsonl", "csv"), default=None,
+                   help="input format (default: by file extension, JSONL for stdin)")
+    p.add_argument("--task", choices=("both", "sensationalism", "misinformation"),
+                   default="both", help="the score(s) whose uncertainty counts (default both)")
+    p.add_argument("--diversity", type=float, default=0.5,
+                   help="penalty per unit of similarity to an earlier pick (default 0.5)")
+    p.set_defaults(func=_cmd_suggest)
+
+
+def _cmd_suggest(args: argparse.Namespace) -> int:
+    from hypemeter.bundle import load_bundle
+    from hypemeter.suggest import suggest_file, thresholds_of, write_whole
+
+    if args.input != "-" and not Path(args.input).is_file():
+        raise DataError(f"input file {args.input} does not exist")
+    bundle = load_bundle(args.model or default_models_dir())
+    read, skipped, picked = write_whole(args.output, lambda out: suggest_file(
+        args.input, bundle.model, args.n, out, fmt=args.format, task=args.task,
+        thresholds=thresholds_of(bundle.card), diversity=args.diversity))
+    print(f"picked {picked} of {read - skipped} record(s), skipped {skipped} bad record(s)",
+          file=sys.stderr)
+    return 0 if skipped == 0 else 3
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hypemeter",
@@ -177,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(sub)
     _add_score(sub)
     _add_evaluate(sub)
+    _add_suggest(sub)
     return parser
 
 
