@@ -31,6 +31,7 @@ import tempfile
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -202,8 +203,20 @@ def plot(results: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
-def summary(results: dict[str, Any]) -> dict[str, Any]:
-    """Mean gain per strategy and k; labels suggest needs for random's gain at k=100."""
+def labels_for(curve: dict[str, float], gain: float) -> float | None:
+    """The fewest labels (linear between measured k) at which ``curve`` gains ``gain``."""
+    ks = sorted(int(k) for k in curve)
+    base = curve["0"]
+    for lo, hi in pairwise(ks):
+        g_lo, g_hi = curve[str(lo)] - base, curve[str(hi)] - base
+        if g_hi >= gain > g_lo:
+            return lo + (hi - lo) * (gain - g_lo) / (g_hi - g_lo)
+    return 0.0 if gain <= 0 else None
+
+
+def summary(results: dict[str, Any], at: int = 100) -> dict[str, Any]:
+    """Mean gain per strategy and k; the worst change outside the newsroom; the labels
+    ``suggest`` needs for the gain random picks reach at k = ``at``."""
     out: dict[str, Any] = {}
     for strategy in ("random", "suggest"):
         gains: dict[str, list[float]] = defaultdict(list)
@@ -215,6 +228,19 @@ def summary(results: dict[str, Any]) -> dict[str, Any]:
             out[f"{strategy}_mean_gain"] = {k: round(float(np.mean(v)), 4)
                                             for k, v in sorted(gains.items(), key=lambda x:
                                                                int(x[0]))}
+        worst = [(v["change"], f"{name} k={k}: {v['set']}") for name, res in results.items()
+                 for k, v in res.get("outside_worst_change", {}).get(strategy, {}).items()]
+        if worst:
+            out[f"{strategy}_worst_outside_change"] = dict(zip(("change", "where"), min(worst),
+                                                              strict=True))
+    ratios = {}
+    for name, res in results.items():
+        random_curve, suggest_curve = res["curves"].get("random"), res["curves"].get("suggest")
+        if random_curve and suggest_curve and str(at) in random_curve:
+            need = labels_for(suggest_curve, random_curve[str(at)] - random_curve["0"])
+            ratios[name] = None if need is None else round(need / at, 3)
+    if ratios:
+        out[f"suggest_labels_for_random_gain_at_{at}"] = ratios
     return out
 
 
@@ -234,7 +260,20 @@ def main() -> None:
                     help="a HypeModel parameter (numeric), repeatable")
     ap.add_argument("--plot", type=Path, default=Path("adaptation.png"))
     ap.add_argument("--out", type=Path, default=None, help="also write the results as JSON")
+    ap.add_argument("--merge", type=Path, nargs="*", default=None, metavar="JSON",
+                    help="no fitting: merge earlier --out files (one per newsroom), print the "
+                    "summary and plot them")
     args = ap.parse_args()
+    if args.merge:
+        merged = {k: v for f in args.merge
+                  for k, v in json.loads(f.read_text(encoding="utf-8")).items()
+                  if k != "summary"}
+        merged["summary"] = summary(merged)
+        print(json.dumps(merged["summary"], indent=2))
+        plot({k: v for k, v in merged.items() if k != "summary"}, args.plot)
+        if args.out:
+            args.out.write_text(json.dumps(merged, indent=2) + "\n", encoding="utf-8")
+        return
     args.ks = sorted({int(k) for k in args.ks.split(",")} | {0})
     args.strategies = [s for s in args.strategies.split(",") if s]
     params = {k: float(v) for k, v in (p.split("=", 1) for p in args.param)}
