@@ -162,7 +162,8 @@ def run_newsroom(args: argparse.Namespace, corpus: str, base: list[Record],
             chosen = pick([Article(r.headline, r.body) for r in pool], scores, max(ks),
                           task="sensationalism" if col == 0 else "misinformation")
             picks["suggest"] = [p.index for p in chosen]
-        jobs = [(s, k) for s in args.strategies for k in ks if k > 0]
+        jobs = [(s, k) for s in args.strategies for k in ks
+                if k > 0 and (s != "suggest" or k <= args.suggest_max_k)]
         rows = {(s, k): correction_rows([pool[i] for i in picks[s][:k]],
                                         pool_y[picks[s][:k]], task) for s, k in jobs}
         owns = {sk: ingest(rows[sk], Path(tmp), f"{corpus}-{sk[0]}-{sk[1]}") for sk in jobs}
@@ -251,6 +252,8 @@ def main() -> None:
     ap.add_argument("--newsrooms", default=",".join(NEWSROOMS))
     ap.add_argument("--ks", default="0,25,50,100,200")
     ap.add_argument("--strategies", default="random,suggest")
+    ap.add_argument("--suggest-max-k", type=int, default=10**9,
+                    help="largest k for suggest picks (reduced setting: fewer fits)")
     ap.add_argument("--test-fraction", type=float, default=0.35)
     ap.add_argument("--cap", type=int, default=4000,
                     help="records per headline-only corpus and task (0: all; reduced setting)")

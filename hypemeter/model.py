@@ -133,7 +133,7 @@ class HypeModel:
         cv_folds: int = 3,
         objective_sources: tuple[str, ...] = ("perez_rosas_amt",),
         ptc_soft_scale: float = 0.08,
-        own_weight: float | None = None,
+        own_weight: float | None = 3.0,
     ) -> None:
         self.seed = seed
         self.n_features = n_features
@@ -146,9 +146,10 @@ class HypeModel:
         self.cv_folds = cv_folds
         self.objective_sources = objective_sources
         self.ptc_soft_scale = ptc_soft_scale
-        # A user's own records (corpora "own:..."): None balances them like any article corpus
-        # (all of them together weigh as much as a whole public corpus); a number gives each
-        # own record that many times an ordinary record's weight in every learner and stacker.
+        # A user's own records (corpora "own:..."): a number gives each own record that many
+        # times an ordinary record's weight in every learner and stacker; None balances them
+        # like any article corpus (a file of 25 then weighs as much as a whole public corpus,
+        # which cost other corpora up to 0.09 ROC-AUC in benchmarks/bench_adaptation.py).
         self.own_weight = own_weight
 
     # ------------------------------------------------------------------ features
