@@ -167,17 +167,22 @@ def run_newsroom(args: argparse.Namespace, corpus: str, base: list[Record],
         rows = {(s, k): correction_rows([pool[i] for i in picks[s][:k]],
                                         pool_y[picks[s][:k]], task) for s, k in jobs}
         owns = {sk: ingest(rows[sk], Path(tmp), f"{corpus}-{sk[0]}-{sk[1]}") for sk in jobs}
-        fitted = Parallel(n_jobs=args.jobs)(
+        fitted = Parallel(n_jobs=args.jobs, return_as="generator")(
             delayed(_fit_and_measure)(train, owns[sk], test, outside, args.seed, params)
             for sk in jobs
         )
-    for (s, k), (_, auc, out, secs) in zip(jobs, fitted, strict=True):
-        worst = min((out[n] - out0[n], n) for n in out)
-        log["curves"].setdefault(s, {"0": auc0})[str(k)] = auc
-        log.setdefault("outside_worst_change", {}).setdefault(s, {})[str(k)] = {
-            "change": round(worst[0], 4), "set": worst[1]}
-        print(f"{corpus}: {s:7s} k={k:3d} newsroom AUC {auc:.3f} ({auc - auc0:+.3f}); worst "
-              f"outside change {worst[0]:+.3f} ({worst[1]}) ({secs}s)", flush=True)
+        # each result is printed (and written to --out) as soon as it is in: a long run that
+        # is stopped keeps what it measured
+        for (s, k), (_, auc, out, secs) in zip(jobs, fitted, strict=True):
+            worst = min((out[n] - out0[n], n) for n in out)
+            log["curves"].setdefault(s, {"0": auc0})[str(k)] = auc
+            log.setdefault("outside_worst_change", {}).setdefault(s, {})[str(k)] = {
+                "change": round(worst[0], 4), "set": worst[1]}
+            log.setdefault("outside_roc_auc", {}).setdefault(s, {})[str(k)] = out
+            print(f"{corpus}: {s:7s} k={k:3d} newsroom AUC {auc:.3f} ({auc - auc0:+.3f}); "
+                  f"worst outside change {worst[0]:+.3f} ({worst[1]}) ({secs}s)", flush=True)
+            if args.out:
+                args.out.write_text(json.dumps({corpus: log}, indent=2) + "\n", encoding="utf-8")
     return log
 
 
