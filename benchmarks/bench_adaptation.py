@@ -265,7 +265,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=1, help="fits run side by side")
     ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                    help="a HypeModel parameter (numeric), repeatable")
+                    help="a HypeModel parameter (numeric, or none), repeatable")
     ap.add_argument("--plot", type=Path, default=Path("adaptation.png"))
     ap.add_argument("--out", type=Path, default=None, help="also write the results as JSON")
     ap.add_argument("--merge", type=Path, nargs="*", default=None, metavar="JSON",
@@ -284,7 +284,8 @@ def main() -> None:
         return
     args.ks = sorted({int(k) for k in args.ks.split(",")} | {0})
     args.strategies = [s for s in args.strategies.split(",") if s]
-    params = {k: float(v) for k, v in (p.split("=", 1) for p in args.param)}
+    params = {k: None if v.lower() == "none" else float(v)
+              for k, v in (p.split("=", 1) for p in args.param)}
     records, _ = load_corpora(args.data_dir)
     base = reduce(records, args.cap, args.seed)
     base_train, outside_valid = group_split(base, valid_fraction=0.2, seed=args.seed)
