@@ -17,7 +17,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -181,4 +181,4 @@ def thresholds_of(card: dict[str, Any]) -> tuple[float, float]:
     return (float(t.get("sensationalism", 0.5)), float(t.get("misinformation_risk", 0.5)))
 
 
-__all__: Iterable[str] = ["Pick", "pick", "suggest_file", "thresholds_of", "uncertainty"]
+__all__ = ["Pick", "pick", "suggest_file", "thresholds_of", "uncertainty"]
