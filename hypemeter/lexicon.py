@@ -22,7 +22,7 @@ from sklearn.feature_extraction import DictVectorizer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.linear_model import LogisticRegression
 
-from hypemeter.schema import Record
+from hypemeter.schema import NOT_LOADED, Record
 from hypemeter.text import INTENSIFIERS, Tokens, is_superlative, tokenize
 
 TECHNIQUE_CATEGORY: dict[str, str] = {
@@ -144,7 +144,12 @@ class PhraseLexicon:
                         continue
                     toks = tokenize(text)
                     labels = self._token_labels(toks, spans)
+                    # a text with only "not loaded" verdicts (a correction) says nothing about
+                    # its other words: only the rejected phrase's words are examples
+                    only_rejected = all(s.technique == NOT_LOADED for s in rec.spans)
                     for word, technique in zip(toks.words, labels, strict=True):
+                        if only_rejected and technique != NOT_LOADED:
+                            continue
                         tokens_x.append(_word_shape_features(word, valence))
                         tokens_y.append(technique is not None and technique in LOADED_TECHNIQUES)
                         word_count[word] += 1
@@ -202,16 +207,21 @@ class PhraseLexicon:
             if total >= self.min_count:
                 category, _ = cats.most_common(1)[0]
                 self.phrases_[words] = (category, round(min(1.0, 0.5 + 0.1 * total), 4))
+        votes: Counter[tuple[str, ...]] = Counter()  # annotated "loaded" minus "not loaded"
         for rec in records:
             if _annotated(rec):
                 for span in rec.spans:
                     text = getattr(rec, span.field)[span.start:span.end]
                     words = tuple(tokenize(text).words)
+                    votes[words] += -1 if span.technique == NOT_LOADED else 1
+                    if span.technique == NOT_LOADED:
+                        continue
                     if 1 <= len(words) <= self.max_phrase_len and words not in self.phrases_:
-                        category = self._phrase_category(words, valence)
+                        category = span.category or self._phrase_category(words, valence)
                         self.phrases_[words] = (category, 0.6)
         for phrase, category in SEED_PHRASES.items():
             self.phrases_[tuple(tokenize(phrase).words)] = (category, 0.8)
+        self._reject({words for words, v in votes.items() if v < 0 and words})
         self._index()
         return self
 
@@ -252,10 +262,22 @@ class PhraseLexicon:
             return cats.most_common(1)[0][0]
         return self._category(words[-1], None, valence)
 
+    def _reject(self, rejected: set[tuple[str, ...]]) -> None:
+        """Drop what people marked "not loaded" more often than "loaded": the phrase entry,
+        and the loaded word that produced the match they saw (a word alone, or a word and the
+        word it took along). Rejected phrases are never added back by :meth:`add_phrases`."""
+        self.rejected_ = frozenset(rejected)
+        for words in rejected:
+            was_phrase = self.phrases_.pop(words, None) is not None
+            if len(words) == 1 or (len(words) == 2 and not was_phrase):
+                self.words_.pop(words[0], None)
+
     def add_phrases(self, phrases: dict[tuple[str, ...], tuple[str, float]]) -> None:
         """Add phrases found elsewhere (e.g. the clickbait model's strongest n-grams)."""
+        rejected = getattr(self, "rejected_", frozenset())
         for words, entry in phrases.items():
-            self.phrases_.setdefault(words, entry)
+            if words not in rejected:
+                self.phrases_.setdefault(words, entry)
         self._index()
 
     def __getstate__(self) -> dict[str, Any]:

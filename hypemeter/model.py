@@ -133,6 +133,7 @@ class HypeModel:
         cv_folds: int = 3,
         objective_sources: tuple[str, ...] = ("perez_rosas_amt",),
         ptc_soft_scale: float = 0.08,
+        own_weight: float | None = 3.0,
     ) -> None:
         self.seed = seed
         self.n_features = n_features
@@ -145,6 +146,11 @@ class HypeModel:
         self.cv_folds = cv_folds
         self.objective_sources = objective_sources
         self.ptc_soft_scale = ptc_soft_scale
+        # A user's own records (corpora "own:..."): a number gives each own record that many
+        # times an ordinary record's weight in every learner and stacker; None balances them
+        # like any article corpus (a file of 25 then weighs as much as a whole public corpus,
+        # which cost other corpora up to 0.09 ROC-AUC in benchmarks/bench_adaptation.py).
+        self.own_weight = own_weight
 
     # ------------------------------------------------------------------ features
     def _vectorizers(self) -> None:
@@ -356,8 +362,12 @@ class HypeModel:
         self._vectorizers()
         records = [*records, *_sentence_records(records)]
         sets = self._sets(records)
+        own_weight = getattr(self, "own_weight", None)
+        if own_weight is not None:
+            for s in sets.values():
+                s.w[_own_mask(s, records)] *= own_weight
         for key in ("body", "loaded_head"):  # article corpora: equal say each
-            sets[key].w = _balance(sets[key], records)
+            sets[key].w = _balance(sets[key], records, own_weight is not None)
         articles = [Article(r.headline, r.body, r.id) for r in records]
         analyses = self.analyze(articles)
         counts = self._counts(articles, analyses)
@@ -408,7 +418,8 @@ class HypeModel:
                 if not ((part.y > 0).any() and (part.y < 1).any()):
                     part = score_set  # too little data of this kind: share the whole set
                 model = self._lr(self.C_meta)
-                _soft_fit(model, meta_x[part.idx][:, columns], part.y, _balance(part, records))
+                _soft_fit(model, meta_x[part.idx][:, columns], part.y,
+                          _balance(part, records, own_weight is not None))
                 setattr(self, f"{attr}_{kind}_", model)
         self._learn_clickbait_phrases(records, sets["headline"])
         self.meta_feature_names_ = [
@@ -537,15 +548,24 @@ def _concat(a: _TrainSet, b: _TrainSet) -> _TrainSet:
     )
 
 
-def _balance(s: _TrainSet, records: Sequence[Record]) -> np.ndarray:
+OWN_PREFIX = "own:"
+
+
+def _own_mask(s: _TrainSet, records: Sequence[Record]) -> np.ndarray:
+    return np.array([records[i].corpus.startswith(OWN_PREFIX) for i in s.idx], dtype=bool)
+
+
+def _balance(s: _TrainSet, records: Sequence[Record], keep_own: bool = False) -> np.ndarray:
     """Give every article corpus the same total weight in a stacker, and all headline-only
     corpora together the weight of one: the stackers score articles, and headline corpora
-    only teach them what to do when the body is missing."""
+    only teach them what to do when the body is missing. With ``keep_own`` a user's own
+    records keep their weights (see ``HypeModel.own_weight``) and the others are balanced."""
     keys = np.array([
         records[i].corpus if records[i].body.strip() else "<headline-only>" for i in s.idx
     ])
     w = s.w.copy()
-    names, counts = np.unique(keys, return_counts=True)
+    rest = ~_own_mask(s, records) if keep_own else np.ones(len(s.idx), dtype=bool)
+    names, counts = np.unique(keys[rest], return_counts=True)
     for name, count in zip(names, counts, strict=True):
-        w[keys == name] *= len(s.idx) / (len(names) * count)
+        w[rest & (keys == name)] *= rest.sum() / (len(names) * count)
     return w

@@ -40,6 +40,17 @@ def unicode_problem(value: str) -> str | None:
 Field = Literal["headline", "body"]
 Task = Literal["sensationalism", "misinformation", "spans"]
 SCORE_NAMES: tuple[str, str] = ("sensationalism", "misinformation_risk")
+# the span categories a correction may name (the page's legend shows the same ones)
+SPAN_CATEGORIES: tuple[str, ...] = (
+    "loaded_language",
+    "exaggeration",
+    "fear_appeal",
+    "urgency",
+    "clickbait",
+    "name_calling",
+    "doubt",
+    "slogan",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,14 +98,23 @@ class ScoreResult:
         }
 
 
+# The technique of a span a person marked as *not* loaded language (own data, feedback): the
+# lexicon learns that phrase in that text as a negative, never as a phrase to flag.
+NOT_LOADED = "Not_Loaded"
+
+
 @dataclass(frozen=True, slots=True)
 class GoldSpan:
-    """A labelled span in a training corpus (character offsets into ``field``)."""
+    """A labelled span in a training corpus (character offsets into ``field``).
+
+    ``category`` is the span category a person chose for it (own data, feedback), when known.
+    """
 
     field: Field
     start: int
     end: int
     technique: str
+    category: str | None = None
 
 
 @dataclass(slots=True)

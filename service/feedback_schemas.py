@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 from hypemeter.service.schemas import EXAMPLE_BODY, EXAMPLE_HEADLINE, _valid_unicode
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from hypemeter.schema import SPAN_CATEGORIES
+
 MAX_SPANS = 1000
 MAX_NOTE_CHARS = 2000
 
@@ -62,7 +64,10 @@ class SpanVerdictIn(BaseModel):
         Field(description="`loaded`: a phrase the model missed or got right; `not_loaded`: "
               "a highlighted phrase that is not loaded language here"),
     ]
-    category: Annotated[str | None, Field(max_length=64)] = None
+    category: Annotated[
+        str | None,
+        Field(max_length=64, description="one of: " + ", ".join(SPAN_CATEGORIES)),
+    ] = None
     text: Annotated[
         str | None,
         Field(max_length=10_000, description="optional: must equal `field[start:end]`; "
@@ -70,6 +75,14 @@ class SpanVerdictIn(BaseModel):
     ] = None
 
     _check_text = field_validator("category", "text")(_valid_unicode)
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value: str | None) -> str | None:
+        """Training takes only the categories it knows: refuse others here, not at retraining."""
+        if value is not None and value not in SPAN_CATEGORIES:
+            raise ValueError(f"unknown category; one of: {', '.join(SPAN_CATEGORIES)}")
+        return value
 
 
 class FeedbackRequest(BaseModel):

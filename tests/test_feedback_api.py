@@ -112,6 +112,8 @@ def test_post_get_list_delete(client: TestClient) -> None:
      422, "spans.0.field"),
     ({"spans": [{"field": "body", "start": 0, "end": 3, "verdict": "maybe"}]},
      422, "spans.0.verdict"),
+    ({"spans": [{"field": "body", "start": 0, "end": 3, "verdict": "loaded",
+                 "category": "spicy"}]}, 422, "spans.0.category"),
     ({"headline": "", "body": ""}, 422, "body"),
     ({"headline": None}, 422, "headline"),
     ({"note": "x" * 2001}, 422, "note"),

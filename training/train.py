@@ -18,6 +18,7 @@ from typing import Any
 from hypemeter.training.corpora.base import LoadReport
 from hypemeter.training.corpora.registry import SAMPLE_NAME, default_data_dir, load_corpora
 from hypemeter.training.corpora.split import group_split
+from hypemeter.training.own_data import own_data_summary
 from hypemeter.training.report import write_validation_report
 from hypemeter.training.validation import evaluate_records
 from joblib import Parallel, delayed
@@ -140,6 +141,7 @@ def train_bundle(
             "records": len(valid),
             **validation,
         },
+        "own_data": own_data_summary(reports, records, valid, model),
         "thresholds": {"sensationalism": 0.5, "misinformation_risk": 0.5},
         "training_seconds": None,
         "limits": [

@@ -94,6 +94,7 @@ class LoadReport:
     expected: dict[str, str] = field(default_factory=dict, repr=False)
     origins: dict[str, tuple[str, int | None]] = field(default_factory=dict, repr=False)
     records: int = 0  # records kept (after dedupe, once the registry has run it)
+    meta: dict[str, Any] = field(default_factory=dict)  # what a loader adds for the card
 
     def count(self) -> int:
         """Number of issues."""

@@ -24,6 +24,7 @@ from .fakenewsnet import FakeNewsNetLoader
 from .hyperpartisan import HyperpartisanLoader
 from .hypo import HypoLoader
 from .liar import LiarLoader
+from .own import OwnDataLoader
 from .perez_rosas import PerezRosasLoader
 from .ptc import PtcLoader
 from .sample import SampleLoader
@@ -116,7 +117,8 @@ def load_corpora(
     ``catalog`` maps file key -> expected sha256 (default: ``datasets/catalog.json``; pass
     ``{}`` to skip checksum checks). ``sample_path`` overrides ``datasets/sample/sample.jsonl``
     (its checksum is never checked: the file is versioned in this repository). ``own_files``
-    are a user's labelled files in the sample corpus's format, each loaded as corpus
+    are a user's labelled files or exported corrections (see :mod:`.own`: single labels and
+    span verdicts allowed, the latest correction of a text wins), each loaded as corpus
     ``own:<file stem>``.
     """
     data_dir = Path(data_dir)
@@ -146,7 +148,7 @@ def load_corpora(
         name = f"{OWN_PREFIX}{own.stem}"
         report = LoadReport(corpus=name)
         reports.append(report)
-        _run(SampleLoader(own.name, name=name), own.parent, report, records, ids)
+        _run(OwnDataLoader(own.name, name=name), own.parent, report, records, ids)
     for report in reports:
         _check_files(report)
     if deduplicate:

@@ -1,0 +1,312 @@
+"""Adapting to a newsroom: how much k corrections from a new outlet lift ROC-AUC on the rest of it.
+
+"A newsroom" is an article corpus left out of the base training, as in leave-one-corpus-out.
+A fixed share of its labelled articles (``--test-fraction``) is the test set; from the rest
+(the pool) k articles are sent as corrections, chosen at random (nested: the 50 contain the
+25) or by ``hypemeter suggest`` run with the k = 0 model on the pool. Each k retrains and
+measures ROC-AUC on the newsroom's test set, and on held-out groups (20%, the training split)
+of every corpus outside the newsroom, which must not lose more than 0.01.
+
+Corrections go through one step, :func:`ingest`: today it writes the own-data JSONL that
+``hypemeter feedback export`` writes and loads it with the loader ``hypemeter train --own-data``
+uses, then fits as ``hypemeter train`` does (the final fit; the bundle and its validation fit
+are skipped). Once the feedback database is merged it should POST each record to
+``/v1/feedback`` and read the database back as ``hypemeter train --feedback`` does.
+
+Reduced setting for a shared machine (``--cap``): the headline-only corpora (Stop Clickbait,
+Webis-17, LIAR, FakeNewsNet titles) are sampled down to ``--cap`` records per corpus and task;
+the article corpora are kept whole.
+
+    python benchmarks/bench_adaptation.py --data-dir ../shared/datasets [--newsrooms a,b,c]
+        [--ks 0,25,50,100,200] [--strategies random,suggest] [--cap 4000] [--own-weight 1]
+        [--plot adaptation.png] [--out results.json] [--jobs 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.metrics import roc_auc_score
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_generalisation import FOLDS, _labelled
+from hypemeter.training.corpora.registry import load_corpora
+from hypemeter.training.corpora.split import group_split
+
+from hypemeter.model import HypeModel
+from hypemeter.schema import Article, Record
+from hypemeter.suggest import pick
+
+NEWSROOMS = ("semeval2019_hyperpartisan", "ptc_semeval2020", "perez_rosas_2018")
+LABEL_FIELD = {"sensationalism": "sensational", "spans": "sensational",
+               "misinformation": "misinformation"}
+SCORE_COLUMN = {"sensationalism": 0, "misinformation": 1}
+
+
+# ------------------------------------------------------------------ the corrections path
+def ingest(rows: list[dict[str, Any]], workdir: Path, name: str) -> list[Record]:
+    """Send corrections; return the training records they become.
+
+    Today: write the own-data JSONL (the format ``hypemeter feedback export`` writes) and load
+    it with the ``--own-data`` loader. After the feedback branch is merged: POST each row to
+    ``/v1/feedback`` and load with ``train --feedback``'s reader instead.
+    """
+    path = workdir / f"{name}.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    records, reports = load_corpora(workdir / "no-corpora", names=[], include_sample=False,
+                                    own_files=[path], catalog={})
+    problems = [str(i) for rep in reports for i in rep.issues]
+    if problems:
+        raise SystemExit("ingest: the corrections did not load cleanly:\n" + "\n".join(problems))
+    return records
+
+
+def correction_rows(articles: list[Record], y: np.ndarray, task: str) -> list[dict[str, Any]]:
+    """The newsroom's labelled articles as own-data lines (one label each, as a person sends)."""
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    return [
+        {"id": r.id, "headline": r.headline, "body": r.body, LABEL_FIELD[task]: int(label),
+         "created_at": (start + timedelta(minutes=k)).isoformat(), "model_version": "base"}
+        for k, (r, label) in enumerate(zip(articles, y, strict=True))
+    ]
+
+
+# ------------------------------------------------------------------ data
+def reduce(records: list[Record], cap: int, seed: int) -> list[Record]:
+    """Sample headline-only corpora down to ``cap`` records per (corpus, task)."""
+    if cap <= 0:
+        return records
+    buckets: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, r in enumerate(records):
+        if not r.body.strip():
+            buckets[r.corpus, r.task].append(i)
+    rng = np.random.default_rng(seed)
+    drop: set[int] = set()
+    for idx in buckets.values():
+        if len(idx) > cap:
+            drop.update(rng.choice(idx, len(idx) - cap, replace=False).tolist())
+    return [r for i, r in enumerate(records) if i not in drop]
+
+
+def outside_sets(valid: list[Record]) -> dict[str, tuple[list[Article], np.ndarray, int]]:
+    """Held-out records per corpus and task: (articles, labels, score column)."""
+    out: dict[str, tuple[list[Article], np.ndarray, int]] = {}
+    for corpus in sorted({r.corpus for r in valid}):
+        tasks = {r.task for r in valid if r.corpus == corpus}
+        for task in sorted(tasks):
+            if task == "spans":
+                recs, y = _labelled(valid, corpus, task)
+                col = 0
+            else:
+                recs = [r for r in valid if r.corpus == corpus and r.task == task
+                        and r.label is not None]
+                y = np.array([int(r.label or 0) for r in recs])
+                col = SCORE_COLUMN[task]
+            if len(set(y.tolist())) == 2:
+                out[f"{corpus}/{task}"] = ([Article(r.headline, r.body) for r in recs], y, col)
+    return out
+
+
+def _auc(model: HypeModel, articles: list[Article], y: np.ndarray, col: int) -> float:
+    return round(float(roc_auc_score(y, model.predict_scores(articles)[:, col])), 4)
+
+
+def _fit_and_measure(
+    train: list[Record], own: list[Record], test: tuple[list[Article], np.ndarray, int],
+    outside: dict[str, tuple[list[Article], np.ndarray, int]], seed: int, params: dict[str, Any],
+) -> tuple[HypeModel, float, dict[str, float], float]:
+    t0 = time.perf_counter()
+    model = HypeModel(seed=seed, **params).fit([*train, *own])
+    return (model, _auc(model, *test), {k: _auc(model, *v) for k, v in outside.items()},
+            round(time.perf_counter() - t0, 1))
+
+
+# ------------------------------------------------------------------ one newsroom
+def run_newsroom(args: argparse.Namespace, corpus: str, base: list[Record],
+                 outside_valid: list[Record], params: dict[str, Any]) -> dict[str, Any]:
+    task, col = FOLDS[corpus]
+    newsroom, y = _labelled(base, corpus, task)
+    groups = {r.group for r in base if r.corpus == corpus}
+    train = [r for r in base if r.corpus != corpus and r.group not in groups]
+    outside = outside_sets([r for r in outside_valid if r.corpus != corpus])
+    rng = np.random.default_rng(args.seed)
+    order = rng.permutation(len(newsroom))
+    n_test = round(args.test_fraction * len(newsroom))
+    test_idx, pool_idx = order[:n_test], order[n_test:]
+    test = ([Article(newsroom[i].headline, newsroom[i].body) for i in test_idx], y[test_idx], col)
+    pool = [newsroom[i] for i in pool_idx]
+    pool_y = y[pool_idx]
+    ks = [k for k in args.ks if k <= len(pool)]
+    log = {"task": task, "newsroom_articles": len(newsroom), "test": n_test,
+           "test_positives": int(test[1].sum()), "pool": len(pool), "curves": {}}
+    with tempfile.TemporaryDirectory(prefix="bench-adapt-") as tmp:
+        base_model, auc0, out0, secs = _fit_and_measure(train, [], test, outside, args.seed,
+                                                        params)
+        print(f"{corpus}: k=0 newsroom AUC {auc0:.3f} ({secs}s)", flush=True)
+        log["k0"] = {"newsroom_roc_auc": auc0, "outside_roc_auc": out0}
+        picks: dict[str, list[int]] = {"random": list(range(len(pool)))}
+        if "suggest" in args.strategies:
+            scores = base_model.predict_scores([Article(r.headline, r.body) for r in pool])
+            chosen = pick([Article(r.headline, r.body) for r in pool], scores, max(ks),
+                          task="sensationalism" if col == 0 else "misinformation")
+            picks["suggest"] = [p.index for p in chosen]
+        jobs = [(s, k) for s in args.strategies for k in ks
+                if k > 0 and (s != "suggest" or k <= args.suggest_max_k)]
+        rows = {(s, k): correction_rows([pool[i] for i in picks[s][:k]],
+                                        pool_y[picks[s][:k]], task) for s, k in jobs}
+        owns = {sk: ingest(rows[sk], Path(tmp), f"{corpus}-{sk[0]}-{sk[1]}") for sk in jobs}
+        fitted = Parallel(n_jobs=args.jobs, return_as="generator")(
+            delayed(_fit_and_measure)(train, owns[sk], test, outside, args.seed, params)
+            for sk in jobs
+        )
+        # each result is printed (and written to --out) as soon as it is in: a long run that
+        # is stopped keeps what it measured
+        for (s, k), (_, auc, out, secs) in zip(jobs, fitted, strict=True):
+            worst = min((out[n] - out0[n], n) for n in out)
+            log["curves"].setdefault(s, {"0": auc0})[str(k)] = auc
+            log.setdefault("outside_worst_change", {}).setdefault(s, {})[str(k)] = {
+                "change": round(worst[0], 4), "set": worst[1]}
+            log.setdefault("outside_roc_auc", {}).setdefault(s, {})[str(k)] = out
+            print(f"{corpus}: {s:7s} k={k:3d} newsroom AUC {auc:.3f} ({auc - auc0:+.3f}); "
+                  f"worst outside change {worst[0]:+.3f} ({worst[1]}) ({secs}s)", flush=True)
+            if args.out:
+                args.out.write_text(json.dumps({corpus: log}, indent=2) + "\n", encoding="utf-8")
+    return log
+
+
+def plot(results: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for (corpus, res), color in zip(results.items(), plt.cm.tab10.colors, strict=False):
+        for strategy, curve in res["curves"].items():
+            ks = sorted(int(k) for k in curve)
+            ax.plot(ks, [curve[str(k)] for k in ks], marker="o", color=color,
+                    linestyle="-" if strategy == "random" else "--",
+                    label=f"{corpus} ({strategy})")
+    ax.set_xlabel("corrections sent (k labelled newsroom articles)")
+    ax.set_ylabel("ROC-AUC on the rest of the newsroom")
+    ax.set_title("Adapting to a newsroom left out of training")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def labels_for(curve: dict[str, float], gain: float) -> float | None:
+    """The fewest labels (linear between measured k) at which ``curve`` gains ``gain``."""
+    ks = sorted(int(k) for k in curve)
+    base = curve["0"]
+    for lo, hi in pairwise(ks):
+        g_lo, g_hi = curve[str(lo)] - base, curve[str(hi)] - base
+        if g_hi >= gain > g_lo:
+            return lo + (hi - lo) * (gain - g_lo) / (g_hi - g_lo)
+    return 0.0 if gain <= 0 else None
+
+
+def summary(results: dict[str, Any], at: int = 100) -> dict[str, Any]:
+    """Mean gain per strategy and k; the worst change outside the newsroom; the labels
+    ``suggest`` needs for the gain random picks reach at k = ``at``."""
+    out: dict[str, Any] = {}
+    for strategy in ("random", "suggest"):
+        gains: dict[str, list[float]] = defaultdict(list)
+        for res in results.values():
+            curve = res["curves"].get(strategy, {})
+            for k, auc in curve.items():
+                gains[k].append(auc - curve["0"])
+        if gains:
+            out[f"{strategy}_mean_gain"] = {k: round(float(np.mean(v)), 4)
+                                            for k, v in sorted(gains.items(), key=lambda x:
+                                                               int(x[0]))}
+        worst = [(v["change"], f"{name} k={k}: {v['set']}") for name, res in results.items()
+                 for k, v in res.get("outside_worst_change", {}).get(strategy, {}).items()]
+        if worst:
+            out[f"{strategy}_worst_outside_change"] = dict(zip(("change", "where"), min(worst),
+                                                              strict=True))
+    ratios = {}
+    for name, res in results.items():
+        random_curve, suggest_curve = res["curves"].get("random"), res["curves"].get("suggest")
+        if random_curve and suggest_curve and str(at) in random_curve:
+            need = labels_for(suggest_curve, random_curve[str(at)] - random_curve["0"])
+            ratios[name] = None if need is None else round(need / at, 3)
+    if ratios:
+        out[f"suggest_labels_for_random_gain_at_{at}"] = ratios
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-dir", type=Path, required=True)
+    ap.add_argument("--newsrooms", default=",".join(NEWSROOMS))
+    ap.add_argument("--ks", default="0,25,50,100,200")
+    ap.add_argument("--strategies", default="random,suggest")
+    ap.add_argument("--suggest-max-k", type=int, default=10**9,
+                    help="largest k for suggest picks (reduced setting: fewer fits)")
+    ap.add_argument("--test-fraction", type=float, default=0.35)
+    ap.add_argument("--cap", type=int, default=4000,
+                    help="records per headline-only corpus and task (0: all; reduced setting)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--jobs", type=int, default=1, help="fits run side by side")
+    ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                    help="a HypeModel parameter (numeric, or none), repeatable")
+    ap.add_argument("--plot", type=Path, default=Path("adaptation.png"))
+    ap.add_argument("--out", type=Path, default=None, help="also write the results as JSON")
+    ap.add_argument("--merge", type=Path, nargs="*", default=None, metavar="JSON",
+                    help="no fitting: merge earlier --out files (one per newsroom), print the "
+                    "summary and plot them")
+    args = ap.parse_args()
+    if args.merge:
+        merged = {k: v for f in args.merge
+                  for k, v in json.loads(f.read_text(encoding="utf-8")).items()
+                  if k != "summary"}
+        merged["summary"] = summary(merged)
+        print(json.dumps(merged["summary"], indent=2))
+        plot({k: v for k, v in merged.items() if k != "summary"}, args.plot)
+        if args.out:
+            args.out.write_text(json.dumps(merged, indent=2) + "\n", encoding="utf-8")
+        return
+    args.ks = sorted({int(k) for k in args.ks.split(",")} | {0})
+    args.strategies = [s for s in args.strategies.split(",") if s]
+    params = {k: None if v.lower() == "none" else float(v)
+              for k, v in (p.split("=", 1) for p in args.param)}
+    records, _ = load_corpora(args.data_dir)
+    base = reduce(records, args.cap, args.seed)
+    base_train, outside_valid = group_split(base, valid_fraction=0.2, seed=args.seed)
+    print(f"{len(records)} records, {len(base)} after --cap {args.cap}; "
+          f"{len(outside_valid)} held out for the outside check", flush=True)
+    newsroom_corpora = [c for c in args.newsrooms.split(",") if c]
+    held = {r.group for r in outside_valid}
+    results = {}
+    for corpus in newsroom_corpora:
+        # the newsroom's own articles all count (train side and held-out side alike)
+        newsroom_side = [r for r in base if r.corpus == corpus]
+        train_side = [r for r in base_train if r.corpus != corpus] + newsroom_side
+        results[corpus] = run_newsroom(args, corpus, train_side,
+                                       [r for r in outside_valid if r.group in held], params)
+    results["summary"] = summary({k: v for k, v in results.items()})
+    print(json.dumps(results, indent=2))
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    plot({k: v for k, v in results.items() if k != "summary"}, args.plot)
+    print(f"plot: {args.plot}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
