@@ -64,6 +64,7 @@ def score_records(
     batch_size: int = 256,
     errors: IO[str] | None = None,
     progress: object | None = None,
+    sentences: bool = False,
 ) -> ScoreStats:
     """Score already-parsed ``records`` chunk by chunk into ``out`` (JSONL), in-process."""
     stats = ScoreStats()
@@ -78,7 +79,7 @@ def score_records(
                 good.append(rec)
         if good:
             results = scorer.score([r.article for r in good], explain=explain,
-                                   max_spans=max_spans)
+                                   max_spans=max_spans, sentences=sentences)
             stats.scored += write_jsonl((r.to_dict() for r in results), out)
         if progress is not None:
             progress.update(len(chunk))  # type: ignore[attr-defined]
@@ -107,6 +108,7 @@ def score_stream(
     output_format: str | None = None,
     explain: bool = True,
     max_spans: int | None = None,
+    sentences: bool = False,
     batch_size: int = 256,
     quiet: bool = False,
     jobs: int = 1,
@@ -131,7 +133,7 @@ def score_stream(
     else:  # the workers load the model; this process only verifies the bundle
         model = open_bundle(model_path, load_model=False)
     output = Output(output_path, output_format)
-    opts = ScoreOptions(explain=explain, max_spans=max_spans,
+    opts = ScoreOptions(explain=explain, max_spans=max_spans, sentences=sentences,
                         render="jsonl" if output.fmt == "jsonl" else "rows")
     stats = ScoreStats(partitions=len(parts), engine=engine)
     runner = None

@@ -86,6 +86,10 @@ class ScoreRequest(BaseModel):
         int | None,
         Field(ge=0, le=MAX_SPANS_LIMIT, description="at most this many spans (default: all)"),
     ] = None
+    sentences: Annotated[
+        bool, Field(description="also score every sentence of both fields (`sentences` in "
+                                "the result)")
+    ] = False
 
     _check_text = field_validator("id", "headline", "body")(_valid_unicode)
 
@@ -137,6 +141,15 @@ class SpanOut(BaseModel):
     weight: float
 
 
+class SentenceOut(BaseModel):
+    field: Literal["headline", "body"]
+    start: Annotated[int, Field(ge=0, description="character offset into `field`")]
+    end: Annotated[int, Field(ge=0, description="character offset (exclusive)")]
+    sensationalism: Annotated[float, Field(ge=0.0, le=1.0, description=(
+        "probability that annotators would mark loaded, exaggerated, fearful or "
+        "flag-waving wording in this sentence"))]
+
+
 class ModelRef(BaseModel):
     name: str
     version: str
@@ -151,6 +164,9 @@ class ScoreResponse(BaseModel):
     scores: Scores
     spans: list[SpanOut]
     model: ModelRef
+    sentences: Annotated[list[SentenceOut] | None, Field(
+        description="every sentence of both fields, in order; only when `sentences` was asked "
+                    "for")] = None
 
 
 class ScoreBatchResponse(BaseModel):

@@ -18,6 +18,8 @@ from typing import Any
 from hypemeter.training.corpora.base import LoadReport
 from hypemeter.training.corpora.registry import SAMPLE_NAME, default_data_dir, load_corpora
 from hypemeter.training.corpora.split import group_split
+from hypemeter.training.span_report import write_span_report
+from hypemeter.training.spans import fit_span_model, punkt_texts
 from hypemeter.training.validation import evaluate_records
 from joblib import Parallel, delayed
 
@@ -28,6 +30,7 @@ from hypemeter.model import HypeModel
 from hypemeter.paths import REPO_ROOT, default_models_dir
 from hypemeter.report import write_validation_report
 from hypemeter.schema import Record
+from hypemeter.sentences import SentenceSplitter
 
 LIBRARIES = ("scikit-learn", "numpy", "scipy", "joblib", "nltk", "vaderSentiment")
 
@@ -160,6 +163,13 @@ def train_bundle(
             report_dir, model, valid, thresholds=card["thresholds"],
             title=f"hypemeter {version}: validation split",
         )
+        if "spans" in validation:
+            card["report"]["figures"] += write_span_report(report_dir, validation["spans"])
+            with (report_dir / "report.md").open("a", encoding="utf-8") as index:
+                index.write("## spans\n\nPhrase spans and sentence scores: weight calibration, "
+                            "precision and recall by weight band, categories. "
+                            "[Full report](spans/report.md)\n\n"
+                            "![spans reliability](spans/reliability.png)\n")
         card["training_seconds"] = round(time.perf_counter() - started, 1)
         bundle_dir = write_bundle(final, card, out_dir, extras={"report": report_dir})
     if publish:
@@ -170,7 +180,10 @@ def train_bundle(
 
 
 def _fit(records: list[Record], seed: int) -> HypeModel:
-    return HypeModel(seed=seed).fit(records)
+    model = HypeModel(seed=seed).fit(records)
+    model.sentences_ = SentenceSplitter.train(punkt_texts(records))
+    model.span_model_ = fit_span_model(model, records, seed=seed)
+    return model
 
 
 def _params(model: HypeModel) -> list[str]:

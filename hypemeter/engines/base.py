@@ -28,6 +28,7 @@ class ScoringFailedError(HypemeterError):
 class ScoreOptions:
     explain: bool = True
     max_spans: int | None = None
+    sentences: bool = False
     render: str = "jsonl"  # "jsonl": payload is output text; "rows": result dicts
 
 
@@ -87,7 +88,8 @@ def process_chunk(scorer: Scorer, chunk: Chunk, opts: ScoreOptions) -> ChunkResu
     model cannot score is isolated and reported like any bad record."""
     items, bad = _parse(chunk)
     outcomes = isolate_failures(
-        lambda arts: scorer.score(arts, explain=opts.explain, max_spans=opts.max_spans),
+        lambda arts: scorer.score(arts, explain=opts.explain, max_spans=opts.max_spans,
+                                  sentences=opts.sentences),
         [a for _, a in items],
     )
     results = [o for o in outcomes if isinstance(o, ScoreResult)]

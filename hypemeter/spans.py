@@ -1,0 +1,297 @@
+"""Phrase spans read in context, with weights that are calibrated probabilities.
+
+A token classifier (logistic regression, trained by :mod:`hypemeter.training.spans`) gives each
+token the probability that an annotator marked it as loaded language, name calling,
+exaggeration, an appeal to fear or flag-waving (the five techniques of the Propaganda Techniques
+Corpus that are about wording). It reads the word and its neighbours two either side, the pair
+of words each side, the words' valence and shape, the phrase lexicon's matches around it, and its
+clause (exclamation, other loaded words, length): "killing" in a plain clause about a crash and
+"killing" in a tirade get different probabilities.
+
+Scoring is vectorised: all fields of a batch are laid end to end with padding between them, the
+words are looked up in the vocabulary once (``map`` over a dict, in C), and the linear model is
+folded into one table per window position, so a token's logit is five table reads, two bigram
+reads and a small dense product. A span is a run of tokens over the tuned threshold inside one
+clause; its ``weight`` is a Platt calibration (fit on held-out folds) of the run's highest and
+mean token probability and length, so a weight of 0.7 means that about 70% of such a span's
+characters lie inside phrases annotators marked.
+
+Phrases of the product vocabulary (urgency formulas, clickbait teasers; see
+:data:`hypemeter.lexicon.SEED_PHRASES`) are reported too where no learned span covers them, with
+the weight the vocabulary gives them.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise, repeat
+from typing import Any
+
+import numpy as np
+
+from hypemeter.features import FieldAnalysis
+from hypemeter.lexicon import PHRASE_BREAKS, STOPWORDS
+from hypemeter.schema import Field, Span
+from hypemeter.text import INTENSIFIERS, is_superlative
+
+SPAN_TECHNIQUES = frozenset({
+    "Loaded_Language", "Name_Calling,Labeling", "Exaggeration,Minimisation",
+    "Appeal_to_fear-prejudice", "Flag-Waving",
+})
+OFFSETS = (-2, -1, 0, 1, 2)
+SUFFIXES = (2, 3, 4)  # the word's last characters, for words the vocabulary does not hold
+PAD = 2  # padding tokens between fields (the widest window reach)
+UNKNOWN, EDGE = 0, 1  # vocabulary ids of an unseen word and of the padding
+STATIC_NAMES = ("abs_valence", "neg_valence", "strong_valence", "stop", "long", "superlative",
+                "intensifier")
+DENSE_NAMES = ("all_caps", "title_inside", "headline", "quoted", "exclaim_after", "break_after",
+               "break_before", "clause_exclaim", "clause_valence", "clause_len")
+VOCABULARY_CATEGORIES = frozenset({"urgency", "clickbait"})
+_OPEN_QUOTES = ("\u201c", "\u00ab")
+_CLOSE_QUOTES = ("\u201d", "\u00bb")
+
+
+def static_features(word: str, valence: dict[str, float]) -> list[float]:
+    """Per-word features that generalise beyond the words seen in spans (STATIC_NAMES)."""
+    v = valence.get(word, 0.0)
+    return [abs(v) / 4.0, float(v < -1.0), float(abs(v) >= 2.0), float(word in STOPWORDS),
+            float(len(word) >= 8), float(is_superlative(word)), float(word in INTENSIFIERS)]
+
+
+@dataclass
+class Encoded:
+    """Tokens of several fields laid end to end, ``PAD`` padding tokens around each field."""
+
+    ids: np.ndarray  # vocabulary id of every position, padding included
+    bigrams: np.ndarray  # id of the pair (position, next position)
+    suffixes: np.ndarray  # (len(SUFFIXES), positions): suffix ids
+    pos: np.ndarray  # positions of the real tokens, in field order
+    dense: np.ndarray  # (len(pos), len(DENSE_NAMES))
+    bounds: list[int]  # field k's tokens are pos[bounds[k]:bounds[k + 1]]
+
+
+def _field_dense(fa: FieldAnalysis, text: str, is_headline: bool, strong: np.ndarray
+                 ) -> np.ndarray:
+    toks = fa.tokens
+    raw, seps = toks.raw, toks.seps
+    n = len(raw)
+    out = np.zeros((n, len(DENSE_NAMES)))
+    if n == 0:
+        return out
+    upper = np.fromiter(map(str.isupper, raw), bool, n)
+    longer = np.fromiter(map(len, raw), np.int64, n) > 1
+    title = np.fromiter(map(str.istitle, raw), bool, n)
+    brk = ~np.fromiter(map(PHRASE_BREAKS.isdisjoint, seps), bool, n)
+    excl = np.fromiter(map(operator.contains, seps, repeat("!")), bool, n)
+    before = np.empty(n, bool)
+    before[0] = True
+    before[1:] = brk[:-1]
+    out[:, 0] = upper & longer
+    out[:, 1] = title & ~before
+    out[:, 2] = float(is_headline)
+    if '"' in text or "\u201c" in text or "\u00ab" in text:
+        prefix = text[:toks.starts[0]]
+        plain = prefix.count('"') + np.cumsum(
+            np.fromiter(map(str.count, seps, repeat('"')), np.int64, n))
+        nested = sum(prefix.count(q) for q in _OPEN_QUOTES) - sum(
+            prefix.count(q) for q in _CLOSE_QUOTES)
+        for q in _OPEN_QUOTES:
+            nested = nested + np.cumsum(np.fromiter(map(str.count, seps, repeat(q)), np.int64, n))
+        for q in _CLOSE_QUOTES:
+            nested = nested - np.cumsum(np.fromiter(map(str.count, seps, repeat(q)), np.int64, n))
+        # seps[k] follows token k, so token k + 1 is quoted when a quote is open after seps[k]
+        out[0, 3] = prefix.count('"') % 2 > 0 or sum(prefix.count(q) for q in _OPEN_QUOTES) > 0
+        out[1:, 3] = ((plain % 2) + nested)[:-1] > 0
+    out[:, 4] = excl
+    out[:, 5] = brk
+    out[:, 6] = before
+    clause = np.cumsum(before) - 1
+    out[:, 7] = np.bincount(clause, weights=excl.astype(float))[clause] > 0
+    out[:, 8] = np.log1p(np.bincount(clause, weights=strong))[clause]
+    out[:, 9] = np.log1p(np.bincount(clause))[clause] / 3.0
+    return out
+
+
+def encode(
+    vocab: dict[str, int], bigram_vocab: dict[tuple[str, str], int],
+    suffix_vocab: dict[str, int], strong: np.ndarray,
+    fields: Sequence[tuple[FieldAnalysis, str, bool]],
+) -> Encoded:
+    """Lay out ``(analysis, text, is_headline)`` fields for the token model; ``strong`` says
+    per vocabulary id whether the word has a strong valence."""
+    words: list[str] = [""] * PAD
+    starts = []
+    for fa, _, _ in fields:
+        starts.append(len(words))
+        words.extend(fa.tokens.words)
+        words.extend([""] * PAD)
+    total = len(words)
+    ids = np.fromiter(map(vocab.get, words, repeat(UNKNOWN)), np.int64, total)
+    bigrams = np.zeros(total, np.int64)
+    bigrams[:-1] = np.fromiter(map(bigram_vocab.get, pairwise(words), repeat(0)), np.int64,
+                               total - 1)
+    suffixes = np.vstack([
+        np.fromiter(map(suffix_vocab.get, map(operator.itemgetter(slice(-k, None)), words),
+                        repeat(0)), np.int64, total)
+        for k in SUFFIXES
+    ])
+    pos_parts = []
+    dense_parts = []
+    bounds = [0]
+    for (fa, text, is_headline), start in zip(fields, starts, strict=True):
+        n = len(fa.tokens.words)
+        at = np.arange(start, start + n)
+        pos_parts.append(at)
+        dense_parts.append(_field_dense(fa, text, is_headline, strong[ids[at]]))
+        bounds.append(bounds[-1] + n)
+    pos = np.concatenate(pos_parts) if pos_parts else np.zeros(0, np.int64)
+    dense = np.vstack(dense_parts) if dense_parts else np.zeros((0, len(DENSE_NAMES)))
+    return Encoded(ids, bigrams, suffixes, pos, dense, bounds)
+
+
+@dataclass
+class SpanModel:
+    """The fitted token model folded into lookup tables, decoding and calibration settings."""
+
+    vocab: dict[str, int]
+    bigram_vocab: dict[tuple[str, str], int]
+    suffix_vocab: dict[str, int]  # "-2:ly", "-3:ist", ...; 0 = unseen
+    tables: np.ndarray  # (len(OFFSETS), len(vocab)) logit contribution per window position
+    bigram_left: np.ndarray  # pair (previous word, word)
+    bigram_right: np.ndarray  # pair (word, next word)
+    suffix_tables: np.ndarray  # (len(SUFFIXES), len(suffix_vocab) + 1)
+    dense_coef: np.ndarray
+    intercept: float
+    strong: np.ndarray  # per vocabulary id: the word's valence is strong (a clause feature)
+    threshold: float  # a span needs a token this probable ...
+    low: float  # ... and takes in the tokens of its clause around it down to this
+    calib_coef: np.ndarray  # Platt calibration of a span (fit on held-out folds) on
+    calib_intercept: float  # CALIBRATION_FEATURES
+    categories: dict[str, str]  # word -> category of the spans it sat in
+    sentence_coef: np.ndarray  # sentence score: logistic regression on SENTENCE_FEATURES
+    sentence_intercept: float
+    metrics: dict[str, Any]  # what fitting measured on held-out folds
+
+    def token_proba(self, enc: Encoded) -> np.ndarray:
+        p = enc.pos
+        z = np.full(len(p), self.intercept)
+        for k, off in enumerate(OFFSETS):
+            z += self.tables[k][enc.ids[p + off]]
+        z += self.bigram_left[enc.bigrams[p - 1]] + self.bigram_right[enc.bigrams[p]]
+        for k in range(len(SUFFIXES)):
+            z += self.suffix_tables[k][enc.suffixes[k, p]]
+        z += enc.dense @ self.dense_coef
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def weight(self, proba: np.ndarray) -> float:
+        """The calibrated weight of a span from its tokens' probabilities."""
+        z = calibration_features(proba) @ self.calib_coef + self.calib_intercept
+        return float(1.0 / (1.0 + np.exp(-z)))
+
+
+CALIBRATION_FEATURES = ("logit_max", "logit_mean", "log_tokens")
+
+
+def calibration_features(proba: np.ndarray) -> np.ndarray:
+    q = np.clip(proba, 1e-4, 1 - 1e-4)
+    top, mean = q.max(), q.mean()
+    return np.array([np.log(top / (1 - top)), np.log(mean / (1 - mean)), np.log(len(q))])
+
+
+def runs(
+    proba: np.ndarray, fa: FieldAnalysis, threshold: float, low: float | None = None
+) -> list[tuple[int, int, float]]:
+    """``(first, last, max probability)`` of each run of tokens at or over ``low`` that stays
+    inside one clause, holds a content word and reaches ``threshold`` somewhere (hysteresis:
+    a confident word takes in its less certain neighbours)."""
+    low = threshold if low is None else low
+    words, seps = fa.tokens.words, fa.tokens.seps
+    out = []
+    hot = np.flatnonzero(proba >= low)
+    k = 0
+    while k < len(hot):
+        first = last = int(hot[k])
+        k += 1
+        while k < len(hot) and hot[k] == last + 1 and PHRASE_BREAKS.isdisjoint(seps[last]):
+            last = int(hot[k])
+            k += 1
+        # trim stop words at either end ("the", "of"): a span starts and ends on content
+        while first <= last and words[first] in STOPWORDS:
+            first += 1
+        while last >= first and words[last] in STOPWORDS:
+            last -= 1
+        if first <= last:
+            top = float(proba[first:last + 1].max())
+            if top >= threshold:
+                out.append((first, last, top))
+    return out
+
+
+def category(model: SpanModel, words: list[str], proba: np.ndarray, first: int,
+             last: int, fa: FieldAnalysis) -> str:
+    """The category of the span's most probable word that has one, else of a lexicon match
+    inside the span, else loaded language."""
+    order = sorted(range(first, last + 1), key=lambda i: -proba[i])
+    for i in order:
+        cat = model.categories.get(words[i])
+        if cat is not None:
+            return cat
+    for m in fa.matches:
+        if m.first <= last and m.last >= first and m.category not in VOCABULARY_CATEGORIES:
+            return m.category
+    return "loaded_language"
+
+
+def field_spans(
+    model: SpanModel, name: Field, text: str, fa: FieldAnalysis, proba: np.ndarray
+) -> list[Span]:
+    toks = fa.tokens
+    out = []
+    taken = np.zeros(len(toks.words), bool)
+    for first, last, _raw in runs(proba, fa, model.threshold, model.low):
+        taken[first:last + 1] = True
+        start, end = toks.starts[first], toks.ends[last]
+        cat = category(model, toks.words, proba, first, last, fa)
+        w = round(model.weight(proba[first:last + 1]), 4)
+        out.append(Span(name, start, end, text[start:end], cat, w))
+    for m in fa.matches:  # the product vocabulary no corpus teaches
+        if m.category in VOCABULARY_CATEGORIES and not taken[m.first:m.last + 1].any():
+            start, end = toks.starts[m.first], toks.ends[m.last]
+            out.append(Span(name, start, end, text[start:end], m.category, m.weight))
+    out.sort(key=lambda s: s.start)
+    return out
+
+
+SENTENCE_FEATURES = ("max_token", "loaded_mass", "hot_tokens", "log_tokens", "exclaim",
+                     "vocabulary")
+
+
+def sentence_features(
+    proba: np.ndarray, fa: FieldAnalysis, text: str, sentences: list[tuple[int, int]],
+    threshold: float,
+) -> np.ndarray:
+    """One row of SENTENCE_FEATURES per sentence (character spans into the field)."""
+    out = np.zeros((len(sentences), len(SENTENCE_FEATURES)))
+    if not sentences:
+        return out
+    starts = np.asarray(fa.tokens.starts, dtype=np.int64)
+    lo = np.searchsorted(starts, [a for a, _ in sentences], side="left")
+    hi = np.searchsorted(starts, [b for _, b in sentences], side="left")
+    vocab_at = np.zeros(len(starts))
+    for m in fa.matches:
+        if m.category in VOCABULARY_CATEGORIES:
+            vocab_at[m.first] = 1.0
+    mass = -np.log1p(-np.minimum(proba, 0.999))
+    hot = (proba >= threshold).astype(float)
+    cum = [np.concatenate([[0.0], np.cumsum(a)]) for a in (mass, hot, vocab_at)]
+    for j, (a, b) in enumerate(zip(lo, hi, strict=True)):
+        if b > a:
+            out[j, 0] = proba[a:b].max()
+        out[j, 1] = cum[0][b] - cum[0][a]
+        out[j, 2] = np.log1p(cum[1][b] - cum[1][a])
+        out[j, 3] = np.log1p(b - a) / 3.0
+        out[j, 4] = "!" in text[sentences[j][0]:sentences[j][1]]
+        out[j, 5] = cum[2][b] - cum[2][a]
+    return out
