@@ -42,7 +42,8 @@ def explain(
     for a, an in zip(articles, analyses, strict=True):
         fields.append((an.headline, a.headline, True))
         fields.append((an.body, a.body, False))
-    enc = encode(sm.vocab, sm.bigram_vocab, sm.suffix_vocab, sm.strong, fields)
+    enc = encode(sm.vocab, sm.bigram_vocab, sm.suffix_vocab, sm.strong, fields,
+                 all_suffixes=False, pair_index=sm.pair_index())
     proba = sm.token_proba(enc)
     splitter = splitter_of(model)
     names: tuple[Field, Field] = ("headline", "body")

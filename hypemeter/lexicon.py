@@ -4,9 +4,10 @@ Single words get a probability of sitting inside a loaded/exaggerated/fear-appea
 token-level logistic regression trained on the Propaganda Techniques Corpus spans, the HYPO
 hyperbole/paraphrase pairs and the project's own annotated sample; VADER valence and word shape
 let it generalise to words the spans never contained. Multi-word phrases come from repeated
-short gold spans, the sample's annotations, the clickbait model's strongest n-grams and the product vocabulary
-(:data:`SEED_PHRASES`, urgency and clickbait formulas). The lexicon feeds the style features;
-the explanation spans come from :mod:`hypemeter.spans`. Matching is one pass over a field's tokens.
+short gold spans, the sample's annotations, the clickbait model's strongest n-grams and the
+product vocabulary (:data:`SEED_PHRASES`, urgency and clickbait formulas). The lexicon feeds the
+style features; the explanation spans come from :mod:`hypemeter.spans`. Matching is one pass
+over a field's tokens.
 """
 
 from __future__ import annotations

@@ -72,38 +72,69 @@ class Encoded:
     bounds: list[int]  # field k's tokens are pos[bounds[k]:bounds[k + 1]]
 
 
-def _field_dense(fa: FieldAnalysis, text: str, is_headline: bool, strong: np.ndarray
+def _sep_code(sep: str) -> int:
+    """What the token model reads from the text between two tokens, packed in an int: a clause
+    break (bit 0), an exclamation (bit 1), and counts of plain, opening and closing quotes."""
+    return (
+        (not PHRASE_BREAKS.isdisjoint(sep)) + 2 * ("!" in sep)
+        + 4 * min(sep.count('"'), 7)
+        + 32 * min(sum(sep.count(q) for q in _OPEN_QUOTES), 7)
+        + 256 * min(sum(sep.count(q) for q in _CLOSE_QUOTES), 7)
+    )
+
+
+def _batch_dense(fields: Sequence[tuple[FieldAnalysis, str, bool]], strong: np.ndarray
                  ) -> np.ndarray:
-    toks = fa.tokens
-    raw, seps = toks.raw, toks.seps
+    """DENSE_NAMES for every token of every field, computed over the batch at once; running
+    counts (quotes) and clauses restart at each field."""
+    raw: list[str] = []
+    seps: list[str] = []
+    lengths = []
+    for fa, _, _ in fields:
+        raw.extend(fa.tokens.raw)
+        seps.extend(fa.tokens.seps)
+        lengths.append(len(fa.tokens.raw))
     n = len(raw)
     out = np.zeros((n, len(DENSE_NAMES)))
     if n == 0:
         return out
+    lens = np.asarray(lengths)
+    firsts = np.cumsum(lens) - lens  # each field's first token
+    live = lens > 0
     upper = np.fromiter(map(str.isupper, raw), bool, n)
-    longer = np.fromiter(map(len, raw), np.int64, n) > 1
+    caps = np.flatnonzero(upper)
+    if len(caps):  # a capital letter on its own ("I", "A") is not shouting
+        upper[caps] = np.fromiter(map(len, [raw[k] for k in caps]), np.int64, len(caps)) > 1
     title = np.fromiter(map(str.istitle, raw), bool, n)
-    brk = ~np.fromiter(map(PHRASE_BREAKS.isdisjoint, seps), bool, n)
-    excl = np.fromiter(map(operator.contains, seps, repeat("!")), bool, n)
+    table = {sep: _sep_code(sep) for sep in set(seps)}
+    codes = np.fromiter(map(table.__getitem__, seps), np.int64, n)
+    brk = (codes & 1).astype(bool)
+    excl = (codes & 2).astype(bool)
     before = np.empty(n, bool)
     before[0] = True
     before[1:] = brk[:-1]
-    out[:, 0] = upper & longer
+    before[firsts[live]] = True
+    out[:, 0] = upper
     out[:, 1] = title & ~before
-    out[:, 2] = float(is_headline)
-    if '"' in text or "\u201c" in text or "\u00ab" in text:
-        prefix = text[:toks.starts[0]]
-        plain = prefix.count('"') + np.cumsum(
-            np.fromiter(map(str.count, seps, repeat('"')), np.int64, n))
-        nested = sum(prefix.count(q) for q in _OPEN_QUOTES) - sum(
-            prefix.count(q) for q in _CLOSE_QUOTES)
-        for q in _OPEN_QUOTES:
-            nested = nested + np.cumsum(np.fromiter(map(str.count, seps, repeat(q)), np.int64, n))
-        for q in _CLOSE_QUOTES:
-            nested = nested - np.cumsum(np.fromiter(map(str.count, seps, repeat(q)), np.int64, n))
-        # seps[k] follows token k, so token k + 1 is quoted when a quote is open after seps[k]
-        out[0, 3] = prefix.count('"') % 2 > 0 or sum(prefix.count(q) for q in _OPEN_QUOTES) > 0
-        out[1:, 3] = ((plain % 2) + nested)[:-1] > 0
+    out[:, 2] = np.repeat([float(h) for _, _, h in fields], lens)
+    # quotes: running counts within each field, from the text before its first token on
+    prefixes = [text[:fa.tokens.starts[0]] if fa.tokens.starts else "" for fa, text, _ in fields]
+    pre_plain = np.array([p.count('"') for p in prefixes])
+    pre_open = np.array([sum(p.count(q) for q in _OPEN_QUOTES) for p in prefixes])
+    pre_close = np.array([sum(p.count(q) for q in _CLOSE_QUOTES) for p in prefixes])
+
+    def local_cumsum(x: np.ndarray) -> np.ndarray:
+        c = np.cumsum(x)
+        base = np.where(firsts > 0, c[np.maximum(firsts - 1, 0)], 0)
+        return c - np.repeat(base, lens)
+
+    plain = np.repeat(pre_plain, lens) + local_cumsum((codes >> 2) & 7)
+    nested = np.repeat(pre_open - pre_close, lens) + local_cumsum(
+        (codes >> 5) & 7) - local_cumsum((codes >> 8) & 7)
+    quoted = np.empty(n, bool)
+    quoted[1:] = ((plain % 2) + nested)[:-1] > 0
+    quoted[firsts[live]] = ((pre_plain % 2 > 0) | (pre_open > 0))[live]
+    out[:, 3] = quoted
     out[:, 4] = excl
     out[:, 5] = brk
     out[:, 6] = before
@@ -117,10 +148,13 @@ def _field_dense(fa: FieldAnalysis, text: str, is_headline: bool, strong: np.nda
 def encode(
     vocab: dict[str, int], bigram_vocab: dict[tuple[str, str], int],
     suffix_vocab: dict[str, int], strong: np.ndarray,
-    fields: Sequence[tuple[FieldAnalysis, str, bool]],
+    fields: Sequence[tuple[FieldAnalysis, str, bool]], *, all_suffixes: bool = True,
+    pair_index: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Encoded:
     """Lay out ``(analysis, text, is_headline)`` fields for the token model; ``strong`` says
-    per vocabulary id whether the word has a strong valence."""
+    per vocabulary id whether the word has a strong valence. ``all_suffixes=False`` looks up
+    suffixes only for words outside the vocabulary (scoring folds the others into a table);
+    ``pair_index`` (:meth:`SpanModel.pair_index`) finds word pairs by their ids."""
     words: list[str] = [""] * PAD
     starts = []
     for fa, _, _ in fields:
@@ -130,24 +164,26 @@ def encode(
     total = len(words)
     ids = np.fromiter(map(vocab.get, words, repeat(UNKNOWN)), np.int64, total)
     bigrams = np.zeros(total, np.int64)
-    bigrams[:-1] = np.fromiter(map(bigram_vocab.get, pairwise(words), repeat(0)), np.int64,
-                               total - 1)
-    suffixes = np.vstack([
-        np.fromiter(map(suffix_vocab.get, map(operator.itemgetter(slice(-k, None)), words),
-                        repeat(0)), np.int64, total)
-        for k in SUFFIXES
-    ])
-    pos_parts = []
-    dense_parts = []
-    bounds = [0]
-    for (fa, text, is_headline), start in zip(fields, starts, strict=True):
-        n = len(fa.tokens.words)
-        at = np.arange(start, start + n)
-        pos_parts.append(at)
-        dense_parts.append(_field_dense(fa, text, is_headline, strong[ids[at]]))
-        bounds.append(bounds[-1] + n)
-    pos = np.concatenate(pos_parts) if pos_parts else np.zeros(0, np.int64)
-    dense = np.vstack(dense_parts) if dense_parts else np.zeros((0, len(DENSE_NAMES)))
+    if pair_index is not None:  # word pairs as integer keys, looked up in one sorted array
+        keys, values = pair_index
+        wanted = ids[:-1] * (len(vocab) + 2) + ids[1:]
+        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        bigrams[:-1] = np.where(keys[at] == wanted, values[at], 0) if len(keys) else 0
+    else:
+        bigrams[:-1] = np.fromiter(map(bigram_vocab.get, pairwise(words), repeat(0)),
+                                   np.int64, total - 1)
+    suffixes = np.zeros((len(SUFFIXES), total), np.int64)
+    at = np.arange(total) if all_suffixes else np.flatnonzero(ids == UNKNOWN)
+    chosen = [words[k] for k in at]
+    for row, k in enumerate(SUFFIXES):
+        suffixes[row, at] = np.fromiter(
+            map(suffix_vocab.get, map(operator.itemgetter(slice(-k, None)), chosen), repeat(0)),
+            np.int64, len(chosen))
+    pos = np.concatenate([np.arange(start, start + len(fa.tokens.words))
+                          for (fa, _, _), start in zip(fields, starts, strict=True)]) \
+        if fields else np.zeros(0, np.int64)
+    bounds = [0, *np.cumsum([len(fa.tokens.words) for fa, _, _ in fields]).tolist()]
+    dense = _batch_dense(fields, strong[ids[pos]])
     return Encoded(ids, bigrams, suffixes, pos, dense, bounds)
 
 
@@ -180,10 +216,47 @@ class SpanModel:
         for k, off in enumerate(OFFSETS):
             z += self.tables[k][enc.ids[p + off]]
         z += self.bigram_left[enc.bigrams[p - 1]] + self.bigram_right[enc.bigrams[p]]
-        for k in range(len(SUFFIXES)):
-            z += self.suffix_tables[k][enc.suffixes[k, p]]
+        known = self._known_suffixes()
+        z += known[enc.ids[p]]
+        unknown = enc.ids[p] == UNKNOWN
+        if unknown.any():
+            q = p[unknown]
+            z[unknown] += sum(self.suffix_tables[k][enc.suffixes[k, q]]
+                              for k in range(len(SUFFIXES)))
         z += enc.dense @ self.dense_coef
         return 1.0 / (1.0 + np.exp(-z))
+
+    def _known_suffixes(self) -> np.ndarray:
+        """Per vocabulary id, what its word's suffixes add (kept per process, not pickled)."""
+        cached = self.__dict__.get("_suffix_of_id")
+        if cached is None:
+            cached = np.zeros(len(self.vocab) + 1)
+            for word, v in self.vocab.items():
+                if v != UNKNOWN and word:
+                    cached[v] = sum(
+                        self.suffix_tables[k][self.suffix_vocab.get(word[-size:], 0)]
+                        for k, size in enumerate(SUFFIXES))
+            self.__dict__["_suffix_of_id"] = cached
+        return cached
+
+    def pair_index(self) -> tuple[np.ndarray, np.ndarray]:
+        """The bigram vocabulary as sorted integer keys (both words' ids) and bigram ids: every
+        counted pair's words are in the vocabulary, so ids identify it."""
+        cached = self.__dict__.get("_pair_index")
+        if cached is None:
+            width = len(self.vocab) + 2
+            pairs = [(self.vocab.get(a, UNKNOWN) * width + self.vocab.get(b, UNKNOWN), v)
+                     for (a, b), v in self.bigram_vocab.items()
+                     if a in self.vocab and b in self.vocab]
+            pairs.sort()
+            cached = (np.array([k for k, _ in pairs], np.int64),
+                      np.array([v for _, v in pairs], np.int64))
+            self.__dict__["_pair_index"] = cached
+        return cached
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items()
+                if k not in ("_suffix_of_id", "_pair_index")}
 
     def weight(self, proba: np.ndarray) -> float:
         """The calibrated weight of a span from its tokens' probabilities."""

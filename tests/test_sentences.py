@@ -4,6 +4,7 @@ applied by the one splitter the text pipeline uses, checked on a hand-written se
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -50,7 +51,7 @@ def test_offsets_cover_the_text_in_order() -> None:
     spans = UNTRAINED.spans(text)
     assert [text[a:b] for a, b in spans] == [
         "First line without a stop", "Second one.", "Third!", "\u201cQuoted.\u201d", "Last ?"]
-    assert all(b1 <= a2 for (_, b1), (a2, _) in zip(spans, spans[1:], strict=False))
+    assert all(b1 <= a2 for (_, b1), (a2, _) in pairwise(spans))
     assert UNTRAINED.spans("") == [] and UNTRAINED.spans(" \n ") == []
     assert UNTRAINED.count("") == 1  # a rate's denominator is never 0
 

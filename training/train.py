@@ -151,8 +151,10 @@ def train_bundle(
             "with ROC-AUC of about 0.79-0.83 (benchmarks/bench_heldout.py), and fabricated from "
             "accurate articles with about 0.73: read a single score near the middle as "
             "uncertain.",
-            "Span explanations come from the propaganda-annotated corpus and the model's "
-            "weights; they show which wording drove the score, not a complete list of problems.",
+            "Span explanations come from a token model trained on propaganda-annotated news "
+            "articles; their weights are calibrated on held-out articles of that corpus (see "
+            "the span report) and are rougher on other genres. They show wording annotators "
+            "would mark, not a complete list of problems.",
             "Calibration holds on data like the training data; on very different text, compare "
             "scores with each other rather than reading them as probabilities.",
         ],
