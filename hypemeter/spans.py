@@ -16,7 +16,7 @@ clause; its ``weight`` is a Platt calibration (fit on held-out folds) of the run
 mean token probability and length, so a weight of 0.7 means that about 70% of such a span's
 characters lie inside phrases annotators marked.
 
-Phrases of the product vocabulary (urgency formulas, clickbait teasers; see
+Phrases of the product vocabulary (urgency formulas anywhere, clickbait teasers in headlines; see
 :data:`hypemeter.lexicon.SEED_PHRASES`) are reported too where no learned span covers them, with
 the weight the vocabulary gives them.
 """
@@ -330,6 +330,8 @@ def field_spans(
         w = round(model.weight(proba[first:last + 1]), 4)
         out.append(Span(name, start, end, text[start:end], cat, w))
     for m in fa.matches:  # the product vocabulary no corpus teaches
+        if m.category == "clickbait" and name != "headline":
+            continue  # teasers are learned from headlines: in body text they are noise
         if m.category in VOCABULARY_CATEGORIES and not taken[m.first:m.last + 1].any():
             start, end = toks.starts[m.first], toks.ends[m.last]
             out.append(Span(name, start, end, text[start:end], m.category, m.weight))

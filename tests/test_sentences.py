@@ -35,8 +35,10 @@ def test_the_bundle_learned_abbreviations_from_the_corpora(learned: SentenceSpli
     assert learned.trained_chars > 0
     assert sentences(learned, "Mr. Alvarez spoke first. The U.S. delegation left early.") == [
         "Mr. Alvarez spoke first.", "The U.S. delegation left early."]
-    # nothing learned: every period followed by a capital ends a sentence
-    assert len(UNTRAINED.spans("Mr. Alvarez spoke first.")) == 2
+    # nothing learned: a period after anything but an honorific or initial ends a sentence
+    assert sentences(learned, "Gov. Hart spoke.") == ["Gov. Hart spoke."]
+    assert sentences(UNTRAINED, "Gov. Hart spoke.") == ["Gov.", "Hart spoke."]
+    assert sentences(UNTRAINED, "Mr. Hart spoke.") == ["Mr. Hart spoke."]  # HONORIFICS
 
 
 def test_hand_checked_boundaries(learned: SentenceSplitter) -> None:
