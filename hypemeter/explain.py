@@ -14,7 +14,7 @@ import numpy as np
 
 from hypemeter.schema import Article, Field, SentenceScore, Span
 from hypemeter.sentences import UNTRAINED, SentenceSplitter
-from hypemeter.spans import encode, field_spans, sentence_features
+from hypemeter.spans import batch_runs, batch_weights, encode, field_spans, sentence_features
 
 Explained = tuple[list[Span], list[SentenceScore] | None]
 
@@ -45,24 +45,27 @@ def explain(
     enc = encode(sm.vocab, sm.bigram_vocab, sm.suffix_vocab, sm.strong, fields,
                  all_suffixes=False, pair_index=sm.pair_index())
     proba = sm.token_proba(enc)
+    if spans:
+        found = batch_runs(proba, enc, fields, sm.threshold, sm.low)
+        weights = batch_weights(sm, found)
     splitter = splitter_of(model)
     names: tuple[Field, Field] = ("headline", "body")
     out: list[Explained] = []
     sent_rows: list[np.ndarray] = []
     sent_meta: list[tuple[int, Field, int, int]] = []
     for i in range(len(articles)):
-        found: list[Span] = []
+        spans_of: list[Span] = []
         for j, name in enumerate(names):
             k = 2 * i + j
             fa, text, _ = fields[k]
             p = proba[enc.bounds[k]:enc.bounds[k + 1]]
             if spans:
-                found += field_spans(sm, name, text, fa, p)
+                spans_of += field_spans(sm, name, text, fa, p, found[k], weights[k])
             if sentences:
                 sents = splitter.spans(text)
                 sent_rows.append(sentence_features(p, fa, text, sents, sm.threshold))
                 sent_meta.extend((i, name, s, e) for s, e in sents)
-        out.append((_cap(found, max_spans), [] if sentences else None))
+        out.append((_cap(spans_of, max_spans), [] if sentences else None))
     if sentences and sent_meta:
         z = np.vstack(sent_rows) @ sm.sentence_coef + sm.sentence_intercept
         scores = 1.0 / (1.0 + np.exp(-z))

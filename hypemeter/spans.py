@@ -101,11 +101,16 @@ def _batch_dense(fields: Sequence[tuple[FieldAnalysis, str, bool]], strong: np.n
     lens = np.asarray(lengths)
     firsts = np.cumsum(lens) - lens  # each field's first token
     live = lens > 0
-    upper = np.fromiter(map(str.isupper, raw), bool, n)
-    caps = np.flatnonzero(upper)
-    if len(caps):  # a capital letter on its own ("I", "A") is not shouting
-        upper[caps] = np.fromiter(map(len, [raw[k] for k in caps]), np.int64, len(caps)) > 1
-    title = np.fromiter(map(str.istitle, raw), bool, n)
+    # only tokens that lower-casing changes can be capitalised: one pass finds them
+    lowered = [w for fa, _, _ in fields for w in fa.tokens.words]
+    cased = np.flatnonzero(~np.fromiter(map(str.__eq__, raw, lowered), bool, n))
+    upper = np.zeros(n, bool)
+    title = np.zeros(n, bool)
+    if len(cased):
+        some = [raw[k] for k in cased]
+        # a capital letter on its own ("I", "A") is not shouting
+        upper[cased] = [w.isupper() and len(w) > 1 for w in some]
+        title[cased] = [w.istitle() for w in some]
     table = {sep: _sep_code(sep) for sep in set(seps)}
     codes = np.fromiter(map(table.__getitem__, seps), np.int64, n)
     brk = (codes & 1).astype(bool)
@@ -302,15 +307,89 @@ def runs(
     return out
 
 
+def batch_runs(
+    proba: np.ndarray, enc: Encoded, fields: Sequence[tuple[FieldAnalysis, str, bool]],
+    threshold: float, low: float,
+) -> list[list[tuple[int, int, float, float, int]]]:
+    """What :func:`runs` finds in each field, for the whole batch with array operations:
+    per field ``(first, last, max, mean, tokens)`` with field-local token indices."""
+    n = len(proba)
+    out: list[list[tuple[int, int, float, float, int]]] = [[] for _ in fields]
+    if n == 0:
+        return out
+    hot = proba >= low
+    brk = enc.dense[:, DENSE_NAMES.index("break_after")] > 0
+    first_of_field = np.zeros(n, bool)
+    starts = np.asarray(enc.bounds[:-1])
+    first_of_field[starts[starts < n]] = True
+    cont = np.zeros(n, bool)
+    cont[1:] = hot[1:] & hot[:-1] & ~brk[:-1] & ~first_of_field[1:]
+    run_starts = np.flatnonzero(hot & ~cont)
+    if not len(run_starts):
+        return out
+    ends = np.flatnonzero(hot & ~np.r_[cont[1:], False])  # last token of each run
+    field_of = np.searchsorted(enc.bounds, run_starts, side="right") - 1
+    words = [w for fa, _, _ in fields for w in fa.tokens.words]
+    firsts, lasts, owners = [], [], []
+    for a, b, f in zip(run_starts.tolist(), ends.tolist(), field_of.tolist(), strict=True):
+        while a <= b and words[a] in STOPWORDS:
+            a += 1
+        while b >= a and words[b] in STOPWORDS:
+            b -= 1
+        if a <= b:
+            firsts.append(a)
+            lasts.append(b)
+            owners.append(f)
+    if not firsts:
+        return out
+    fa_ = np.asarray(firsts)
+    la_ = np.asarray(lasts) + 1
+    cuts = np.empty(2 * len(fa_), np.int64)
+    cuts[0::2], cuts[1::2] = fa_, la_
+    safe = cuts.copy()
+    safe[safe >= n] = n - 1  # reduceat needs indices < n; the last slice ends at n anyway
+    tops = np.maximum.reduceat(proba, safe)[0::2]
+    sums = np.add.reduceat(proba, safe)[0::2]
+    ends_at_n = la_ >= n
+    if ends_at_n.any():  # a run ending at the last token: its slice is [first, n)
+        k = np.flatnonzero(ends_at_n)
+        tops[k] = [proba[a:].max() for a in fa_[k]]
+        sums[k] = [proba[a:].sum() for a in fa_[k]]
+    lens = la_ - fa_
+    for a, b, f, top, total, size in zip(firsts, lasts, owners, tops.tolist(), sums.tolist(),
+                                         lens.tolist(), strict=True):
+        if top >= threshold:
+            base = enc.bounds[f]
+            out[f].append((a - base, b - base, top, total / size, size))
+    return out
+
+
+def batch_weights(model: SpanModel, found: list[list[tuple[int, int, float, float, int]]]
+                  ) -> list[list[float]]:
+    """Calibrated weights of :func:`batch_runs`' spans (``calibration_features`` in arrays)."""
+    flat = [r for rs in found for r in rs]
+    if not flat:
+        return [[] for _ in found]
+    arr = np.asarray([(r[2], r[3], r[4]) for r in flat], dtype=float)
+    q = np.clip(arr[:, :2], 1e-4, 1 - 1e-4)
+    X = np.column_stack([np.log(q / (1 - q)), np.log(arr[:, 2])])
+    w = (1.0 / (1.0 + np.exp(-(X @ model.calib_coef + model.calib_intercept)))).tolist()
+    out, k = [], 0
+    for rs in found:
+        out.append(w[k:k + len(rs)])
+        k += len(rs)
+    return out
+
+
 def category(model: SpanModel, words: list[str], proba: np.ndarray, first: int,
              last: int, fa: FieldAnalysis) -> str:
     """The category of the span's most probable word that has one, else of a lexicon match
     inside the span, else loaded language."""
-    order = sorted(range(first, last + 1), key=lambda i: -proba[i])
-    for i in order:
-        cat = model.categories.get(words[i])
-        if cat is not None:
-            return cat
+    cats = model.categories
+    known = [(p, -i) for i, p in enumerate(proba[first:last + 1].tolist(), first)
+             if words[i] in cats]
+    if known:
+        return cats[words[-max(known)[1]]]
     for m in fa.matches:
         if m.first <= last and m.last >= first and m.category not in VOCABULARY_CATEGORIES:
             return m.category
@@ -318,17 +397,23 @@ def category(model: SpanModel, words: list[str], proba: np.ndarray, first: int,
 
 
 def field_spans(
-    model: SpanModel, name: Field, text: str, fa: FieldAnalysis, proba: np.ndarray
+    model: SpanModel, name: Field, text: str, fa: FieldAnalysis, proba: np.ndarray,
+    found: list[tuple[int, int, float, float, int]] | None = None,
+    weights: list[float] | None = None,
 ) -> list[Span]:
+    """The spans of one field; ``found``/``weights`` from :func:`batch_runs` and
+    :func:`batch_weights` (else computed here)."""
     toks = fa.tokens
     out = []
     taken = np.zeros(len(toks.words), bool)
-    for first, last, _raw in runs(proba, fa, model.threshold, model.low):
+    if found is None or weights is None:
+        found = [(a, b, 0.0, 0.0, 0) for a, b, _ in runs(proba, fa, model.threshold, model.low)]
+        weights = [model.weight(proba[a:b + 1]) for a, b, *_ in found]
+    for (first, last, *_), w in zip(found, weights, strict=True):
         taken[first:last + 1] = True
         start, end = toks.starts[first], toks.ends[last]
         cat = category(model, toks.words, proba, first, last, fa)
-        w = round(model.weight(proba[first:last + 1]), 4)
-        out.append(Span(name, start, end, text[start:end], cat, w))
+        out.append(Span(name, start, end, text[start:end], cat, round(w, 4)))
     for m in fa.matches:  # the product vocabulary no corpus teaches
         if m.category == "clickbait" and name != "headline":
             continue  # teasers are learned from headlines: in body text they are noise
