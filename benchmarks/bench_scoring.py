@@ -1,6 +1,7 @@
 """Batch scoring throughput of the core on one process (one core), and the goal figures.
 
-Prints articles/s per core for 3-4 KB articles with and without explanations (CPU time of
+Prints articles/s per core for 3-4 KB articles with and without explanations, and with
+explanations and sentence scores (CPU time of
 this process, so other load on the machine does not distort it, plus wall time), the default
 model's scores for the seed article (with each base learner's own probability) and the
 project's sober report, and the model size.
@@ -30,10 +31,11 @@ from hypemeter.schema import Article
 from hypemeter.scoring import Scorer
 
 
-def _throughput(scorer: Scorer, articles: list[Article], explain: bool, batch: int) -> dict:
+def _throughput(scorer: Scorer, articles: list[Article], explain: bool, batch: int,
+                sentences: bool = False) -> dict:
     cpu0, wall0 = time.process_time(), time.perf_counter()
     for i in range(0, len(articles), batch):
-        scorer.score(articles[i:i + batch], explain=explain)
+        scorer.score(articles[i:i + batch], explain=explain, sentences=sentences)
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     return {"articles_per_cpu_second": round(len(articles) / cpu, 1),
             "articles_per_wall_second": round(len(articles) / wall, 1)}
@@ -68,6 +70,8 @@ def main() -> None:
                  "model_file_mb": round((bundle.path / MODEL_FILE).stat().st_size / 2**20, 2)}
     out["with_explanations"] = _throughput(scorer, articles, True, args.batch)
     out["without_explanations"] = _throughput(scorer, articles, False, args.batch)
+    out["with_explanations_and_sentences"] = _throughput(scorer, articles, True, args.batch,
+                                                         sentences=True)
     if args.seed_article is not None and args.seed_article.is_file():
         headline, _, body = args.seed_article.read_text(encoding="utf-8").partition("\n")
         res_article = Article(headline.strip(), body.strip())

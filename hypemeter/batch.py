@@ -59,6 +59,7 @@ def score_records(
     batch_size: int = 256,
     errors: IO[str] | None = None,
     progress: object | None = None,
+    sentences: bool = False,
 ) -> ScoreStats:
     """Score already-parsed ``records`` chunk by chunk into ``out`` (JSONL), in-process."""
     stats = ScoreStats()
@@ -73,7 +74,7 @@ def score_records(
                 good.append(rec)
         if good:
             results = scorer.score([r.article for r in good], explain=explain,
-                                   max_spans=max_spans)
+                                   max_spans=max_spans, sentences=sentences)
             out.write(render_jsonl(results))
             stats.scored += len(results)
         if progress is not None:
@@ -105,6 +106,7 @@ def score_stream(
     output_format: str | None = None,
     explain: bool = True,
     max_spans: int | None = None,
+    sentences: bool = False,
     batch_size: int = 256,
     quiet: bool = False,
     jobs: int = 1,
@@ -136,7 +138,7 @@ def score_stream(
     else:  # the workers load the model; this process only verifies the bundle
         model = open_bundle(model_path, load_model=False)
     output = Output(output_path, output_format)
-    opts = ScoreOptions(explain=explain, max_spans=max_spans,
+    opts = ScoreOptions(explain=explain, max_spans=max_spans, sentences=sentences,
                         render="jsonl" if output.fmt == "jsonl" else "rows",
                         max_field_chars=max_field_chars)
     stats = ScoreStats(partitions=len(parts), engine=engine)

@@ -49,6 +49,8 @@ def _add_score(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--output-format", choices=("jsonl", "csv", "parquet"), default=None,
                    help="output format (default: by extension; JSONL for stdout/directories)")
     p.add_argument("--no-explain", action="store_true", help="skip spans (faster)")
+    p.add_argument("--sentences", action="store_true",
+                   help="also score every sentence (a \"sentences\" list in each result)")
     p.add_argument("--max-spans", type=non_negative_int, default=None,
                    help="at most this many spans per record (default: all)")
     p.add_argument("--batch-size", type=int, default=256, help="records per scoring task")
@@ -99,6 +101,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
         output_format=args.output_format,
         explain=not args.no_explain,
         max_spans=args.max_spans,
+        sentences=args.sentences,
         batch_size=args.batch_size,
         quiet=args.quiet,
         jobs=jobs,

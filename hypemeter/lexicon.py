@@ -4,8 +4,10 @@ Single words get a probability of sitting inside a loaded/exaggerated/fear-appea
 token-level logistic regression trained on the Propaganda Techniques Corpus spans, the HYPO
 hyperbole/paraphrase pairs and the project's own annotated sample; VADER valence and word shape
 let it generalise to words the spans never contained. Multi-word phrases come from repeated
-short gold spans, the sample's annotations, the clickbait model's strongest n-grams and a short
-seed list for urgency formulas. Matching is one pass over a field's tokens.
+short gold spans, the sample's annotations, the clickbait model's strongest n-grams and the
+product vocabulary (:data:`SEED_PHRASES`, urgency and clickbait formulas). The lexicon feeds the
+style features; the explanation spans come from :mod:`hypemeter.spans`. Matching is one pass
+over a field's tokens.
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ LOADED_TECHNIQUES = frozenset(
     {"Loaded_Language", "Exaggeration,Minimisation", "Appeal_to_fear-prejudice",
      "Name_Calling,Labeling"}
 )
+# The product vocabulary: urgency formulas and clickbait teasers that the design asks the page
+# to point at and that no training corpus annotates (the propaganda corpus marks none of them).
+# Hand-written, and the only hand-written phrases: loaded language, exaggeration, fear and
+# name calling are learned from annotated corpora (hypemeter.spans). No phrase here is taken
+# from an article the project is checked on.
 SEED_PHRASES: dict[str, str] = {
     "now or never": "urgency",
     "act now": "urgency",
@@ -51,7 +58,6 @@ SEED_PHRASES: dict[str, str] = {
     "what happened next": "clickbait",
     "will blow your mind": "clickbait",
     "you need to know": "clickbait",
-    "dire warning": "fear_appeal",
 }
 # Characters that end a sentence or clause: a phrase's words never span one.
 PHRASE_BREAKS = frozenset(".!?;:\n\r\u2026\u2028\u2029")

@@ -7,7 +7,9 @@ the reports and the page::
      "scores": {"sensationalism": float, "misinformation_risk": float},
      "spans": [{"field": "headline" | "body", "start": int, "end": int, "text": str,
                 "category": str, "weight": float}],
-     "model": {"name": "hypemeter", "version": str}}
+     "model": {"name": "hypemeter", "version": str},
+     "sentences": [{"field": "headline" | "body", "start": int, "end": int,
+                    "sensationalism": float}]}      # only when sentences are asked for
 """
 
 from __future__ import annotations
@@ -73,6 +75,16 @@ class Span:
 
 
 @dataclass(frozen=True, slots=True)
+class SentenceScore:
+    """A sentence of a field (``field[start:end]``, code points) and its score."""
+
+    field: Field
+    start: int
+    end: int
+    sensationalism: float
+
+
+@dataclass(frozen=True, slots=True)
 class ModelInfo:
     name: str
     version: str
@@ -84,9 +96,10 @@ class ScoreResult:
     scores: dict[str, float]
     spans: list[Span]
     model: ModelInfo
+    sentences: list[SentenceScore] | None = None  # only when asked for
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "id": self.id,
             "scores": dict(self.scores),
             "spans": [
@@ -96,6 +109,13 @@ class ScoreResult:
             ],
             "model": {"name": self.model.name, "version": self.model.version},
         }
+        if self.sentences is not None:
+            out["sentences"] = [
+                {"field": s.field, "start": s.start, "end": s.end,
+                 "sensationalism": s.sensationalism}
+                for s in self.sentences
+            ]
+        return out
 
 
 # The technique of a span a person marked as *not* loaded language (own data, feedback): the

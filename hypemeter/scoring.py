@@ -12,6 +12,7 @@ from typing import TypeVar
 from hypemeter import MODEL_NAME
 from hypemeter.bundle import Bundle, load_bundle
 from hypemeter.errors import HypemeterError, InvalidInputError, ModelLoadError, describe
+from hypemeter.explain import explain as explain_batch
 from hypemeter.schema import Article, ModelInfo, ScoreResult
 
 T = TypeVar("T")
@@ -64,6 +65,7 @@ class Scorer:
         *,
         explain: bool = True,
         max_spans: int | None = None,
+        sentences: bool = False,
     ) -> list[ScoreResult]:
         for article in articles:
             validate_article(article)
@@ -72,9 +74,13 @@ class Scorer:
         model = self.bundle.model
         analyses = model.analyze(articles)
         scores = model.predict_scores(articles, analyses)
+        if explain or sentences:
+            explained = explain_batch(model, articles, analyses, spans=explain,
+                                      max_spans=max_spans, sentences=sentences)
+        else:
+            explained = [([], None)] * len(articles)
         results = []
-        for article, analysis, row in zip(articles, analyses, scores, strict=True):
-            spans = model.spans(article, analysis, max_spans) if explain else []
+        for article, row, (spans, sents) in zip(articles, scores, explained, strict=True):
             results.append(
                 ScoreResult(
                     id=article.id,
@@ -84,14 +90,17 @@ class Scorer:
                     },
                     spans=spans,
                     model=self.info,
+                    sentences=sents,
                 )
             )
         return results
 
     def score_one(
-        self, article: Article, *, explain: bool = True, max_spans: int | None = None
+        self, article: Article, *, explain: bool = True, max_spans: int | None = None,
+        sentences: bool = False,
     ) -> ScoreResult:
-        return self.score([article], explain=explain, max_spans=max_spans)[0]
+        return self.score([article], explain=explain, max_spans=max_spans,
+                          sentences=sentences)[0]
 
 
 SMOKE_ARTICLE = Article(

@@ -34,6 +34,7 @@ class CoreSettings(BaseSettings):
     data_dir: str | None = None
     datasets_dir: str | None = None
     start_method: str | None = None
+    database_url: str | None = None  # the feedback database (hypemeter.storage)
 
 
 def core_settings() -> CoreSettings:

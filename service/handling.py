@@ -57,19 +57,23 @@ def score_items(
     metrics: ServiceMetrics,
     route: str,
 ) -> list[ScoreResult]:
-    """Score in request order; items with different ``explain``/``max_spans`` go in groups."""
+    """Score in request order; items with different ``explain``/``max_spans``/``sentences``
+    go in groups."""
     t0 = time.perf_counter()
     scorer = loaded.scorer
     first = items[0]
-    if all(it.explain == first.explain and it.max_spans == first.max_spans for it in items):
-        results = scorer.score(articles, explain=first.explain, max_spans=first.max_spans)
+    key = (first.explain, first.max_spans, first.sentences)
+    if all((it.explain, it.max_spans, it.sentences) == key for it in items):
+        results = scorer.score(articles, explain=first.explain, max_spans=first.max_spans,
+                               sentences=first.sentences)
     else:
-        groups: dict[tuple[bool, int | None], list[int]] = {}
+        groups: dict[tuple[bool, int | None, bool], list[int]] = {}
         for i, it in enumerate(items):
-            groups.setdefault((it.explain, it.max_spans), []).append(i)
+            groups.setdefault((it.explain, it.max_spans, it.sentences), []).append(i)
         slots: list[ScoreResult | None] = [None] * len(items)
-        for (explain, max_spans), idx in groups.items():
-            part = scorer.score([articles[i] for i in idx], explain=explain, max_spans=max_spans)
+        for (explain, max_spans, sentences), idx in groups.items():
+            part = scorer.score([articles[i] for i in idx], explain=explain, max_spans=max_spans,
+                                sentences=sentences)
             for i, res in zip(idx, part, strict=True):
                 slots[i] = res
         results = [r for r in slots if r is not None]

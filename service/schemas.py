@@ -96,6 +96,10 @@ class ScoreRequest(BaseModel):
             ),
         ),
     ] = DEFAULT_MAX_SPANS
+    sentences: Annotated[
+        bool, Field(description="also score every sentence of both fields (`sentences` in "
+                                "the result)")
+    ] = False
 
     _check_text = field_validator("id", "headline", "body")(_valid_unicode)
 
@@ -152,6 +156,15 @@ class SpanOut(BaseModel):
     weight: float
 
 
+class SentenceOut(BaseModel):
+    field: Literal["headline", "body"]
+    start: Annotated[int, Field(ge=0, description="character offset into `field`")]
+    end: Annotated[int, Field(ge=0, description="character offset (exclusive)")]
+    sensationalism: Annotated[float, Field(ge=0.0, le=1.0, description=(
+        "probability that annotators would mark loaded, exaggerated, fearful or "
+        "flag-waving wording in this sentence"))]
+
+
 class ModelRef(BaseModel):
     name: str
     version: str
@@ -167,6 +180,9 @@ class ScoreResponse(BaseModel):
     scores: Scores
     spans: list[SpanOut]
     model: ModelRef
+    sentences: Annotated[list[SentenceOut] | None, Field(
+        description="every sentence of both fields, in order; only when `sentences` was asked "
+                    "for")] = None
 
 
 class ScoreBatchResponse(BaseModel):

@@ -101,6 +101,11 @@ def test_one_sha256_file_and_one_chunker(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- one settings object
 
 
+# Environment reads that are process plumbing, not settings: the Prometheus client's own
+# PROMETHEUS_MULTIPROC_DIR, and `hypemeter serve` saving the variables it sets for its workers.
+PLUMBING = {"MULTIPROC_ENV", "name"}
+
+
 def _environ_reads(path: Path) -> list[str]:
     """``os.environ.get(...)``, ``os.getenv(...)`` and ``os.environ[...]`` reads in a module."""
     import ast
@@ -117,6 +122,10 @@ def _environ_reads(path: Path) -> list[str]:
             if target not in ("os.environ", "environ"):
                 continue
         else:
+            continue
+        key = node.args[0] if isinstance(node, ast.Call) and node.args else getattr(
+            node, "slice", None)
+        if key is not None and ast.unparse(key) in PLUMBING:
             continue
         found.append(f"{path.name}:{node.lineno} {ast.unparse(node)}")
     return found

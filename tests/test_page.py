@@ -674,3 +674,36 @@ def test_spans_in_any_order_overlapping_or_misplaced_are_handled(
                                                    or "")
     assert page.locator("#model-version").text_content() == "crafted"
     assert "somewhat sensational" in (page.locator("#sens-meaning").text_content() or "")
+
+
+SHADES_JS = """(id) => [...document.getElementById(id).querySelectorAll("span.sent")].map((s) => ({
+  text: s.textContent, score: s.dataset.score, marks: s.querySelectorAll("mark").length,
+  alpha: Number((getComputedStyle(s).backgroundColor.match(/[\\d.]+(?=\\))/) || ["0"])[0]),
+}))"""
+
+
+@pytest.mark.slow
+def test_sentences_are_shaded_under_the_highlights(page: Page, server: Server) -> None:
+    page.goto(server.url + "/")
+    page.fill("#headline", HEADLINE)
+    page.fill("#body", BODY)
+    score_and_wait(page)
+    data = json.dumps({"headline": HEADLINE, "body": BODY, "sentences": True}).encode("utf-8")
+    req = urllib.request.Request(server.url + "/v1/score", data=data,
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        result = json.loads(resp.read())
+    for field, text in (("headline", HEADLINE), ("body", BODY)):
+        expected = [s for s in result["sentences"] if s["field"] == field]
+        shades = page.evaluate(SHADES_JS, f"out-{field}")
+        assert [s["text"] for s in shades] == [text[s["start"]:s["end"]] for s in expected]
+        assert [s["score"] for s in shades] == [f"{s['sensationalism']:.2f}" for s in expected]
+        # every highlight sits inside its sentence's shade, and the text still reads as typed
+        assert sum(s["marks"] for s in shades) == len(rendered_marks(page, f"out-{field}"))
+        check_rendered_spans(page, field, text, result["spans"])
+    body = page.evaluate(SHADES_JS, "out-body")
+    hottest = max(range(len(body)), key=lambda k: float(body[k]["score"]))
+    coolest = min(range(len(body)), key=lambda k: float(body[k]["score"]))
+    assert float(body[hottest]["score"]) > float(body[coolest]["score"])
+    assert body[hottest]["alpha"] > body[coolest]["alpha"]
+    shot(page, "sentences.png")

@@ -218,9 +218,8 @@ def test_fixed_spans_and_scores_from_the_shipped_model(tmp_path: Path) -> None:
     settings = Settings(models_dir=REPO_ROOT / "models")
     with TestClient(create_app(settings)) as client:
         r = client.post("/v1/score", json={
-            "headline": "SHOCKING: Mayor's plan is a total disaster",
-            "body": "The council met on Tuesday to discuss the new bus timetable. "
-                    "You won't believe what happened next.",
+            "headline": "SHOCKING: you won't believe what happened next at the council",
+            "body": "The council met on Tuesday to discuss the new bus timetable.",
         })
         assert r.status_code == 200, r.text
         result = r.json()
@@ -228,9 +227,8 @@ def test_fixed_spans_and_scores_from_the_shipped_model(tmp_path: Path) -> None:
                  for s in result["spans"]]
         assert spans == [
             ("headline", 0, 8, "SHOCKING", "loaded_language"),
-            ("headline", 34, 42, "disaster", "loaded_language"),
-            ("body", 61, 78, "You won't believe", "clickbait"),
-            ("body", 79, 97, "what happened next", "clickbait"),
+            ("headline", 10, 27, "you won't believe", "clickbait"),
+            ("headline", 28, 46, "what happened next", "clickbait"),
         ]
         assert result["scores"]["sensationalism"] > 0.7
         sober = client.post("/v1/score", json={

@@ -6,7 +6,8 @@ from __future__ import annotations
 from hypemeter.schema import Article
 from hypemeter.scoring import Scorer
 
-HEADLINE = "Act now before the council votes again"
+# Clickbait teasers count in headlines only (a body that quotes one is not a teaser).
+HEADLINE = "Act now: you won't believe what happened next"
 BODY = ("Residents who read the notice on Monday said the plan was fine. You won't believe "
         "what happened next, one neighbour wrote.")
 URGENT = Article(headline=HEADLINE, body=BODY, id="fixed-1")
@@ -14,8 +15,8 @@ URGENT = Article(headline=HEADLINE, body=BODY, id="fixed-1")
 # (field, start, end, text): written by hand from the texts above.
 EXPECTED = [
     ("headline", 0, 7, "Act now"),
-    ("body", 64, 81, "You won't believe"),
-    ("body", 82, 100, "what happened next"),
+    ("headline", 9, 26, "you won't believe"),
+    ("headline", 27, 45, "what happened next"),
 ]
 
 

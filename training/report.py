@@ -382,8 +382,9 @@ def write_validation_report(
     Returns an entry for the model card: the index, metrics and figure paths, each prefixed
     with ``link_prefix`` (the report folder's path inside the bundle).
     """
-    from hypemeter.lexicon import LOADED_TECHNIQUES
+    from hypemeter.explain import explain
     from hypemeter.schema import Article
+    from hypemeter.spans import SPAN_TECHNIQUES
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -395,13 +396,13 @@ def write_validation_report(
     span_recs = [r for r in records if r.spans]
     if span_recs:
         arts = [Article(r.headline, r.body, r.id) for r in span_recs]
-        for rec, art, an in zip(span_recs, arts, model.analyze(arts), strict=True):
-            predicted = model.spans(art, an)
+        explained = explain(model, arts, model.analyze(arts))
+        for rec, (predicted, _) in zip(span_recs, explained, strict=True):
             for fld in ("headline", "body"):
                 span_pairs.append((
                     [(s.start, s.end) for s in predicted if s.field == fld],
                     [(g.start, g.end) for g in rec.spans
-                     if g.field == fld and g.technique in LOADED_TECHNIQUES],
+                     if g.field == fld and g.technique in SPAN_TECHNIQUES],
                 ))
     index = [f"# {title}", ""]
     for column, task in enumerate(("sensationalism", "misinformation")):

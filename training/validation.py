@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from hypemeter.training.metrics import binary_metrics, graded_metrics, span_prf
+from hypemeter.training.metrics import binary_metrics, graded_metrics
+from hypemeter.training.span_metrics import span_metrics
 
-from hypemeter.lexicon import LOADED_TECHNIQUES
 from hypemeter.model import HypeModel
 from hypemeter.schema import Article, Record
 
@@ -48,19 +48,9 @@ def evaluate_records(model: HypeModel, records: Sequence[Record]) -> dict[str, A
         if graded:
             entry["graded"] = graded_metrics([t for t, _ in graded], [q for _, q in graded])
         out[name] = entry
-    span_recs = [r for r in records if r.spans]
-    if span_recs:
-        arts = [Article(r.headline, r.body, r.id) for r in span_recs]
-        analyses = model.analyze(arts)
-        pairs = []
-        for rec, art, an in zip(span_recs, arts, analyses, strict=True):
-            predicted = model.spans(art, an)
-            for field in ("headline", "body"):
-                pred = [(s.start, s.end) for s in predicted if s.field == field]
-                gold = [(g.start, g.end) for g in rec.spans
-                        if g.field == field and g.technique in LOADED_TECHNIQUES]
-                pairs.append((pred, gold))
-        out["spans"] = span_prf(pairs)
+    spans = span_metrics(model, records)
+    if spans:
+        out["spans"] = spans
     return out
 
 

@@ -29,6 +29,7 @@ class ScoringFailedError(HypemeterError):
 class ScoreOptions:
     explain: bool = True
     max_spans: int | None = None
+    sentences: bool = False
     render: str = "jsonl"  # "jsonl": payload is output text; "rows": result dicts
     max_field_chars: int | None = None  # headline/body cap (the API's HYPEMETER_MAX_FIELD_CHARS)
 
@@ -90,7 +91,8 @@ def process_chunk(scorer: Scorer, chunk: Chunk, opts: ScoreOptions) -> ChunkResu
     model cannot score is isolated and reported like any bad record."""
     items, bad = _parse(chunk, opts.max_field_chars)
     outcomes = isolate_failures(
-        lambda arts: scorer.score(arts, explain=opts.explain, max_spans=opts.max_spans),
+        lambda arts: scorer.score(arts, explain=opts.explain, max_spans=opts.max_spans,
+                                  sentences=opts.sentences),
         [a for _, a in items],
     )
     results = [o for o in outcomes if isinstance(o, ScoreResult)]

@@ -15,7 +15,6 @@ a power cut or an operating-system crash can lose the last commits. A commit cos
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +26,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlch
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from hypemeter.errors import DataError, StorageUnavailableError
+from hypemeter.settings import core_settings
 
 ENV_VAR = "HYPEMETER_DATABASE_URL"
 APP_NAME = "hypemeter"
@@ -51,7 +51,8 @@ def default_database_url() -> str:
 
 def resolve_url(url: str | None = None) -> URL:
     """``url``, else ``$HYPEMETER_DATABASE_URL``, else the default SQLite file; as a URL."""
-    text = (url or "").strip() or os.environ.get(ENV_VAR, "").strip() or default_database_url()
+    text = (url or "").strip() or (core_settings().database_url or "").strip() \
+        or default_database_url()
     try:
         parsed = make_url(text)
     except ArgumentError:

@@ -339,14 +339,70 @@
     return level + " (stylistic resemblance only — not a fact-check)";
   }
 
-  function renderField(container, noneNote, fieldName, text, spans) {
+  /** Sentences (code-point offsets) as sorted, non-overlapping UTF-16 ranges. */
+  function placeSentences(text, sentences) {
+    const map = codePointIndex(text);
+    const n = map.length - 1;
+    const out = [];
+    for (const s of sentences || []) {
+      if (!s || !Number.isInteger(s.start) || !Number.isInteger(s.end)) continue;
+      const u0 = map[Math.min(Math.max(s.start, 0), n)];
+      const u1 = map[Math.min(Math.max(s.end, 0), n)];
+      const score = Number(s.sensationalism);
+      if (u1 > u0 && Number.isFinite(score)) out.push({ u0, u1, score });
+    }
+    out.sort((a, b) => a.u0 - b.u0);
+    return out.filter((c, i) => i === 0 || out[i - 1].u1 <= c.u0);
+  }
+
+  /** A sentence's shade: the more sensational, the warmer and stronger. */
+  function shadeSentence(node, score) {
+    node.className = "sent";
+    node.dataset.score = fmt(score);
+    node.style.backgroundColor = "rgba(255, 166, 0, " + (0.04 + 0.4 * Math.min(Math.max(score, 0), 1)).toFixed(3) + ")";
+    node.title = "Sentence: sensationalism " + fmt(score);
+  }
+
+  function renderField(container, noneNote, fieldName, text, spans, sentences) {
     container.replaceChildren();
     noneNote.hidden = text.length > 0;
     container.hidden = text.length === 0;
     const { placed, skipped } = placeSpans(text, spans);
+    const shades = placeSentences(text, sentences);
+    // Sentence shading goes under the highlights: text and marks go into the sentence's
+    // element when they start inside one (a mark never crosses a sentence end).
+    let si = 0;
+    let current = null;
+    const target = (u) => {
+      while (si < shades.length && shades[si].u1 <= u) {
+        si += 1;
+        current = null;
+      }
+      if (si < shades.length && shades[si].u0 <= u) {
+        if (!current) {
+          current = document.createElement("span");
+          shadeSentence(current, shades[si].score);
+          container.append(current);
+        }
+        return current;
+      }
+      current = null;
+      return container;
+    };
+    const appendText = (from, to) => {
+      const cuts = [from, to];
+      for (const r of shades) {
+        if (r.u0 > from && r.u0 < to) cuts.push(r.u0);
+        if (r.u1 > from && r.u1 < to) cuts.push(r.u1);
+      }
+      cuts.sort((a, b) => a - b);
+      for (let k = 0; k + 1 < cuts.length; k += 1) {
+        if (cuts[k + 1] > cuts[k]) target(cuts[k]).append(document.createTextNode(text.slice(cuts[k], cuts[k + 1])));
+      }
+    };
     let pos = 0;
     placed.forEach((c, i) => {
-      if (c.u0 > pos) container.append(document.createTextNode(text.slice(pos, c.u0)));
+      if (c.u0 > pos) appendText(pos, c.u0);
       const info = categoryInfo(c.span.category);
       const weight = Number(c.span.weight);
       const descId = "desc-" + fieldName + "-" + i;
@@ -362,10 +418,10 @@
       mark.setAttribute("aria-describedby", descId);
       mark.dataset.category = String(c.span.category);
       mark.dataset.weight = fmt(weight);
-      container.append(mark);
+      target(c.u0).append(mark);
       pos = c.u1;
     });
-    if (pos < text.length) container.append(document.createTextNode(text.slice(pos)));
+    if (pos < text.length) appendText(pos, text.length);
     return { placed: placed.map((c) => c.span), skipped };
   }
 
@@ -429,8 +485,10 @@
     const spans = Array.isArray(data.spans) ? data.spans : [];
     const byField = { headline: [], body: [] };
     for (const s of spans) if (s && byField[s.field]) byField[s.field].push(s);
-    const h = renderField(el.outHeadline, el.outHeadlineNone, "headline", input.headline, byField.headline);
-    const b = renderField(el.outBody, el.outBodyNone, "body", input.body, byField.body);
+    const sentences = { headline: [], body: [] };
+    for (const s of Array.isArray(data.sentences) ? data.sentences : []) if (s && sentences[s.field]) sentences[s.field].push(s);
+    const h = renderField(el.outHeadline, el.outHeadlineNone, "headline", input.headline, byField.headline, sentences.headline);
+    const b = renderField(el.outBody, el.outBodyNone, "body", input.body, byField.body, sentences.body);
     const shown = [...h.placed, ...b.placed];
     const skipped = h.skipped + b.skipped + (spans.length - byField.headline.length - byField.body.length);
     renderLegend(shown);
@@ -441,7 +499,7 @@
       summary = "No phrase stood out as sensational.";
     } else {
       summary = shown.length + (shown.length === 1 ? " phrase is" : " phrases are") +
-        " highlighted below, coloured by category. Hover over a highlight, or move to it with Tab, to see its category and weight (0–1: how strongly it marks the text as sensational).";
+        " highlighted below, coloured by category. Hover over a highlight, or move to it with Tab, to see its category and weight (0–1: the chance that an annotator would mark it). Sentences are shaded by their own score: the warmer, the more sensational.";
     }
     if (skipped > 0) summary += " " + skipped + " phrase(s) could not be placed in the text and are not shown.";
     el.summary.textContent = summary;
@@ -489,7 +547,7 @@
       response = await fetch(config.score_path || "v1/score", {
         method: "POST",
         headers,
-        body: JSON.stringify({ headline: input.headline, body: input.body, explain: true }),
+        body: JSON.stringify({ headline: input.headline, body: input.body, explain: true, sentences: true }),
         signal: controller.signal,
         cache: "no-store",
         credentials: "same-origin",

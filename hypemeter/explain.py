@@ -1,0 +1,94 @@
+"""Explanations of a batch: phrase spans and, on request, a score for every sentence.
+
+Models trained with a span model (``span_model_``) and a sentence splitter (``sentences_``)
+score every token of the batch in one vectorised pass (:mod:`hypemeter.spans`). Older bundles
+keep their lexicon spans, and score sentences by running the whole model on each sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from hypemeter.schema import Article, Field, SentenceScore, Span
+from hypemeter.sentences import UNTRAINED, SentenceSplitter
+from hypemeter.spans import batch_runs, batch_weights, encode, field_spans, sentence_features
+
+Explained = tuple[list[Span], list[SentenceScore] | None]
+
+
+def splitter_of(model: Any) -> SentenceSplitter:
+    return getattr(model, "sentences_", None) or UNTRAINED
+
+
+def _cap(found: list[Span], max_spans: int | None) -> list[Span]:
+    if max_spans is not None and len(found) > max_spans:
+        keep = sorted(range(len(found)), key=lambda k: (-found[k].weight, k))[:max_spans]
+        found = [found[k] for k in sorted(keep)]
+    return found
+
+
+def explain(
+    model: Any, articles: Sequence[Article], analyses: Sequence[Any], *,
+    spans: bool = True, max_spans: int | None = None, sentences: bool = False,
+) -> list[Explained]:
+    """Spans (when ``spans``) and sentence scores (when ``sentences``) of each article."""
+    sm = getattr(model, "span_model_", None)
+    if sm is None:
+        return _explain_legacy(model, articles, analyses, spans, max_spans, sentences)
+    fields = []
+    for a, an in zip(articles, analyses, strict=True):
+        fields.append((an.headline, a.headline, True))
+        fields.append((an.body, a.body, False))
+    enc = encode(sm.vocab, sm.bigram_vocab, sm.suffix_vocab, sm.strong, fields,
+                 all_suffixes=False, pair_index=sm.pair_index())
+    proba = sm.token_proba(enc)
+    if spans:
+        found = batch_runs(proba, enc, fields, sm.threshold, sm.low)
+        weights = batch_weights(sm, found)
+    splitter = splitter_of(model)
+    names: tuple[Field, Field] = ("headline", "body")
+    out: list[Explained] = []
+    sent_rows: list[np.ndarray] = []
+    sent_meta: list[tuple[int, Field, int, int]] = []
+    for i in range(len(articles)):
+        spans_of: list[Span] = []
+        for j, name in enumerate(names):
+            k = 2 * i + j
+            fa, text, _ = fields[k]
+            p = proba[enc.bounds[k]:enc.bounds[k + 1]]
+            if spans:
+                spans_of += field_spans(sm, name, text, fa, p, found[k], weights[k])
+            if sentences:
+                sents = splitter.spans(text)
+                sent_rows.append(sentence_features(p, fa, text, sents, sm.threshold))
+                sent_meta.extend((i, name, s, e) for s, e in sents)
+        out.append((_cap(spans_of, max_spans), [] if sentences else None))
+    if sentences and sent_meta:
+        z = np.vstack(sent_rows) @ sm.sentence_coef + sm.sentence_intercept
+        scores = 1.0 / (1.0 + np.exp(-z))
+        for (i, name, s, e), q in zip(sent_meta, scores, strict=True):
+            out[i][1].append(SentenceScore(name, s, e, round(float(q), 6)))  # type: ignore[union-attr]
+    return out
+
+
+def _explain_legacy(
+    model: Any, articles: Sequence[Article], analyses: Sequence[Any], spans: bool,
+    max_spans: int | None, sentences: bool,
+) -> list[Explained]:
+    out: list[Explained] = []
+    splitter = splitter_of(model)
+    for a, an in zip(articles, analyses, strict=True):
+        found = model.spans(a, an, max_spans) if spans else []
+        scored: list[SentenceScore] | None = None
+        if sentences:
+            pieces = [(name, s, e) for name in ("headline", "body")
+                      for s, e in splitter.spans(getattr(a, name))]
+            texts = [Article("", getattr(a, name)[s:e]) for name, s, e in pieces]
+            q = model.predict_scores(texts)[:, 0] if texts else []
+            scored = [SentenceScore(name, s, e, round(float(v), 6))  # type: ignore[arg-type]
+                      for (name, s, e), v in zip(pieces, q, strict=True)]
+        out.append((found, scored))
+    return out

@@ -1,0 +1,111 @@
+"""Phrase spans read in context and sentence scores (hypemeter.spans, hypemeter.explain), on the
+real default model and texts written for these tests."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from hypemeter.explain import explain
+from hypemeter.schema import Article
+from hypemeter.scoring import Scorer
+from hypemeter.spans import SpanModel, encode
+
+LOADED = "These cowardly thugs are killing our towns and laughing at every decent family!"
+PLAIN = "The storm flooded the valley on Sunday, killing two farmers, the county police said."
+
+
+def word_proba(scorer: Scorer, text: str, word: str) -> float:
+    model = scorer.bundle.model
+    sm: SpanModel = model.span_model_
+    an = model.analyze([Article("", text)])[0]
+    enc = encode(sm.vocab, sm.bigram_vocab, sm.suffix_vocab, sm.strong, [(an.body, text, False)])
+    proba = sm.token_proba(enc)
+    return float(proba[an.body.tokens.words.index(word)])
+
+
+def test_the_same_word_is_loaded_in_one_sentence_and_plain_in_another(scorer: Scorer) -> None:
+    loaded, plain = word_proba(scorer, LOADED, "killing"), word_proba(scorer, PLAIN, "killing")
+    assert loaded > plain + 0.1, (loaded, plain)
+    in_loaded = scorer.score_one(Article("", LOADED)).spans
+    in_plain = scorer.score_one(Article("", PLAIN)).spans
+    assert any(s.start <= LOADED.index("killing") < s.end for s in in_loaded)
+    assert not any(s.start <= PLAIN.index("killing") < s.end for s in in_plain)
+
+
+def test_context_moves_a_word_both_ways(scorer: Scorer) -> None:
+    """An exclamation and name calling around a word raise it; a plain report lowers it."""
+    base = word_proba(scorer, "Officials called the plan a disaster for the region.", "disaster")
+    hot = word_proba(scorer, "These idiots call it a plan? A total disaster for all of us!",
+                     "disaster")
+    assert hot > base
+
+
+def test_spans_point_at_their_text_and_weights_are_probabilities(scorer: Scorer) -> None:
+    head = "Outrageous betrayal: corrupt officials destroy our beloved town"
+    body = f"{PLAIN}\n\n{LOADED} The council meets on Monday."
+    res = scorer.score_one(Article(head, body))
+    assert res.spans
+    for s in res.spans:
+        text = head if s.field == "headline" else body
+        assert text[s.start:s.end] == s.text and s.text.strip() == s.text
+        assert 0.0 <= s.weight <= 1.0
+        assert not any(c in s.text for c in ".!?\n")  # never across a sentence end
+
+
+def test_sentences_cover_both_fields_in_order(scorer: Scorer) -> None:
+    head = "Council approves road budget"
+    body = f"{PLAIN} {LOADED}\nThe vote was 7 to 2. Mr. Ortiz abstained."
+    res = scorer.score_one(Article(head, body), sentences=True)
+    assert res.sentences is not None
+    fields = {"headline": head, "body": body}
+    got = [(s.field, fields[s.field][s.start:s.end]) for s in res.sentences]
+    assert got == [("headline", head), ("body", PLAIN), ("body", LOADED),
+                   ("body", "The vote was 7 to 2."), ("body", "Mr. Ortiz abstained.")]
+    scores = {text: s.sensationalism for (_, text), s in zip(got, res.sentences, strict=True)}
+    assert all(0.0 <= q <= 1.0 for q in scores.values())
+    assert scores[LOADED] > scores[PLAIN] and scores[LOADED] > scores["The vote was 7 to 2."]
+    # asking for sentences changes nothing else; not asking leaves the result as it was
+    plain = scorer.score_one(Article(head, body))
+    assert plain.sentences is None and "sentences" not in plain.to_dict()
+    assert plain.spans == res.spans and plain.scores == res.scores
+    only = scorer.score_one(Article(head, body), explain=False, sentences=True)
+    assert only.spans == [] and only.sentences == res.sentences
+
+
+def test_a_bundle_without_a_span_model_still_explains(scorer: Scorer) -> None:
+    """Bundles trained before the span model keep their lexicon spans and score sentences
+    with the whole model."""
+    old = copy.copy(scorer.bundle.model)
+    del old.span_model_
+    arts = [Article("Act now before it's too late", "Prices rose. Critics were furious!")]
+    [(spans, sentences)] = explain(old, arts, old.analyze(arts), sentences=True)
+    assert any(s.category == "urgency" for s in spans)
+    assert sentences is not None and [(s.field, s.start, s.end) for s in sentences] == [
+        ("headline", 0, 28), ("body", 0, 12), ("body", 13, 34)]
+    assert all(0.0 <= s.sensationalism <= 1.0 for s in sentences)
+
+
+def test_weights_are_calibrated_on_held_out_folds(scorer: Scorer) -> None:
+    sm: SpanModel = scorer.bundle.model.span_model_
+    assert 0.0 < sm.low <= sm.threshold < 1.0
+    low = sm.weight(np.array([sm.threshold]))
+    high = sm.weight(np.array([0.95, 0.9]))
+    assert 0.0 <= low < high <= 1.0
+    assert sm.metrics["held_out_folds"] >= 2
+
+
+@pytest.mark.slow
+def test_cli_score_sentences() -> None:
+    line = json.dumps({"id": "x", "headline": "Act now", "body": f"{PLAIN} {LOADED}"})
+    res = subprocess.run([sys.executable, "-m", "hypemeter", "score", "-", "--sentences"],
+                         input=line, capture_output=True, text=True, timeout=300, check=True)
+    out = json.loads(res.stdout)
+    assert [(s["field"], s["start"], s["end"]) for s in out["sentences"]] == [
+        ("headline", 0, 7), ("body", 0, len(PLAIN)),
+        ("body", len(PLAIN) + 1, len(PLAIN) + 1 + len(LOADED))]

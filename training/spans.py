@@ -1,0 +1,328 @@
+"""The span model's training recipe: token labels, the token classifier, its decoding threshold,
+the calibration of span weights and the sentence scorer, all fit on held-out folds.
+
+Training text: the Propaganda Techniques Corpus (every token labelled: inside a span of one of the
+five wording techniques or not), the project's annotated sample and users' own annotated
+files (short phrases label their words), and the sample's plainly written articles (every
+token plain).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from hypemeter.training.metrics import span_prf
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+
+from hypemeter.features import FieldAnalysis
+from hypemeter.lexicon import TECHNIQUE_CATEGORY, PhraseLexicon
+from hypemeter.schema import Article, Record
+from hypemeter.sentences import SentenceSplitter
+from hypemeter.spans import (
+    EDGE,
+    OFFSETS,
+    SPAN_TECHNIQUES,
+    STATIC_NAMES,
+    SUFFIXES,
+    UNKNOWN,
+    Encoded,
+    SpanModel,
+    calibration_features,
+    encode,
+    runs,
+    sentence_features,
+    static_features,
+)
+from hypemeter.text import tokenize
+
+ANNOTATED = ("sample",)
+OWN = "own:"
+MAX_ANNOTATED_WORDS = 3  # an annotated clause labels only its short phrases' words
+SOLVER = "liblinear"
+LOW_THRESHOLDS = (0.05, 0.1, 0.2)
+CATEGORY_OF = {**TECHNIQUE_CATEGORY, "Flag-Waving": "flag_waving"}
+
+
+@dataclass
+class _Field:
+    record: int
+    name: str
+    text: str
+    analysis: FieldAnalysis
+    gold: list[tuple[int, int]]  # character spans of the five techniques
+    labels: np.ndarray  # 0/1 per token
+    weight: float
+    group: str
+
+
+def punkt_texts(records: Sequence[Record]) -> list[str]:
+    """Article bodies for Punkt's trainer, one corpus after another by turns (each record once),
+    so the first few megabytes hold every corpus."""
+    by_corpus: dict[str, list[str]] = defaultdict(list)
+    seen: set[str] = set()
+    for r in records:
+        if len(r.body) > 200 and r.body not in seen:
+            seen.add(r.body)
+            by_corpus[r.corpus].append(r.body)
+    queues = [by_corpus[c] for c in sorted(by_corpus)]
+    out = []
+    for k in range(max(map(len, queues), default=0)):
+        out.extend(q[k] for q in queues if k < len(q))
+    return out
+
+
+def _annotated(r: Record) -> bool:
+    return r.corpus in ANNOTATED or r.corpus.startswith(OWN)
+
+
+def _use(r: Record) -> bool:
+    if r.spans:
+        return True
+    return _annotated(r) and r.task == "sensationalism" and r.label == 0
+
+
+def _token_labels(fa: FieldAnalysis, spans: list[tuple[int, int]]) -> np.ndarray:
+    starts = np.asarray(fa.tokens.starts)
+    ends = np.asarray(fa.tokens.ends)
+    y = np.zeros(len(starts))
+    for a, b in spans:
+        y[(starts >= a) & (ends <= b)] = 1.0
+    return y
+
+
+def _fields(model: Any, records: Sequence[Record]) -> list[_Field]:
+    chosen = [r for r in records if _use(r)]
+    analyses = model.analyze([Article(r.headline, r.body, r.id) for r in chosen])
+    out = []
+    for i, (r, an) in enumerate(zip(chosen, analyses, strict=True)):
+        for name, fa in (("headline", an.headline), ("body", an.body)):
+            text = getattr(r, name)
+            if not fa.tokens.words:
+                continue
+            gold = [(s.start, s.end) for s in r.spans
+                    if s.field == name and s.technique in SPAN_TECHNIQUES]
+            if _annotated(r):
+                gold = [(a, b) for a, b in gold
+                        if len(tokenize(text[a:b]).words) <= MAX_ANNOTATED_WORDS]
+            labels = _token_labels(fa, gold)
+            weight = 1.0
+            out.append(_Field(i, name, text, fa, gold, labels, weight, r.group))
+    return out
+
+
+def _vocabularies(fields: list[_Field], lexicon: PhraseLexicon, valence: dict[str, float]
+                  ) -> tuple[dict[str, int], dict[tuple[str, str], int], dict[str, int]]:
+    counts: Counter[str] = Counter()
+    pairs: Counter[tuple[str, str]] = Counter()
+    for f in fields:
+        words = f.analysis.tokens.words
+        counts.update(words)
+        pairs.update(pairwise(words))
+    ends: Counter[str] = Counter(w[-k:] for w in counts.elements() for k in SUFFIXES)
+    suffixes = {e: k + 1 for k, e in enumerate(sorted(e for e, c in ends.items() if c >= 3))}
+    keep = {w for w, c in counts.items() if c >= 2} | set(lexicon.words_)
+    keep |= {w for w, v in valence.items() if abs(v) >= 1.0}
+    keep |= {w for p in lexicon.phrases_ for w in p}
+    vocab = {"": EDGE}
+    for w in sorted(keep - {""}):
+        vocab[w] = len(vocab) + 1  # 0 is UNKNOWN
+    bigrams = {p: k + 1 for k, p in enumerate(sorted(p for p, c in pairs.items() if c >= 3))}
+    return vocab, bigrams, suffixes
+
+
+def _static_matrix(vocab: dict[str, int], lexicon: PhraseLexicon,
+                   valence: dict[str, float]) -> np.ndarray:
+    S = np.zeros((len(vocab) + 1, len(STATIC_NAMES)))
+    for w, k in vocab.items():
+        if w:
+            S[k] = static_features(w, valence)
+    return S
+
+
+def _design(enc: Encoded, n_vocab: int, n_bigrams: int, n_suffixes: int,
+            S: np.ndarray) -> sp.csr_matrix:
+    """Columns: word ids per window position, bigram ids left and right, suffix ids, the
+    static features per window position, the dense features (the order ``_fold`` reads)."""
+    p = enc.pos
+    n = len(p)
+    cols = [k * n_vocab + enc.ids[p + off] for k, off in enumerate(OFFSETS)]
+    base = len(OFFSETS) * n_vocab
+    cols.append(base + enc.bigrams[p - 1])
+    cols.append(base + n_bigrams + enc.bigrams[p])
+    at = base + 2 * n_bigrams
+    for k in range(len(SUFFIXES)):
+        cols.append(at + k * n_suffixes + enc.suffixes[k, p])
+    indices = np.column_stack(cols).ravel()
+    onehot = sp.csr_matrix(
+        (np.ones(len(indices)), indices, np.arange(0, len(indices) + 1, len(cols))),
+        shape=(n, at + len(SUFFIXES) * n_suffixes),
+    )
+    static = np.hstack([S[enc.ids[p + off]] for off in OFFSETS])
+    return sp.hstack([onehot, sp.csr_matrix(static), sp.csr_matrix(enc.dense)], format="csr")
+
+
+def _fold(coef: np.ndarray, intercept: float, n_vocab: int, n_bigrams: int, n_suffixes: int,
+          S: np.ndarray) -> dict[str, Any]:
+    base = len(OFFSETS) * n_vocab
+    n_static = S.shape[1]
+    suffix_at = base + 2 * n_bigrams
+    static_at = suffix_at + len(SUFFIXES) * n_suffixes
+    tables = np.vstack([
+        coef[k * n_vocab:(k + 1) * n_vocab] + S @ coef[static_at + k * n_static:
+                                                       static_at + (k + 1) * n_static]
+        for k in range(len(OFFSETS))
+    ])
+    tables[:, UNKNOWN] = coef[[k * n_vocab + UNKNOWN for k in range(len(OFFSETS))]]
+    left = coef[base:base + n_bigrams].copy()
+    right = coef[base + n_bigrams:base + 2 * n_bigrams].copy()
+    left[0] = right[0] = 0.0
+    suffix_tables = coef[suffix_at:static_at].reshape(len(SUFFIXES), n_suffixes).copy()
+    suffix_tables[:, 0] = 0.0
+    dense = coef[static_at + len(OFFSETS) * n_static:]
+    return {"tables": tables, "bigram_left": left, "bigram_right": right,
+            "suffix_tables": suffix_tables, "dense_coef": dense, "intercept": float(intercept)}
+
+
+def _categories(records: Sequence[Record]) -> dict[str, str]:
+    """A word's category: the techniques of the gold spans it sits in, each span sharing one
+    vote among its words; name calling only when most of the word's votes say so."""
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    for r in records:
+        for s in r.spans:
+            cat = CATEGORY_OF.get(s.technique)
+            if cat is None:
+                continue
+            words = tokenize(getattr(r, s.field)[s.start:s.end]).words
+            for w in words:
+                votes[w][cat] += 1.0 / len(words)
+    out = {}
+    for w, c in votes.items():
+        cat, v = c.most_common(1)[0]
+        if v >= 1.0 and (cat != "name_calling" or v >= 0.5 * sum(c.values())):
+            out[w] = cat
+    return out
+
+
+def _span_rows(fields: list[_Field], proba: np.ndarray, bounds: list[int], threshold: float,
+               low: float) -> tuple[list[tuple[list, list]], np.ndarray, np.ndarray]:
+    """Decode spans; return (pred, gold) pairs for span_prf, and per span its calibration
+    features and the share of its characters inside gold spans."""
+    pairs, raw, hit = [], [], []
+    for k, f in enumerate(fields):
+        p = proba[bounds[k]:bounds[k + 1]]
+        toks = f.analysis.tokens
+        pred = []
+        for first, last, _top in runs(p, f.analysis, threshold, low):
+            a, b = toks.starts[first], toks.ends[last]
+            pred.append((a, b))
+            covered = np.zeros(b - a, bool)
+            for ga, gb in f.gold:
+                lo, hi = max(a, ga), min(b, gb)
+                if hi > lo:
+                    covered[lo - a:hi - a] = True
+            raw.append(calibration_features(p[first:last + 1]))
+            hit.append(covered.mean())
+        pairs.append((pred, f.gold))
+    return pairs, np.asarray(raw), np.asarray(hit)
+
+
+def ece(weights: np.ndarray, outcomes: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error with equal-width bins."""
+    if len(weights) == 0:
+        return float("nan")
+    idx = np.minimum((weights * bins).astype(int), bins - 1)
+    total = 0.0
+    for b in range(bins):
+        m = idx == b
+        if m.any():
+            total += m.sum() * abs(weights[m].mean() - outcomes[m].mean())
+    return float(total / len(weights))
+
+
+def fit_span_model(model: Any, records: Sequence[Record], *, seed: int = 0, folds: int = 3,
+                   C: float = 1.0, splitter: SentenceSplitter | None = None) -> SpanModel:
+    """Fit the span model of a fitted ``HypeModel`` (its lexicon and valence) on ``records``."""
+    lexicon, valence = model.lexicon_, model.valence_
+    splitter = splitter or getattr(model, "sentences_", None) or SentenceSplitter()
+    fields = _fields(model, records)
+    if not any(f.labels.any() for f in fields):
+        raise ValueError("the span model needs span-labelled records")
+    vocab, bigram_vocab, suffix_vocab = _vocabularies(fields, lexicon, valence)
+    n_vocab, n_bigrams, n_suffixes = len(vocab) + 1, len(bigram_vocab) + 1, len(suffix_vocab) + 1
+    S = _static_matrix(vocab, lexicon, valence)
+    strong = S[:, STATIC_NAMES.index("strong_valence")].copy()
+    enc = encode(vocab, bigram_vocab, suffix_vocab, strong,
+                 [(f.analysis, f.text, f.name == "headline") for f in fields])
+    X = _design(enc, n_vocab, n_bigrams, n_suffixes, S)
+    y = np.concatenate([f.labels for f in fields])
+    w = np.concatenate([np.full(len(f.labels), f.weight) for f in fields])
+    groups = np.concatenate([np.full(len(f.labels), f.group, dtype=object) for f in fields])
+
+    def lr() -> LogisticRegression:
+        return LogisticRegression(C=C, solver=SOLVER, max_iter=300, random_state=seed)
+
+    oof = np.zeros(len(y))
+    for tr, te in GroupKFold(n_splits=folds).split(X, y, groups):
+        m = lr().fit(X[tr], y[tr], sample_weight=w[tr])
+        oof[te] = m.predict_proba(X[te])[:, 1]
+    final = lr().fit(X, y, sample_weight=w)
+
+    # the decoding thresholds with the best held-out span F1, then the weight calibration
+    best = (-1.0, 0.5, 0.5)
+    for t in np.arange(0.2, 0.65, 0.05):
+        for low in LOW_THRESHOLDS:
+            pairs, _, _ = _span_rows(fields, oof, enc.bounds, float(t), min(low, float(t)))
+            best = max(best, (span_prf(pairs)["f1"], float(t), min(low, float(t))))
+    f1, threshold, low = best
+    pairs, raw, hit = _span_rows(fields, oof, enc.bounds, threshold, low)
+    # Platt scaling on soft targets: each span counts as covered (weight hit) and not
+    platt = LogisticRegression(C=1.0, max_iter=1000, random_state=seed).fit(
+        np.vstack([raw, raw]), np.r_[np.ones(len(hit)), np.zeros(len(hit))],
+        sample_weight=np.r_[hit, 1.0 - hit] + 1e-9)
+    weights = platt.predict_proba(raw)[:, 1]
+    sentence_coef, sentence_intercept, sentence_ece = _fit_sentences(
+        fields, oof, enc.bounds, splitter, threshold, seed)
+    metrics = {
+        "held_out_folds": folds,
+        "oof_span_f1": round(f1, 4),
+        "threshold": round(threshold, 4),
+        "low_threshold": round(low, 4),
+        "oof_weight_ece": round(ece(weights, hit), 4),
+        "oof_sentence_ece": round(sentence_ece, 4),
+        "tokens": len(y),
+        "vocabulary": len(vocab),
+        "bigrams": len(bigram_vocab),
+    }
+    return SpanModel(
+        vocab=vocab, bigram_vocab=bigram_vocab, suffix_vocab=suffix_vocab,
+        **_fold(final.coef_[0], final.intercept_[0], n_vocab, n_bigrams, n_suffixes, S),
+        strong=strong, threshold=threshold, low=low,
+        calib_coef=platt.coef_[0], calib_intercept=float(platt.intercept_[0]),
+        categories=_categories(records), sentence_coef=sentence_coef,
+        sentence_intercept=sentence_intercept, metrics=metrics,
+    )
+
+
+def _fit_sentences(fields: list[_Field], proba: np.ndarray, bounds: list[int],
+                   splitter: SentenceSplitter, threshold: float, seed: int
+                   ) -> tuple[np.ndarray, float, float]:
+    """Sentence score: P(a sentence holds wording of the five techniques), a logistic
+    regression on held-out token probabilities."""
+    rows, labels = [], []
+    for k, f in enumerate(fields):
+        sents = splitter.spans(f.text)
+        p = proba[bounds[k]:bounds[k + 1]]
+        rows.append(sentence_features(p, f.analysis, f.text, sents, threshold))
+        labels.extend(float(any(a < e and b > s for a, b in f.gold)) for s, e in sents)
+    X = np.vstack(rows)
+    y = np.asarray(labels)
+    m = LogisticRegression(C=1.0, max_iter=1000, random_state=seed).fit(X, y)
+    return m.coef_[0], float(m.intercept_[0]), ece(m.predict_proba(X)[:, 1], y)
+
