@@ -18,8 +18,9 @@ Webis-17, LIAR, FakeNewsNet titles) are sampled down to ``--cap`` records per co
 the article corpora are kept whole.
 
     python benchmarks/bench_adaptation.py --data-dir ../shared/datasets [--newsrooms a,b,c]
-        [--ks 0,25,50,100,200] [--strategies random,suggest] [--cap 4000] [--own-weight 1]
-        [--plot adaptation.png] [--out results.json] [--jobs 1]
+        [--ks 0,25,50,100,200] [--strategies random,suggest] [--suggest-max-k K] [--cap 4000]
+        [--param own_weight=3|none] [--plot adaptation.png] [--out results.json] [--jobs 1]
+    python benchmarks/bench_adaptation.py --data-dir X --merge a.json b.json --plot out.png
 """
 
 from __future__ import annotations
