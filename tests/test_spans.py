@@ -109,3 +109,29 @@ def test_cli_score_sentences() -> None:
     assert [(s["field"], s["start"], s["end"]) for s in out["sentences"]] == [
         ("headline", 0, 7), ("body", 0, len(PLAIN)),
         ("body", len(PLAIN) + 1, len(PLAIN) + 1 + len(LOADED))]
+
+
+def test_batched_decoding_finds_the_spans_of_field_by_field_decoding(scorer: Scorer) -> None:
+    """Scoring decodes the whole batch with array operations; training decodes one field at a
+    time (``runs``): both must give the same spans and weights."""
+    from hypemeter.spans import field_spans
+
+    model = scorer.bundle.model
+    sm: SpanModel = model.span_model_
+    arts = [Article("SHOCKING betrayal: the corrupt elite LIED", f"{LOADED}\n{PLAIN}"),
+            Article("", "Plain words. Nothing here!"), Article("Cowards!", ""),
+            Article("Vote counted", "The count ended at 9 p.m. Turnout was 61 percent.")]
+    analyses = model.analyze(arts)
+    batched = [spans for spans, _ in explain(model, arts, analyses)]
+    fields = [(f, getattr(a, name), name == "headline") for a, an in zip(arts, analyses,
+              strict=True) for name, f in (("headline", an.headline), ("body", an.body))]
+    enc = encode(sm.vocab, sm.bigram_vocab, sm.suffix_vocab, sm.strong, fields)
+    proba = sm.token_proba(enc)
+    for i in range(len(arts)):
+        one = []
+        for j, name in enumerate(("headline", "body")):
+            k = 2 * i + j
+            one += field_spans(sm, name, fields[k][1], fields[k][0],
+                               proba[enc.bounds[k]:enc.bounds[k + 1]])
+        assert batched[i] == one
+    assert any(batched)
