@@ -145,8 +145,8 @@ class Client:
     def feedback(self, headline: str, body: str, *, labels: Mapping[str, Any] | None = None,
                  spans: Sequence[Mapping[str, Any]] | None = None,
                  **extra: Any) -> dict[str, Any]:
-        """``POST /v1/feedback``: a correction of a result (labels and/or spans), on servers
-        that have the route (a 404 :class:`NotFoundError` otherwise)."""
+        """``POST /v1/feedback``: a correction of a result (labels and/or spans); returns
+        ``{"feedback_id", "created_at"}``."""
         payload: dict[str, Any] = {"headline": headline, "body": body, **extra}
         if labels is not None:
             payload["labels"] = dict(labels)

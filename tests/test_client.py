@@ -15,7 +15,7 @@ from test_page import Server, free_port, start_server
 import hypemeter
 from hypemeter.bundle import load_bundle
 from hypemeter.client import Client, ServiceUnreachableError
-from hypemeter.errors import InvalidInputError, NotFoundError, UnauthorizedError
+from hypemeter.errors import InvalidInputError, UnauthorizedError
 from hypemeter.schema import Article
 from hypemeter.scoring import Scorer
 
@@ -66,8 +66,12 @@ def test_client_raises_the_servers_error_classes(server: Server, keyed_server: S
             client.score_batch([{"id": "1", "headline": "fine"}, {"id": "2"}])
         assert exc.value.status == 422 and exc.value.field is not None
         assert exc.value.field.startswith("items.1")
-        with pytest.raises(NotFoundError):  # no /v1/feedback route on this server
-            client.feedback("A headline", "A body", labels={"sensational": 1})
+        with pytest.raises(InvalidInputError) as exc:  # a span past the end of the body
+            client.feedback("A headline", "A body", spans=[
+                {"field": "body", "start": 2, "end": 60, "verdict": "loaded"}])
+        assert exc.value.status == 422 and exc.value.field == "spans.0.end"
+        created = client.feedback("A headline", "A body", labels={"sensational": 1})
+        assert created["feedback_id"] and created["created_at"]
     with Client(keyed_server.url) as client, pytest.raises(UnauthorizedError) as exc:
         client.score(headline=HEADLINE)
     assert exc.value.status == 401

@@ -103,8 +103,12 @@ def test_weights_are_calibrated_on_held_out_folds(scorer: Scorer) -> None:
 @pytest.mark.slow
 def test_cli_score_sentences() -> None:
     line = json.dumps({"id": "x", "headline": "Act now", "body": f"{PLAIN} {LOADED}"})
-    res = subprocess.run([sys.executable, "-m", "hypemeter", "score", "-", "--sentences"],
-                         input=line, capture_output=True, text=True, timeout=300, check=True)
+    from hypemeter.paths import REPO_ROOT
+
+    res = subprocess.run([sys.executable, "-m", "hypemeter", "score", "-", "--sentences",
+                          "--model", str(REPO_ROOT / "models" / "current")],
+                         input=line, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)
     assert [(s["field"], s["start"], s["end"]) for s in out["sentences"]] == [
         ("headline", 0, 7), ("body", 0, len(PLAIN)),
