@@ -17,7 +17,7 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -286,20 +286,28 @@ class Output:
             f"; {self._final} was left as it was (no partial file)"
         return DataError(f"cannot write {where}: {exc.strerror or exc}{kept}")
 
-    def write(self, part: int, payload: str | list[dict[str, Any]]) -> None:
+    def _guarded(self, action: Callable[[], None]) -> None:
+        """Run a write step; a write error (full disk, ...) aborts the output and becomes a
+        clear :class:`DataError` (a closed pipe is left to the caller)."""
         try:
-            if self.directory and part != self._part:
-                self._publish()
-                self._open(str(self.part_path(part)))
-                self._part = part
-            assert self._sink is not None
-            self._sink.write(payload)
+            action()
         except BrokenPipeError:
             raise
         except OSError as exc:
             err = self._error(exc)
             self.abort()
             raise err from exc
+
+    def write(self, part: int, payload: str | list[dict[str, Any]]) -> None:
+        def step() -> None:
+            if self.directory and part != self._part:
+                self._publish()
+                self._open(str(self.part_path(part)))
+                self._part = part
+            assert self._sink is not None
+            self._sink.write(payload)
+
+        self._guarded(step)
 
     def _publish(self) -> None:
         """Close the current file and rename it into place."""
@@ -315,14 +323,7 @@ class Output:
             self.files.append(self._final)
 
     def close(self) -> None:
-        try:
-            self._publish()
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            err = self._error(exc)
-            self.abort()
-            raise err from exc
+        self._guarded(self._publish)
 
     def abort(self) -> None:
         """Close without publishing: the file being written is removed, so a half-written

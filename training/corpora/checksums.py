@@ -2,8 +2,8 @@
 
 Usage (from the repository root)::
 
-    python -m hypemeter.training.corpora.checksums --data-dir ../shared/datasets          # check
-    python -m hypemeter.training.corpora.checksums --data-dir ../shared/datasets --write  # refresh
+    python -m hypemeter.training.corpora.checksums --data-dir DIR          # check
+    python -m hypemeter.training.corpora.checksums --data-dir DIR --write  # refresh
 
 Every file a loader reads is listed: single files by their own sha256, folders of many small
 files (``.../train-articles/``) by a manifest sha256 (see
