@@ -18,7 +18,6 @@ that part of the row is left out.
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 import time
@@ -34,7 +33,6 @@ from hypemeter.batch import chunked
 from hypemeter.engines.partitions import PartitionError, iter_inputs, resolve_inputs
 from hypemeter.errors import DataError
 from hypemeter.io import BadRecord, InputRecord, parse_json
-from hypemeter.paths import default_models_dir
 from hypemeter.schema import Article, ScoreResult
 from hypemeter.scoring import Scorer, isolate_failures, load_scorer
 
@@ -294,26 +292,4 @@ def summary(metrics: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def evaluate_command(args: argparse.Namespace) -> int:
-    out_dir = Path(args.out)
-    metrics = evaluate_file(
-        args.data,
-        model_path=args.model or default_models_dir(),
-        out_dir=out_dir,
-        task=args.task,
-        label_field=args.label_field,
-        target_field=getattr(args, "target_field", None),
-        spans_field=getattr(args, "spans_field", "spans"),
-        fmt=getattr(args, "format", None),
-        batch_size=getattr(args, "batch_size", 256),
-        quiet=getattr(args, "quiet", False),
-        max_field_chars=getattr(args, "max_field_chars", None),
-    )
-    meta = metrics["meta"]
-    print(f"evaluated {summary(metrics)}", file=sys.stderr)
-    print(f"skipped {meta['skipped']} bad row(s); report in {out_dir / 'report.md'} "
-          f"({meta['seconds']}s)", file=sys.stderr)
-    return 0 if meta["skipped"] == 0 else 3
-
-
-__all__ = ["evaluate_command", "evaluate_file", "parse_label", "parse_spans", "score_rows"]
+__all__ = ["evaluate_file", "parse_label", "parse_spans", "score_rows"]

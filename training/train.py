@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 import subprocess
@@ -29,7 +28,7 @@ from hypemeter import MODEL_NAME
 from hypemeter.bundle import FORMAT_VERSION, check_new_version, publish_current, write_bundle
 from hypemeter.errors import DataError, message_of
 from hypemeter.model import HypeModel
-from hypemeter.paths import REPO_ROOT, default_models_dir
+from hypemeter.paths import REPO_ROOT
 from hypemeter.schema import Record
 from hypemeter.sentences import SentenceSplitter
 from hypemeter.staging import clean_stale_staging
@@ -213,19 +212,3 @@ def resolve_data_dir(data_dir: Path | None, corpora: list[str] | None) -> Path:
                         "datasets fetch` first, pass --data-dir, or --corpora sample to "
                         "train on the project's sample corpus only")
     return resolved
-
-
-def train_command(args: argparse.Namespace) -> int:
-    corpora = [c.strip() for c in args.corpora.split(",")] if args.corpora else None
-    train_bundle(
-        resolve_data_dir(args.data_dir, corpora),
-        args.out or default_models_dir(),
-        seed=args.seed,
-        corpora=corpora,
-        include_sample=not args.no_sample,
-        version=args.version,
-        publish=not args.no_publish,
-        log=lambda msg: print(msg, file=sys.stderr),
-        own_files=args.own_data,
-    )
-    return 0

@@ -1,8 +1,8 @@
-"""``hypemeter db upgrade`` and ``hypemeter feedback export`` (the CLI parses, this runs)."""
+"""``hypemeter db upgrade`` and ``hypemeter feedback export`` with typed arguments (the CLI,
+:mod:`hypemeter.cli.db`, parses; this runs)."""
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from hypemeter.errors import StorageUnavailableError
@@ -19,8 +19,9 @@ def with_reason(exc: StorageUnavailableError) -> StorageUnavailableError:
     return exc
 
 
-def db_upgrade_command(args: argparse.Namespace) -> int:
-    store = FeedbackStore(args.database)
+def db_upgrade(database: str | None) -> int:
+    """Create or migrate the schema at ``database`` (None: the configured default)."""
+    store = FeedbackStore(database)
     try:
         revision = store.upgrade()
     except StorageUnavailableError as exc:
@@ -31,15 +32,18 @@ def db_upgrade_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def feedback_export_command(args: argparse.Namespace) -> int:
-    since = parse_time(args.since, "--since") if args.since else None
-    store = FeedbackStore(args.database)
+def feedback_export(database: str | None, *, since: str | None = None,
+                    output: str | None = None) -> int:
+    """Write the corrections from ``since`` (ISO-8601 text) on to ``output`` (None or ``-``:
+    stdout) as own-data JSONL."""
+    since_time = parse_time(since, "--since") if since else None
+    store = FeedbackStore(database)
     try:
-        n = export_feedback(store, args.output, since=since)
+        n = export_feedback(store, output, since=since_time)
     except StorageUnavailableError as exc:
         raise with_reason(exc) from exc
     finally:
         store.close()
-    where = "stdout" if args.output in (None, "-") else args.output
+    where = "stdout" if output in (None, "-") else output
     print(f"exported {n} correction(s) to {where}", file=sys.stderr)
     return 0

@@ -1,0 +1,5 @@
+import sys
+
+from hypemeter.cli import main
+
+sys.exit(main())
