@@ -14,6 +14,7 @@ import numpy as np
 
 from hypemeter.schema import Article, Field, SentenceScore, Span
 from hypemeter.sentences import UNTRAINED, SentenceSplitter
+from hypemeter.span_fast import encode_fast, explain_spans, token_proba_fast
 from hypemeter.spans import batch_runs, batch_weights, encode, field_spans, sentence_features
 
 Explained = tuple[list[Span], list[SentenceScore] | None]
@@ -33,8 +34,11 @@ def _cap(found: list[Span], max_spans: int | None) -> list[Span]:
 def explain(
     model: Any, articles: Sequence[Article], analyses: Sequence[Any], *,
     spans: bool = True, max_spans: int | None = None, sentences: bool = False,
+    reference: bool = False,
 ) -> list[Explained]:
-    """Spans (when ``spans``) and sentence scores (when ``sentences``) of each article."""
+    """Spans (when ``spans``) and sentence scores (when ``sentences``) of each article;
+    ``reference`` takes the slower reference path of :mod:`hypemeter.spans` (the tests check
+    that both give the same results) instead of :mod:`hypemeter.span_fast`."""
     sm = getattr(model, "span_model_", None)
     if sm is None:
         return _explain_legacy(model, articles, analyses, spans, max_spans, sentences)
@@ -42,14 +46,20 @@ def explain(
     for a, an in zip(articles, analyses, strict=True):
         fields.append((an.headline, a.headline, True))
         fields.append((an.body, a.body, False))
-    enc = encode(sm.vocab, sm.bigram_vocab, sm.suffix_vocab, sm.strong, fields,
-                 all_suffixes=False, pair_index=sm.pair_index())
-    proba = sm.token_proba(enc)
-    if spans:
-        found = batch_runs(proba, enc, fields, sm.threshold, sm.low)
-        weights = batch_weights(sm, found)
-    splitter = splitter_of(model)
     names: tuple[Field, Field] = ("headline", "body")
+    if reference:
+        enc = encode(sm.vocab, sm.bigram_vocab, sm.suffix_vocab, sm.strong, fields,
+                     all_suffixes=False, pair_index=sm.pair_index())
+        proba = sm.token_proba(enc)
+        if spans:
+            found = batch_runs(proba, enc, fields, sm.threshold, sm.low)
+            weights = batch_weights(sm, found)
+    else:
+        enc = encode_fast(sm, fields)
+        proba = token_proba_fast(sm, enc)
+        if spans:
+            fast_spans = explain_spans(sm, fields, names * len(articles), proba, enc)
+    splitter = splitter_of(model)
     out: list[Explained] = []
     sent_rows: list[np.ndarray] = []
     sent_meta: list[tuple[int, Field, int, int]] = []
@@ -59,8 +69,10 @@ def explain(
             k = 2 * i + j
             fa, text, _ = fields[k]
             p = proba[enc.bounds[k]:enc.bounds[k + 1]]
-            if spans:
+            if spans and reference:
                 spans_of += field_spans(sm, name, text, fa, p, found[k], weights[k])
+            elif spans:
+                spans_of += fast_spans[k]
             if sentences:
                 sents = splitter.spans(text)
                 sent_rows.append(sentence_features(p, fa, text, sents, sm.threshold))
