@@ -15,7 +15,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from itertools import repeat
-from typing import Any
 
 import numpy as np
 
@@ -158,9 +157,9 @@ def encode_fast(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, boo
     bigrams = np.zeros(total, np.int64)
     keys, values = model.pair_index()
     if len(keys):
-        left, right = _pair_sides(model)
-        cand = np.flatnonzero(left[ids[:-1]] & right[ids[1:]])
-        wanted = ids[cand] * (len(model.vocab) + 2) + ids[cand + 1]
+        wanted = ids[:-1] * (len(model.vocab) + 2) + ids[1:]
+        cand = np.flatnonzero(_pair_filter(model)[_pair_hash(wanted)])
+        wanted = wanted[cand]
         at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
         bigrams[cand] = np.where(keys[at] == wanted, values[at], 0)
     lens_a = np.asarray(lens, np.int64)
@@ -182,17 +181,23 @@ def encode_fast(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, boo
     return enc
 
 
-def _pair_sides(model: SpanModel) -> tuple[np.ndarray, np.ndarray]:
-    """Per vocabulary id: it is the first / second word of some counted pair."""
-    cached = model.__dict__.get("_pair_sides")
+_HASH_BITS = 22
+
+
+def _pair_hash(keys: np.ndarray) -> np.ndarray:
+    """A multiplicative hash of pair keys into ``2**_HASH_BITS`` slots."""
+    return (keys.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - _HASH_BITS)
+
+
+def _pair_filter(model: SpanModel) -> np.ndarray:
+    """Per hash slot: some counted pair falls there. A pair whose slot is empty is not counted,
+    so only the few others are searched for in the sorted keys."""
+    cached = model.__dict__.get("_pair_filter")
     if cached is None:
         keys, _ = model.pair_index()
-        width = len(model.vocab) + 2
-        left = np.zeros(width, bool)
-        right = np.zeros(width, bool)
-        left[keys // width] = True
-        right[keys % width] = True
-        cached = model.__dict__.setdefault("_pair_sides", (left, right))
+        cached = np.zeros(2 ** _HASH_BITS, bool)
+        cached[_pair_hash(keys)] = True
+        cached = model.__dict__.setdefault("_pair_filter", cached)
     return cached
 
 
@@ -298,33 +303,36 @@ def explain_spans(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, b
     found = batch_runs_fast(proba, enc, model.threshold, model.low)
     weights = weights_fast(model, found).tolist()
     best = categories_fast(proba, enc, found)
-    owners, firsts, lasts = (x.tolist() for x in found[:3])
-    cat_names, cat = enc.cat_names, enc.cat
-    bounds = enc.bounds
-    per_field: list[list[Any]] = [[] for _ in fields]
-    for f, a, b, w, t in zip(owners, firsts, lasts, weights, best, strict=True):
-        per_field[f].append((a, b, w, t))
+    firsts, lasts = found[1].tolist(), found[2].tolist()
+    cat_names, cat, bounds = enc.cat_names, enc.cat, enc.bounds
+    codes = cat[np.maximum(np.asarray(best, np.int64), 0)].tolist() if best else []
+    cats = [cat_names[c] if t >= 0 else None for c, t in zip(codes, best, strict=True)]
+    # the spans of field k are rows cut[k]:cut[k + 1] (runs come in token order)
+    cut = np.searchsorted(found[0], np.arange(len(fields) + 1)).tolist()
     out: list[list[Span]] = []
     for k, ((fa, text, _), name) in enumerate(zip(fields, names, strict=True)):
         toks = fa.tokens
         base = bounds[k]
         spans: list[Span] = []
-        taken: list[tuple[int, int]] = []
-        for a, b, w, t in per_field[k]:
-            first, last = a - base, b - base
-            taken.append((first, last))
+        for j in range(cut[k], cut[k + 1]):
+            first, last = firsts[j] - base, lasts[j] - base
             start, end = toks.starts[first], toks.ends[last]
-            c = cat_names[int(cat[t])] if t >= 0 else _match_category(fa, first, last)
-            spans.append(Span(name, start, end, text[start:end], c, round(w, 4)))
+            c = cats[j]
+            if c is None:
+                c = _match_category(fa, first, last)
+            spans.append(Span(name, start, end, text[start:end], c, round(weights[j], 4)))
+        learned = len(spans)
         for m in fa.matches:  # the product vocabulary no corpus teaches
             if m.category not in VOCABULARY_CATEGORIES:
                 continue
             if m.category == "clickbait" and name != "headline":
                 continue
-            if not any(f <= m.last and la >= m.first for f, la in taken):
+            if not any(firsts[j] - base <= m.last and lasts[j] - base >= m.first
+                       for j in range(cut[k], cut[k + 1])):
                 start, end = toks.starts[m.first], toks.ends[m.last]
                 spans.append(Span(name, start, end, text[start:end], m.category, m.weight))
-        spans.sort(key=_start)
+        if len(spans) > learned:
+            spans.sort(key=_start)
         out.append(spans)
     return out
 

@@ -91,7 +91,7 @@ def _batch_dense(fields: Sequence[tuple[FieldAnalysis, str, bool]], strong: np.n
     ``codes`` (:func:`_sep_code` of each separator) are computed here unless given."""
     lengths = [len(fa.tokens.raw) for fa, _, _ in fields]
     n = sum(lengths)
-    out = np.zeros((n, len(DENSE_NAMES)))
+    out = np.empty((n, len(DENSE_NAMES)))  # every column is written below
     if n == 0:
         return out
     lens = np.asarray(lengths)
