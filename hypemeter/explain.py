@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from hypemeter.schema import Article, Field, SentenceScore, Span
+from hypemeter.sentence_rows import batch_sentence_features
 from hypemeter.sentences import UNTRAINED, SentenceSplitter
 from hypemeter.span_fast import encode_fast, explain_spans, token_proba_fast
 from hypemeter.spans import batch_runs, batch_weights, encode, field_spans, sentence_features
@@ -63,6 +64,7 @@ def explain(
     out: list[Explained] = []
     sent_rows: list[np.ndarray] = []
     sent_meta: list[tuple[int, Field, int, int]] = []
+    sent_spans: list[list[tuple[int, int]]] = []
     for i in range(len(articles)):
         spans_of: list[Span] = []
         for j, name in enumerate(names):
@@ -75,9 +77,15 @@ def explain(
                 spans_of += fast_spans[k]
             if sentences:
                 sents = splitter.spans(text)
-                sent_rows.append(sentence_features(p, fa, text, sents, sm.threshold))
+                if reference:
+                    sent_rows.append(sentence_features(p, fa, text, sents, sm.threshold))
+                else:
+                    sent_spans.append(sents)
                 sent_meta.extend((i, name, s, e) for s, e in sents)
         out.append((_cap(spans_of, max_spans), [] if sentences else None))
+    if sentences and not reference:
+        sent_rows = [batch_sentence_features(proba, enc.bounds, fields, sent_spans,
+                                             sm.threshold)]
     if sentences and sent_meta:
         z = np.vstack(sent_rows) @ sm.sentence_coef + sm.sentence_intercept
         scores = 1.0 / (1.0 + np.exp(-z))
