@@ -204,13 +204,22 @@ def _pair_filter(model: SpanModel) -> np.ndarray:
 def token_proba_fast(model: SpanModel, enc: FastEncoded) -> np.ndarray:
     """:meth:`SpanModel.token_proba` with unseen words' suffix scores read from the cache (the
     same sums, added in the same order)."""
-    p = enc.pos
-    z = np.full(len(p), model.intercept)
+    ids, p = enc.ids, enc.pos
+    # over every position, padding too (its values are dropped): shifted slices, no index arrays
+    z_all = np.full(len(ids), model.intercept)
     for k in range(len(model.tables)):
-        z += model.tables[k][enc.ids[p + k - PAD]]
-    z += model.bigram_left[enc.bigrams[p - 1]] + model.bigram_right[enc.bigrams[p]]
-    z += model._known_suffixes()[enc.ids[p]]
-    unknown = enc.ids[p] == UNKNOWN
+        part = model.tables[k][ids]
+        off = k - PAD
+        if off < 0:
+            z_all[-off:] += part[:off]
+        elif off > 0:
+            z_all[:-off] += part[off:]
+        else:
+            z_all += part
+    z_all[1:] += model.bigram_left[enc.bigrams[:-1]] + model.bigram_right[enc.bigrams[1:]]
+    z_all += model._known_suffixes()[ids]
+    z = z_all[p]
+    unknown = ids[p] == UNKNOWN
     if unknown.any():
         z[unknown] += enc.unseen[unknown]
     z += enc.dense @ model.dense_coef
