@@ -271,7 +271,7 @@ class SpanModel:
         return float(1.0 / (1.0 + np.exp(-z)))
 
 
-_PER_PROCESS = ("_suffix_of_id", "_pair_index", "_pair_sides", "_token_cache")
+_PER_PROCESS = ("_suffix_of_id", "_pair_index", "_pair_filter", "_token_cache")
 CALIBRATION_FEATURES = ("logit_max", "logit_mean", "log_tokens")
 
 
