@@ -13,6 +13,7 @@ categories are found with array operations too. The output is identical to the r
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from collections.abc import Sequence
 from itertools import repeat
 
@@ -336,8 +337,10 @@ def explain_spans(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, b
                 continue
             if m.category == "clickbait" and name != "headline":
                 continue
-            if not any(firsts[j] - base <= m.last and lasts[j] - base >= m.first
-                       for j in range(cut[k], cut[k + 1])):
+            # runs are in order and disjoint: only the first one ending at or after the
+            # match's first token can overlap it
+            j = bisect_left(lasts, m.first + base, cut[k], cut[k + 1])
+            if j == cut[k + 1] or firsts[j] - base > m.last:
                 start, end = toks.starts[m.first], toks.ends[m.last]
                 spans.append(Span(name, start, end, text[start:end], m.category, m.weight))
         if len(spans) > learned:
