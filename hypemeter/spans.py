@@ -16,6 +16,10 @@ clause; its ``weight`` is a Platt calibration (fit on held-out folds) of the run
 mean token probability and length, so a weight of 0.7 means that about 70% of such a span's
 characters lie inside phrases annotators marked.
 
+Scoring a batch goes through :mod:`hypemeter.span_fast`, which keeps what the model reads from
+each distinct token string in a per-process cache and finds runs and categories with array
+operations; the functions here are the reference it is tested against (identical output).
+
 Phrases of the product vocabulary (urgency formulas anywhere, clickbait teasers in headlines; see
 :data:`hypemeter.lexicon.SEED_PHRASES`) are reported too where no learned span covers them, with
 the weight the vocabulary gives them.
