@@ -13,10 +13,13 @@ from typing import Any
 import numpy as np
 
 from hypemeter.schema import Article, Field, SentenceScore, Span
+from hypemeter.sentence_rows import batch_sentence_features
 from hypemeter.sentences import UNTRAINED, SentenceSplitter
+from hypemeter.span_fast import encode_fast, explain_spans, token_proba_fast
 from hypemeter.spans import batch_runs, batch_weights, encode, field_spans, sentence_features
 
 Explained = tuple[list[Span], list[SentenceScore] | None]
+CHUNK = 32  # articles the span model scores at once (about 20,000 tokens)
 
 
 def splitter_of(model: Any) -> SentenceSplitter:
@@ -33,39 +36,65 @@ def _cap(found: list[Span], max_spans: int | None) -> list[Span]:
 def explain(
     model: Any, articles: Sequence[Article], analyses: Sequence[Any], *,
     spans: bool = True, max_spans: int | None = None, sentences: bool = False,
+    reference: bool = False,
 ) -> list[Explained]:
-    """Spans (when ``spans``) and sentence scores (when ``sentences``) of each article."""
+    """Spans (when ``spans``) and sentence scores (when ``sentences``) of each article;
+    ``reference`` takes the slower reference path of :mod:`hypemeter.spans` (the tests check
+    that both give the same results) instead of :mod:`hypemeter.span_fast`."""
     sm = getattr(model, "span_model_", None)
     if sm is None:
         return _explain_legacy(model, articles, analyses, spans, max_spans, sentences)
+    if not reference and len(articles) > CHUNK:
+        # every article's result depends on itself only; chunks keep the token arrays in the
+        # processor's cache (a 256-article batch in one piece takes twice as long)
+        chunked: list[Explained] = []
+        for i in range(0, len(articles), CHUNK):
+            chunked += explain(model, articles[i:i + CHUNK], analyses[i:i + CHUNK],
+                               spans=spans, max_spans=max_spans, sentences=sentences)
+        return chunked
     fields = []
     for a, an in zip(articles, analyses, strict=True):
         fields.append((an.headline, a.headline, True))
         fields.append((an.body, a.body, False))
-    enc = encode(sm.vocab, sm.bigram_vocab, sm.suffix_vocab, sm.strong, fields,
-                 all_suffixes=False, pair_index=sm.pair_index())
-    proba = sm.token_proba(enc)
-    if spans:
-        found = batch_runs(proba, enc, fields, sm.threshold, sm.low)
-        weights = batch_weights(sm, found)
-    splitter = splitter_of(model)
     names: tuple[Field, Field] = ("headline", "body")
+    if reference:
+        enc = encode(sm.vocab, sm.bigram_vocab, sm.suffix_vocab, sm.strong, fields,
+                     all_suffixes=False, pair_index=sm.pair_index())
+        proba = sm.token_proba(enc)
+        if spans:
+            found = batch_runs(proba, enc, fields, sm.threshold, sm.low)
+            weights = batch_weights(sm, found)
+    else:
+        enc = encode_fast(sm, fields)
+        proba = token_proba_fast(sm, enc)
+        if spans:
+            fast_spans = explain_spans(sm, fields, names * len(articles), proba, enc)
+    splitter = splitter_of(model)
     out: list[Explained] = []
     sent_rows: list[np.ndarray] = []
     sent_meta: list[tuple[int, Field, int, int]] = []
+    sent_spans: list[list[tuple[int, int]]] = []
     for i in range(len(articles)):
         spans_of: list[Span] = []
         for j, name in enumerate(names):
             k = 2 * i + j
             fa, text, _ = fields[k]
             p = proba[enc.bounds[k]:enc.bounds[k + 1]]
-            if spans:
+            if spans and reference:
                 spans_of += field_spans(sm, name, text, fa, p, found[k], weights[k])
+            elif spans:
+                spans_of += fast_spans[k]
             if sentences:
                 sents = splitter.spans(text)
-                sent_rows.append(sentence_features(p, fa, text, sents, sm.threshold))
+                if reference:
+                    sent_rows.append(sentence_features(p, fa, text, sents, sm.threshold))
+                else:
+                    sent_spans.append(sents)
                 sent_meta.extend((i, name, s, e) for s, e in sents)
         out.append((_cap(spans_of, max_spans), [] if sentences else None))
+    if sentences and not reference:
+        sent_rows = [batch_sentence_features(proba, enc.bounds, fields, sent_spans,
+                                             sm.threshold)]
     if sentences and sent_meta:
         z = np.vstack(sent_rows) @ sm.sentence_coef + sm.sentence_intercept
         scores = 1.0 / (1.0 + np.exp(-z))

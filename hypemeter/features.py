@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from itertools import compress, count, repeat
 
 import numpy as np
 
@@ -79,7 +80,9 @@ class FieldAnalysis:
 
 
 def _count_in(counts: Counter[str], vocabulary: frozenset[str]) -> int:
-    return sum(counts[w] for w in counts.keys() & vocabulary)
+    # the vocabularies are small (tens of words): look each up rather than intersect the
+    # field's distinct words (dict.get: a missing word is 0 without Counter.__missing__)
+    return sum(map(counts.get, vocabulary, repeat(0)))
 
 
 # The cue phrases with the set of their words, in FORWARD_REFERENCES order.
@@ -104,7 +107,7 @@ def _forward_references(words: list[str], counts: Counter[str]) -> int:
         by_first.setdefault(phrase[0], []).append(phrase)
     found = 0
     resume = 0
-    for i in [k for k, w in enumerate(words) if w in by_first]:
+    for i in list(compress(count(), map(by_first.__contains__, words))):
         if i < resume:
             continue
         for phrase in by_first[words[i]]:

@@ -16,6 +16,10 @@ clause; its ``weight`` is a Platt calibration (fit on held-out folds) of the run
 mean token probability and length, so a weight of 0.7 means that about 70% of such a span's
 characters lie inside phrases annotators marked.
 
+Scoring a batch goes through :mod:`hypemeter.span_fast`, which keeps what the model reads from
+each distinct token string in a per-process cache and finds runs and categories with array
+operations; the functions here are the reference it is tested against (identical output).
+
 Phrases of the product vocabulary (urgency formulas anywhere, clickbait teasers in headlines; see
 :data:`hypemeter.lexicon.SEED_PHRASES`) are reported too where no learned span covers them, with
 the weight the vocabulary gives them.
@@ -83,36 +87,38 @@ def _sep_code(sep: str) -> int:
     )
 
 
-def _batch_dense(fields: Sequence[tuple[FieldAnalysis, str, bool]], strong: np.ndarray
-                 ) -> np.ndarray:
+def _batch_dense(fields: Sequence[tuple[FieldAnalysis, str, bool]], strong: np.ndarray,
+                 case: tuple[np.ndarray, np.ndarray] | None = None,
+                 codes: np.ndarray | None = None) -> np.ndarray:
     """DENSE_NAMES for every token of every field, computed over the batch at once; running
-    counts (quotes) and clauses restart at each field."""
-    raw: list[str] = []
-    seps: list[str] = []
-    lengths = []
-    for fa, _, _ in fields:
-        raw.extend(fa.tokens.raw)
-        seps.extend(fa.tokens.seps)
-        lengths.append(len(fa.tokens.raw))
-    n = len(raw)
-    out = np.zeros((n, len(DENSE_NAMES)))
+    counts (quotes) and clauses restart at each field. ``case`` (all caps, title case) and
+    ``codes`` (:func:`_sep_code` of each separator) are computed here unless given."""
+    lengths = [len(fa.tokens.raw) for fa, _, _ in fields]
+    n = sum(lengths)
+    out = np.empty((n, len(DENSE_NAMES)))  # every column is written below
     if n == 0:
         return out
     lens = np.asarray(lengths)
     firsts = np.cumsum(lens) - lens  # each field's first token
     live = lens > 0
-    # only tokens that lower-casing changes can be capitalised: one pass finds them
-    lowered = [w for fa, _, _ in fields for w in fa.tokens.words]
-    cased = np.flatnonzero(~np.fromiter(map(str.__eq__, raw, lowered), bool, n))
-    upper = np.zeros(n, bool)
-    title = np.zeros(n, bool)
-    if len(cased):
-        some = [raw[k] for k in cased]
-        # a capital letter on its own ("I", "A") is not shouting
-        upper[cased] = [w.isupper() and len(w) > 1 for w in some]
-        title[cased] = [w.istitle() for w in some]
-    table = {sep: _sep_code(sep) for sep in set(seps)}
-    codes = np.fromiter(map(table.__getitem__, seps), np.int64, n)
+    if case is None:
+        raw = [w for fa, _, _ in fields for w in fa.tokens.raw]
+        # only tokens that lower-casing changes can be capitalised: one pass finds them
+        lowered = [w for fa, _, _ in fields for w in fa.tokens.words]
+        cased = np.flatnonzero(~np.fromiter(map(str.__eq__, raw, lowered), bool, n))
+        upper = np.zeros(n, bool)
+        title = np.zeros(n, bool)
+        if len(cased):
+            some = [raw[k] for k in cased]
+            # a capital letter on its own ("I", "A") is not shouting
+            upper[cased] = [w.isupper() and len(w) > 1 for w in some]
+            title[cased] = [w.istitle() for w in some]
+    else:
+        upper, title = case
+    if codes is None:
+        seps = [s for fa, _, _ in fields for s in fa.tokens.seps]
+        table = {sep: _sep_code(sep) for sep in set(seps)}
+        codes = np.fromiter(map(table.__getitem__, seps), np.int64, n)
     brk = (codes & 1).astype(bool)
     excl = (codes & 2).astype(bool)
     before = np.empty(n, bool)
@@ -261,7 +267,7 @@ class SpanModel:
 
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items()
-                if k not in ("_suffix_of_id", "_pair_index")}
+                if k not in _PER_PROCESS}
 
     def weight(self, proba: np.ndarray) -> float:
         """The calibrated weight of a span from its tokens' probabilities."""
@@ -269,6 +275,7 @@ class SpanModel:
         return float(1.0 / (1.0 + np.exp(-z)))
 
 
+_PER_PROCESS = ("_suffix_of_id", "_pair_index", "_pair_filter", "_token_cache")
 CALIBRATION_FEATURES = ("logit_max", "logit_mean", "log_tokens")
 
 

@@ -1,0 +1,378 @@
+"""The span model's scoring path for whole batches, with what it learns about each token cached.
+
+:mod:`hypemeter.spans` keeps the reference: :func:`~hypemeter.spans.encode`,
+:func:`~hypemeter.spans.batch_runs` and :func:`~hypemeter.spans.category` read every token's
+word, case and suffixes anew. Here everything the model reads from a token's own characters
+(vocabulary id, capitals, the suffix score of an unseen word, stop word, category) is computed
+once per distinct token string and kept per process in :class:`TokenCache`, so a batch costs one
+dictionary lookup per token and array operations; runs, their stop-word trimming and their
+categories are found with array operations too. The output is identical to the reference path
+(tests/test_span_fast.py compares them).
+"""
+
+from __future__ import annotations
+
+import threading
+from bisect import bisect_left
+from collections.abc import Sequence
+from itertools import repeat
+
+import numpy as np
+
+from hypemeter.features import FieldAnalysis
+from hypemeter.lexicon import STOPWORDS
+from hypemeter.schema import Field, Span
+from hypemeter.spans import (
+    DENSE_NAMES,
+    PAD,
+    SUFFIXES,
+    UNKNOWN,
+    VOCABULARY_CATEGORIES,
+    Encoded,
+    SpanModel,
+    _batch_dense,
+    _sep_code,
+)
+from hypemeter.text import normalise_token
+
+MAX_CACHED = 1_000_000  # distinct token strings kept per process; beyond, misses are not kept
+_NO_CATEGORY = -1
+
+
+class TokenCache:
+    """Per distinct raw token string: vocabulary id, all-caps, title case, the suffix score of
+    an unseen word, stop word and category code; per distinct separator its code."""
+
+    def __init__(self, model: SpanModel) -> None:
+        self.model = model
+        self.index: dict[str, int] = {}
+        self.seps: dict[str, int] = {}
+        self.size = 0
+        self.ids = np.zeros(1024, np.int64)
+        self.upper = np.zeros(1024, bool)
+        self.title = np.zeros(1024, bool)
+        self.unseen = np.zeros(1024)
+        self.stop = np.zeros(1024, bool)
+        self.cat = np.full(1024, _NO_CATEGORY, np.int64)
+        self.cat_names: list[str] = sorted(set(model.categories.values()))
+        self._cat_code = {c: k for k, c in enumerate(self.cat_names)}
+        self.lock = threading.Lock()
+
+    def _rows(self, raws: list[str]) -> tuple[np.ndarray, ...]:
+        m = self.model
+        words = [normalise_token(r) for r in raws]
+        ids = np.fromiter(map(m.vocab.get, words, repeat(UNKNOWN)), np.int64, len(words))
+        cased = [r != w for r, w in zip(raws, words, strict=True)]
+        upper = [c and r.isupper() and len(r) > 1 for c, r in zip(cased, raws, strict=True)]
+        title = [c and r.istitle() for c, r in zip(cased, raws, strict=True)]
+        unseen = np.zeros(len(words))
+        for j, (w, v) in enumerate(zip(words, ids.tolist(), strict=True)):
+            if v == UNKNOWN:
+                unseen[j] = sum(m.suffix_tables[k][m.suffix_vocab.get(w[-size:], 0)]
+                                for k, size in enumerate(SUFFIXES))
+        stop = [w in STOPWORDS for w in words]
+        cat = [self._cat_code.get(m.categories.get(w, ""), _NO_CATEGORY) for w in words]
+        return (ids, np.asarray(upper, bool), np.asarray(title, bool), unseen,
+                np.asarray(stop, bool), np.asarray(cat, np.int64))
+
+    _FIELDS = ("ids", "upper", "title", "unseen", "stop", "cat")
+
+    def lookup(self, raws: list[str]) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+        """Row indices of ``raws`` and the property arrays to read them from."""
+        n = len(raws)
+        idx = np.fromiter(map(self.index.get, raws, repeat(-1)), np.int64, n)
+        missing = np.flatnonzero(idx < 0)
+        if not len(missing):
+            return idx, tuple(getattr(self, f) for f in self._FIELDS)
+        new = list(dict.fromkeys(raws[k] for k in missing.tolist()))
+        rows = self._rows(new)
+        with self.lock:
+            base = self.size
+            if base + len(new) <= MAX_CACHED:
+                need = base + len(new)
+                if need > len(self.ids):
+                    cap = max(2 * len(self.ids), need)
+                    for f in self._FIELDS:
+                        old = getattr(self, f)
+                        grown = np.empty(cap, old.dtype)
+                        grown[:base] = old[:base]
+                        setattr(self, f, grown)
+                for f, r in zip(self._FIELDS, rows, strict=True):
+                    getattr(self, f)[base:need] = r
+                self.size = need
+                for j, r in enumerate(new):  # rows first, then the index that points at them
+                    self.index[r] = base + j
+                arrays = tuple(getattr(self, f) for f in self._FIELDS)
+            else:  # full: these rows live for this batch only
+                arrays = tuple(np.concatenate([getattr(self, f)[:base], r])
+                               for f, r in zip(self._FIELDS, rows, strict=True))
+        local = {r: base + j for j, r in enumerate(new)}
+        idx[missing] = [local[raws[k]] for k in missing.tolist()]
+        return idx, arrays
+
+    def sep_codes(self, seps: list[str]) -> np.ndarray:
+        table = self.seps
+        codes = np.fromiter(map(table.get, seps, repeat(-1)), np.int64, len(seps))
+        missing = np.flatnonzero(codes < 0)
+        if len(missing):
+            fresh = {seps[k]: _sep_code(seps[k]) for k in missing.tolist()}
+            codes[missing] = [fresh[seps[k]] for k in missing.tolist()]
+            if len(table) + len(fresh) <= MAX_CACHED:
+                table.update(fresh)
+        return codes
+
+
+def token_cache(model: SpanModel) -> TokenCache:
+    cache = model.__dict__.get("_token_cache")
+    if cache is None:
+        cache = model.__dict__.setdefault("_token_cache", TokenCache(model))
+    return cache
+
+
+class FastEncoded(Encoded):
+    """:class:`Encoded` plus the cached token properties of the real tokens."""
+
+    unseen: np.ndarray  # per real token: suffix score if the word is unseen
+    stop: np.ndarray
+    cat: np.ndarray
+    cat_names: list[str]
+
+
+def encode_fast(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, bool]]
+                ) -> FastEncoded:
+    """What :func:`hypemeter.spans.encode` lays out (``all_suffixes=False``), from the cache."""
+    cache = token_cache(model)
+    raws: list[str] = [""] * PAD
+    seps: list[str] = []
+    pad = [""] * PAD
+    lens = []
+    for fa, _, _ in fields:
+        toks = fa.tokens
+        raws += toks.raw
+        raws += pad
+        seps += toks.seps
+        lens.append(len(toks.raw))
+    total = len(raws)
+    idx, (ids_of, upper_of, title_of, unseen_of, stop_of, cat_of) = cache.lookup(raws)
+    ids = ids_of[idx]
+    bigrams = np.zeros(total, np.int64)
+    keys, values = model.pair_index()
+    if len(keys):
+        wanted = ids[:-1] * (len(model.vocab) + 2) + ids[1:]
+        cand = np.flatnonzero(_pair_filter(model)[_pair_hash(wanted)])
+        wanted = wanted[cand]
+        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        bigrams[cand] = np.where(keys[at] == wanted, values[at], 0)
+    lens_a = np.asarray(lens, np.int64)
+    n = int(lens_a.sum())
+    field_starts = PAD + np.cumsum(lens_a + PAD) - (lens_a + PAD)
+    bounds = np.zeros(len(lens) + 1, np.int64)
+    bounds[1:] = np.cumsum(lens_a)
+    pos = np.repeat(field_starts - bounds[:-1], lens_a) + np.arange(n)
+    real = idx[pos]
+    codes = cache.sep_codes(seps)
+    dense = _batch_dense(fields, model.strong[ids[pos]],
+                         case=(upper_of[real], title_of[real]), codes=codes)
+    enc = FastEncoded(ids, bigrams, np.zeros((len(SUFFIXES), 0), np.int64), pos, dense,
+                      bounds.tolist())
+    enc.unseen = unseen_of[real]
+    enc.stop = stop_of[real]
+    enc.cat = cat_of[real]
+    enc.cat_names = cache.cat_names
+    return enc
+
+
+_HASH_BITS = 22
+
+
+def _pair_hash(keys: np.ndarray) -> np.ndarray:
+    """A multiplicative hash of pair keys into ``2**_HASH_BITS`` slots."""
+    return (keys.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - _HASH_BITS)
+
+
+def _pair_filter(model: SpanModel) -> np.ndarray:
+    """Per hash slot: some counted pair falls there. A pair whose slot is empty is not counted,
+    so only the few others are searched for in the sorted keys."""
+    cached = model.__dict__.get("_pair_filter")
+    if cached is None:
+        keys, _ = model.pair_index()
+        cached = np.zeros(2 ** _HASH_BITS, bool)
+        cached[_pair_hash(keys)] = True
+        cached = model.__dict__.setdefault("_pair_filter", cached)
+    return cached
+
+
+def token_proba_fast(model: SpanModel, enc: FastEncoded) -> np.ndarray:
+    """:meth:`SpanModel.token_proba` with unseen words' suffix scores read from the cache (the
+    same sums, added in the same order)."""
+    ids, p = enc.ids, enc.pos
+    # over every position, padding too (its values are dropped): shifted slices, no index arrays
+    z_all = np.full(len(ids), model.intercept)
+    for k in range(len(model.tables)):
+        part = model.tables[k][ids]
+        off = k - PAD
+        if off < 0:
+            z_all[-off:] += part[:off]
+        elif off > 0:
+            z_all[:-off] += part[off:]
+        else:
+            z_all += part
+    z_all[1:] += model.bigram_left[enc.bigrams[:-1]] + model.bigram_right[enc.bigrams[1:]]
+    z_all += model._known_suffixes()[ids]
+    z = z_all[p]
+    unknown = ids[p] == UNKNOWN
+    if unknown.any():
+        z[unknown] += enc.unseen[unknown]
+    z += enc.dense @ model.dense_coef
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+Found = tuple[np.ndarray, ...]  # field, first, last (batch token indices), top, mean, size
+
+
+def batch_runs_fast(proba: np.ndarray, enc: FastEncoded, threshold: float, low: float
+                    ) -> Found:
+    """What :func:`hypemeter.spans.batch_runs` finds, as flat arrays over the batch."""
+    n = len(proba)
+    empty = np.zeros(0, np.int64)
+    if n == 0:
+        return empty, empty, empty, np.zeros(0), np.zeros(0), empty
+    hot = proba >= low
+    brk = enc.dense[:, DENSE_NAMES.index("break_after")] > 0
+    first_of_field = np.zeros(n, bool)
+    starts = np.asarray(enc.bounds[:-1])
+    first_of_field[starts[starts < n]] = True
+    cont = np.zeros(n, bool)
+    cont[1:] = hot[1:] & hot[:-1] & ~brk[:-1] & ~first_of_field[1:]
+    run_starts = np.flatnonzero(hot & ~cont)
+    ends = np.flatnonzero(hot & ~np.r_[cont[1:], False])
+    # trim stop words at either end: the next content token from the start, the previous one
+    # from the end
+    at = np.arange(n)
+    content = ~enc.stop
+    nxt = np.minimum.accumulate(np.where(content, at, n)[::-1])[::-1]
+    prv = np.maximum.accumulate(np.where(content, at, -1))
+    a = nxt[run_starts]
+    b = prv[ends]
+    keep = a <= b
+    fa_, lasts = a[keep], b[keep]
+    if not len(fa_):
+        return empty, empty, empty, np.zeros(0), np.zeros(0), empty
+    la_ = lasts + 1
+    cuts = np.empty(2 * len(fa_), np.int64)
+    cuts[0::2], cuts[1::2] = fa_, la_
+    safe = cuts.copy()
+    safe[safe >= n] = n - 1
+    tops = np.maximum.reduceat(proba, safe)[0::2]
+    sums = np.add.reduceat(proba, safe)[0::2]
+    ends_at_n = la_ >= n
+    if ends_at_n.any():
+        k = np.flatnonzero(ends_at_n)
+        tops[k] = [proba[x:].max() for x in fa_[k]]
+        sums[k] = [proba[x:].sum() for x in fa_[k]]
+    lens = la_ - fa_
+    sel = tops >= threshold
+    fa_, lasts, tops, sums, lens = fa_[sel], lasts[sel], tops[sel], sums[sel], lens[sel]
+    owners = np.searchsorted(enc.bounds, fa_, side="right") - 1
+    return owners, fa_, lasts, tops, sums / lens, lens
+
+
+def weights_fast(model: SpanModel, found: Found) -> np.ndarray:
+    """:func:`hypemeter.spans.batch_weights` on the flat arrays."""
+    _, _, _, tops, means, sizes = found
+    if not len(tops):
+        return np.zeros(0)
+    arr = np.column_stack([tops, means, sizes.astype(float)])
+    q = np.clip(arr[:, :2], 1e-4, 1 - 1e-4)
+    X = np.column_stack([np.log(q / (1 - q)), np.log(arr[:, 2])])
+    return 1.0 / (1.0 + np.exp(-(X @ model.calib_coef + model.calib_intercept)))
+
+
+def categories_fast(proba: np.ndarray, enc: FastEncoded, found: Found) -> list[int]:
+    """Per span the batch index of its most probable token that has a category (the first on
+    ties), or -1: :func:`hypemeter.spans.category`'s first rule."""
+    _, firsts, _lasts, _, _, sizes = found
+    if not len(firsts):
+        return []
+    has = enc.cat >= 0
+    seg = np.repeat(np.arange(len(firsts)), sizes)
+    seg_start = np.cumsum(sizes) - sizes
+    tok = np.repeat(firsts - seg_start, sizes) + np.arange(int(sizes.sum()))
+    masked = np.where(has[tok], proba[tok], -1.0)
+    best = np.maximum.reduceat(masked, seg_start)
+    hit = (masked == best[seg]) & has[tok]
+    first = np.minimum.reduceat(np.where(hit, tok, len(proba)), seg_start)
+    return np.where(best >= 0, first, -1).tolist()
+
+
+def explain_spans(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, bool]],
+                  names: Sequence[Field], proba: np.ndarray, enc: FastEncoded
+                  ) -> list[list[Span]]:
+    """The spans of every field (``names[k]`` is field k's name), as
+    :func:`hypemeter.spans.field_spans` gives them."""
+    found = batch_runs_fast(proba, enc, model.threshold, model.low)
+    weights = weights_fast(model, found).tolist()
+    best = categories_fast(proba, enc, found)
+    firsts, lasts = found[1].tolist(), found[2].tolist()
+    cat_names, cat, bounds = enc.cat_names, enc.cat, enc.bounds
+    codes = cat[np.maximum(np.asarray(best, np.int64), 0)].tolist() if best else []
+    cats = [cat_names[c] if t >= 0 else None for c, t in zip(codes, best, strict=True)]
+    # the spans of field k are rows cut[k]:cut[k + 1] (runs come in token order)
+    cut = np.searchsorted(found[0], np.arange(len(fields) + 1)).tolist()
+    out: list[list[Span]] = []
+    for k, ((fa, text, _), name) in enumerate(zip(fields, names, strict=True)):
+        toks = fa.tokens
+        base = bounds[k]
+        spans: list[Span] = []
+        for j in range(cut[k], cut[k + 1]):
+            first, last = firsts[j] - base, lasts[j] - base
+            start, end = toks.starts[first], toks.ends[last]
+            c = cats[j]
+            if c is None:
+                c = _match_category(fa, first, last)
+            spans.append(new_span(name, start, end, text[start:end], c, round(weights[j], 4)))
+        learned = len(spans)
+        for m in fa.matches:  # the product vocabulary no corpus teaches
+            if m.category not in VOCABULARY_CATEGORIES:
+                continue
+            if m.category == "clickbait" and name != "headline":
+                continue
+            # runs are in order and disjoint: only the first one ending at or after the
+            # match's first token can overlap it
+            j = bisect_left(lasts, m.first + base, cut[k], cut[k + 1])
+            if j == cut[k + 1] or firsts[j] - base > m.last:
+                start, end = toks.starts[m.first], toks.ends[m.last]
+                spans.append(Span(name, start, end, text[start:end], m.category, m.weight))
+        if len(spans) > learned:
+            spans.sort(key=_start)
+        out.append(spans)
+    return out
+
+
+_set_field, _set_start, _set_end, _set_text, _set_category, _set_weight = (
+    getattr(Span, f).__set__ for f in ("field", "start", "end", "text", "category", "weight"))
+
+
+def new_span(field: Field, start: int, end: int, text: str, category: str, weight: float
+             ) -> Span:
+    """``Span(...)`` built through its slots (faster than the frozen dataclass's ``__init__``;
+    a batch makes thousands)."""
+    s = object.__new__(Span)
+    _set_field(s, field)
+    _set_start(s, start)
+    _set_end(s, end)
+    _set_text(s, text)
+    _set_category(s, category)
+    _set_weight(s, weight)
+    return s
+
+
+def _start(s: Span) -> int:
+    return s.start
+
+
+def _match_category(fa: FieldAnalysis, first: int, last: int) -> str:
+    for m in fa.matches:
+        if m.first <= last and m.last >= first and m.category not in VOCABULARY_CATEGORIES:
+            return m.category
+    return "loaded_language"
