@@ -7,19 +7,22 @@ A fixed share of its labelled articles (``--test-fraction``) is the test set; fr
 measures ROC-AUC on the newsroom's test set, and on held-out groups (20%, the training split)
 of every corpus outside the newsroom, which must not lose more than 0.01.
 
-Corrections go through one step, :func:`ingest`: today it writes the own-data JSONL that
-``hypemeter feedback export`` writes and loads it with the loader ``hypemeter train --own-data``
-uses, then fits as ``hypemeter train`` does (the final fit; the bundle and its validation fit
-are skipped). Once the feedback database is merged it should POST each record to
-``/v1/feedback`` and read the database back as ``hypemeter train --feedback`` does.
+Corrections go through the real path (:mod:`feedback_path`): one ``hypemeter serve`` per run
+(a free loopback port, a fresh SQLite ``HYPEMETER_DATABASE_URL`` in a temporary folder, the
+``--models`` dir) receives each picked article as ``POST /v1/feedback`` with its one label; the
+database is read back with the export ``hypemeter train --feedback`` uses (a temporary
+``feedback.jsonl``, corpus ``own:feedback``) and the own-data loader; then the bench fits as
+``hypemeter train`` does (the final fit; the bundle and its validation fit are skipped). Every
+(newsroom, strategy, k) starts from an empty database: its corrections are deleted
+(``DELETE /v1/feedback/{id}``) once read back.
 
 Reduced setting for a shared machine (``--cap``): the headline-only corpora (Stop Clickbait,
 Webis-17, LIAR, FakeNewsNet titles) are sampled down to ``--cap`` records per corpus and task;
 the article corpora are kept whole.
 
     python benchmarks/bench_adaptation.py --data-dir ../shared/datasets [--newsrooms a,b,c]
-        [--ks 0,25,50,100,200] [--strategies random,suggest] [--cap 4000] [--own-weight 1]
-        [--plot adaptation.png] [--out results.json] [--jobs 1]
+        [--ks 0,25,50,100,200] [--strategies random,suggest] [--cap 4000] [--jobs 1]
+        [--param own_weight=3] [--models models] [--plot adaptation.png] [--out results.json]
 """
 
 from __future__ import annotations
