@@ -7,11 +7,14 @@ A fixed share of its labelled articles (``--test-fraction``) is the test set; fr
 measures ROC-AUC on the newsroom's test set, and on held-out groups (20%, the training split)
 of every corpus outside the newsroom, which must not lose more than 0.01.
 
-Corrections go through one step, :func:`ingest`: today it writes the own-data JSONL that
-``hypemeter feedback export`` writes and loads it with the loader ``hypemeter train --own-data``
-uses, then fits as ``hypemeter train`` does (the final fit; the bundle and its validation fit
-are skipped). Once the feedback database is merged it should POST each record to
-``/v1/feedback`` and read the database back as ``hypemeter train --feedback`` does.
+Corrections go through the real path (:mod:`feedback_path`): one ``hypemeter serve`` per run
+(a free loopback port, a fresh SQLite ``HYPEMETER_DATABASE_URL`` in a temporary folder, the
+``--models`` dir) receives each picked article as ``POST /v1/feedback`` with its one label; the
+database is read back with the export ``hypemeter train --feedback`` uses (a temporary
+``feedback.jsonl``, corpus ``own:feedback``) and the own-data loader; then the bench fits as
+``hypemeter train`` does (the final fit; the bundle and its validation fit are skipped). Every
+(newsroom, strategy, k) starts from an empty database: its corrections are deleted
+(``DELETE /v1/feedback/{id}``) once read back.
 
 Reduced setting for a shared machine (``--cap``): the headline-only corpora (Stop Clickbait,
 Webis-17, LIAR, FakeNewsNet titles) are sampled down to ``--cap`` records per corpus and task;
@@ -19,7 +22,8 @@ the article corpora are kept whole.
 
     python benchmarks/bench_adaptation.py --data-dir ../shared/datasets [--newsrooms a,b,c]
         [--ks 0,25,50,100,200] [--strategies random,suggest] [--suggest-max-k K] [--cap 4000]
-        [--param own_weight=3|none] [--plot adaptation.png] [--out results.json] [--jobs 1]
+        [--param own_weight=3|none] [--models models] [--plot adaptation.png]
+        [--out results.json] [--jobs 1]
     python benchmarks/bench_adaptation.py --data-dir X --merge a.json b.json --plot out.png
 """
 
@@ -28,10 +32,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -43,6 +45,7 @@ from sklearn.metrics import roc_auc_score
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_generalisation import FOLDS, _labelled
+from feedback_path import REPO, FeedbackPath
 from hypemeter.training.corpora.registry import load_corpora
 from hypemeter.training.corpora.split import group_split
 
@@ -57,30 +60,13 @@ SCORE_COLUMN = {"sensationalism": 0, "misinformation": 1}
 
 
 # ------------------------------------------------------------------ the corrections path
-def ingest(rows: list[dict[str, Any]], workdir: Path, name: str) -> list[Record]:
-    """Send corrections; return the training records they become.
-
-    Today: write the own-data JSONL (the format ``hypemeter feedback export`` writes) and load
-    it with the ``--own-data`` loader. After the feedback branch is merged: POST each row to
-    ``/v1/feedback`` and load with ``train --feedback``'s reader instead.
-    """
-    path = workdir / f"{name}.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    records, reports = load_corpora(workdir / "no-corpora", names=[], include_sample=False,
-                                    own_files=[path], catalog={})
-    problems = [str(i) for rep in reports for i in rep.issues]
-    if problems:
-        raise SystemExit("ingest: the corrections did not load cleanly:\n" + "\n".join(problems))
-    return records
-
-
 def correction_rows(articles: list[Record], y: np.ndarray, task: str) -> list[dict[str, Any]]:
-    """The newsroom's labelled articles as own-data lines (one label each, as a person sends)."""
-    start = datetime(2026, 11, 1, tzinfo=UTC)
+    """The newsroom's labelled articles as ``POST /v1/feedback`` bodies (one label each, as a
+    person sends)."""
     return [
-        {"id": r.id, "headline": r.headline, "body": r.body, LABEL_FIELD[task]: int(label),
-         "created_at": (start + timedelta(minutes=k)).isoformat(), "model_version": "base"}
-        for k, (r, label) in enumerate(zip(articles, y, strict=True))
+        {"id": r.id, "headline": r.headline, "body": r.body,
+         "labels": {LABEL_FIELD[task]: int(label)}, "model_version": "base"}
+        for r, label in zip(articles, y, strict=True)
     ]
 
 
@@ -135,7 +121,7 @@ def _fit_and_measure(
 
 
 # ------------------------------------------------------------------ one newsroom
-def run_newsroom(args: argparse.Namespace, corpus: str, base: list[Record],
+def run_newsroom(args: argparse.Namespace, path: FeedbackPath, corpus: str, base: list[Record],
                  outside_valid: list[Record], params: dict[str, Any]) -> dict[str, Any]:
     task, col = FOLDS[corpus]
     newsroom, y = _labelled(base, corpus, task)
@@ -152,38 +138,38 @@ def run_newsroom(args: argparse.Namespace, corpus: str, base: list[Record],
     ks = [k for k in args.ks if k <= len(pool)]
     log = {"task": task, "newsroom_articles": len(newsroom), "test": n_test,
            "test_positives": int(test[1].sum()), "pool": len(pool), "curves": {}}
-    with tempfile.TemporaryDirectory(prefix="bench-adapt-") as tmp:
-        base_model, auc0, out0, secs = _fit_and_measure(train, [], test, outside, args.seed,
-                                                        params)
-        print(f"{corpus}: k=0 newsroom AUC {auc0:.3f} ({secs}s)", flush=True)
-        log["k0"] = {"newsroom_roc_auc": auc0, "outside_roc_auc": out0}
-        picks: dict[str, list[int]] = {"random": list(range(len(pool)))}
-        if "suggest" in args.strategies:
-            scores = base_model.predict_scores([Article(r.headline, r.body) for r in pool])
-            chosen = pick([Article(r.headline, r.body) for r in pool], scores, max(ks),
-                          task="sensationalism" if col == 0 else "misinformation")
-            picks["suggest"] = [p.index for p in chosen]
-        jobs = [(s, k) for s in args.strategies for k in ks
-                if k > 0 and (s != "suggest" or k <= args.suggest_max_k)]
-        rows = {(s, k): correction_rows([pool[i] for i in picks[s][:k]],
-                                        pool_y[picks[s][:k]], task) for s, k in jobs}
-        owns = {sk: ingest(rows[sk], Path(tmp), f"{corpus}-{sk[0]}-{sk[1]}") for sk in jobs}
-        fitted = Parallel(n_jobs=args.jobs, return_as="generator")(
-            delayed(_fit_and_measure)(train, owns[sk], test, outside, args.seed, params)
-            for sk in jobs
-        )
-        # each result is printed (and written to --out) as soon as it is in: a long run that
-        # is stopped keeps what it measured
-        for (s, k), (_, auc, out, secs) in zip(jobs, fitted, strict=True):
-            worst = min((out[n] - out0[n], n) for n in out)
-            log["curves"].setdefault(s, {"0": auc0})[str(k)] = auc
-            log.setdefault("outside_worst_change", {}).setdefault(s, {})[str(k)] = {
-                "change": round(worst[0], 4), "set": worst[1]}
-            log.setdefault("outside_roc_auc", {}).setdefault(s, {})[str(k)] = out
-            print(f"{corpus}: {s:7s} k={k:3d} newsroom AUC {auc:.3f} ({auc - auc0:+.3f}); "
-                  f"worst outside change {worst[0]:+.3f} ({worst[1]}) ({secs}s)", flush=True)
-            if args.out:
-                args.out.write_text(json.dumps({corpus: log}, indent=2) + "\n", encoding="utf-8")
+    base_model, auc0, out0, secs = _fit_and_measure(train, [], test, outside, args.seed,
+                                                    params)
+    print(f"{corpus}: k=0 newsroom AUC {auc0:.3f} ({secs}s)", flush=True)
+    log["k0"] = {"newsroom_roc_auc": auc0, "outside_roc_auc": out0}
+    picks: dict[str, list[int]] = {"random": list(range(len(pool)))}
+    if "suggest" in args.strategies:
+        scores = base_model.predict_scores([Article(r.headline, r.body) for r in pool])
+        chosen = pick([Article(r.headline, r.body) for r in pool], scores, max(ks),
+                      task="sensationalism" if col == 0 else "misinformation")
+        picks["suggest"] = [p.index for p in chosen]
+    jobs = [(s, k) for s in args.strategies for k in ks
+            if k > 0 and (s != "suggest" or k <= args.suggest_max_k)]
+    # each (strategy, k) starts from an empty database (ingest deletes what it sent)
+    owns = {(s, k): path.ingest(correction_rows([pool[i] for i in picks[s][:k]],
+                                                pool_y[picks[s][:k]], task))
+            for s, k in jobs}
+    fitted = Parallel(n_jobs=args.jobs, return_as="generator")(
+        delayed(_fit_and_measure)(train, owns[sk], test, outside, args.seed, params)
+        for sk in jobs
+    )
+    # each result is printed (and written to --out) as soon as it is in: a long run that
+    # is stopped keeps what it measured
+    for (s, k), (_, auc, out, secs) in zip(jobs, fitted, strict=True):
+        worst = min((out[n] - out0[n], n) for n in out)
+        log["curves"].setdefault(s, {"0": auc0})[str(k)] = auc
+        log.setdefault("outside_worst_change", {}).setdefault(s, {})[str(k)] = {
+            "change": round(worst[0], 4), "set": worst[1]}
+        log.setdefault("outside_roc_auc", {}).setdefault(s, {})[str(k)] = out
+        print(f"{corpus}: {s:7s} k={k:3d} newsroom AUC {auc:.3f} ({auc - auc0:+.3f}); "
+              f"worst outside change {worst[0]:+.3f} ({worst[1]}) ({secs}s)", flush=True)
+        if args.out:
+            args.out.write_text(json.dumps({corpus: log}, indent=2) + "\n", encoding="utf-8")
     return log
 
 
@@ -267,6 +253,8 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=1, help="fits run side by side")
     ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                     help="a HypeModel parameter (numeric, or none), repeatable")
+    ap.add_argument("--models", type=Path, default=REPO / "models",
+                    help="models dir the feedback server loads (it only stores corrections)")
     ap.add_argument("--plot", type=Path, default=Path("adaptation.png"))
     ap.add_argument("--out", type=Path, default=None, help="also write the results as JSON")
     ap.add_argument("--merge", type=Path, nargs="*", default=None, metavar="JSON",
@@ -295,12 +283,16 @@ def main() -> None:
     newsroom_corpora = [c for c in args.newsrooms.split(",") if c]
     held = {r.group for r in outside_valid}
     results = {}
-    for corpus in newsroom_corpora:
-        # the newsroom's own articles all count (train side and held-out side alike)
-        newsroom_side = [r for r in base if r.corpus == corpus]
-        train_side = [r for r in base_train if r.corpus != corpus] + newsroom_side
-        results[corpus] = run_newsroom(args, corpus, train_side,
-                                       [r for r in outside_valid if r.group in held], params)
+    with FeedbackPath(args.models) as path:  # one server and database for the whole run
+        print(f"corrections go to {path.url}/v1/feedback (SQLite {path.database_url})",
+              flush=True)
+        for corpus in newsroom_corpora:
+            # the newsroom's own articles all count (train side and held-out side alike)
+            newsroom_side = [r for r in base if r.corpus == corpus]
+            train_side = [r for r in base_train if r.corpus != corpus] + newsroom_side
+            results[corpus] = run_newsroom(args, path, corpus, train_side,
+                                           [r for r in outside_valid if r.group in held],
+                                           params)
     results["summary"] = summary({k: v for k, v in results.items()})
     print(json.dumps(results, indent=2))
     if args.out:

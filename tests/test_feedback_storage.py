@@ -185,10 +185,9 @@ def test_export_is_oldest_first_in_the_own_data_format(store: FeedbackStore,
     assert lines == [
         {"id": b.id, "headline": HEADLINE, "body": BODY, "misinformation": 1,
          "spans": [{"field": "headline", "start": 0, "end": 14, "verdict": "loaded"}],
-         "created_at": "2026-03-01T12:00:00.000000Z", "source": "feedback"},
+         "created_at": "2026-03-01T12:00:00.000000Z"},
         {"id": a.id, "headline": HEADLINE, "body": BODY, "sensational": 1, "misinformation": 0,
-         "created_at": "2026-03-01T13:00:00.000000Z", "model_version": "v1",
-         "source": "feedback"},
+         "created_at": "2026-03-01T13:00:00.000000Z", "model_version": "v1"},
     ]
     assert export_feedback(store, out, since="2026-03-01T12:30:00Z") == 1
 
@@ -240,7 +239,7 @@ def test_cli_db_upgrade_then_export(database_url: str, tmp_path: Path,
     out = tmp_path / "export.jsonl"
     assert main(["feedback", "export", "--database", database_url, "--output", str(out)]) == 0
     (line,) = out.read_text().splitlines()
-    assert json.loads(line)["source"] == "feedback"
+    assert "source" not in json.loads(line)  # each correction its own group in training
     assert "1 correction" in capsys.readouterr().err
     assert main(["feedback", "export", "--database", database_url,
                  "--since", "2999-01-01T00:00:00Z", "--output", str(out)]) == 0

@@ -3,7 +3,7 @@
 One line per correction, oldest first::
 
     {"id", "headline", "body", "sensational"?, "misinformation"?, "spans"?, "created_at",
-     "model_version"?, "source": "feedback"}
+     "model_version"?}
 
 A file is written whole or not at all (a temporary file in the same folder, renamed over the
 target at the end).

@@ -141,7 +141,9 @@ class Feedback:
         out["created_at"] = iso_utc(self.created_at)
         if self.model_version is not None:
             out["model_version"] = self.model_version
-        out["source"] = "feedback"
+        # no "source": each correction is its own group when training splits and folds (one
+        # shared source would put every correction in one group: none held out to validate
+        # them, and one fold of the grouped out-of-fold fits holding them all)
         return out
 
 
