@@ -35,7 +35,10 @@ from hypemeter.spans import (
 )
 from hypemeter.text import normalise_token
 
-MAX_CACHED = 1_000_000  # distinct token strings kept per process; beyond, misses are not kept
+# Distinct token strings kept per loaded model (about 280 bytes each: 100,000 is about 28 MB);
+# beyond, misses are computed for their batch only. Real news text repeats its vocabulary, so
+# the cache fills with what recurs; text made of novel strings cannot grow memory past this.
+MAX_CACHED = 100_000
 _NO_CATEGORY = -1
 
 

@@ -17,7 +17,9 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.utils import murmurhash3_32
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
-_CACHE_LIMIT = 1_000_000
+# Words whose hashes/columns are kept per process (about 220 bytes each: 200,000 is about
+# 45 MB); past it the cache starts again, so text made of novel strings cannot grow memory.
+_CACHE_LIMIT = 200_000
 
 
 class HashedNgrams:

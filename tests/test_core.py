@@ -223,3 +223,44 @@ def test_recorded_measurements_keep_the_bundle_loadable(bundle_dir: Path, tmp_pa
     assert card["measured"]["scoring"]["command"] == "python benchmarks/bench_scoring.py"
     assert card["measured"]["other"]["results"] == {"y": [1, 2]}
     assert not [p.name for p in dst.iterdir() if p.name.startswith(".")]
+
+
+def test_per_process_caches_stay_bounded_on_novel_words(
+    scorer: Scorer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Text made of words never seen before (hostile input) cannot grow the word caches past
+    their limits: the hashing cache starts again, the span token cache stops keeping misses."""
+    import random
+
+    from hypemeter import span_fast, vectorize
+
+    monkeypatch.setattr(vectorize, "_CACHE_LIMIT", 40)
+    monkeypatch.setattr(span_fast, "MAX_CACHED", 60)
+    rng = random.Random(7)
+    expected = scorer.score([Article("Plain words here", "The council met on Tuesday.")])
+    for _ in range(5):
+        body = " ".join("".join(rng.choice("klmnopqrst") for _ in range(9)) for _ in range(80))
+        scorer.score([Article("Novel words", body)], explain=True)
+    model = scorer.bundle.model
+    caches = [obj.__dict__["_cache"] for obj in _objects_with_cache(model)]
+    assert caches and all(len(c) <= 40 + 90 for c in caches)  # one article's words past it
+    assert span_fast.token_cache(model.span_model_).size <= 60
+    # scores do not depend on what the caches hold
+    assert scorer.score([Article("Plain words here", "The council met on Tuesday.")]) == expected
+
+
+def _objects_with_cache(root: object) -> list[object]:
+    """Every object reachable from the model's attributes that keeps a word cache."""
+    seen: set[int] = set()
+    out: list[object] = []
+    todo = [root]
+    while todo:
+        obj = todo.pop()
+        if id(obj) in seen or not hasattr(obj, "__dict__"):
+            continue
+        seen.add(id(obj))
+        if isinstance(obj.__dict__.get("_cache"), dict):
+            out.append(obj)
+        for value in vars(obj).values():
+            todo.extend(value if isinstance(value, list | tuple) else [value])
+    return out
