@@ -238,13 +238,14 @@ def test_per_process_caches_stay_bounded_on_novel_words(
     monkeypatch.setattr(span_fast, "MAX_CACHED", 60)
     rng = random.Random(7)
     expected = scorer.score([Article("Plain words here", "The council met on Tuesday.")])
+    held = span_fast.token_cache(scorer.bundle.model.span_model_).size  # earlier tests' words
     for _ in range(5):
         body = " ".join("".join(rng.choice("klmnopqrst") for _ in range(9)) for _ in range(80))
         scorer.score([Article("Novel words", body)], explain=True)
     model = scorer.bundle.model
     caches = [obj.__dict__["_cache"] for obj in _objects_with_cache(model)]
     assert caches and all(len(c) <= 40 + 90 for c in caches)  # one article's words past it
-    assert span_fast.token_cache(model.span_model_).size <= 60
+    assert span_fast.token_cache(model.span_model_).size <= max(held, 60)  # no novel word kept
     # scores do not depend on what the caches hold
     assert scorer.score([Article("Plain words here", "The council met on Tuesday.")]) == expected
 
