@@ -23,7 +23,6 @@ from hypemeter.features import FieldAnalysis
 from hypemeter.lexicon import STOPWORDS
 from hypemeter.schema import Field, Span
 from hypemeter.spans import (
-    DENSE_NAMES,
     PAD,
     SUFFIXES,
     UNKNOWN,
@@ -32,6 +31,7 @@ from hypemeter.spans import (
     SpanModel,
     _batch_dense,
     _sep_code,
+    run_bounds,
 )
 from hypemeter.text import normalise_token
 
@@ -240,15 +240,7 @@ def batch_runs_fast(proba: np.ndarray, enc: FastEncoded, threshold: float, low: 
     empty = np.zeros(0, np.int64)
     if n == 0:
         return empty, empty, empty, np.zeros(0), np.zeros(0), empty
-    hot = proba >= low
-    brk = enc.dense[:, DENSE_NAMES.index("break_after")] > 0
-    first_of_field = np.zeros(n, bool)
-    starts = np.asarray(enc.bounds[:-1])
-    first_of_field[starts[starts < n]] = True
-    cont = np.zeros(n, bool)
-    cont[1:] = hot[1:] & hot[:-1] & ~brk[:-1] & ~first_of_field[1:]
-    run_starts = np.flatnonzero(hot & ~cont)
-    ends = np.flatnonzero(hot & ~np.r_[cont[1:], False])
+    run_starts, ends = run_bounds(proba, enc, low)
     # trim stop words at either end: the next content token from the start, the previous one
     # from the end
     at = np.arange(n)

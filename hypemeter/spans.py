@@ -314,6 +314,20 @@ def runs(
     return out
 
 
+def run_bounds(proba: np.ndarray, enc: Any, low: float) -> tuple[np.ndarray, np.ndarray]:
+    """First and last token of each run of tokens at or over ``low`` over a batch: a run
+    stops at a clause break and at a field's first token (``enc``: ``dense``, ``bounds``)."""
+    n = len(proba)
+    hot = proba >= low
+    brk = enc.dense[:, DENSE_NAMES.index("break_after")] > 0
+    first_of_field = np.zeros(n, bool)
+    starts = np.asarray(enc.bounds[:-1])
+    first_of_field[starts[starts < n]] = True
+    cont = np.zeros(n, bool)
+    cont[1:] = hot[1:] & hot[:-1] & ~brk[:-1] & ~first_of_field[1:]
+    return np.flatnonzero(hot & ~cont), np.flatnonzero(hot & ~np.r_[cont[1:], False])
+
+
 def batch_runs(
     proba: np.ndarray, enc: Encoded, fields: Sequence[tuple[FieldAnalysis, str, bool]],
     threshold: float, low: float,
@@ -324,17 +338,9 @@ def batch_runs(
     out: list[list[tuple[int, int, float, float, int]]] = [[] for _ in fields]
     if n == 0:
         return out
-    hot = proba >= low
-    brk = enc.dense[:, DENSE_NAMES.index("break_after")] > 0
-    first_of_field = np.zeros(n, bool)
-    starts = np.asarray(enc.bounds[:-1])
-    first_of_field[starts[starts < n]] = True
-    cont = np.zeros(n, bool)
-    cont[1:] = hot[1:] & hot[:-1] & ~brk[:-1] & ~first_of_field[1:]
-    run_starts = np.flatnonzero(hot & ~cont)
+    run_starts, ends = run_bounds(proba, enc, low)
     if not len(run_starts):
         return out
-    ends = np.flatnonzero(hot & ~np.r_[cont[1:], False])  # last token of each run
     field_of = np.searchsorted(enc.bounds, run_starts, side="right") - 1
     words = [w for fa, _, _ in fields for w in fa.tokens.words]
     firsts, lasts, owners = [], [], []

@@ -16,12 +16,10 @@ from fastapi.testclient import TestClient
 from hypemeter.service.app import create_app
 from hypemeter.service.docs import ASSETS, asset_dir
 from hypemeter.service.settings import Settings
-from test_page import (
+from test_page import (  # browser: the page tests' Chromium fixture, shared
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     Server,
-    _playwright_available,
+    browser,  # noqa: F401
     start_server,
 )
 
@@ -81,23 +79,6 @@ def test_pages_follow_the_root_path_behind_a_proxy(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    import os
-
-    problem = _playwright_available()
-    if problem:
-        if os.environ.get("CI"):
-            pytest.fail(problem)
-        pytest.skip(problem)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
 def server(bundle_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     srv = start_server(bundle_dir, tmp_path_factory.mktemp("docs-server"))
     yield srv
@@ -105,7 +86,7 @@ def server(bundle_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 
 @pytest.mark.slow
-def test_docs_render_in_chromium_with_the_network_cut_off(browser: Browser,
+def test_docs_render_in_chromium_with_the_network_cut_off(browser: Browser,  # noqa: F811
                                                           server: Server) -> None:
     context = browser.new_context()
     blocked: list[str] = []
