@@ -104,6 +104,8 @@ def start_server(models: Path, workdir: Path, args: argparse.Namespace) -> tuple
     env.update({"HYPEMETER_ADMIN_KEY": ADMIN_KEY, "HYPEMETER_LOG_LEVEL": "warning",
                 "HYPEMETER_HEADER_TIMEOUT": str(args.slow_timeout),
                 "HYPEMETER_BODY_TIMEOUT": str(args.slow_timeout)})
+    if args.malloc_arenas is not None:
+        env["HYPEMETER_MALLOC_ARENAS"] = str(args.malloc_arenas)
     exe = Path(sys.executable).parent / "hypemeter"
     log = (workdir / "server.log").open("wb")
     proc = subprocess.Popen(
@@ -406,6 +408,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=4, help="POST /v1/score threads")
     parser.add_argument("--slow-timeout", type=float, default=2.0,
                         help="HYPEMETER_HEADER_TIMEOUT and _BODY_TIMEOUT for the run")
+    parser.add_argument("--malloc-arenas", type=int, default=None,
+                        help="the server's HYPEMETER_MALLOC_ARENAS (default: the setting's)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     result = run(args)

@@ -23,6 +23,7 @@ from hypemeter.service.docs import router as docs_router
 from hypemeter.service.errors import install_error_handlers
 from hypemeter.service.handling import ScoreHandler
 from hypemeter.service.logging import configure_logging
+from hypemeter.service.memory import limit_malloc_arenas
 from hypemeter.service.metrics import ServiceMetrics
 from hypemeter.service.middleware import (
     BodyLimitMiddleware,
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
     """Build the app. ``scorer`` (tests) skips loading a bundle at startup."""
     settings = settings or Settings()
     configure_logging(settings.log_level)
+    limit_malloc_arenas(settings.malloc_arenas)
     metrics = ServiceMetrics()
     holder = ModelHolder(
         settings.models_dir, on_swap=lambda m: metrics.set_model(m.name, m.version)

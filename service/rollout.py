@@ -38,7 +38,8 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from hypemeter.service.state import LoadedModel, ModelHolder, release_memory
+from hypemeter.service.memory import RetiredModels, release_memory
+from hypemeter.service.state import LoadedModel, ModelHolder
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hypemeter.bundle import resolve_bundle_dir
@@ -299,18 +300,23 @@ class Rollout:
             self._wake.set()
 
     async def watch(self) -> None:
-        """Background task: follow ``model.json`` (woken by :meth:`poke`, else every second)."""
-        if self.run_dir is None:
-            return
+        """Background task: follow ``model.json`` (woken by :meth:`poke`, else every second),
+        and free a swapped-out model's memory once the last request using it has ended."""
         staged: tuple[str, LoadedModel] | None = None  # (token, model) prepared, not served
         served = self.holder.current
+        retired = RetiredModels()
         while True:
             self._wake = anyio.Event()
             with anyio.move_on_after(CHECK_INTERVAL):
                 await self._wake.wait()
             if self.holder.current is not served:  # swapped a while ago (here or by a reload)
+                if served is not None:
+                    retired.add(served.scorer)
                 served = self.holder.current
-                await anyio.to_thread.run_sync(release_memory)
+            if await anyio.to_thread.run_sync(retired.tick):
+                await anyio.to_thread.run_sync(release_memory)  # the old model is gone
+            if self.run_dir is None:
+                continue  # one process: nothing to follow
             committed, nxt = self.read_state()
             if nxt is not None and nxt.token != self._own_token and (
                 staged is None or staged[0] != nxt.token

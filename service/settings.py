@@ -93,6 +93,7 @@ class Settings(CoreSettings):
     header_timeout: float = Field(default=10.0, gt=0)
     body_timeout: float = Field(default=30.0, gt=0)
     run_dir: Path | None = None
+    malloc_arenas: int = Field(default=2, ge=0, le=64)  # 0: the C library's default
 
     @field_validator("api_key", "admin_key", mode="after")
     @classmethod

@@ -8,9 +8,6 @@ model under a request that is already running, and no request ever sees half a m
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import gc
 import logging
 import threading
 import time
@@ -61,18 +58,6 @@ class LoadedModel:
             path=Path(bundle.path) if bundle.path is not None else None,
             loaded_at=time.time(),
         )
-
-
-def release_memory() -> None:
-    """A little after a swap (when the requests still running on the old model have finished):
-    collect the old model's cycles and hand freed heap pages back to the OS (glibc's
-    ``malloc_trim``), so that reloads back and forth do not grow the RSS."""
-    gc.collect()
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):
-        pass  # not glibc: nothing to trim
 
 
 class ModelHolder:

@@ -116,7 +116,8 @@ def build_router() -> APIRouter:
         state = request.app.state
         holder: ModelHolder = state.holder
         rollout: Rollout = state.rollout
-        previous = holder.current
+        # the version only: holding the old model here would keep it alive past the swap
+        previous = holder.current.version if holder.current is not None else None
         version = payload.version if payload is not None else None
         try:
             loaded, generation = rollout.publish(version)
@@ -135,7 +136,7 @@ def build_router() -> APIRouter:
             {
                 "status": status["status"],
                 "model": {"name": loaded.name, "version": loaded.version},
-                "previous_version": previous.version if previous is not None else None,
+                "previous_version": previous,
                 "generation": generation,
                 "workers": status["workers"],
             },
