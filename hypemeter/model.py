@@ -35,7 +35,7 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from hypemeter.features import STYLE_NAMES, FieldAnalysis, analyze_field, vader_valence
+from hypemeter.features import STYLE_NAMES, FieldAnalysis, analyze_fields, vader_valence
 from hypemeter.lexicon import LOADED_TECHNIQUES, PhraseLexicon
 from hypemeter.schema import Article, Field, Record, Span
 from hypemeter.text import SECOND_PERSON, tokenize
@@ -162,15 +162,11 @@ class HypeModel:
         self.body_words_ = HashedNgrams(n_features=self.n_features)
 
     def analyze(self, articles: Sequence[Article]) -> list[Analysis]:
-        lex = getattr(self, "lexicon_", None)
-        val = self.valence_
-        return [
-            Analysis(
-                analyze_field(a.headline, lex, val, is_headline=True),
-                analyze_field(a.body, lex, val, is_headline=False),
-            )
-            for a in articles
-        ]
+        fields = analyze_fields(
+            [(text, head) for a in articles for text, head in ((a.headline, True),
+                                                              (a.body, False))],
+            getattr(self, "lexicon_", None), self.valence_)
+        return [Analysis(fields[k], fields[k + 1]) for k in range(0, len(fields), 2)]
 
     def _counts(
         self, articles: Sequence[Article], analyses: Sequence[Analysis]
