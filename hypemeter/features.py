@@ -81,6 +81,8 @@ class FieldAnalysis:
     tokens: Tokens
     style: np.ndarray
     matches: list[Match]
+    # each word's MurmurHash3 when the analysis has them (HashedNgrams.transform_hashes)
+    hashes: np.ndarray | None = None
 
 
 def _count_in(counts: Counter[str], vocabulary: frozenset[str]) -> int:
@@ -180,13 +182,13 @@ def analyze_fields(
         style = np.zeros(N_STYLE, dtype=np.float64)
         if not tk.words:
             style[0] = 1.0
-            out.append(FieldAnalysis(tk, style, []))
+            out.append(FieldAnalysis(tk, style, [], c.hashes))
             continue
         matches = lexicon.match(tk, starts=c.starts)
         forward = _forward_references(tk.words, c.forward, c.forward_at) if c.forward else 0
         out.append(FieldAnalysis(tk, _style(
             text, tk, style, is_headline, c.second, c.intens, c.hedge, c.urgent, c.superl,
-            c.val_sum, c.val_max, c.negative, matches, forward), matches))
+            c.val_sum, c.val_max, c.negative, matches, forward), matches, c.hashes))
     return out
 
 

@@ -174,9 +174,9 @@ class HypeModel:
         """Raw hashed counts: headline words, headline characters, body words."""
         heads = [a.headline.replace("’", "'") for a in articles]
         return (
-            self.head_words_.transform([a.headline.tokens.words for a in analyses]),
+            _word_counts(self.head_words_, [a.headline for a in analyses]),
             self._head_chars().transform(heads),
-            self.body_words_.transform([a.body.tokens.words for a in analyses]),
+            _word_counts(self.body_words_, [a.body for a in analyses]),
         )
 
     def _head_chars(self) -> HashingVectorizer | CharWbNgrams:
@@ -491,6 +491,13 @@ class HypeModel:
             keep = sorted(range(len(found)), key=lambda k: (-found[k].weight, k))[:max_spans]
             found = [found[k] for k in sorted(keep)]
         return found
+
+
+def _word_counts(vectorizer: Any, fields: list[FieldAnalysis]) -> sp.csr_matrix:
+    """Hashed word counts, from the hashes the analysis already has when it has them."""
+    if type(vectorizer) is HashedNgrams and all(fa.hashes is not None for fa in fields):
+        return vectorizer.transform_hashes([fa.hashes for fa in fields])  # type: ignore[misc]
+    return vectorizer.transform([fa.tokens.words for fa in fields])
 
 
 def _field_spans(name: Field, text: str, fa: FieldAnalysis) -> list[Span]:

@@ -1,12 +1,12 @@
 """What the text analysis reads from each distinct word, computed once per word and kept.
 
-:func:`hypemeter.features.analyze_field` counts cue words, superlatives and valence over a
-field's words and asks the lexicon where a match can start. Rather than hash every word into a
-``Counter`` and look it up in several sets and dictionaries, each distinct normalised word gets
-a row here (its cue memberships, superlative weight, |valence|, and whether it can start a
-lexicon match), so a field costs one dictionary lookup per token and array sums. Kept per
-lexicon (it depends on the lexicon's entries), bounded: past ``MAX_WORDS`` it starts again, so
-text made of novel strings cannot grow memory.
+:func:`hypemeter.features.analyze_fields` counts cue words, superlatives and valence over a
+field's words, asks the lexicon where a match can start, and hashes the words for
+:class:`hypemeter.vectorize.HashedNgrams`. Rather than hash every word into a ``Counter`` and
+look it up in several sets and dictionaries, each distinct normalised word gets a row here, so
+a field costs one dictionary lookup per token and array operations. Kept per lexicon (it
+depends on the lexicon's entries), bounded: past ``MAX_WORDS`` it starts again, so text made
+of novel strings cannot grow memory.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from itertools import chain, repeat
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+from sklearn.utils import murmurhash3_32
 
 from hypemeter.text import (
     FORWARD_REFERENCES,
@@ -61,6 +62,7 @@ class Counts(NamedTuple):
     starts: list[int]  # where a lexicon match may start (a superset of where one does)
     forward: set[str]  # the field's words that occur in forward-reference cue phrases
     forward_at: list[int]  # and where they are
+    hashes: np.ndarray  # MurmurHash3 of each word (int64), as HashedNgrams hashes them
 
 
 class WordTable:
@@ -70,13 +72,14 @@ class WordTable:
         self.lexicon = lexicon
         self.valence = valence
         self.index: dict[str, int] = {}
-        self.arrays = (np.zeros((0, 7), np.uint8), np.zeros(0))
+        # per word: the integer columns, |valence|, MurmurHash3 (HashedNgrams' unigram hash)
+        self.arrays = (np.zeros((0, 7), np.uint8), np.zeros(0), np.zeros(0, np.int64))
         self.lock = threading.Lock()
         heads = lexicon.phrase_heads_
         self._firsts = frozenset(a for a, _ in heads)
         self._seconds = frozenset(b for _, b in heads)
 
-    def _row(self, word: str) -> tuple[list[int], float]:
+    def _row(self, word: str) -> tuple[list[int], float, int]:
         v = self.valence.get(word, 0.0)
         flags = (
             SINGLE * (word in self.lexicon.single_entries_)
@@ -86,7 +89,7 @@ class WordTable:
         )
         superl = (word.endswith("est") and is_superlative(word)) + (word in _EXTRA_SUPERLATIVES)
         return [word in SECOND_PERSON, word in INTENSIFIERS, word in HEDGES, word in URGENCY,
-                superl, v < 0, flags], abs(v)
+                superl, v < 0, flags], abs(v), murmurhash3_32(word, positive=True)
 
     def ids(self, words: list[str]) -> np.ndarray:
         """The row of each word, adding the words not seen before."""
@@ -98,18 +101,21 @@ class WordTable:
             with self.lock:
                 new = [w for w in new if w not in index]  # another thread may have added some
                 rows = [self._row(w) for w in new]
-                props, absval = self.arrays
+                props, absval, hashes = self.arrays
                 base = len(index)
                 need = base + len(new)
                 if need > len(props):
                     cap = max(2 * len(props), need, _FIRST_CAPACITY)
-                    grown = np.zeros((cap, 7), np.uint8), np.zeros(cap)
-                    grown[0][:base], grown[1][:base] = props[:base], absval[:base]
-                    props, absval = grown
+                    grown = np.zeros((cap, 7), np.uint8), np.zeros(cap), np.zeros(cap, np.int64)
+                    for old, bigger in zip((props, absval, hashes), grown, strict=True):
+                        bigger[:base] = old[:base]
+                    props, absval, hashes = grown
                 if new:
-                    props[base:need] = [r for r, _ in rows]
-                    absval[base:need] = [a for _, a in rows]
-                self.arrays = (props, absval)  # rows first, then the index that points at them
+                    props[base:need] = [r[0] for r in rows]
+                    absval[base:need] = [r[1] for r in rows]
+                    hashes[base:need] = [r[2] for r in rows]
+                # rows first, then the index that points at them
+                self.arrays = (props, absval, hashes)
                 for j, w in enumerate(new):
                     index[w] = base + j
             ids[missing] = list(map(index.__getitem__, [words[k] for k in missing.tolist()]))
@@ -124,8 +130,10 @@ class WordTable:
         np.cumsum(lens, out=bounds[1:])
         words = list(chain.from_iterable(fields))
         ids = self.ids(words)
-        props, absval = self.arrays
+        props, absval, hashes = self.arrays
         per_token = props[ids]
+        token_hashes = hashes[ids]
+        cuts = bounds.tolist()
         totals = np.zeros((nf, FLAGS), np.int64)
         filled = np.flatnonzero(lens)
         if len(filled):
@@ -156,7 +164,8 @@ class WordTable:
             field = fields[k]
             out.append(Counts(
                 *sums[k], math.fsum(products[lo:hi]), max(magnitudes[lo:hi], default=0.0),
-                starts[scut[k]:scut[k + 1]], {field[i] for i in at}, at))
+                starts[scut[k]:scut[k + 1]], {field[i] for i in at}, at,
+                token_hashes[cuts[k]:cuts[k + 1]]))
         return out
 
 

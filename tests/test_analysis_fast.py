@@ -107,3 +107,15 @@ def test_scoring_restores_the_collector_state(scorer: Scorer) -> None:
         _ = 1 / 0
     assert gc.isenabled()
     assert np.isfinite(scorer.score([article])[0].scores["sensationalism"])
+
+
+def test_word_hashes_give_the_same_counts_as_the_words(scorer: Scorer) -> None:
+    model = scorer.bundle.model
+    fields = _texts()
+    analyses = analyze_fields(fields, model.lexicon_, model.valence_)
+    vec = model.body_words_
+    from_words = vec.transform([fa.tokens.words for fa in analyses])
+    from_hashes = vec.transform_hashes([fa.hashes for fa in analyses])
+    assert from_words.nnz > 1000
+    assert (from_words != from_hashes).nnz == 0
+    assert (from_words.indptr == from_hashes.indptr).all()
