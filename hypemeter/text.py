@@ -229,7 +229,16 @@ def tokenize(text: str) -> Tokens:
     ascii_ = code.dtype == np.uint8
     masked = _decode(np.where(mask, code, code.dtype.type(32)), ascii_)
     raw = masked.split()
-    words = (masked if ascii_ else masked.replace("’", "'")).lower().split()
+    if ascii_:
+        # lower-casing changes only the tokens that hold a capital: the others are their own
+        # word (the same string object, hashed once for every table it is looked up in)
+        words = list(raw)
+        capitals = np.flatnonzero((code >= 65) & (code <= 90))
+        if len(capitals):
+            for k in np.unique(np.searchsorted(starts, capitals - 1, side="right") - 1).tolist():
+                words[k] = raw[k].lower()
+    else:
+        words = masked.replace("’", "'").lower().split()
     # separators: each token becomes one NUL, the other characters stay
     sep = code.copy()
     sep[starts + 1] = 0
