@@ -119,3 +119,23 @@ def test_word_hashes_give_the_same_counts_as_the_words(scorer: Scorer) -> None:
     assert from_words.nnz > 1000
     assert (from_words != from_hashes).nnz == 0
     assert (from_words.indptr == from_hashes.indptr).all()
+
+
+def test_threads_filling_the_word_table_get_the_same_analyses(scorer: Scorer) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hypemeter.lexicon import PhraseLexicon
+
+    model = scorer.bundle.model
+    rng = random.Random(13)
+    batches = [[(" ".join("".join(rng.choice("abcdefgh") for _ in range(5)) + " the worst"
+                          for _ in range(60)), False) for _ in range(8)] for _ in range(8)]
+    expected = [[analyze_field_reference(t, model.lexicon_, model.valence_, is_headline=h)
+                 for t, h in batch] for batch in batches]
+    lex = PhraseLexicon()
+    lex.__setstate__(model.lexicon_.__getstate__())  # a fresh table, filled by the threads
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda b: analyze_fields(b, lex, model.valence_), batches * 3))
+    for k, analyses in enumerate(got):
+        for a, b in zip(analyses, expected[k % len(batches)], strict=True):
+            _same(a, b)
