@@ -8,6 +8,7 @@ keep their lexicon spans, and score sentences by running the whole model on each
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -72,7 +73,7 @@ def explain(
     splitter = splitter_of(model)
     out: list[Explained] = []
     sent_rows: list[np.ndarray] = []
-    sent_meta: list[tuple[int, Field, int, int]] = []
+    sent_fields: list[tuple[int, Field, list[tuple[int, int]]]] = []
     sent_spans: list[list[tuple[int, int]]] = []
     for i in range(len(articles)):
         spans_of: list[Span] = []
@@ -90,17 +91,37 @@ def explain(
                     sent_rows.append(sentence_features(p, fa, text, sents, sm.threshold))
                 else:
                     sent_spans.append(sents)
-                sent_meta.extend((i, name, s, e) for s, e in sents)
+                if sents:
+                    sent_fields.append((i, name, sents))
         out.append((_cap(spans_of, max_spans), [] if sentences else None))
     if sentences and not reference:
         sent_rows = [batch_sentence_features(proba, enc.bounds, fields, sent_spans,
                                              sm.threshold)]
-    if sentences and sent_meta:
+    if sentences and sent_fields:
         z = np.vstack(sent_rows) @ sm.sentence_coef + sm.sentence_intercept
-        scores = 1.0 / (1.0 + np.exp(-z))
-        for (i, name, s, e), q in zip(sent_meta, scores, strict=True):
-            out[i][1].append(SentenceScore(name, s, e, round(float(q), 6)))  # type: ignore[union-attr]
+        scores = list(map(round, (1.0 / (1.0 + np.exp(-z))).tolist(), repeat(6)))
+        at = 0
+        for i, name, sents in sent_fields:
+            starts, ends = zip(*sents, strict=True)
+            out[i][1].extend(map(  # type: ignore[union-attr]
+                new_sentence, repeat(name), starts, ends, scores[at:at + len(sents)]))
+            at += len(sents)
     return out
+
+
+_set_field, _set_start, _set_end, _set_score = (
+    getattr(SentenceScore, f).__set__ for f in ("field", "start", "end", "sensationalism"))
+
+
+def new_sentence(field: Field, start: int, end: int, score: float) -> SentenceScore:
+    """``SentenceScore(...)`` built through its slots (faster than the frozen dataclass's
+    ``__init__``; a batch makes thousands)."""
+    s = object.__new__(SentenceScore)
+    _set_field(s, field)
+    _set_start(s, start)
+    _set_end(s, end)
+    _set_score(s, score)
+    return s
 
 
 def _explain_legacy(

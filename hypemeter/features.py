@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import operator
 from collections import Counter
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -31,6 +33,7 @@ from hypemeter.text import (
     is_superlative,
     tokenize,
 )
+from hypemeter.word_table import word_table
 
 STYLE_NAMES: tuple[str, ...] = (
     "empty",
@@ -55,6 +58,7 @@ STYLE_NAMES: tuple[str, ...] = (
     "urgency_rate",
 )
 N_STYLE = len(STYLE_NAMES)
+CHUNK_FIELDS = 64  # fields whose words are counted at once
 
 
 @lru_cache(maxsize=1)
@@ -77,6 +81,8 @@ class FieldAnalysis:
     tokens: Tokens
     style: np.ndarray
     matches: list[Match]
+    # each word's MurmurHash3 when the analysis has them (HashedNgrams.transform_hashes)
+    hashes: np.ndarray | None = None
 
 
 def _count_in(counts: Counter[str], vocabulary: frozenset[str]) -> int:
@@ -89,16 +95,18 @@ def _count_in(counts: Counter[str], vocabulary: frozenset[str]) -> int:
 _FORWARD_PHRASES = tuple((list(p), frozenset(p)) for p in FORWARD_REFERENCES)
 
 
-def _forward_references(words: list[str], counts: Counter[str]) -> int:
+def _forward_references(words: list[str], counts: Counter[str] | AbstractSet[str],
+                        at: list[int] | None = None) -> int:
     """How many non-overlapping cue phrases ``FORWARD_REFERENCE_RE.findall(" ".join(words))``
     finds, counted on the tokens instead of a regex over the whole joined field.
 
     Only phrases whose words all occur in the field can match (``keys >= set`` is one C-level
     check), and only at a token holding a first word of one of those. Tokens never contain
     spaces, so the regex's matches start and end at token boundaries; at a token it takes the
-    first phrase in list order and resumes after it, as below.
+    first phrase in list order and resumes after it, as below. ``at``, when given, lists the
+    positions of every word of any cue phrase (a superset of the first words' positions).
     """
-    keys = counts.keys()
+    keys = counts.keys() if isinstance(counts, Counter) else counts
     live = [phrase for phrase, needed in _FORWARD_PHRASES if keys >= needed]
     if not live:
         return 0
@@ -107,7 +115,11 @@ def _forward_references(words: list[str], counts: Counter[str]) -> int:
         by_first.setdefault(phrase[0], []).append(phrase)
     found = 0
     resume = 0
-    for i in list(compress(count(), map(by_first.__contains__, words))):
+    if at is None:
+        at = list(compress(count(), map(by_first.__contains__, words)))
+    for i in at:
+        if words[i] not in by_first:
+            continue
         if i < resume:
             continue
         for phrase in by_first[words[i]]:
@@ -150,9 +162,47 @@ def _valence_stats(counts: Counter[str], valence: dict[str, float]) -> tuple[flo
     return val_sum, val_max, neg
 
 
+def analyze_fields(
+    fields: Sequence[tuple[str, bool]], lexicon: PhraseLexicon | None,
+    valence: dict[str, float],
+) -> list[FieldAnalysis]:
+    """:func:`analyze_field` of each ``(text, is_headline)``, the word counts of the whole
+    batch taken at once from the lexicon's :class:`~hypemeter.word_table.WordTable` (same
+    values as :func:`analyze_field_reference`, which counts with a ``Counter``)."""
+    if lexicon is None:
+        return [analyze_field_reference(text, lexicon, valence, is_headline=head)
+                for text, head in fields]
+    toks = [tokenize(text) for text, _ in fields]
+    table = word_table(lexicon, valence)
+    counts = []
+    for k in range(0, len(toks), CHUNK_FIELDS):  # keeps the token arrays in the cache
+        counts += table.counts([t.words for t in toks[k:k + CHUNK_FIELDS]])
+    out = []
+    for (text, is_headline), tk, c in zip(fields, toks, counts, strict=True):
+        style = np.zeros(N_STYLE, dtype=np.float64)
+        if not tk.words:
+            style[0] = 1.0
+            out.append(FieldAnalysis(tk, style, [], c.hashes))
+            continue
+        matches = lexicon.match(tk, starts=c.starts)
+        forward = _forward_references(tk.words, c.forward, c.forward_at) if c.forward else 0
+        out.append(FieldAnalysis(tk, _style(
+            text, tk, style, is_headline, c.second, c.intens, c.hedge, c.urgent, c.superl,
+            c.val_sum, c.val_max, c.negative, matches, forward), matches, c.hashes))
+    return out
+
+
 def analyze_field(
     text: str, lexicon: PhraseLexicon | None, valence: dict[str, float], *, is_headline: bool
 ) -> FieldAnalysis:
+    """The style vector and lexicon matches of one field."""
+    return analyze_fields([(text, is_headline)], lexicon, valence)[0]
+
+
+def analyze_field_reference(
+    text: str, lexicon: PhraseLexicon | None, valence: dict[str, float], *, is_headline: bool
+) -> FieldAnalysis:
+    """:func:`analyze_field` counting words with a ``Counter`` (the reference)."""
     toks = tokenize(text)
     words = toks.words
     n = len(words)
@@ -160,9 +210,6 @@ def analyze_field(
     if n == 0:
         style[0] = 1.0
         return FieldAnalysis(toks, style, [])
-    inv = 1.0 / n
-    sentences = count_sentences(text)
-    caps = len(ALL_CAPS_RE.findall(text))
     counts = Counter(words)
     second = _count_in(counts, SECOND_PERSON)
     intens = _count_in(counts, INTENSIFIERS)
@@ -172,8 +219,24 @@ def analyze_field(
         counts[w] for w in ("most", "least", "best", "worst") if w in counts
     )
     val_sum, val_max, neg = _valence_stats(counts, valence)
-    quotes = sum(text.count(ch) for ch in QUOTE_CHARS)
     matches = lexicon.match(toks, counts) if lexicon is not None else []
+    forward = _forward_references(words, counts)
+    return FieldAnalysis(toks, _style(text, toks, style, is_headline, second, intens, hedge,
+                                      urgent, superl, val_sum, val_max, neg, matches, forward),
+                         matches)
+
+
+def _style(
+    text: str, toks: Tokens, style: np.ndarray, is_headline: bool, second: int, intens: int,
+    hedge: int, urgent: int, superl: int, val_sum: float, val_max: float, neg: int,
+    matches: list[Match], forward: int,
+) -> np.ndarray:
+    """Fill the style vector of a non-empty field from its counts."""
+    n = len(toks.words)
+    inv = 1.0 / n
+    sentences = count_sentences(text)
+    caps = len(ALL_CAPS_RE.findall(text))
+    quotes = sum(text.count(ch) for ch in QUOTE_CHARS)
     loaded = sum(m.weight * (m.last - m.first + 1) for m in matches)
     style[1] = math.log1p(len(text)) / 10.0
     style[2] = math.log1p(n) / 8.0
@@ -184,7 +247,7 @@ def analyze_field(
     style[7] = second * inv
     style[8] = superl * inv
     style[9] = intens * inv
-    style[10] = min(_forward_references(words, counts), 3)
+    style[10] = min(forward, 3)
     style[11] = min(quotes / sentences, 4.0)
     style[12] = hedge * inv
     style[13] = min(n / sentences / 30.0, 3.0)
@@ -194,4 +257,4 @@ def analyze_field(
     style[17] = loaded * inv
     style[18] = math.log1p(len(matches)) / 4.0
     style[19] = urgent * inv
-    return FieldAnalysis(toks, style, matches)
+    return style

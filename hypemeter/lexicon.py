@@ -73,7 +73,8 @@ OWN = "own:"
 # ... and label tokens only through their short phrases (a loaded word and its noun): a whole
 # annotated clause would teach the word model that "town" or "council" is loaded.
 MAX_TOKEN_SPAN = 3
-_DERIVED = frozenset({"phrase_heads_", "phrase_starts_", "entry_words_", "single_entries_"})
+_DERIVED = frozenset({"phrase_heads_", "phrase_starts_", "entry_words_", "single_entries_",
+                      "_word_table"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,14 +329,18 @@ class PhraseLexicon:
             if len(p) == 1:
                 singles[p[0]] = (category, weight, False)
         self.single_entries_ = singles
+        self.__dict__.pop("_word_table", None)  # hypemeter.word_table: built on these entries
 
     # ------------------------------------------------------------------ matching
-    def match(self, toks: Tokens, counts: Counter[str] | None = None) -> list[Match]:
+    def match(self, toks: Tokens, counts: Counter[str] | None = None,
+              starts: list[int] | None = None) -> list[Match]:
         """Non-overlapping matches, longest phrase first, in text order.
 
         A loaded single word followed directly (whitespace only) by a content word takes that
         word along, so "deadly weapon" is reported rather than "deadly".
-        (``counts``, the field's word counts, is no longer needed and is ignored.)
+        (``counts``, the field's word counts, is no longer needed and is ignored.) ``starts``:
+        positions where a match may start, a superset of :meth:`_starts` (the caller's
+        :class:`hypemeter.word_table.WordTable` finds them faster); computed when omitted.
         """
         words = toks.words
         n = len(words)
@@ -344,7 +349,7 @@ class PhraseLexicon:
         singles = self.single_entries_
         out: list[Match] = []
         taken_until = 0
-        for i in self._starts(words):
+        for i in self._starts(words) if starts is None else starts:
             if i < taken_until:
                 continue
             word = words[i]

@@ -35,7 +35,7 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from hypemeter.features import STYLE_NAMES, FieldAnalysis, analyze_field, vader_valence
+from hypemeter.features import STYLE_NAMES, FieldAnalysis, analyze_fields, vader_valence
 from hypemeter.lexicon import LOADED_TECHNIQUES, PhraseLexicon
 from hypemeter.schema import Article, Field, Record, Span
 from hypemeter.text import SECOND_PERSON, tokenize
@@ -162,15 +162,11 @@ class HypeModel:
         self.body_words_ = HashedNgrams(n_features=self.n_features)
 
     def analyze(self, articles: Sequence[Article]) -> list[Analysis]:
-        lex = getattr(self, "lexicon_", None)
-        val = self.valence_
-        return [
-            Analysis(
-                analyze_field(a.headline, lex, val, is_headline=True),
-                analyze_field(a.body, lex, val, is_headline=False),
-            )
-            for a in articles
-        ]
+        fields = analyze_fields(
+            [(text, head) for a in articles for text, head in ((a.headline, True),
+                                                              (a.body, False))],
+            getattr(self, "lexicon_", None), self.valence_)
+        return [Analysis(fields[k], fields[k + 1]) for k in range(0, len(fields), 2)]
 
     def _counts(
         self, articles: Sequence[Article], analyses: Sequence[Analysis]
@@ -178,9 +174,9 @@ class HypeModel:
         """Raw hashed counts: headline words, headline characters, body words."""
         heads = [a.headline.replace("’", "'") for a in articles]
         return (
-            self.head_words_.transform([a.headline.tokens.words for a in analyses]),
+            _word_counts(self.head_words_, [a.headline for a in analyses]),
             self._head_chars().transform(heads),
-            self.body_words_.transform([a.body.tokens.words for a in analyses]),
+            _word_counts(self.body_words_, [a.body for a in analyses]),
         )
 
     def _head_chars(self) -> HashingVectorizer | CharWbNgrams:
@@ -495,6 +491,13 @@ class HypeModel:
             keep = sorted(range(len(found)), key=lambda k: (-found[k].weight, k))[:max_spans]
             found = [found[k] for k in sorted(keep)]
         return found
+
+
+def _word_counts(vectorizer: Any, fields: list[FieldAnalysis]) -> sp.csr_matrix:
+    """Hashed word counts, from the hashes the analysis already has when it has them."""
+    if type(vectorizer) is HashedNgrams and all(fa.hashes is not None for fa in fields):
+        return vectorizer.transform_hashes([fa.hashes for fa in fields])  # type: ignore[misc]
+    return vectorizer.transform([fa.tokens.words for fa in fields])
 
 
 def _field_spans(name: Field, text: str, fa: FieldAnalysis) -> list[Span]:

@@ -13,6 +13,7 @@ from hypemeter import MODEL_NAME
 from hypemeter.bundle import Bundle, load_bundle
 from hypemeter.errors import HypemeterError, InvalidInputError, ModelLoadError, describe
 from hypemeter.explain import explain as explain_batch
+from hypemeter.gcpause import gc_paused
 from hypemeter.schema import Article, ModelInfo, ScoreResult
 
 T = TypeVar("T")
@@ -71,6 +72,13 @@ class Scorer:
             validate_article(article)
         if not articles:
             return []
+        with gc_paused():  # see hypemeter.gcpause
+            return self._score(articles, explain, max_spans, sentences)
+
+    def _score(
+        self, articles: Sequence[Article], explain: bool, max_spans: int | None,
+        sentences: bool,
+    ) -> list[ScoreResult]:
         model = self.bundle.model
         analyses = model.analyze(articles)
         scores = model.predict_scores(articles, analyses)

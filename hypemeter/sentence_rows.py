@@ -43,7 +43,7 @@ def batch_sentence_features(
         for m in fa.matches:
             if m.category in VOCABULARY_CATEGORIES:
                 vocab_at[base + m.first] = 1.0
-        exclaim += ["!" in text[a:b] for a, b in sents]
+        exclaim += ["!" in text[a:b] for a, b in sents] if "!" in text else [False] * len(sents)
     lo_g = np.concatenate(lo_parts)
     hi_g = np.concatenate(hi_parts)
     full = hi_g > lo_g

@@ -33,6 +33,7 @@ _INITIAL = re.compile(r"^[^\W\d]\.$")
 _LINE_BREAKS = re.compile(r"[\r\u2028\u2029]")
 # Characters Punkt's word tokenizer never starts a word with: a token begins after them.
 _NOT_WORD_START = frozenset("(\"`{[:;&#*@)}]-,\u2018\u2019\u201c\u201d\xab\xbb'")
+_NOT_WORD_START_CHARS = "".join(sorted(_NOT_WORD_START))
 
 
 # English honorifics always count as abbreviations: British-style corpora write "Mr Putin" without
@@ -107,18 +108,31 @@ class SentenceSplitter:
             return None if typ in self.lower_unknown else False
         return None
 
-    def _breaks(self, text: str, m: re.Match[str], line_start: int, line_end: int) -> bool:
+    @property
+    def plain_excluded(self) -> frozenset[str]:
+        """Words a period after which is not decided by the first pass alone."""
+        cached = self.__dict__.get("_plain_excluded")
+        if cached is None:
+            cached = self.abbrevs | HONORIFICS | self.colloc_firsts
+            object.__setattr__(self, "_plain_excluded", cached)
+        return cached
+
+    def _breaks(self, text: str, m: re.Match[str], line_start: int, line_end: int,
+                tabs: bool = True) -> bool:
+        """Does candidate ``m`` end a sentence? (``tabs``: the line may hold a tab.)"""
         punct = m.group()
         if "?" in punct or "!" in punct:
             return True
         start = m.start()
-        chunk_start = max(text.rfind(" ", line_start, start), text.rfind("\t", line_start, start),
-                          line_start - 1) + 1
-        chunk = text[chunk_start:start].lstrip("".join(_NOT_WORD_START))
+        chunk_start = text.rfind(" ", line_start, start)
+        if tabs:
+            chunk_start = max(chunk_start, text.rfind("\t", line_start, start))
+        chunk = text[max(chunk_start, line_start - 1) + 1:start].lstrip(_NOT_WORD_START_CHARS)
         low = chunk.lower()
-        if (punct == "." and low not in self.abbrevs and low not in HONORIFICS and low.isalpha()
-                and len(low) > 1 and low not in self.colloc_firsts and "-" not in low):
-            return True  # a plain word then a period: Punkt's first pass, nothing overrides it
+        # a plain word (letters only, so no "-") then a period: Punkt's first pass, nothing
+        # overrides it
+        if punct == "." and len(low) > 1 and low.isalpha() and low not in self.plain_excluded:
+            return True
         nxt = _NEXT.match(text, m.end(), line_end)
         if nxt is None:
             return True
@@ -163,8 +177,9 @@ class SentenceSplitter:
             if hi < 0:
                 hi = n
             begin = lo
+            tabs = text.find("\t", lo, hi) >= 0
             for m in _CANDIDATE.finditer(text, lo, hi):
-                if self._breaks(text, m, lo, hi):
+                if self._breaks(text, m, lo, hi, tabs):
                     _add(text, begin, m.end(), out)
                     begin = m.end()
             _add(text, begin, hi, out)
@@ -176,12 +191,12 @@ class SentenceSplitter:
 
 
 def _add(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end > start:
-        out.append((start, end))
+    """``text[start:end]`` without the space around it, unless nothing is left."""
+    piece = text[start:end]
+    kept = piece.strip()  # strips what str.isspace() calls space
+    if kept:
+        start += len(piece) - len(piece.lstrip())
+        out.append((start, start + len(kept)))
 
 
 # Models trained before the splitter was stored in the bundle use Punkt's rules with nothing

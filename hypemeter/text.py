@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from itertools import accumulate
 
+import numpy as np
+
 TOKEN_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 QUOTE_CHARS = frozenset('"“”«»‘')  # ‘ opens a quote; ’ is also an apostrophe
 
@@ -196,7 +198,78 @@ _SPLIT_RE = re.compile(r"([^\W_]++(?:['’][^\W_]++)*+)")
 _ASCII_SPLIT_RE = re.compile(r"([0-9A-Za-z]++(?:'[0-9A-Za-z]++)*+)")
 
 
+_SHORT = 200  # shorter texts (headlines) split faster with the regex
+
+
 def tokenize(text: str) -> Tokens:
+    """Tokenise ``text``: the tokens of ``TOKEN_RE`` with their offsets, normalised words and
+    separators (:func:`tokenize_regex` is the reference; both give the same ``Tokens``).
+
+    The characters are classified with NumPy (a token is a maximal run of alphanumeric
+    characters and apostrophes that have one on each side), and the token, word and separator
+    strings come from three C-level ``str.split`` calls on masked copies of the text."""
+    n = len(text)
+    if n < _SHORT or "\x00" in text:  # NUL separates the separators below
+        return tokenize_regex(text)
+    if text.isascii():  # O(1)
+        code = np.frombuffer(b" " + text.encode("ascii") + b" ", np.uint8)
+        alnum = _BYTE_ALNUM[code]
+        apostrophe = code == 39
+    else:
+        code = np.frombuffer(
+            (" " + text + " ").encode("utf-32-le", "surrogatepass"), np.uint32)
+        alnum = _alnum(code)
+        apostrophe = (code == 39) | (code == 0x2019)
+    mask = alnum.copy()
+    mask[1:-1] |= apostrophe[1:-1] & alnum[:-2] & alnum[2:]
+    edges = np.flatnonzero(mask[1:] != mask[:-1])  # padded: edges are text offsets
+    starts = edges[0::2]
+    if not len(starts):
+        return Tokens([], [], [], [], [])
+    ascii_ = code.dtype == np.uint8
+    masked = _decode(np.where(mask, code, code.dtype.type(32)), ascii_)
+    raw = masked.split()
+    if ascii_:
+        # lower-casing changes only the tokens that hold a capital: the others are their own
+        # word (the same string object, hashed once for every table it is looked up in)
+        words = list(raw)
+        capitals = np.flatnonzero((code >= 65) & (code <= 90))
+        if len(capitals):
+            for k in np.unique(np.searchsorted(starts, capitals - 1, side="right") - 1).tolist():
+                words[k] = raw[k].lower()
+    else:
+        words = masked.replace("’", "'").lower().split()
+    # separators: each token becomes one NUL, the other characters stay
+    sep = code.copy()
+    sep[starts + 1] = 0
+    keep = ~mask
+    keep[starts + 1] = True
+    seps = _decode(sep[1:-1][keep[1:-1]], ascii_).split("\x00")[1:]
+    return Tokens(words, starts.tolist(), edges[1::2].tolist(), raw, seps)
+
+
+# chr(c).isalnum() (what ``[^\W_]`` matches) for the first 256 code points
+_BYTE_ALNUM = np.array([chr(c).isalnum() for c in range(256)], bool)
+
+
+def _alnum(code: np.ndarray) -> np.ndarray:
+    """``chr(c).isalnum()`` of each code point (the distinct wide ones asked one by one)."""
+    low = code < 256
+    out = _BYTE_ALNUM[np.where(low, code, 0)]
+    high = np.flatnonzero(~low)
+    if len(high):
+        uniq, inverse = np.unique(code[high], return_inverse=True)
+        out[high] = np.array([chr(c).isalnum() for c in uniq.tolist()], bool)[inverse]
+    return out
+
+
+def _decode(code: np.ndarray, ascii_: bool) -> str:
+    if ascii_:
+        return code.tobytes().decode("ascii")
+    return code.astype(np.uint32, copy=False).tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def tokenize_regex(text: str) -> Tokens:
     """Tokenise with one C-level regex split; offsets come from cumulative part lengths and
     the normalised words from one lowercasing of all tokens joined by a separator that no
     token contains."""

@@ -73,6 +73,16 @@ class HashedNgrams:
         )
 
 
+    def transform_hashes(self, docs: Sequence[np.ndarray]) -> sp.csr_matrix:
+        """:meth:`transform` of documents given as their words' MurmurHash3 values (int64, as
+        ``murmurhash3_32(word, positive=True)`` gives them), e.g. from the text analysis."""
+        return _count_matrix(
+            (self._columns(h.view(np.uint64)).astype(np.int32) if len(h) else None
+             for h in docs),
+            len(docs), self.n_features,
+        )
+
+
 def _count_matrix(
     rows: Iterable[np.ndarray | None], n_rows: int, n_features: int
 ) -> sp.csr_matrix:

@@ -1,0 +1,184 @@
+"""What the text analysis reads from each distinct word, computed once per word and kept.
+
+:func:`hypemeter.features.analyze_fields` counts cue words, superlatives and valence over a
+field's words, asks the lexicon where a match can start, and hashes the words for
+:class:`hypemeter.vectorize.HashedNgrams`. Rather than hash every word into a ``Counter`` and
+look it up in several sets and dictionaries, each distinct normalised word gets a row here, so
+a field costs one dictionary lookup per token and array operations. Kept per lexicon (it
+depends on the lexicon's entries), bounded: past ``MAX_WORDS`` it starts again, so text made
+of novel strings cannot grow memory.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Sequence
+from itertools import chain, repeat
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+from sklearn.utils import murmurhash3_32
+
+from hypemeter.text import (
+    FORWARD_REFERENCES,
+    HEDGES,
+    INTENSIFIERS,
+    SECOND_PERSON,
+    URGENCY,
+    is_superlative,
+)
+
+if TYPE_CHECKING:
+    from hypemeter.lexicon import PhraseLexicon
+
+# Distinct words kept per lexicon (about 200 bytes each with the dictionary entry: 200,000 is
+# about 40 MB); past it the table starts again.
+MAX_WORDS = 200_000
+_FIRST_CAPACITY = 4096
+
+# Columns of the per-word integer table; the first six are summed over a field's tokens.
+SECOND, INTENS, HEDGE, URGENT, SUPERL, NEGATIVE, FLAGS = range(7)
+# FLAGS bits
+SINGLE = 1  # matches the lexicon on its own (a loaded word or a one-word phrase)
+HEAD_FIRST = 2  # first word of a multi-word phrase
+HEAD_SECOND = 4  # second word of a multi-word phrase
+FORWARD = 8  # a word of a forward-reference cue phrase
+_EXTRA_SUPERLATIVES = frozenset({"most", "least", "best", "worst"})
+_FORWARD_WORDS = frozenset(w for p in FORWARD_REFERENCES for w in p)
+
+
+class Counts(NamedTuple):
+    """What one field's words add up to."""
+
+    second: int
+    intens: int
+    hedge: int
+    urgent: int
+    superl: int
+    negative: int
+    val_sum: float
+    val_max: float
+    starts: list[int]  # where a lexicon match may start (a superset of where one does)
+    forward: set[str]  # the field's words that occur in forward-reference cue phrases
+    forward_at: list[int]  # and where they are
+    hashes: np.ndarray  # MurmurHash3 of each word (int64), as HashedNgrams hashes them
+
+
+class WordTable:
+    """Rows of per-word properties for one lexicon and one valence lexicon."""
+
+    def __init__(self, lexicon: PhraseLexicon, valence: dict[str, float]) -> None:
+        self.lexicon = lexicon
+        self.valence = valence
+        self.index: dict[str, int] = {}
+        # per word: the integer columns, |valence|, MurmurHash3 (HashedNgrams' unigram hash)
+        self.arrays = (np.zeros((0, 7), np.uint8), np.zeros(0), np.zeros(0, np.int64))
+        self.lock = threading.Lock()
+        heads = lexicon.phrase_heads_
+        self._firsts = frozenset(a for a, _ in heads)
+        self._seconds = frozenset(b for _, b in heads)
+
+    def _row(self, word: str) -> tuple[list[int], float, int]:
+        v = self.valence.get(word, 0.0)
+        flags = (
+            SINGLE * (word in self.lexicon.single_entries_)
+            + HEAD_FIRST * (word in self._firsts)
+            + HEAD_SECOND * (word in self._seconds)
+            + FORWARD * (word in _FORWARD_WORDS)
+        )
+        superl = (word.endswith("est") and is_superlative(word)) + (word in _EXTRA_SUPERLATIVES)
+        return [word in SECOND_PERSON, word in INTENSIFIERS, word in HEDGES, word in URGENCY,
+                superl, v < 0, flags], abs(v), murmurhash3_32(word, positive=True)
+
+    def ids(self, words: list[str]) -> np.ndarray:
+        """The row of each word, adding the words not seen before."""
+        index = self.index
+        ids = np.fromiter(map(index.get, words, repeat(-1)), np.int64, len(words))
+        missing = np.flatnonzero(ids < 0)
+        if len(missing):
+            new = list(dict.fromkeys(words[k] for k in missing.tolist()))
+            with self.lock:
+                new = [w for w in new if w not in index]  # another thread may have added some
+                rows = [self._row(w) for w in new]
+                props, absval, hashes = self.arrays
+                base = len(index)
+                need = base + len(new)
+                if need > len(props):
+                    cap = max(2 * len(props), need, _FIRST_CAPACITY)
+                    grown = np.zeros((cap, 7), np.uint8), np.zeros(cap), np.zeros(cap, np.int64)
+                    for old, bigger in zip((props, absval, hashes), grown, strict=True):
+                        bigger[:base] = old[:base]
+                    props, absval, hashes = grown
+                if new:
+                    props[base:need] = [r[0] for r in rows]
+                    absval[base:need] = [r[1] for r in rows]
+                    hashes[base:need] = [r[2] for r in rows]
+                # rows first, then the index that points at them
+                self.arrays = (props, absval, hashes)
+                for j, w in enumerate(new):
+                    index[w] = base + j
+            ids[missing] = list(map(index.__getitem__, [words[k] for k in missing.tolist()]))
+        return ids
+
+    def counts(self, fields: Sequence[list[str]]) -> list[Counts]:
+        """What each field's words add up to, for a whole batch of fields in array
+        operations (one dictionary lookup per token is the only per-token Python work)."""
+        nf = len(fields)
+        lens = np.fromiter(map(len, fields), np.int64, nf)
+        bounds = np.zeros(nf + 1, np.int64)
+        np.cumsum(lens, out=bounds[1:])
+        words = list(chain.from_iterable(fields))
+        ids = self.ids(words)
+        props, absval, hashes = self.arrays
+        per_token = props[ids]
+        token_hashes = hashes[ids]
+        cuts = bounds.tolist()
+        totals = np.zeros((nf, FLAGS), np.int64)
+        filled = np.flatnonzero(lens)
+        if len(filled):
+            totals[filled] = np.add.reduceat(per_token[:, :FLAGS], bounds[filled], axis=0,
+                                             dtype=np.int64)
+        sums = totals.tolist()
+        # valence as a Counter gives it: |valence| times the count per distinct word of a
+        # field, summed exactly (fsum: the order does not matter), and the largest |valence|
+        rated = np.flatnonzero(absval[ids])
+        width = len(absval) + 1
+        keys, times = np.unique(np.searchsorted(bounds, rated, side="right") * width
+                                + ids[rated], return_counts=True)
+        per_word = absval[keys % width]
+        products = (per_word * times).tolist()
+        magnitudes = per_word.tolist()
+        vcut = np.searchsorted(keys // width, np.arange(1, nf + 2)).tolist()
+        flags = per_token[:, FLAGS]
+        can_start = (flags & SINGLE).astype(bool)
+        # a pair across two fields only adds a start that matching then rejects
+        can_start[:-1] |= (flags[:-1] & HEAD_FIRST).astype(bool) & (
+            flags[1:] & HEAD_SECOND).astype(bool)
+        starts, scut = _local(np.flatnonzero(can_start), bounds)
+        forward, fcut = _local(np.flatnonzero(flags & FORWARD), bounds)
+        out = []
+        for k in range(nf):
+            lo, hi = vcut[k], vcut[k + 1]
+            at = forward[fcut[k]:fcut[k + 1]]
+            field = fields[k]
+            out.append(Counts(
+                *sums[k], math.fsum(products[lo:hi]), max(magnitudes[lo:hi], default=0.0),
+                starts[scut[k]:scut[k + 1]], {field[i] for i in at}, at,
+                token_hashes[cuts[k]:cuts[k + 1]]))
+        return out
+
+
+def _local(positions: np.ndarray, bounds: np.ndarray) -> tuple[list[int], list[int]]:
+    """Batch token positions as positions in their fields, and where each field's begin."""
+    cut = np.searchsorted(positions, bounds)
+    field = np.repeat(np.arange(len(bounds) - 1), np.diff(cut))
+    return (positions - bounds[field]).tolist(), cut.tolist()
+
+
+def word_table(lexicon: PhraseLexicon, valence: dict[str, float]) -> WordTable:
+    """The lexicon's table (made on first use, again when full or for another valence)."""
+    table: WordTable | None = lexicon.__dict__.get("_word_table")
+    if table is None or table.valence is not valence or len(table.index) > MAX_WORDS:
+        table = lexicon.__dict__["_word_table"] = WordTable(lexicon, valence)
+    return table
