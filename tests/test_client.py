@@ -10,12 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypemeter.service.errors import UnauthorizedError
 from test_page import Server, free_port, start_server
 
 import hypemeter
 from hypemeter.bundle import load_bundle
 from hypemeter.client import Client, ServiceUnreachableError
-from hypemeter.errors import InvalidInputError, UnauthorizedError
+from hypemeter.errors import InvalidInputError
 from hypemeter.schema import Article
 from hypemeter.scoring import Scorer
 

@@ -10,9 +10,14 @@
 
 Results are the same :class:`hypemeter.schema.ScoreResult` objects local scoring returns. An
 error answer raises the error class the server mapped to its HTTP status
-(:class:`hypemeter.errors.InvalidInputError` for a 422, :class:`UnauthorizedError` for a 401,
-:class:`ModelNotReadyError` for a 503, ...), with the server's message and ``field``; a server
-that cannot be reached raises :class:`ServiceUnreachableError`.
+(:class:`hypemeter.errors.InvalidInputError` for a 422,
+:class:`hypemeter.service.errors.UnauthorizedError` for a 401,
+:class:`hypemeter.errors.ModelNotReadyError` for a 503, ...), with the server's message and
+``field``; a server that cannot be reached raises :class:`ServiceUnreachableError`.
+
+The client sits on top, like the CLI: it imports :mod:`hypemeter.service.errors` (the errors
+only HTTP has, free of FastAPI), which the core never does. :mod:`hypemeter.client.engine`
+scores files through the service for ``hypemeter score --server``.
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ from typing import Any
 
 import httpx
 
+# imported for its classes: the errors only HTTP has are found among HypemeterError's
+# subclasses by their code
+import hypemeter.service.errors  # noqa: F401
 from hypemeter import __version__
 from hypemeter.errors import HypemeterError
 from hypemeter.schema import ModelInfo, ScoreResult, Span

@@ -18,9 +18,10 @@ from hypemeter.client import Client
 from hypemeter.engines.base import ChunkResult, ScoreOptions, _parse
 from hypemeter.engines.output import render_jsonl
 from hypemeter.engines.partitions import Chunk
-from hypemeter.errors import InvalidInputError, PayloadTooLargeError
+from hypemeter.errors import InvalidInputError
 from hypemeter.io import BadRecord
 from hypemeter.schema import Article, ScoreResult
+from hypemeter.service.errors import PayloadTooLargeError
 
 _ITEM_FIELD = re.compile(r"^items\.(\d+)(?:\.|$)")
 
