@@ -140,7 +140,7 @@ def score_stream(
         model = Scorer(open_bundle(model_path))
     else:  # the workers load the model; this process only verifies the bundle
         model = open_bundle(model_path, load_model=False)
-    output = Output(output_path, output_format)
+    output = Output(output_path, output_format, sentences=sentences)
     opts = ScoreOptions(explain=explain, max_spans=max_spans, sentences=sentences,
                         render="jsonl" if output.fmt == "jsonl" else "rows",
                         max_field_chars=max_field_chars)

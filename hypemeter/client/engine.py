@@ -48,6 +48,7 @@ class RemoteEngine:
                     results += self.client.score_batch(
                         [{"id": a.id, "headline": a.headline, "body": a.body} for _, a in todo],
                         explain=self.opts.explain, max_spans=self.opts.max_spans,
+                        sentences=self.opts.sentences,
                     )
                     break
                 except (InvalidInputError, PayloadTooLargeError) as exc:
