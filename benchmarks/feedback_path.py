@@ -10,7 +10,7 @@ the end. :meth:`FeedbackPath.ingest` sends corrections one ``POST /v1/feedback``
 (``DELETE /v1/feedback/{id}``, admin key) and checks that the database is empty again, so each
 call starts from an empty database.
 
-Used by ``bench_adaptation.py`` and ``tests/test_adaptation_path.py``.
+Used by ``bench_adaptation.py`` and ``tests/training/test_adaptation_path.py``.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from hypemeter.service.errors import UnauthorizedError
-from test_page import Server, free_port, start_server
+from live_server import Server, free_port, start_server
 
 import hypemeter
 from hypemeter.bundle import load_bundle

@@ -199,3 +199,23 @@ def test_every_subcommand_is_run_by_its_own_cli_module() -> None:
         runners[name] = func.__module__
     assert runners["db"] == runners["feedback"] == "hypemeter.cli.db"
     assert len(set(runners.values())) == len(runners) - 1
+
+
+TEST_FOLDERS = {  # tests/<folder>/ -> the package it tests
+    "core": "hypemeter", "cli": "hypemeter/cli", "client": "hypemeter/client",
+    "engines": "hypemeter/engines", "storage": "hypemeter/storage", "service": "service",
+    "training": "training",
+}
+REPOSITORY_WIDE = {"test_packaging.py", "test_compose.py", "test_layering.py", "test_one_way.py"}
+
+
+def test_the_tests_mirror_the_packages() -> None:
+    tests = REPO_ROOT / "tests"
+    assert all((REPO_ROOT / package).is_dir() for package in TEST_FOLDERS.values())
+    files = sorted(tests.rglob("test_*.py"))
+    top = {p.name for p in files if p.parent == tests}
+    assert top == REPOSITORY_WIDE, f"put package tests in tests/<package>/: {top - REPOSITORY_WIDE}"
+    folders = {p.parent.relative_to(tests).as_posix() for p in files if p.parent != tests}
+    assert folders <= set(TEST_FOLDERS), folders - set(TEST_FOLDERS)
+    names = [p.name for p in files]
+    assert len(names) == len(set(names)), "test file names must stay unique across folders"

@@ -18,7 +18,7 @@ from hypemeter.training.stacking import fit_model
 from hypemeter.model import HypeModel
 from hypemeter.schema import Article, Record
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 

@@ -4,7 +4,7 @@
 Fitting lives in ``hypemeter.training`` and scoring in ``hypemeter.model``; moving code between
 them (or making scoring faster) must not move a score by one bit. Retraining the default model
 changes the scores: rewrite the expected file then, with
-``.venv/bin/python tests/test_model_scores.py --write``.
+``.venv/bin/python tests/core/test_model_scores.py --write``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from hypemeter.bundle import Bundle, load_bundle
 from hypemeter.paths import REPO_ROOT
 from hypemeter.schema import Article
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 EXPECTED = FIXTURES / "current_scores.json"
 SHIPPED = REPO_ROOT / "models" / "current"
 
