@@ -48,6 +48,7 @@ from bench_generalisation import FOLDS, _labelled
 from feedback_path import REPO, FeedbackPath
 from hypemeter.training.corpora.registry import load_corpora
 from hypemeter.training.corpora.split import group_split
+from hypemeter.training.stacking import fit_model
 
 from hypemeter.model import HypeModel
 from hypemeter.schema import Article, Record
@@ -115,7 +116,7 @@ def _fit_and_measure(
     outside: dict[str, tuple[list[Article], np.ndarray, int]], seed: int, params: dict[str, Any],
 ) -> tuple[HypeModel, float, dict[str, float], float]:
     t0 = time.perf_counter()
-    model = HypeModel(seed=seed, **params).fit([*train, *own])
+    model = fit_model(HypeModel(seed=seed, **params), [*train, *own])
     return (model, _auc(model, *test), {k: _auc(model, *v) for k, v in outside.items()},
             round(time.perf_counter() - t0, 1))
 

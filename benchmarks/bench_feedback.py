@@ -21,11 +21,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from serve_support import Served, start_serve
 
 REPO = Path(__file__).resolve().parents[1]
 HEADLINE = "Furious residents SLAM council's shocking {i}th bin plan"
@@ -50,39 +48,10 @@ class Tally:
     statuses: dict[int, int] = field(default_factory=dict)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(database: str, models: Path, workers: int, workdir: Path
-                 ) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    exe = Path(sys.executable).parent / "hypemeter"
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "hypemeter"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HYPEMETER_")}
-    env.update(HYPEMETER_DATABASE_URL=database, HYPEMETER_LOG_LEVEL="warning")
-    log = (workdir / f"server-{port}.log").open("wb")
-    proc = subprocess.Popen(
-        [*cmd, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-         "--model", str(models)],
-        cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    log.close()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited ({proc.returncode}); see {workdir}")
-        try:
-            if httpx.get(url + "/readyz", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    os.killpg(proc.pid, signal.SIGKILL)
-    raise SystemExit("server never became ready")
+def start_server(database: str, models: Path, workers: int, workdir: Path) -> Served:
+    return start_serve(models, workdir, {"HYPEMETER_DATABASE_URL": database,
+                                         "HYPEMETER_LOG_LEVEL": "warning"},
+                       workers=workers, log_name="server-{port}.log")
 
 
 async def write(url: str, n: int | None, clients: int, tally: Tally,
@@ -163,14 +132,13 @@ def main() -> int:
         print(f"database: {database.split('@')[-1]}; {args.workers} workers, "
               f"{args.clients} clients")
 
-        proc, url = start_server(database, args.model, args.workers, workdir)
+        server = start_server(database, args.model, args.workers, workdir)
         tally = Tally()
         t0 = time.perf_counter()
         try:
-            asyncio.run(write(url, args.n, args.clients, tally, asyncio.Event()))
+            asyncio.run(write(server.url, args.n, args.clients, tally, asyncio.Event()))
         finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=30)
+            server.stop()
         seconds = time.perf_counter() - t0
         ids, verdict = stored_ids(database)
         lost = len(set(tally.acked) - ids)
@@ -185,20 +153,21 @@ def main() -> int:
 
         if args.kill_at > 0:
             before = len(ids)
-            proc, url = start_server(database, args.model, args.workers, workdir)
+            server = start_server(database, args.model, args.workers, workdir)
             crash = Tally()
 
             async def run_and_kill() -> None:
                 stop = asyncio.Event()
-                writers = asyncio.create_task(write(url, None, args.clients, crash, stop))
+                writers = asyncio.create_task(write(server.url, None, args.clients, crash,
+                                                    stop))
                 deadline = time.monotonic() + 120
                 while len(crash.acked) < args.kill_at and time.monotonic() < deadline:
                     await asyncio.sleep(0.01)
-                os.killpg(proc.pid, signal.SIGKILL)  # parent and workers, mid-write
+                server.signal(signal.SIGKILL)  # parent and workers, mid-write
                 await writers
 
             asyncio.run(run_and_kill())
-            proc.wait(timeout=30)
+            server.proc.wait(timeout=30)
             ids, verdict = stored_ids(database)
             missing = set(crash.acked) - ids
             print(f"kill -9 during writes: {len(crash.acked)} acknowledged, {crash.failed} "

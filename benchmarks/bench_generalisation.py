@@ -24,6 +24,7 @@ from sklearn.metrics import roc_auc_score
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from hypemeter.training.corpora.registry import load_corpora
+from hypemeter.training.stacking import fit_model
 from record import record
 
 from hypemeter.model import HypeModel
@@ -85,7 +86,7 @@ def main() -> None:
         groups = {r.group for r in records if r.corpus == corpus}
         train = [r for r in records if r.corpus != corpus and r.group not in groups]
         t0 = time.perf_counter()
-        model = HypeModel(seed=args.seed).fit(train)
+        model = fit_model(HypeModel(seed=args.seed), train)
         p = model.predict_scores([Article(r.headline, r.body, r.id) for r in test])[:, col]
         base = _baseline(train, task, test)
         results[corpus] = {

@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_generalisation import FOLDS, _baseline, _labelled
 from hypemeter.training.corpora.registry import load_corpora
+from hypemeter.training.stacking import fit_model
 from record import record
 
 from hypemeter.model import HypeModel
@@ -81,7 +82,7 @@ def _fold(
     return the base learners' logits too (to see which learner carries the fold)."""
     held = {r.group for r in test}
     train = [r for r in records if r.group not in held]
-    model = HypeModel(seed=seed, **params).fit(train)
+    model = fit_model(HypeModel(seed=seed, **params), train)
     articles = [Article(r.headline, r.body, r.id) for r in test]
     ours = model.predict_scores(articles)[:, col]
     blocks = model._blocks(articles, model.analyze(articles))

@@ -29,7 +29,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from serve_support import start_serve
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -195,13 +195,14 @@ def run_python_driver(url: str, load: Load, concurrency: int, seconds: float) ->
     spec = {"url": url, "method": load.method, "path": load.path,
             "body": load.body.decode("utf-8") if load.body is not None else None,
             "concurrency": concurrency, "seconds": seconds}
-    out = subprocess.run([sys.executable, __file__, "_drive", json.dumps(spec)],
+    # the spec on stdin: a batch body is longer than one command-line argument may be
+    out = subprocess.run([sys.executable, __file__, "_drive", "-"], input=json.dumps(spec),
                          capture_output=True, text=True, check=True).stdout
     return Result(**json.loads(out), driver="python-asyncio")
 
 
 def drive_main(spec_json: str) -> None:
-    spec = json.loads(spec_json)
+    spec = json.loads(sys.stdin.read() if spec_json == "-" else spec_json)
     parsed = httpx.URL(spec["url"])
     body = spec["body"].encode("utf-8") if spec["body"] is not None else b""
     head = (f"{spec['method']} {spec['path']} HTTP/1.1\r\nHost: {parsed.host}:{parsed.port}\r\n"
@@ -220,12 +221,6 @@ def run_load(url: str, load: Load, concurrency: int, seconds: float, driver: str
 
 
 # --------------------------------------------------------------------------- server
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_idle(url: str, timeout: float = 120.0) -> None:
@@ -285,37 +280,9 @@ class Server:
 
 
 def start_server(model: Path, mode: str, workdir: Path) -> Server:
-    port = free_port()
-    exe = Path(sys.executable).parent / "hypemeter"
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "hypemeter"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HYPEMETER_")}
-    env["HYPEMETER_SCORE_MODE"] = mode
-    log = workdir / f"server-{mode}.log"
-    with log.open("wb") as fh:
-        proc = subprocess.Popen(
-            [*cmd, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-             "--model", str(model)],
-            cwd=workdir, env=env, stdout=fh, stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited ({proc.returncode}); see {log}")
-        try:
-            ready = httpx.get(url + "/readyz", timeout=1)
-        except httpx.TransportError:
-            time.sleep(0.1)
-            continue
-        if ready.status_code == 200:
-            return Server(proc=proc, url=url, log=log)
-        if "(loading)" not in ready.text:  # the model failed to load: no point waiting
-            break
-        time.sleep(0.1)
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=30)
-    tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
-    raise SystemExit(f"server never became ready:\n{tail}")
+    served = start_serve(model, workdir, {"HYPEMETER_SCORE_MODE": mode}, workers=1,
+                         log_name=f"server-{mode}.log", new_session=False)
+    return Server(proc=served.proc, url=served.url, log=served.log)
 
 
 # --------------------------------------------------------------------------- inputs

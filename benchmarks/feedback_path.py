@@ -10,19 +10,13 @@ the end. :meth:`FeedbackPath.ingest` sends corrections one ``POST /v1/feedback``
 (``DELETE /v1/feedback/{id}``, admin key) and checks that the database is empty again, so each
 call starts from an empty database.
 
-Used by ``bench_adaptation.py`` and ``tests/test_adaptation_path.py``.
+Used by ``bench_adaptation.py`` and ``tests/training/test_adaptation_path.py``.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -30,18 +24,13 @@ from typing import Any
 
 import httpx
 from hypemeter.training.corpora.registry import load_corpora
+from serve_support import Served, start_serve
 
 from hypemeter import Client
 from hypemeter.schema import Record
 from hypemeter.storage.export import exported_feedback
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class FeedbackPath:
@@ -55,49 +44,25 @@ class FeedbackPath:
         self.database_url = f"sqlite:///{folder / 'feedback.db'}"
         self.admin_key = secrets.token_hex(16)
         self.url = ""
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._log = folder / "server.log"
+        self._served: Served | None = None
         self.sent = 0
 
     # ------------------------------------------------------------------ server
     def start(self) -> FeedbackPath:
-        port = free_port()
-        exe = Path(sys.executable).parent / "hypemeter"
-        cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "hypemeter"]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HYPEMETER_")}
-        env.update(HYPEMETER_DATABASE_URL=self.database_url, HYPEMETER_ADMIN_KEY=self.admin_key,
-                   HYPEMETER_LOG_LEVEL="warning")
-        with self._log.open("wb") as log:
-            self._proc = subprocess.Popen(
-                [*cmd, "serve", "--host", "127.0.0.1", "--port", str(port),
-                 "--model", str(self.models)],
-                cwd=self._tmp.name, env=env, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self.url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + self.startup_timeout
-        while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
-                self.stop()
-                raise RuntimeError(f"hypemeter serve exited ({self._proc.returncode}): "
-                                   f"{self._log.read_text(errors='replace')[-2000:]}")
-            try:
-                if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("hypemeter serve never became ready")
+        try:
+            self._served = start_serve(self.models, Path(self._tmp.name), {
+                "HYPEMETER_DATABASE_URL": self.database_url,
+                "HYPEMETER_ADMIN_KEY": self.admin_key, "HYPEMETER_LOG_LEVEL": "warning",
+            }, timeout=self.startup_timeout)
+        except BaseException:
+            self._tmp.cleanup()
+            raise
+        self.url = self._served.url
+        return self
 
     def stop(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            os.killpg(self._proc.pid, signal.SIGTERM)
-            try:
-                self._proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self._proc.pid, signal.SIGKILL)
-                self._proc.wait()
+        if self._served is not None:
+            self._served.stop(timeout=20)
         self._tmp.cleanup()
 
     def __enter__(self) -> FeedbackPath:

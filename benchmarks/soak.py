@@ -52,6 +52,7 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 from benchmark_support import load_make_articles  # noqa: E402
+from serve_support import start_serve  # noqa: E402
 
 ADMIN_KEY = "soak-admin-key"
 JSON_CT = {"Content-Type": "application/json"}
@@ -92,41 +93,25 @@ def make_models(workdir: Path) -> Path:
     return models
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def both_workers_ready(url: str) -> bool:
+    """Both workers have loaded the model (the reload status counts them)."""
+    try:
+        status = httpx.get(f"{url}/v1/admin/reload", headers={"X-API-Key": ADMIN_KEY},
+                           timeout=2).json()
+    except (httpx.TransportError, ValueError):
+        return False
+    return bool(status.get("workers", {}).get("on_version") == 2)
 
 
 def start_server(models: Path, workdir: Path, args: argparse.Namespace) -> tuple[Any, str]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HYPEMETER_")}
-    env.update({"HYPEMETER_ADMIN_KEY": ADMIN_KEY, "HYPEMETER_LOG_LEVEL": "warning",
-                "HYPEMETER_HEADER_TIMEOUT": str(args.slow_timeout),
-                "HYPEMETER_BODY_TIMEOUT": str(args.slow_timeout)})
-    if args.malloc_arenas is not None:
-        env["HYPEMETER_MALLOC_ARENAS"] = str(args.malloc_arenas)
-    exe = Path(sys.executable).parent / "hypemeter"
-    log = (workdir / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [str(exe), "serve", "--port", str(port), "--workers", "2", "--model", str(models)],
-        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        try:
-            status = httpx.get(f"{url}/v1/admin/reload", headers={"X-API-Key": ADMIN_KEY},
-                               timeout=2).json()
-            if status.get("workers", {}).get("on_version") == 2:
-                return proc, url
-        except (httpx.TransportError, ValueError):
-            pass
-        if proc.poll() is not None:
-            break
-        time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("the server did not start:\n" + (workdir / "server.log").read_text()[-3000:])
+    served = start_serve(models, workdir, {
+        "HYPEMETER_ADMIN_KEY": ADMIN_KEY, "HYPEMETER_LOG_LEVEL": "warning",
+        "HYPEMETER_HEADER_TIMEOUT": str(args.slow_timeout),
+        "HYPEMETER_BODY_TIMEOUT": str(args.slow_timeout),
+        **({"HYPEMETER_MALLOC_ARENAS": str(args.malloc_arenas)}
+           if args.malloc_arenas is not None else {}),
+    }, workers=2, timeout=180, ready=both_workers_ready, new_session=False)
+    return served.proc, served.url
 
 
 def workers(proc: Any) -> list[psutil.Process]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TypeVar
@@ -25,6 +25,8 @@ from hypemeter.io import BadRecord, InputRecord
 from hypemeter.scoring import Scorer
 
 T = TypeVar("T")
+# builds the engine of hypemeter score --server from the options (a RemoteEngine)
+RemoteFactory = Callable[[ScoreOptions], Any]
 
 
 @dataclass
@@ -115,21 +117,22 @@ def score_stream(
     errors: IO[str] | None = None,
     scorer: Scorer | None = None,
     max_field_chars: int | None = None,
-    server: str | None = None,
-    api_key: str | None = None,
+    remote: RemoteFactory | None = None,
 ) -> ScoreStats:
     """Score ``input_path`` (stdin, file, directory or glob) into ``output_path``.
 
     ``fmt`` forces the input format, ``output_format`` the output's (default: by extension;
     JSONL for stdout and directories). Progress shows on a terminal unless ``quiet``.
     ``max_field_chars`` caps each record's headline and body (a longer one is a bad record).
-    ``server`` (a URL) scores through a running service instead of a local model.
+    ``remote`` builds, from the options, an engine that scores through a running service
+    instead of a local model (``hypemeter score --server`` passes
+    :class:`hypemeter.client.engine.RemoteEngine`; the core never imports the client).
     """
     errors = errors if errors is not None else sys.stderr
     parts = resolve_inputs(input_path, fmt)
     check_output_is_not_input(parts, output_path)
     model: Scorer | Bundle | None = None
-    if server is not None:
+    if remote is not None:
         engine = "server"
     elif scorer is not None:
         model = scorer
@@ -137,7 +140,7 @@ def score_stream(
         model = Scorer(open_bundle(model_path))
     else:  # the workers load the model; this process only verifies the bundle
         model = open_bundle(model_path, load_model=False)
-    output = Output(output_path, output_format)
+    output = Output(output_path, output_format, sentences=sentences)
     opts = ScoreOptions(explain=explain, max_spans=max_spans, sentences=sentences,
                         render="jsonl" if output.fmt == "jsonl" else "rows",
                         max_field_chars=max_field_chars)
@@ -146,11 +149,10 @@ def score_stream(
     progress = None
     ok = False
     try:
-        if model is None:
-            from hypemeter.engines.remote import RemoteEngine
-
-            runner = RemoteEngine(str(server), opts, api_key=api_key, batch_items=batch_size)
+        if remote is not None:
+            runner = remote(opts)
         else:
+            assert model is not None
             runner = make_engine(model, opts, engine=engine, jobs=jobs, scheduler=scheduler)
         stats.workers = runner.workers  # type: ignore[attr-defined]
         if not quiet and errors.isatty():

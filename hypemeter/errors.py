@@ -2,6 +2,7 @@
 
 Every error carries a stable machine ``code`` and the HTTP ``status`` it maps to; the service
 turns any :class:`HypemeterError` into ``{"error": {"code", "message", "field"?}}`` in one place.
+Errors only HTTP has (401, 403, 413, 415) live in :mod:`hypemeter.service.errors`.
 """
 
 from __future__ import annotations
@@ -41,26 +42,6 @@ class HypemeterError(Exception):
 class InvalidInputError(HypemeterError):
     status = 422
     code = "invalid_input"
-
-
-class PayloadTooLargeError(HypemeterError):
-    status = 413
-    code = "payload_too_large"
-
-
-class UnsupportedMediaTypeError(HypemeterError):
-    status = 415
-    code = "unsupported_media_type"
-
-
-class UnauthorizedError(HypemeterError):
-    status = 401
-    code = "unauthorized"
-
-
-class ForbiddenError(HypemeterError):
-    status = 403
-    code = "forbidden"
 
 
 class NotFoundError(HypemeterError):

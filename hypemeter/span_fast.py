@@ -7,7 +7,7 @@ word, case and suffixes anew. Here everything the model reads from a token's own
 once per distinct token string and kept per process in :class:`TokenCache`, so a batch costs one
 dictionary lookup per token and array operations; runs, their stop-word trimming and their
 categories are found with array operations too. The output is identical to the reference path
-(tests/test_span_fast.py compares them).
+(tests/core/test_span_fast.py compares them).
 """
 
 from __future__ import annotations

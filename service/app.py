@@ -20,7 +20,7 @@ import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from hypemeter.service.docs import router as docs_router
-from hypemeter.service.errors import install_error_handlers
+from hypemeter.service.error_handlers import install_error_handlers
 from hypemeter.service.handling import ScoreHandler
 from hypemeter.service.logging import configure_logging
 from hypemeter.service.memory import limit_malloc_arenas

@@ -19,9 +19,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from hypemeter.service.errors import ForbiddenError, UnauthorizedError
 from pydantic import SecretStr
-
-from hypemeter.errors import ForbiddenError, UnauthorizedError
 
 # These only feed the OpenAPI document (the "Authorize" button in /docs); auto_error=False
 # leaves the decision, and the error shape, to the functions below.

@@ -15,13 +15,14 @@ from functools import partial
 import anyio
 from hypemeter.service.batching import MicroBatcher
 from hypemeter.service.encoding import batch_response, result_response
+from hypemeter.service.errors import PayloadTooLargeError
 from hypemeter.service.metrics import ServiceMetrics
 from hypemeter.service.schemas import ScoreRequest
 from hypemeter.service.settings import Settings
 from hypemeter.service.state import LoadedModel
 from starlette.responses import Response
 
-from hypemeter.errors import InvalidInputError, PayloadTooLargeError
+from hypemeter.errors import InvalidInputError
 from hypemeter.schema import Article, ScoreResult
 from hypemeter.scoring import validate_article
 

@@ -9,11 +9,10 @@ from typing import Any
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from hypemeter.service.auth import CHECK_BEFORE_BODY, require_api_key
+from hypemeter.service.errors import UnsupportedMediaTypeError
 from hypemeter.service.schemas import ErrorResponse
 from hypemeter.service.settings import Settings
 from starlette.responses import Response
-
-from hypemeter.errors import UnsupportedMediaTypeError
 
 
 def error_doc(description: str) -> dict[str, Any]:

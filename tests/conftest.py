@@ -7,6 +7,7 @@ a broken shipped model must never pass the suite on a stand-in.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,20 @@ from hypemeter.paths import REPO_ROOT
 from hypemeter.scoring import Scorer, load_scorer
 
 SHIPPED = REPO_ROOT / "models" / "current"
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The test sees no ``HYPEMETER_*`` variable of the caller's environment and leaves none
+    behind, not even those set straight in ``os.environ`` (``hypemeter serve`` does, for its
+    workers); the caller's come back afterwards. Use it with
+    ``pytestmark = pytest.mark.usefixtures("clean_env")``."""
+    for name in list(os.environ):
+        if name.startswith("HYPEMETER_"):
+            monkeypatch.delenv(name)
+    yield
+    for name in [n for n in os.environ if n.startswith("HYPEMETER_")]:
+        del os.environ[name]  # then monkeypatch restores the caller's
 
 
 @pytest.fixture(scope="session")

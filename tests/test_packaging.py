@@ -273,7 +273,7 @@ def test_dockerfile_bakes_in_the_models_and_the_training_data() -> None:
 
 def test_dockerignore_keeps_tests_venvs_data_and_caches_out() -> None:
     for path in (
-        "tests/test_core.py",
+        "tests/core/test_core.py",
         "tests/fixtures/x.jsonl",
         ".venv/bin/python",
         ".git/HEAD",
@@ -443,7 +443,7 @@ def test_readme_and_contributing_have_what_a_newcomer_needs() -> None:
 def test_readme_links_point_at_files(link: str) -> None:
     assert link in README.read_text(encoding="utf-8")
     if link == "docs/screenshot.png" and not (REPO_ROOT / link).exists():
-        pytest.skip("the screenshot is written by the browser tests (tests/test_page.py)")
+        pytest.skip("the screenshot is written by the browser tests (tests/service/test_page.py)")
     assert (REPO_ROOT / link).exists()
 
 

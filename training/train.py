@@ -21,6 +21,7 @@ from hypemeter.training.own_data import own_data_summary
 from hypemeter.training.report import write_validation_report
 from hypemeter.training.span_report import write_span_report
 from hypemeter.training.spans import fit_span_model, punkt_texts
+from hypemeter.training.stacking import fit_model
 from hypemeter.training.validation import evaluate_records
 from joblib import Parallel, delayed
 
@@ -188,7 +189,7 @@ def train_bundle(
 
 
 def _fit(records: list[Record], seed: int) -> HypeModel:
-    model = HypeModel(seed=seed).fit(records)
+    model = fit_model(HypeModel(seed=seed), records)
     model.sentences_ = SentenceSplitter.train(punkt_texts(records))
     model.span_model_ = fit_span_model(model, records, seed=seed)
     return model

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from functools import partial
 from pathlib import Path
 
 from hypemeter.cli.common import Subparsers, field_limit, non_negative_int
@@ -58,6 +59,12 @@ def run(args: argparse.Namespace) -> int:
     jobs = args.jobs
     if jobs is None:
         jobs = (os.cpu_count() or 2) if args.engine == "dask" else 1
+    remote = None
+    if args.server is not None:
+        from hypemeter.client.engine import RemoteEngine
+
+        remote = partial(RemoteEngine, args.server, api_key=args.api_key,
+                         batch_items=args.batch_size)
     stats = score_stream(
         args.input,
         args.output,
@@ -73,8 +80,7 @@ def run(args: argparse.Namespace) -> int:
         engine=args.engine,
         scheduler=args.scheduler,
         max_field_chars=field_limit(),
-        server=args.server,
-        api_key=args.api_key,
+        remote=remote,
     )
     bad_parts = f" ({stats.bad_partitions} unreadable partition(s))" if stats.bad_partitions \
         else ""

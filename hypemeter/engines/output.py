@@ -32,17 +32,26 @@ from hypemeter.staging import pid_running
 
 CSV_COLUMNS = ("id", "sensationalism", "misinformation_risk", "spans", "model_name",
                "model_version")
+# With sentence scores (``--sentences``) one more column, last as in the JSON result:
+# ``[{"field", "start", "end", "sensationalism"}, ...]``, JSON text in CSV like ``spans``.
+SENTENCES_COLUMN = "sentences"
+
+
+def columns(sentences: bool = False) -> tuple[str, ...]:
+    """The CSV and Parquet columns, in order."""
+    return (*CSV_COLUMNS, SENTENCES_COLUMN) if sentences else CSV_COLUMNS
 
 
 def render_jsonl(results: Iterable[ScoreResult]) -> str:
     return "".join(result_json(r) + "\n" for r in results)
 
 
-def flat_row(result: dict[str, Any]) -> dict[str, Any]:
-    """The result contract flattened for CSV and Parquet (spans as JSON text in CSV)."""
+def flat_row(result: dict[str, Any], sentences: bool = False) -> dict[str, Any]:
+    """The result contract flattened for CSV and Parquet (spans, and sentences when asked
+    for, as JSON text in CSV)."""
     scores = result["scores"]
     model = result["model"]
-    return {
+    row = {
         "id": result["id"],
         "sensationalism": scores["sensationalism"],
         "misinformation_risk": scores["misinformation_risk"],
@@ -50,6 +59,13 @@ def flat_row(result: dict[str, Any]) -> dict[str, Any]:
         "model_name": model["name"],
         "model_version": model["version"],
     }
+    if sentences:
+        row[SENTENCES_COLUMN] = result.get(SENTENCES_COLUMN) or []
+    return row
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 class Sink:
@@ -80,17 +96,21 @@ class JsonlSink(Sink):
 
 
 class CsvSink(Sink):
-    def __init__(self, fh: IO[str], owned: bool) -> None:
+    def __init__(self, fh: IO[str], owned: bool, sentences: bool = False) -> None:
         self.fh, self.owned = fh, owned
+        self.sentences = sentences
+        self.columns = columns(sentences)
         self.writer = csv.writer(fh, lineterminator="\n")
-        self.writer.writerow(CSV_COLUMNS)
+        self.writer.writerow(self.columns)
 
     def write(self, payload: str | list[dict[str, Any]]) -> None:
         rows = _as_dicts(payload)
         for r in rows:
-            flat = flat_row(r)
-            flat["spans"] = json.dumps(flat["spans"], ensure_ascii=False, separators=(",", ":"))
-            self.writer.writerow([flat[c] for c in CSV_COLUMNS])
+            flat = flat_row(r, self.sentences)
+            flat["spans"] = _json_text(flat["spans"])
+            if self.sentences:
+                flat[SENTENCES_COLUMN] = _json_text(flat[SENTENCES_COLUMN])
+            self.writer.writerow([flat[c] for c in self.columns])
 
     def close(self) -> None:
         if self.owned:
@@ -99,30 +119,36 @@ class CsvSink(Sink):
             self.fh.flush()
 
 
-def parquet_schema() -> Any:
+def parquet_schema(sentences: bool = False) -> Any:
     pa = _pyarrow()
 
     span = pa.struct([("field", pa.string()), ("start", pa.int64()), ("end", pa.int64()),
                       ("text", pa.string()), ("category", pa.string()),
                       ("weight", pa.float64())])
-    return pa.schema([("id", pa.string()), ("sensationalism", pa.float64()),
-                      ("misinformation_risk", pa.float64()), ("spans", pa.list_(span)),
-                      ("model_name", pa.string()), ("model_version", pa.string())])
+    fields = [("id", pa.string()), ("sensationalism", pa.float64()),
+              ("misinformation_risk", pa.float64()), ("spans", pa.list_(span)),
+              ("model_name", pa.string()), ("model_version", pa.string())]
+    if sentences:
+        sentence = pa.struct([("field", pa.string()), ("start", pa.int64()),
+                              ("end", pa.int64()), ("sensationalism", pa.float64())])
+        fields.append((SENTENCES_COLUMN, pa.list_(sentence)))
+    return pa.schema(fields)
 
 
 class ParquetSink(Sink):
     """Buffers ``row_group`` rows per row group, so memory stays bounded."""
 
-    def __init__(self, path: str, row_group: int = 4096) -> None:
+    def __init__(self, path: str, row_group: int = 4096, sentences: bool = False) -> None:
         pq = _pyarrow().parquet
 
-        self.schema = parquet_schema()
+        self.sentences = sentences
+        self.schema = parquet_schema(sentences)
         self.writer = pq.ParquetWriter(path, self.schema)
         self.row_group = row_group
         self.buffer: list[dict[str, Any]] = []
 
     def write(self, payload: str | list[dict[str, Any]]) -> None:
-        self.buffer.extend(flat_row(r) for r in _as_dicts(payload))
+        self.buffer.extend(flat_row(r, self.sentences) for r in _as_dicts(payload))
         if len(self.buffer) >= self.row_group:
             self._flush()
 
@@ -144,19 +170,20 @@ def _as_dicts(payload: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
     return payload
 
 
-def open_sink(path: str, fmt: str) -> Sink:
-    """A sink writing ``fmt`` to ``path`` (``-``: stdout); raises OSError if it cannot."""
+def open_sink(path: str, fmt: str, sentences: bool = False) -> Sink:
+    """A sink writing ``fmt`` to ``path`` (``-``: stdout); raises OSError if it cannot.
+    ``sentences`` adds the sentence scores' column to CSV and Parquet."""
     if fmt == "parquet":
         if path == STDIN:
             raise DataError("Parquet output needs a file or directory, not stdout")
-        return ParquetSink(path)
+        return ParquetSink(path, sentences=sentences)
     if path == STDIN:
         fh: IO[str] = sys.stdout
         owned = False
     else:
         fh = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
         owned = True
-    return CsvSink(fh, owned) if fmt == "csv" else JsonlSink(fh, owned)
+    return CsvSink(fh, owned, sentences) if fmt == "csv" else JsonlSink(fh, owned)
 
 
 def is_dir_spec(spec: str) -> bool:
@@ -247,9 +274,10 @@ class Output:
     files are written in place. Write errors become a :class:`DataError` naming the file.
     """
 
-    def __init__(self, spec: str, fmt: str | None = None) -> None:
+    def __init__(self, spec: str, fmt: str | None = None, *, sentences: bool = False) -> None:
         self.spec = spec
         self.fmt = output_format(spec, fmt)
+        self.sentences = sentences
         self.directory = is_dir_spec(spec)
         self._sink: Sink | None = None
         self._part: int | None = None
@@ -275,7 +303,8 @@ class Output:
         if self._tmp is not None:
             remove_stale_temps(Path(final))
         try:
-            self._sink = open_sink(final if self._tmp is None else str(self._tmp), self.fmt)
+            self._sink = open_sink(final if self._tmp is None else str(self._tmp), self.fmt,
+                                   self.sentences)
         except OSError as exc:
             self._tmp = None
             raise DataError(f"cannot write {final}: {exc.strerror or exc}") from exc
@@ -340,5 +369,14 @@ class Output:
                 tmp.unlink(missing_ok=True)
 
 
-__all__ = ["CSV_COLUMNS", "Output", "check_output_is_not_input", "flat_row", "open_sink",
-           "render_jsonl", "writes_in_place"]
+__all__ = [
+    "CSV_COLUMNS",
+    "SENTENCES_COLUMN",
+    "Output",
+    "check_output_is_not_input",
+    "columns",
+    "flat_row",
+    "open_sink",
+    "render_jsonl",
+    "writes_in_place",
+]

@@ -18,6 +18,7 @@ import anyio
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from hypemeter.service.auth import require_admin_key
+from hypemeter.service.errors import PayloadTooLargeError
 from hypemeter.service.feedback_schemas import (
     FeedbackCreated,
     FeedbackItem,
@@ -38,7 +39,6 @@ from hypemeter.service.settings import Settings
 from hypemeter.errors import (
     HypemeterError,
     NotFoundError,
-    PayloadTooLargeError,
     StorageUnavailableError,
 )
 from hypemeter.storage import MAX_LIMIT, FeedbackStore, NewFeedback, SpanVerdict

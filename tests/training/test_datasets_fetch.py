@@ -29,7 +29,7 @@ from hypemeter.training.corpora.registry import CATALOG_PATH
 from hypemeter.cli import main
 from hypemeter.paths import default_data_dir
 
-FIXTURES = Path(__file__).parent / "fixtures" / "corpora"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpora"
 
 
 # --------------------------------------------------------------------------- the server
@@ -327,7 +327,8 @@ def test_the_real_catalog_says_how_to_get_every_corpus() -> None:
 
 
 SHARED = Path(
-    os.environ.get("HYPEMETER_DATA_DIR") or Path(__file__).parents[2] / "shared" / "datasets"
+    os.environ.get("HYPEMETER_DATA_DIR")
+    or Path(__file__).resolve().parents[3] / "shared" / "datasets"
 )
 
 

@@ -251,16 +251,16 @@ def test_card_lists_each_own_corpus_with_dates_and_its_own_validation(tmp_path: 
 
 def test_own_weight_weighs_own_records_per_record_not_as_a_balanced_corpus() -> None:
     import numpy as np
+    from hypemeter.training.recipe import TrainSet, balance
 
-    from hypemeter.model import _balance, _TrainSet
     from hypemeter.schema import Record
 
     corpora = ["a"] * 10 + ["b"] * 30 + ["own:fb"] * 5
     records = [Record(str(i), "Head", "Body text", "sensationalism", i % 2, "s", f"g{i}", c)
                for i, c in enumerate(corpora)]
-    s = _TrainSet(np.arange(45), np.zeros(45), np.ones(45), np.array([r.group for r in records]))
+    s = TrainSet(np.arange(45), np.zeros(45), np.ones(45), np.array([r.group for r in records]))
     kinds = np.array(corpora)
     totals = lambda w: {c: round(float(w[kinds == c].sum()), 6) for c in ("a", "b", "own:fb")}  # noqa: E731
-    assert totals(_balance(s, records)) == {"a": 15.0, "b": 15.0, "own:fb": 15.0}
+    assert totals(balance(s, records)) == {"a": 15.0, "b": 15.0, "own:fb": 15.0}
     s.w[40:] *= 3.0  # HypeModel(own_weight=3) does this before balancing
-    assert totals(_balance(s, records, keep_own=True)) == {"a": 20.0, "b": 20.0, "own:fb": 15.0}
+    assert totals(balance(s, records, keep_own=True)) == {"a": 20.0, "b": 20.0, "own:fb": 15.0}

@@ -35,11 +35,8 @@ API_KEY = "test-api-key-0123456789"
 ADMIN_KEY = "test-admin-key-9876543210"
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("HYPEMETER_"):
-            monkeypatch.delenv(name)
+# every test here starts without HYPEMETER_* settings (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 def make_settings(models_dir: Path, **overrides: Any) -> Settings:

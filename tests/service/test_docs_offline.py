@@ -16,11 +16,10 @@ from fastapi.testclient import TestClient
 from hypemeter.service.app import create_app
 from hypemeter.service.docs import ASSETS, asset_dir
 from hypemeter.service.settings import Settings
+from live_server import Server, start_server
 from test_page import (  # browser: the page tests' Chromium fixture, shared
     ARTIFACTS,
-    Server,
     browser,  # noqa: F401
-    start_server,
 )
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from benchmark_support import load_make_articles
 from hypemeter.schema import Article
 from hypemeter.scoring import Scorer
 
-PINNED = Path(__file__).parent / "fixtures" / "pinned_outputs.json"
+PINNED = Path(__file__).resolve().parents[1] / "fixtures" / "pinned_outputs.json"
 
 # Written for this test: apostrophes, curly quotes, capitals, non-ASCII letters, odd spaces,
 # abbreviations, ellipses, urgency and clickbait formulas, empty fields.

@@ -159,6 +159,52 @@ def test_csv_and_parquet_output(bundle_dir: Path, scorer: Scorer, tmp_path: Path
         run(tmp_path / "in.jsonl", "-", bundle_dir, scorer, output_format="parquet")
 
 
+def test_csv_and_parquet_output_carry_sentence_scores(bundle_dir: Path, scorer: Scorer,
+                                                     tmp_path: Path) -> None:
+    """``--sentences`` adds a last column ``sentences``: JSON text in CSV (like ``spans``), a
+    list of structs in Parquet, holding what the JSON result's ``sentences`` holds; without
+    it the columns stay as they were."""
+    import csv
+
+    import pyarrow.parquet as pq
+
+    from hypemeter.engines.output import CSV_COLUMNS
+
+    rows = articles(7, seed=5)
+    rows.append({"id": "headline-only", "headline": "You won't believe what happened next!"})
+    write_jsonl(tmp_path / "in.jsonl", rows)
+    run(tmp_path / "in.jsonl", tmp_path / "out.jsonl", bundle_dir, scorer, sentences=True)
+    reference = [json.loads(ln) for ln in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert all(r["sentences"] for r in reference)
+    assert any(s["field"] == "body" for s in reference[0]["sentences"])
+
+    run(tmp_path / "in.jsonl", tmp_path / "out.csv", bundle_dir, scorer, sentences=True)
+    with (tmp_path / "out.csv").open(newline="", encoding="utf-8") as fh:
+        header, *body = list(csv.reader(fh))
+    assert header == [*CSV_COLUMNS, "sentences"]
+    got = [dict(zip(header, row, strict=True)) for row in body]
+    assert [json.loads(r["sentences"]) for r in got] == [r["sentences"] for r in reference]
+    assert [json.loads(r["spans"]) for r in got] == [r["spans"] for r in reference]
+    # the same compact JSON text as the spans column
+    first = got[0]["sentences"]
+    assert first.startswith('[{"field":') and ", " not in first[:40]
+
+    run(tmp_path / "in.jsonl", tmp_path / "out.parquet", bundle_dir, scorer, sentences=True)
+    table = pq.read_table(tmp_path / "out.parquet")
+    assert table.column_names == [*CSV_COLUMNS, "sentences"]
+    assert str(table.schema.field("sentences").type) == (
+        "list<element: struct<field: string, start: int64, end: int64, "
+        "sensationalism: double>>")
+    assert [r["sentences"] for r in table.to_pylist()] == [r["sentences"] for r in reference]
+
+    # without --sentences: no such column, as before
+    run(tmp_path / "in.jsonl", tmp_path / "plain.csv", bundle_dir, scorer)
+    assert (tmp_path / "plain.csv").read_text(encoding="utf-8").splitlines()[0] == \
+        ",".join(CSV_COLUMNS)
+    run(tmp_path / "in.jsonl", tmp_path / "plain.parquet", bundle_dir, scorer)
+    assert pq.read_table(tmp_path / "plain.parquet").column_names == list(CSV_COLUMNS)
+
+
 def test_directory_output_one_part_per_partition(partitions: Path, bundle_dir: Path,
                                                  scorer: Scorer, tmp_path: Path) -> None:
     out = tmp_path / "scored"

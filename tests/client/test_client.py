@@ -10,12 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_page import Server, free_port, start_server
+from hypemeter.service.errors import UnauthorizedError
+from live_server import Server, free_port, start_server
 
 import hypemeter
 from hypemeter.bundle import load_bundle
 from hypemeter.client import Client, ServiceUnreachableError
-from hypemeter.errors import InvalidInputError, UnauthorizedError
+from hypemeter.errors import InvalidInputError
 from hypemeter.schema import Article
 from hypemeter.scoring import Scorer
 
@@ -119,6 +120,30 @@ def test_score_through_the_server_gives_the_local_output(
     assert "unauthorized" in denied.stderr.lower() or "key" in denied.stderr.lower()
     no = tmp_path / "no.jsonl"
     assert not no.exists() or no.read_text() == ""  # nothing scored is written
+
+
+def test_sentence_scores_through_the_server_equal_local_ones(
+    server: Server, bundle_dir: Path, tmp_path: Path
+) -> None:
+    """``--sentences`` reaches the server: JSONL and CSV (with its ``sentences`` column) come
+    out as local scoring writes them."""
+    rows = [json.dumps({"id": f"s{i}", "headline": f"{HEADLINE} {i}", "body": BODY})
+            for i in range(5)]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    for name in ("out.jsonl", "out.csv"):
+        local, remote = tmp_path / f"local-{name}", tmp_path / f"remote-{name}"
+        assert run_cli(str(src), "--model", str(bundle_dir), "--sentences",
+                       "-o", str(local)).returncode == 0
+        assert run_cli(str(src), "--server", server.url, "--sentences",
+                       "-o", str(remote)).returncode == 0
+        assert remote.read_bytes() == local.read_bytes()
+    first = json.loads((tmp_path / "remote-out.jsonl").read_text().splitlines()[0])
+    assert [s["field"] for s in first["sentences"]][:2] == ["headline", "body"]
+    with Client(server.url) as client:
+        result = client.score(f"{HEADLINE} 0", BODY, sentences=True)
+        assert result.sentences and result.to_dict()["sentences"] == first["sentences"]
+        assert client.score(HEADLINE, BODY).sentences is None
 
 
 def test_a_record_the_server_rejects_is_reported_and_the_rest_scored(

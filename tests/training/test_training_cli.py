@@ -18,7 +18,7 @@ from hypemeter.bundle import load_bundle
 from hypemeter.cli import main
 from hypemeter.staging import STALE_AFTER_HOURS, clean_stale_staging
 
-FIXTURES = Path(__file__).parent / "fixtures" / "corpora"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpora"
 
 
 def dead_pid() -> int:

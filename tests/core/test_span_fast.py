@@ -18,7 +18,7 @@ from hypemeter.schema import Article
 from hypemeter.scoring import Scorer
 from hypemeter.spans import SpanModel
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 EDGE = [
     Article("SHOCKING!!!", ""),

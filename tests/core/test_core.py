@@ -28,7 +28,7 @@ from hypemeter.schema import SCORE_NAMES, Article
 from hypemeter.scoring import Scorer
 from hypemeter.text import tokenize
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 LOADED = Article(
     headline="Terrifying new storm will SMASH the coast: 'act now or lose everything'",

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -28,11 +27,8 @@ ADMIN = {"X-API-Key": ADMIN_KEY}
 UNREACHABLE_PG = "postgresql+psycopg://nobody@127.0.0.1:1/none"
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("HYPEMETER_"):
-            monkeypatch.delenv(name)
+# every test here starts without HYPEMETER_* settings (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 def make_client(models_dir: Path, scorer: Scorer, url: str, **kw: Any) -> TestClient:

@@ -10,9 +10,14 @@
 
 Results are the same :class:`hypemeter.schema.ScoreResult` objects local scoring returns. An
 error answer raises the error class the server mapped to its HTTP status
-(:class:`hypemeter.errors.InvalidInputError` for a 422, :class:`UnauthorizedError` for a 401,
-:class:`ModelNotReadyError` for a 503, ...), with the server's message and ``field``; a server
-that cannot be reached raises :class:`ServiceUnreachableError`.
+(:class:`hypemeter.errors.InvalidInputError` for a 422,
+:class:`hypemeter.service.errors.UnauthorizedError` for a 401,
+:class:`hypemeter.errors.ModelNotReadyError` for a 503, ...), with the server's message and
+``field``; a server that cannot be reached raises :class:`ServiceUnreachableError`.
+
+The client sits on top, like the CLI: it imports :mod:`hypemeter.service.errors` (the errors
+only HTTP has, free of FastAPI), which the core never does. :mod:`hypemeter.client.engine`
+scores files through the service for ``hypemeter score --server``.
 """
 
 from __future__ import annotations
@@ -23,9 +28,12 @@ from typing import Any
 
 import httpx
 
+# imported for its classes: the errors only HTTP has are found among HypemeterError's
+# subclasses by their code
+import hypemeter.service.errors  # noqa: F401
 from hypemeter import __version__
 from hypemeter.errors import HypemeterError
-from hypemeter.schema import ModelInfo, ScoreResult, Span
+from hypemeter.schema import ModelInfo, ScoreResult, SentenceScore, Span
 
 DEFAULT_TIMEOUT = 60.0
 
@@ -70,6 +78,10 @@ def result_from_dict(data: Mapping[str, Any]) -> ScoreResult:
                     category=s["category"], weight=float(s["weight"]))
                for s in data.get("spans", [])],
         model=ModelInfo(name=data["model"]["name"], version=data["model"]["version"]),
+        sentences=None if data.get("sentences") is None else [
+            SentenceScore(field=s["field"], start=int(s["start"]), end=int(s["end"]),
+                          sensationalism=float(s["sensationalism"]))
+            for s in data["sentences"]],
     )
 
 
@@ -112,17 +124,21 @@ class Client:
     # -- the API
 
     def score(self, headline: str = "", body: str = "", *, id: str | None = None,
-              explain: bool = True, max_spans: int | None = None) -> ScoreResult:
-        """``POST /v1/score``: one article."""
+              explain: bool = True, max_spans: int | None = None,
+              sentences: bool = False) -> ScoreResult:
+        """``POST /v1/score``: one article (``sentences``: also score every sentence)."""
         payload: dict[str, Any] = {"headline": headline, "body": body, "explain": explain}
         if id is not None:
             payload["id"] = id
         if max_spans is not None:
             payload["max_spans"] = max_spans
+        if sentences:
+            payload["sentences"] = True
         return result_from_dict(self._request("POST", "/v1/score", payload))
 
     def score_batch(self, items: Sequence[Mapping[str, Any]], *, explain: bool = True,
-                    max_spans: int | None = None) -> list[ScoreResult]:
+                    max_spans: int | None = None,
+                    sentences: bool = False) -> list[ScoreResult]:
         """``POST /v1/score/batch``: items ``{"id"?, "headline"?, "body"?}``, results in order.
 
         One bad item fails the whole request (:class:`InvalidInputError` whose ``field`` names
@@ -134,6 +150,8 @@ class Client:
             entry["explain"] = explain
             if max_spans is not None:
                 entry["max_spans"] = max_spans
+            if sentences:
+                entry["sentences"] = True
             payload.append(entry)
         answer = self._request("POST", "/v1/score/batch", {"items": payload})
         return [result_from_dict(r) for r in answer["results"]]

@@ -18,9 +18,10 @@ from hypemeter.client import Client
 from hypemeter.engines.base import ChunkResult, ScoreOptions, _parse
 from hypemeter.engines.output import render_jsonl
 from hypemeter.engines.partitions import Chunk
-from hypemeter.errors import InvalidInputError, PayloadTooLargeError
+from hypemeter.errors import InvalidInputError
 from hypemeter.io import BadRecord
 from hypemeter.schema import Article, ScoreResult
+from hypemeter.service.errors import PayloadTooLargeError
 
 _ITEM_FIELD = re.compile(r"^items\.(\d+)(?:\.|$)")
 
@@ -47,6 +48,7 @@ class RemoteEngine:
                     results += self.client.score_batch(
                         [{"id": a.id, "headline": a.headline, "body": a.body} for _, a in todo],
                         explain=self.opts.explain, max_spans=self.opts.max_spans,
+                        sentences=self.opts.sentences,
                     )
                     break
                 except (InvalidInputError, PayloadTooLargeError) as exc:

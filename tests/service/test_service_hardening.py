@@ -26,11 +26,8 @@ ADMIN_KEY = "hardening-admin-key-42"
 JSON = {"Content-Type": "application/json"}
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in list(os.environ):
-        if name.startswith("HYPEMETER_"):
-            monkeypatch.delenv(name)
+# every test here starts without HYPEMETER_* settings (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 def assert_error(resp: httpx.Response, status: int, code: str) -> dict[str, Any]:

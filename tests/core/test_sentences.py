@@ -12,7 +12,7 @@ import pytest
 from hypemeter.scoring import Scorer
 from hypemeter.sentences import UNTRAINED, SentenceSplitter
 
-FIXTURE = Path(__file__).parent / "fixtures" / "sentence_boundaries.jsonl"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "sentence_boundaries.jsonl"
 CASES = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines()]
 
 

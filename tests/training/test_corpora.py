@@ -22,7 +22,7 @@ from hypemeter.training.corpora.registry import CATALOG_PATH, load_catalog
 
 from hypemeter.schema import GoldSpan, Record
 
-FIXTURES = Path(__file__).parent / "fixtures" / "corpora"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpora"
 SAMPLE = FIXTURES / "sample" / "sample.jsonl"
 
 

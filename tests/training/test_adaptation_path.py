@@ -13,11 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hypemeter.training.corpora.registry import load_corpora
+from hypemeter.training.stacking import fit_model
 
 from hypemeter.model import HypeModel
 from hypemeter.schema import Article, Record
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
@@ -74,6 +75,15 @@ def test_corrections_reach_training_through_http_and_the_database(
                              own_files=[own], catalog={})
     assert sorted(map(_key, direct)) == sorted(map(_key, got))
     # and training takes them, as the benchmark's fit does
-    model = HypeModel(seed=0).fit([*sample, *got])
+    bare = HypeModel(seed=0)
+    params = set(vars(bare))
+    model = fit_model(bare, [*sample, *got])
+    # an estimator's convention: fitting returns the model itself, and what it learnt ends in _
+    assert model is bare and set(vars(model)) > params
+    # (leading underscore: per-process caches, never pickled)
+    assert all(name.endswith("_") for name in set(vars(model)) - params
+               if not name.startswith("_"))
+    assert set(model.__getstate__()) - params == {
+        name for name in set(vars(model)) - params if not name.startswith("_")}
     scores = model.predict_scores([Article(r.headline, r.body) for r in sens[:6]])
     assert scores.shape == (6, 2) and np.isfinite(scores).all()

@@ -11,16 +11,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from live_server import Server, start_server
 from test_page import (  # noqa: F401  (fixtures used by name)
     BODY,
     HEADLINE,
     STATIC_DIR,
-    Server,
     api_score,
     browser,
     page,
     score_and_wait,
-    start_server,
 )
 
 if TYPE_CHECKING:

@@ -1,0 +1,215 @@
+"""The training recipe: which corpus feeds which of :class:`~hypemeter.model.HypeModel`'s
+learners, with what target and weight. Fitting them is :mod:`hypemeter.training.stacking`.
+
+Base learners and their corpora:
+
+* ``headline_``: clickbait-style headlines (Stop Clickbait, Webis-17 with its graded
+  ``truth_mean`` as soft labels);
+* ``body_``: loaded, hyperbolic, fear-laden article language (hyperpartisan articles, PTC span
+  density, HYPO hyperboles, the project's sample, plainly written reports as negatives);
+* ``claim_``: false claims and fake titles (LIAR graded, FakeNewsNet titles);
+* ``article_``: fabricated full articles (FakeNewsNet PolitiFact, Pérez-Rosas, sample);
+* ``loaded_head_``: loaded headlines (PTC lines, HYPO sentences, article titles);
+* ``sens_article_``: sensational full articles, headline and body n-grams in one bag
+  (hyperpartisan, PTC span density, the sample, plainly written reports as negatives).
+
+The stackers learn on the body and article sets plus held-out headlines and claims; every
+article corpus gets an equal say (:func:`balance`), and a user's own corrections the weight
+``HypeModel.own_weight`` gives them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from hypemeter.lexicon import LOADED_TECHNIQUES
+from hypemeter.model import HypeModel, word_ngrams
+from hypemeter.schema import Record
+from hypemeter.text import SECOND_PERSON, tokenize
+
+PSEUDO_HEADLINE = "pseudo_headline"
+CLICKBAIT_CUES = SECOND_PERSON | {
+    "this", "these", "here's", "what", "why", "how", "will", "guess", "things", "reasons",
+    "ways", "actually", "literally", "need",
+}
+OWN_PREFIX = "own:"
+# the training sets, by learner (``loaded_head`` feeds ``loaded_head_``, ...)
+SET_NAMES = ("headline", "body", "claim", "article", "loaded_head", "sens_article")
+
+
+@dataclass
+class TrainSet:
+    idx: np.ndarray  # indices into the record list
+    y: np.ndarray  # soft targets in [0, 1]
+    w: np.ndarray  # sample weights
+    groups: np.ndarray
+
+
+def train_sets(model: HypeModel, records: Sequence[Record]) -> dict[str, TrainSet]:
+    """Each learner's rows of ``records``, targets and weights (before balancing)."""
+    rows: dict[str, list[tuple[int, float, float]]] = {k: [] for k in SET_NAMES}
+    for i, r in enumerate(records):
+        has_body = bool(r.body.strip())
+        if r.kind == PSEUDO_HEADLINE:
+            rows["loaded_head"].append((i, float(r.label or 0), 1.0))
+            continue
+        if (r.task == "sensationalism" and r.label is not None) or (r.target is not None and (
+            r.task == "sensationalism"
+        )):
+            y = float(r.target) if r.target is not None else float(r.label or 0)
+            if r.kind == "headline" or not has_body:
+                rows["headline"].append((i, y, 1.0))
+            else:
+                rows["body"].append((i, y, 1.0))
+                if r.headline.strip():
+                    rows["loaded_head"].append((i, y, 1.0))
+                    rows["sens_article"].append((i, y, 1.0))
+        elif r.task == "spans" and has_body and r.target is not None:
+            y = min(1.0, float(r.target) / model.ptc_soft_scale)
+            rows["body"].append((i, y, 1.0))
+            rows["sens_article"].append((i, y, 1.0))
+            if r.headline.strip():
+                loaded = any(s.field == "headline" and s.technique in LOADED_TECHNIQUES
+                             for s in r.spans)
+                rows["loaded_head"].append((i, float(loaded), 1.0))
+        elif r.task == "misinformation" and (r.label is not None or r.target is not None):
+            y = float(r.target) if r.target is not None else float(r.label or 0)
+            if has_body:
+                rows["article"].append((i, y, 1.0))
+                if r.source in model.objective_sources and r.label == 0:
+                    rows["body"].append((i, 0.0, 1.0))
+                    rows["sens_article"].append((i, 0.0, 1.0))
+            else:
+                rows["claim"].append((i, y, 1.0))
+    out = {}
+    for key, items in rows.items():
+        if not items:
+            raise ValueError(
+                f"no training records for the {key} model (see hypemeter.training.recipe "
+                "for which corpora feed it)"
+            )
+        ys = np.array([t[1] for t in items])
+        if not (ys > 0).any() or not (ys < 1).any():
+            raise ValueError(
+                f"the {key} model needs labelled examples of both kinds, got {len(ys)} "
+                "of one kind only"
+            )
+        idx = np.array([t[0] for t in items])
+        out[key] = TrainSet(
+            idx=idx,
+            y=np.array([t[1] for t in items]),
+            w=np.array([t[2] for t in items]),
+            groups=np.array([records[j].group for j in idx]),
+        )
+    return out
+
+
+def holdout(s: TrainSet, n: int, seed: int) -> tuple[TrainSet, TrainSet]:
+    """Split a headline set by group: ``n`` rows for the stacker, the rest for the base."""
+    rng = np.random.default_rng(seed)
+    groups = np.unique(s.groups)
+    rng.shuffle(groups)
+    chosen: set[str] = set()
+    count = 0
+    sizes = Counter(s.groups.tolist())
+    for g in groups:
+        if count >= n:
+            break
+        chosen.add(str(g))
+        count += sizes[g]
+    mask = np.array([str(g) in chosen for g in s.groups])
+    if mask.all() or not mask.any():
+        mask = np.zeros(len(s.idx), dtype=bool)
+        mask[: min(n, len(s.idx) // 2)] = True
+    return subset(s, ~mask), subset(s, mask)
+
+
+def sentence_records(records: Sequence[Record]) -> list[Record]:
+    """Headline-length training text for the loaded-headline learner: each line of a
+    span-labelled article body (loaded if it overlaps a loaded-language span) and each HYPO
+    sentence (hyperbole or literal). Used by that base learner only, never by the stackers."""
+    out: list[Record] = []
+    for r in records:
+        if r.task == "spans" and r.spans and r.body:
+            loaded = [(s.start, s.end) for s in r.spans
+                      if s.field == "body" and s.technique in LOADED_TECHNIQUES]
+            pos = 0
+            for k, line in enumerate(r.body.split("\n")):
+                start, end = pos, pos + len(line)
+                pos = end + 1
+                if len(line.split()) < 4:
+                    continue
+                label = int(any(a < end and b > start for a, b in loaded))
+                out.append(Record(f"{r.id}#{k}", line, "", "spans", label, r.source, r.group,
+                                  r.corpus, kind=PSEUDO_HEADLINE))
+        elif r.corpus == "hypo_troiano2018" and r.label is not None and r.body:
+            out.append(Record(f"{r.id}#h", r.body, "", "sensationalism", r.label, r.source,
+                              r.group, r.corpus, kind=PSEUDO_HEADLINE))
+    return out
+
+
+def subset(s: TrainSet, mask: np.ndarray) -> TrainSet:
+    return TrainSet(s.idx[mask], s.y[mask], s.w[mask], s.groups[mask])
+
+
+def concat(a: TrainSet, b: TrainSet) -> TrainSet:
+    return TrainSet(
+        np.concatenate([a.idx, b.idx]), np.concatenate([a.y, b.y]),
+        np.concatenate([a.w, b.w]), np.concatenate([a.groups, b.groups]),
+    )
+
+
+def own_mask(s: TrainSet, records: Sequence[Record]) -> np.ndarray:
+    return np.array([records[i].corpus.startswith(OWN_PREFIX) for i in s.idx], dtype=bool)
+
+
+def balance(s: TrainSet, records: Sequence[Record], keep_own: bool = False) -> np.ndarray:
+    """Give every article corpus the same total weight in a stacker, and all headline-only
+    corpora together the weight of one: the stackers score articles, and headline corpora
+    only teach them what to do when the body is missing. With ``keep_own`` a user's own
+    records keep their weights (see ``HypeModel.own_weight``) and the others are balanced."""
+    keys = np.array([
+        records[i].corpus if records[i].body.strip() else "<headline-only>" for i in s.idx
+    ])
+    w = s.w.copy()
+    rest = ~own_mask(s, records) if keep_own else np.ones(len(s.idx), dtype=bool)
+    names, counts = np.unique(keys[rest], return_counts=True)
+    for name, count in zip(names, counts, strict=True):
+        w[rest & (keys == name)] *= rest.sum() / (len(names) * count)
+    return w
+
+
+def clickbait_phrases(
+    model: HypeModel, records: Sequence[Record], s: TrainSet
+) -> dict[tuple[str, ...], tuple[str, float]]:
+    """The fitted headline learner's strongest multi-word n-grams, as clickbait phrases for
+    the lexicon (structural ones only, see :data:`CLICKBAIT_CUES`)."""
+    def analyzer(text: str) -> list[str]:
+        return word_ngrams(tokenize(text).words)
+
+    counts: Counter[str] = Counter()
+    for i in s.idx[s.y >= 0.5]:
+        counts.update(g for g in set(analyzer(records[i].headline)) if " " in g)
+    coef = model.headline_.coef_[0]
+    scored = []
+    negatives: Counter[str] = Counter()
+    for i in s.idx[s.y < 0.5]:
+        negatives.update(g for g in set(analyzer(records[i].headline)) if g in counts)
+    for gram, c in counts.items():
+        words = gram.split()
+        # Keep structural clickbait ("you need to know", "what happens"), not the topics
+        # and names one outlet's clickbait happened to cover.
+        if c < 20 or c < 5 * negatives[gram] or not CLICKBAIT_CUES.intersection(words):
+            continue
+        weight = float(coef[model.head_words_.column(words)])
+        if weight > 0:
+            scored.append((weight, gram))
+    scored.sort(reverse=True)
+    return {
+        tuple(g.split()): ("clickbait", round(min(0.9, 0.3 + w / 10), 4))
+        for w, g in scored[:150]
+    }
