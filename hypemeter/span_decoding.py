@@ -14,7 +14,7 @@ import numpy as np
 
 from hypemeter.features import FieldAnalysis
 from hypemeter.lexicon import PHRASE_BREAKS, STOPWORDS
-from hypemeter.schema import Field, Span
+from hypemeter.schema import Field, Span, public_category
 from hypemeter.span_encoding import DENSE_NAMES, Encoded
 
 if TYPE_CHECKING:
@@ -142,15 +142,15 @@ def batch_weights(model: SpanModel, found: list[list[tuple[int, int, float, floa
 def category(model: SpanModel, words: list[str], proba: np.ndarray, first: int,
              last: int, fa: FieldAnalysis) -> str:
     """The category of the span's most probable word that has one, else of a lexicon match
-    inside the span, else loaded language."""
+    inside the span, else loaded language; as results report it (:func:`public_category`)."""
     cats = model.categories
     known = [(p, -i) for i, p in enumerate(proba[first:last + 1].tolist(), first)
              if words[i] in cats]
     if known:
-        return cats[words[-max(known)[1]]]
+        return public_category(cats[words[-max(known)[1]]])
     for m in fa.matches:
         if m.first <= last and m.last >= first and m.category not in VOCABULARY_CATEGORIES:
-            return m.category
+            return public_category(m.category)
     return "loaded_language"
 
 
