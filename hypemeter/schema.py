@@ -46,9 +46,9 @@ SCORE_NAMES: tuple[str, str] = ("sensationalism", "misinformation_risk")
 # API, its validation, the page and training).
 SPAN_CATEGORIES: tuple[str, ...] = (
     "loaded_language",
-    "name_calling",
     "urgency",
     "clickbait",
+    "name_calling",
     "doubt",
     "slogan",
 )
