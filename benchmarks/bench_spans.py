@@ -39,8 +39,8 @@ from hypemeter.sentences import SentenceSplitter
 CORPORA = ["ptc_semeval2020", "hypo_troiano2018"]
 PTC = "ptc_semeval2020"
 HEADLINE_FIGURES = ("f1", "precision", "recall", "precision_weight_ge_0_5",
-                    "matched_weight_ge_0_5", "spans_weight_ge_0_5", "weight_ece",
-                    "category_accuracy")
+                    "char_precision_weight_ge_0_5", "spans_weight_ge_0_5", "weight_ece",
+                    "weight_ece_chars", "category_accuracy")
 
 
 def light_model(train: list, vocabulary: bool) -> HypeModel:

@@ -6,8 +6,8 @@
   phrase a reader can check beats a long run that scores the same.
 - :func:`fit_weight_calibration`: the span weight, a Platt calibration at the span level. Each
   held-out span of an exhaustively annotated article (every loaded phrase marked: the
-  propaganda corpus) is one example; its outcome is the share of its characters inside phrases
-  annotators marked (the precision credit of the span F1), its features
+  propaganda corpus) is one example; its outcome is whether it matches (overlaps) a phrase
+  annotators marked, the question a reader asks of a highlight; its features
   :data:`hypemeter.span_decoding.CALIBRATION_FEATURES` (the run's highest and mean token
   probability, its length). Articles annotated only in part (the project's sample, a user's
   corrections) or not at all teach the token model but would tell the calibration that marked
@@ -52,11 +52,11 @@ def ece(weights: np.ndarray, outcomes: np.ndarray, bins: int = 10) -> float:
 
 def span_rows(fields: Sequence[DecodedField], proba: np.ndarray, bounds: list[int],
               threshold: float, low: float
-              ) -> tuple[list[tuple[list, list]], np.ndarray, np.ndarray, np.ndarray]:
+              ) -> tuple[list[tuple[list, list]], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Decode spans; return (pred, gold) pairs for span_prf, and per span its calibration
-    features, the share of its characters inside gold spans and whether its field is
-    exhaustively annotated."""
-    pairs, raw, hit, full = [], [], [], []
+    features, the share of its characters inside gold spans, whether it overlaps one and
+    whether its field is exhaustively annotated."""
+    pairs, raw, hit, matched, full = [], [], [], [], []
     for k, f in enumerate(fields):
         p = proba[bounds[k]:bounds[k + 1]]
         toks = f.analysis.tokens
@@ -71,10 +71,11 @@ def span_rows(fields: Sequence[DecodedField], proba: np.ndarray, bounds: list[in
                     covered[lo - a:hi - a] = True
             raw.append(calibration_features(p[first:last + 1]))
             hit.append(covered.mean())
+            matched.append(float(covered.any()))
             full.append(f.exhaustive)
         pairs.append((pred, f.gold))
     return (pairs, np.asarray(raw).reshape(-1, 3), np.asarray(hit, float),
-            np.asarray(full, bool))
+            np.asarray(matched, float), np.asarray(full, bool))
 
 
 def tune_decoding(fields: Sequence[DecodedField], proba: np.ndarray, bounds: list[int]
@@ -93,9 +94,10 @@ def tune_decoding(fields: Sequence[DecodedField], proba: np.ndarray, bounds: lis
 
 def fit_weight_calibration(raw: np.ndarray, hit: np.ndarray, full: np.ndarray, seed: int = 0
                            ) -> tuple[np.ndarray, float, dict[str, Any]]:
-    """Platt scaling of spans on soft targets (each span counts as covered with weight ``hit``
-    and as not covered with ``1 - hit``), on the spans of exhaustively annotated fields (all
-    spans when there are none); returns coefficients, intercept and held-out figures."""
+    """Platt scaling of spans on their outcomes ``hit`` (0/1, or soft targets in [0, 1]: each
+    span counts as a success with weight ``hit`` and as a failure with ``1 - hit``), on the
+    spans of exhaustively annotated fields (all spans when there are none); returns
+    coefficients, intercept and held-out figures."""
     use = full if full.sum() >= 20 else np.ones(len(hit), bool)
     X, h = raw[use], hit[use]
     platt = LogisticRegression(C=1.0, max_iter=1000, random_state=seed).fit(
@@ -107,7 +109,7 @@ def fit_weight_calibration(raw: np.ndarray, hit: np.ndarray, full: np.ndarray, s
         "calibration_spans": int(use.sum()),
         "oof_weight_ece": round(ece(w, h), 4),
         "oof_spans_weight_ge_0_5": int(strong.sum()),
-        "oof_precision_weight_ge_0_5": round(float(h[strong].mean()), 4) if strong.any()
+        "oof_matched_weight_ge_0_5": round(float(h[strong].mean()), 4) if strong.any()
         else None,
     }
     return platt.coef_[0], float(platt.intercept_[0]), figures

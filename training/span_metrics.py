@@ -52,7 +52,8 @@ class SpanOutcomes:
     # vocabulary phrase (urgency, clickbait: a fixed weight, no annotated corpus to calibrate on)
     weights: list[float] = field(default_factory=list)
     hits: list[float] = field(default_factory=list)  # share of its characters inside gold
-    matched: list[bool] = field(default_factory=list)  # it overlaps a gold span
+    matched: list[bool] = field(default_factory=list)  # it overlaps a gold span (the outcome
+    # its weight is calibrated on)
     cat_pairs: list[tuple[str, str]] = field(default_factory=list)  # (gold, predicted)
     any_cat: list[bool] = field(default_factory=list)
     sent_q: list[float] = field(default_factory=list)
@@ -117,13 +118,17 @@ def _r(v: Any) -> Any:
 
 
 def _weight_figures(w: np.ndarray, h: np.ndarray, matched: np.ndarray) -> dict[str, Any]:
+    """The weight's outcome is whether a span matches (overlaps) a marked phrase: precision and
+    ECE against that; the ``char_`` figures against the share of its characters inside one."""
     strong = w >= 0.5
     return {
-        "precision_weight_ge_0_5": round(float(h[strong].mean()), 4) if strong.any() else None,
-        "matched_weight_ge_0_5": round(float(matched[strong].mean()), 4)
+        "precision_weight_ge_0_5": round(float(matched[strong].mean()), 4)
+        if strong.any() else None,
+        "char_precision_weight_ge_0_5": round(float(h[strong].mean()), 4)
         if strong.any() else None,
         "spans_weight_ge_0_5": int(strong.sum()),
-        "weight_ece": round(ece(w, h), 4) if len(w) else None,
+        "weight_ece": round(ece(w, matched.astype(float)), 4) if len(w) else None,
+        "weight_ece_chars": round(ece(w, h), 4) if len(w) else None,
     }
 
 
@@ -144,8 +149,8 @@ def summarise(o: SpanOutcomes) -> dict[str, Any]:
         bands.append({"band": f"{lo:.1f}-{min(hi, 1.0):.1f}", "spans": int(m.sum()),
                       "lo": lo, "hi": min(hi, 1.0),
                       "mean_weight": round(float(w[m].mean()), 4) if m.any() else None,
-                      "precision": round(float(h[m].mean()), 4) if m.any() else None,
-                      "matched": round(float(matched[m].mean()), 4) if m.any() else None})
+                      "precision": round(float(matched[m].mean()), 4) if m.any() else None,
+                      "chars": round(float(h[m].mean()), 4) if m.any() else None})
     cuts = []
     for cut in CUTS:
         m = span_prf([([(a, b) for a, b, q in pred if q >= cut], g) for pred, g in o.by_weight])
@@ -160,7 +165,7 @@ def summarise(o: SpanOutcomes) -> dict[str, Any]:
         "four_techniques": {k: _r(v) for k, v in span_prf(o.four).items()},
         **_weight_figures(w, h, matched),
         "vocabulary_spans": {"spans": int(vocab.sum()),
-                             "precision": round(float(h_all[vocab].mean()), 4)
+                             "precision": round(float(m_all[vocab].mean()), 4)
                              if vocab.any() else None},
         "all_spans": _weight_figures(w_all, h_all, m_all),
         "weight_bands": bands,

@@ -246,8 +246,8 @@ def fit_span_model(model: Any, records: Sequence[Record], *, seed: int = 0, fold
 
     # the decoding thresholds, then the weight calibration, on the held-out probabilities
     f1, threshold, low = tune_decoding(fields, oof, enc.bounds)
-    _, raw, hit, full = span_rows(fields, oof, enc.bounds, threshold, low)
-    calib_coef, calib_intercept, calib_figures = fit_weight_calibration(raw, hit, full, seed)
+    _, raw, _, matched, full = span_rows(fields, oof, enc.bounds, threshold, low)
+    calib_coef, calib_intercept, calib_figures = fit_weight_calibration(raw, matched, full, seed)
     sentence_coef, sentence_intercept, sentence_ece = _fit_sentences(
         fields, oof, enc.bounds, splitter, threshold, seed)
     metrics = {
