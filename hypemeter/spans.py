@@ -12,9 +12,10 @@ Scoring is vectorised: all fields of a batch are laid end to end with padding be
 words are looked up in the vocabulary once (``map`` over a dict, in C), and the linear model is
 folded into one table per window position, so a token's logit is five table reads, two bigram
 reads and a small dense product. A span is a run of tokens over the tuned threshold inside one
-clause; its ``weight`` is a Platt calibration (fit on held-out folds) of the run's highest and
-mean token probability and length, so a weight of 0.7 means that about 70% of such a span's
-characters lie inside phrases annotators marked.
+clause; its ``weight`` is a Platt calibration of the run's highest and mean token probability
+and length, fit per span on held-out folds of exhaustively annotated articles
+(:mod:`hypemeter.training.span_calibration`), so that about 70% of the spans weighted 0.7
+match a phrase annotators marked.
 
 Scoring a batch goes through :mod:`hypemeter.span_fast`, which keeps what the model reads from
 each distinct token string in a per-process cache and finds runs and categories with array
