@@ -8,12 +8,13 @@ keep their lexicon spans, and score sentences by running the whole model on each
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from itertools import repeat
 from typing import Any
 
 import numpy as np
 
-from hypemeter.schema import Article, Field, SentenceScore, Span
+from hypemeter.schema import Article, Field, SentenceScore, Span, public_category
 from hypemeter.sentence_rows import batch_sentence_features
 from hypemeter.sentences import UNTRAINED, SentenceSplitter
 from hypemeter.span_fast import encode_fast, explain_spans, token_proba_fast
@@ -132,6 +133,8 @@ def _explain_legacy(
     splitter = splitter_of(model)
     for a, an in zip(articles, analyses, strict=True):
         found = model.spans(a, an, max_spans) if spans else []
+        found = [s if public_category(s.category) == s.category
+                 else replace(s, category=public_category(s.category)) for s in found]
         scored: list[SentenceScore] | None = None
         if sentences:
             pieces = [(name, s, e) for name in ("headline", "body")

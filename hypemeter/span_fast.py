@@ -21,7 +21,7 @@ import numpy as np
 
 from hypemeter.features import FieldAnalysis
 from hypemeter.lexicon import STOPWORDS
-from hypemeter.schema import Field, Span
+from hypemeter.schema import Field, Span, public_category
 from hypemeter.spans import (
     PAD,
     SUFFIXES,
@@ -57,8 +57,9 @@ class TokenCache:
         self.unseen = np.zeros(1024)
         self.stop = np.zeros(1024, bool)
         self.cat = np.full(1024, _NO_CATEGORY, np.int64)
-        self.cat_names: list[str] = sorted(set(model.categories.values()))
-        self._cat_code = {c: k for k, c in enumerate(self.cat_names)}
+        learned = sorted(set(model.categories.values()))
+        self._cat_code = {c: k for k, c in enumerate(learned)}
+        self.cat_names: list[str] = [public_category(c) for c in learned]  # as results say
         self.lock = threading.Lock()
 
     def _rows(self, raws: list[str]) -> tuple[np.ndarray, ...]:
@@ -369,5 +370,5 @@ def _start(s: Span) -> int:
 def _match_category(fa: FieldAnalysis, first: int, last: int) -> str:
     for m in fa.matches:
         if m.first <= last and m.last >= first and m.category not in VOCABULARY_CATEGORIES:
-            return m.category
+            return public_category(m.category)
     return "loaded_language"

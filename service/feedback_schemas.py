@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from hypemeter.service.schemas import EXAMPLE_BODY, EXAMPLE_HEADLINE, _valid_unicode
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from hypemeter.schema import SPAN_CATEGORIES
+from hypemeter.schema import CORRECTION_CATEGORIES
 
 MAX_SPANS = 1000
 MAX_NOTE_CHARS = 2000
@@ -66,7 +66,7 @@ class SpanVerdictIn(BaseModel):
     ]
     category: Annotated[
         str | None,
-        Field(max_length=64, description="one of: " + ", ".join(SPAN_CATEGORIES)),
+        Field(max_length=64, description="one of: " + ", ".join(CORRECTION_CATEGORIES)),
     ] = None
     text: Annotated[
         str | None,
@@ -80,8 +80,8 @@ class SpanVerdictIn(BaseModel):
     @classmethod
     def _known_category(cls, value: str | None) -> str | None:
         """Training takes only the categories it knows: refuse others here, not at retraining."""
-        if value is not None and value not in SPAN_CATEGORIES:
-            raise ValueError(f"unknown category; one of: {', '.join(SPAN_CATEGORIES)}")
+        if value is not None and value not in CORRECTION_CATEGORIES:
+            raise ValueError(f"unknown category; one of: {', '.join(CORRECTION_CATEGORIES)}")
         return value
 
 

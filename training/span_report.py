@@ -26,7 +26,7 @@ def plot_span_reliability(path: Path, bands: list[dict[str, Any]]) -> None:
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.set_xlabel("span weight (mean in band)")
-    ax.set_ylabel("precision (share of characters annotators marked)")
+    ax.set_ylabel("precision (share of spans matching a marked phrase)")
     ax.set_title("Span weights: reliability (validation)")
     ax.legend(loc="upper left")
     _save(fig, path)
@@ -47,24 +47,37 @@ def write_span_report(out_dir: Path, spans: dict[str, Any], link_prefix: str = "
         f"- precision {_fmt(spans['precision'])}, recall {_fmt(spans['recall'])}, "
         f"F1 {_fmt(spans['f1'])} ({spans['predicted']} predicted, {spans['gold']} gold)",
         f"- the four techniques of earlier cards: F1 {_fmt(spans['four_techniques']['f1'])}",
-        f"- precision among spans with weight >= 0.5: "
-        f"{_fmt(spans['precision_weight_ge_0_5'])} ({spans['spans_weight_ge_0_5']} spans)",
-        f"- expected calibration error of `weight`: {_fmt(spans['weight_ece'], 4)}",
+        f"- among learned spans with weight >= 0.5: {_fmt(spans['precision_weight_ge_0_5'])} "
+        f"match a marked phrase ({spans['spans_weight_ge_0_5']} spans; "
+        f"{_fmt(spans.get('char_precision_weight_ge_0_5'))} of their characters lie inside one)",
+        f"- expected calibration error of `weight` (learned spans, 10 bins; outcome: the span "
+        f"matches a marked phrase): {_fmt(spans['weight_ece'], 4)}; against the share of "
+        f"characters: {_fmt(spans.get('weight_ece_chars'), 4)}",
+        f"- product vocabulary spans (fixed weight, not calibrated): "
+        f"{spans.get('vocabulary_spans', {}).get('spans', 0)}, of which "
+        f"{_fmt(spans.get('vocabulary_spans', {}).get('precision'))} match; with them, ECE "
+        f"{_fmt(spans.get('all_spans', {}).get('weight_ece'), 4)} and precision at weight "
+        f">= 0.5 {_fmt(spans.get('all_spans', {}).get('precision_weight_ge_0_5'))}",
         f"- category accuracy on matched spans: {_fmt(spans['category_accuracy'])} "
         f"(any overlapping gold category: {_fmt(spans['category_accuracy_any_overlapping'])}, "
         f"{spans['category_matched']} spans)",
         f"- sentence scores: {spans['sentences']['n']} sentences, "
         f"ECE {_fmt(spans['sentences']['ece'], 4)}", "",
         "## Reliability by weight band", "",
-        "| weight band | spans | mean weight | precision |", "| --- | --- | --- | --- |",
+        "Precision: the share of spans that match (overlap) a marked phrase, the outcome the "
+        "weight is calibrated on; characters: the share of their characters inside one.", "",
+        "| weight band | spans | mean weight | precision | characters |",
+        "| --- | --- | --- | --- | --- |",
     ]
     lines += [f"| {b['band']} | {b['spans']} | {_fmt(b['mean_weight'])} | "
-              f"{_fmt(b['precision'])} |" for b in spans["weight_bands"]]
+              f"{_fmt(b['precision'])} | {_fmt(b.get('chars'))} |"
+              for b in spans["weight_bands"]]
     lines += ["", "## Keeping spans from a minimum weight", "",
               "| min weight | spans | precision | recall | F1 |", "| --- | --- | --- | --- | --- |"]
     lines += [f"| {c['min_weight']} | {c['predicted']} | {_fmt(c['precision'])} | "
               f"{_fmt(c['recall'])} | {_fmt(c['f1'])} |" for c in spans["by_min_weight"]]
-    lines += ["", "## Category confusion (gold rows, predicted columns)", ""]
+    lines += ["", "## Category confusion (gold rows, predicted columns; merged categories as "
+              "results report them)", ""]
     for gold, row in spans["category_confusion"].items():
         lines.append(f"- {gold}: " + ", ".join(f"{p} {n}" for p, n in row.items()))
     lines += ["", "![Span reliability](reliability.png)" if draw else PLOTS_MISSING_NOTE, ""]

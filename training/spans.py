@@ -17,7 +17,12 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from hypemeter.training.metrics import span_prf
+from hypemeter.training.span_calibration import (
+    ece,
+    fit_weight_calibration,
+    span_rows,
+    tune_decoding,
+)
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
@@ -34,9 +39,7 @@ from hypemeter.spans import (
     UNKNOWN,
     Encoded,
     SpanModel,
-    calibration_features,
     encode,
-    runs,
     sentence_features,
     static_features,
 )
@@ -46,7 +49,6 @@ ANNOTATED = ("sample",)
 OWN = "own:"
 MAX_ANNOTATED_WORDS = 3  # an annotated clause labels only its short phrases' words
 SOLVER = "liblinear"
-LOW_THRESHOLDS = (0.05, 0.1, 0.2)
 CATEGORY_OF = {**TECHNIQUE_CATEGORY, "Flag-Waving": "flag_waving"}
 
 
@@ -60,6 +62,7 @@ class _Field:
     labels: np.ndarray  # 0/1 per token
     weight: float
     group: str
+    exhaustive: bool  # every loaded phrase of the text is marked (a span-annotated corpus)
 
 
 def punkt_texts(records: Sequence[Record]) -> list[str]:
@@ -113,7 +116,8 @@ def _fields(model: Any, records: Sequence[Record]) -> list[_Field]:
                         if len(tokenize(text[a:b]).words) <= MAX_ANNOTATED_WORDS]
             labels = _token_labels(fa, gold)
             weight = 1.0
-            out.append(_Field(i, name, text, fa, gold, labels, weight, r.group))
+            out.append(_Field(i, name, text, fa, gold, labels, weight, r.group,
+                              bool(r.spans) and not _annotated(r)))
     return out
 
 
@@ -180,11 +184,13 @@ def _fold(coef: np.ndarray, intercept: float, n_vocab: int, n_bigrams: int, n_su
         for k in range(len(OFFSETS))
     ])
     tables[:, UNKNOWN] = coef[[k * n_vocab + UNKNOWN for k in range(len(OFFSETS))]]
+    # id 0 (a pair or a suffix seen too rarely to count) is a column of its own in the design,
+    # active for most tokens, with its own coefficient: scoring adds it just as fitting did
+    # (earlier recipes zeroed it, which lowered every scored logit below the held-out ones the
+    # thresholds and the weight calibration were fit on)
     left = coef[base:base + n_bigrams].copy()
     right = coef[base + n_bigrams:base + 2 * n_bigrams].copy()
-    left[0] = right[0] = 0.0
     suffix_tables = coef[suffix_at:static_at].reshape(len(SUFFIXES), n_suffixes).copy()
-    suffix_tables[:, 0] = 0.0
     dense = coef[static_at + len(OFFSETS) * n_static:]
     return {"tables": tables, "bigram_left": left, "bigram_right": right,
             "suffix_tables": suffix_tables, "dense_coef": dense, "intercept": float(intercept)}
@@ -210,43 +216,7 @@ def _categories(records: Sequence[Record]) -> dict[str, str]:
     return out
 
 
-def _span_rows(fields: list[_Field], proba: np.ndarray, bounds: list[int], threshold: float,
-               low: float) -> tuple[list[tuple[list, list]], np.ndarray, np.ndarray]:
-    """Decode spans; return (pred, gold) pairs for span_prf, and per span its calibration
-    features and the share of its characters inside gold spans."""
-    pairs, raw, hit = [], [], []
-    for k, f in enumerate(fields):
-        p = proba[bounds[k]:bounds[k + 1]]
-        toks = f.analysis.tokens
-        pred = []
-        for first, last, _top in runs(p, f.analysis, threshold, low):
-            a, b = toks.starts[first], toks.ends[last]
-            pred.append((a, b))
-            covered = np.zeros(b - a, bool)
-            for ga, gb in f.gold:
-                lo, hi = max(a, ga), min(b, gb)
-                if hi > lo:
-                    covered[lo - a:hi - a] = True
-            raw.append(calibration_features(p[first:last + 1]))
-            hit.append(covered.mean())
-        pairs.append((pred, f.gold))
-    return pairs, np.asarray(raw), np.asarray(hit)
-
-
-def ece(weights: np.ndarray, outcomes: np.ndarray, bins: int = 10) -> float:
-    """Expected calibration error with equal-width bins."""
-    if len(weights) == 0:
-        return float("nan")
-    idx = np.minimum((weights * bins).astype(int), bins - 1)
-    total = 0.0
-    for b in range(bins):
-        m = idx == b
-        if m.any():
-            total += m.sum() * abs(weights[m].mean() - outcomes[m].mean())
-    return float(total / len(weights))
-
-
-def fit_span_model(model: Any, records: Sequence[Record], *, seed: int = 0, folds: int = 3,
+def fit_span_model(model: Any, records: Sequence[Record], *, seed: int = 0, folds: int = 5,
                    C: float = 1.0, splitter: SentenceSplitter | None = None) -> SpanModel:
     """Fit the span model of a fitted ``HypeModel`` (its lexicon and valence) on ``records``."""
     lexicon, valence = model.lexicon_, model.valence_
@@ -274,19 +244,10 @@ def fit_span_model(model: Any, records: Sequence[Record], *, seed: int = 0, fold
         oof[te] = m.predict_proba(X[te])[:, 1]
     final = lr().fit(X, y, sample_weight=w)
 
-    # the decoding thresholds with the best held-out span F1, then the weight calibration
-    best = (-1.0, 0.5, 0.5)
-    for t in np.arange(0.2, 0.65, 0.05):
-        for low in LOW_THRESHOLDS:
-            pairs, _, _ = _span_rows(fields, oof, enc.bounds, float(t), min(low, float(t)))
-            best = max(best, (span_prf(pairs)["f1"], float(t), min(low, float(t))))
-    f1, threshold, low = best
-    pairs, raw, hit = _span_rows(fields, oof, enc.bounds, threshold, low)
-    # Platt scaling on soft targets: each span counts as covered (weight hit) and not
-    platt = LogisticRegression(C=1.0, max_iter=1000, random_state=seed).fit(
-        np.vstack([raw, raw]), np.r_[np.ones(len(hit)), np.zeros(len(hit))],
-        sample_weight=np.r_[hit, 1.0 - hit] + 1e-9)
-    weights = platt.predict_proba(raw)[:, 1]
+    # the decoding thresholds, then the weight calibration, on the held-out probabilities
+    f1, threshold, low = tune_decoding(fields, oof, enc.bounds)
+    _, raw, _, matched, full = span_rows(fields, oof, enc.bounds, threshold, low)
+    calib_coef, calib_intercept, calib_figures = fit_weight_calibration(raw, matched, full, seed)
     sentence_coef, sentence_intercept, sentence_ece = _fit_sentences(
         fields, oof, enc.bounds, splitter, threshold, seed)
     metrics = {
@@ -294,20 +255,25 @@ def fit_span_model(model: Any, records: Sequence[Record], *, seed: int = 0, fold
         "oof_span_f1": round(f1, 4),
         "threshold": round(threshold, 4),
         "low_threshold": round(low, 4),
-        "oof_weight_ece": round(ece(weights, hit), 4),
+        **calib_figures,
         "oof_sentence_ece": round(sentence_ece, 4),
         "tokens": len(y),
         "vocabulary": len(vocab),
         "bigrams": len(bigram_vocab),
     }
-    return SpanModel(
+    span_model = SpanModel(
         vocab=vocab, bigram_vocab=bigram_vocab, suffix_vocab=suffix_vocab,
         **_fold(final.coef_[0], final.intercept_[0], n_vocab, n_bigrams, n_suffixes, S),
         strong=strong, threshold=threshold, low=low,
-        calib_coef=platt.coef_[0], calib_intercept=float(platt.intercept_[0]),
+        calib_coef=calib_coef, calib_intercept=calib_intercept,
         categories=_categories(records), sentence_coef=sentence_coef,
         sentence_intercept=sentence_intercept, metrics=metrics,
     )
+    # scoring reads the folded tables: they must give the fitted classifier's probabilities
+    folded = span_model.token_proba(enc)
+    span_model.metrics["folding_error"] = float(
+        np.abs(folded - final.predict_proba(X)[:, 1]).max()) if len(y) else 0.0
+    return span_model
 
 
 def _fit_sentences(fields: list[_Field], proba: np.ndarray, bounds: list[int],

@@ -145,6 +145,8 @@ def train_bundle(
             **validation,
         },
         "own_data": own_data_summary(reports, records, valid, model),
+        # what fitting the final span model measured on its held-out folds
+        "span_model": dict(final.span_model_.metrics) if hasattr(final, "span_model_") else None,
         "thresholds": {"sensationalism": 0.5, "misinformation_risk": 0.5},
         "training_seconds": None,
         "limits": [

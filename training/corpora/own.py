@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from hypemeter.schema import NOT_LOADED, SPAN_CATEGORIES, GoldSpan, Record, Task
+from hypemeter.schema import CORRECTION_CATEGORIES, NOT_LOADED, GoldSpan, Record, Task
 
 from .base import LoadReport, iter_json_items, read_bytes, text_bucket
 
@@ -255,9 +255,9 @@ class OwnDataLoader:
             if verdict not in VERDICTS:
                 issue(f"bad span: {at}.verdict must be 'loaded' or 'not_loaded', not {verdict!r}")
                 continue
-            if category is not None and category not in SPAN_CATEGORIES:
+            if category is not None and category not in CORRECTION_CATEGORIES:
                 issue(f"bad span: {at}.category {category!r} is not one of "
-                      f"{', '.join(SPAN_CATEGORIES)}")
+                      f"{', '.join(CORRECTION_CATEGORIES)}")
                 continue
             out[name, start, end] = (verdict, category)
         return out

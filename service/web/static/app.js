@@ -8,9 +8,11 @@
 
 (function () {
   const CATEGORIES = {
-    loaded_language: { label: "Loaded language", help: "emotionally charged words" },
-    exaggeration: { label: "Exaggeration", help: "overstated size, certainty or effect" },
-    fear_appeal: { label: "Fear appeal", help: "wording meant to frighten" },
+    // the categories results carry (hypemeter/schema.py SPAN_CATEGORIES)
+    loaded_language: {
+      label: "Loaded language",
+      help: "emotionally charged, exaggerated, fear-laden or flag-waving words",
+    },
     urgency: { label: "Urgency", help: "pressure to act or share right now" },
     clickbait: { label: "Clickbait", help: "teasers that hold back the point to get a click" },
     name_calling: { label: "Name-calling", help: "labels that attack people or groups" },

@@ -1,0 +1,115 @@
+"""How the span model decodes and what its weights mean, both fit on held-out folds.
+
+- :func:`tune_decoding`: the decoding thresholds (a span needs a token at ``threshold`` and takes
+  in its clause's neighbours down to ``low``) with the best held-out span F1; among settings
+  within ``TOLERANCE`` of the best, the one with the shortest spans (the highest ``low``): a
+  phrase a reader can check beats a long run that scores the same.
+- :func:`fit_weight_calibration`: the span weight, a Platt calibration at the span level. Each
+  held-out span of an exhaustively annotated article (every loaded phrase marked: the
+  propaganda corpus) is one example; its outcome is whether it matches (overlaps) a phrase
+  annotators marked, the question a reader asks of a highlight; its features
+  :data:`hypemeter.span_decoding.CALIBRATION_FEATURES` (the run's highest and mean token
+  probability, its length). Articles annotated only in part (the project's sample, a user's
+  corrections) or not at all teach the token model but would tell the calibration that marked
+  phrases are rarer than they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+from hypemeter.training.metrics import span_prf
+from sklearn.linear_model import LogisticRegression
+
+from hypemeter.features import FieldAnalysis
+from hypemeter.spans import calibration_features, runs
+
+THRESHOLDS = tuple(round(float(t), 2) for t in np.arange(0.2, 0.65, 0.05))
+LOW_THRESHOLDS = (0.05, 0.1, 0.2)
+TOLERANCE = 0.005  # held-out F1 given up for shorter spans
+
+
+class DecodedField(Protocol):
+    analysis: FieldAnalysis
+    gold: list[tuple[int, int]]
+    exhaustive: bool
+
+
+def ece(weights: np.ndarray, outcomes: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error with equal-width bins."""
+    if len(weights) == 0:
+        return float("nan")
+    idx = np.minimum((weights * bins).astype(int), bins - 1)
+    total = 0.0
+    for b in range(bins):
+        m = idx == b
+        if m.any():
+            total += m.sum() * abs(weights[m].mean() - outcomes[m].mean())
+    return float(total / len(weights))
+
+
+def span_rows(fields: Sequence[DecodedField], proba: np.ndarray, bounds: list[int],
+              threshold: float, low: float
+              ) -> tuple[list[tuple[list, list]], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Decode spans; return (pred, gold) pairs for span_prf, and per span its calibration
+    features, the share of its characters inside gold spans, whether it overlaps one and
+    whether its field is exhaustively annotated."""
+    pairs, raw, hit, matched, full = [], [], [], [], []
+    for k, f in enumerate(fields):
+        p = proba[bounds[k]:bounds[k + 1]]
+        toks = f.analysis.tokens
+        pred = []
+        for first, last, _top in runs(p, f.analysis, threshold, low):
+            a, b = toks.starts[first], toks.ends[last]
+            pred.append((a, b))
+            covered = np.zeros(b - a, bool)
+            for ga, gb in f.gold:
+                lo, hi = max(a, ga), min(b, gb)
+                if hi > lo:
+                    covered[lo - a:hi - a] = True
+            raw.append(calibration_features(p[first:last + 1]))
+            hit.append(covered.mean())
+            matched.append(float(covered.any()))
+            full.append(f.exhaustive)
+        pairs.append((pred, f.gold))
+    return (pairs, np.asarray(raw).reshape(-1, 3), np.asarray(hit, float),
+            np.asarray(matched, float), np.asarray(full, bool))
+
+
+def tune_decoding(fields: Sequence[DecodedField], proba: np.ndarray, bounds: list[int]
+                  ) -> tuple[float, float, float]:
+    """``(held-out F1, threshold, low)``: see the module's docstring."""
+    scored = []
+    for t in THRESHOLDS:
+        for low in LOW_THRESHOLDS:
+            low = min(low, t)
+            pairs, *_ = span_rows(fields, proba, bounds, t, low)
+            scored.append((span_prf(pairs)["f1"], t, low))
+    best = max(f1 for f1, _, _ in scored)
+    near = [s for s in scored if s[0] >= best - TOLERANCE]
+    return max(near, key=lambda s: (s[2], s[0]))
+
+
+def fit_weight_calibration(raw: np.ndarray, hit: np.ndarray, full: np.ndarray, seed: int = 0
+                           ) -> tuple[np.ndarray, float, dict[str, Any]]:
+    """Platt scaling of spans on their outcomes ``hit`` (0/1, or soft targets in [0, 1]: each
+    span counts as a success with weight ``hit`` and as a failure with ``1 - hit``), on the
+    spans of exhaustively annotated fields (all spans when there are none); returns
+    coefficients, intercept and held-out figures."""
+    use = full if full.sum() >= 20 else np.ones(len(hit), bool)
+    X, h = raw[use], hit[use]
+    platt = LogisticRegression(C=1.0, max_iter=1000, random_state=seed).fit(
+        np.vstack([X, X]), np.r_[np.ones(len(h)), np.zeros(len(h))],
+        sample_weight=np.r_[h, 1.0 - h] + 1e-9)
+    w = platt.predict_proba(X)[:, 1]
+    strong = w >= 0.5
+    figures = {
+        "calibration_spans": int(use.sum()),
+        "oof_weight_ece": round(ece(w, h), 4),
+        "oof_spans_weight_ge_0_5": int(strong.sum()),
+        "oof_matched_weight_ge_0_5": round(float(h[strong].mean()), 4) if strong.any()
+        else None,
+    }
+    return platt.coef_[0], float(platt.intercept_[0]), figures
