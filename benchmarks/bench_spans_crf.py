@@ -16,8 +16,11 @@ A span's weight is the mean P(not O) of its tokens (for the weight figures of ``
 Tagging speed is articles per second on one core: tokenising, sentence splitting, features
 and tagging of the held-out articles, end to end.
 
-    python benchmarks/bench_spans_crf.py --data-dir DIR [--seed 0] [--c1 0.1] [--c2 0.05]
-        [--iterations 100]
+    python benchmarks/bench_spans_crf.py --data-dir DIR [--seed 0] [--c1 0.1 ...]
+        [--c2 0.05 ...] [--labels bio|io] [--iterations 100]
+
+Several --c1/--c2 values: every pair is fitted on the inner training articles and the pair with
+the best dev F1 (at its tuned threshold) is refitted on all training articles.
 """
 
 from __future__ import annotations
@@ -105,13 +108,13 @@ def field_sentences(text: str, headline: bool, splitter: SentenceSplitter,
     return out
 
 
-def bio(tokens: list[Token], gold: list[tuple[int, int]]) -> list[str]:
+def bio(tokens: list[Token], gold: list[tuple[int, int]], io: bool = False) -> list[str]:
     """B/I/O: a token is inside when it overlaps a gold span; B where the covering span (the
-    earliest starting one) changes."""
+    earliest starting one) changes (never with ``io``: I/O labels)."""
     labels, last = [], None
     for a, b in tokens:
         cover = min(((ga, gb) for ga, gb in gold if ga < b and gb > a), default=None)
-        labels.append("O" if cover is None else "I" if cover == last else "B")
+        labels.append("O" if cover is None else "I" if io or cover == last else "B")
         last = cover
     return labels
 
@@ -127,20 +130,21 @@ def encode(recs: Sequence[Record], splitter: SentenceSplitter, valence: dict[str
              for name in FIELDS] for r in recs]
 
 
-def training_data(recs: Sequence[Record], enc: list) -> tuple[list, list]:
+def training_data(recs: Sequence[Record], enc: list, io: bool = False) -> tuple[list, list]:
     xs, ys = [], []
     for rec, fields in zip(recs, enc, strict=True):
         for name, sents in fields:
             gold = gold_of(rec, name, SPAN_TECHNIQUES)
             for tokens, feats in sents:
                 xs.append(feats)
-                ys.append(bio(tokens, gold))
+                ys.append(bio(tokens, gold, io))
     return xs, ys
 
 
-def fit_crf(recs: Sequence[Record], enc: list, args: argparse.Namespace) -> Any:
-    xs, ys = training_data(recs, enc)
-    crf = sklearn_crfsuite.CRF(algorithm="lbfgs", c1=args.c1, c2=args.c2,
+def fit_crf(recs: Sequence[Record], enc: list, args: argparse.Namespace, c1: float,
+            c2: float) -> Any:
+    xs, ys = training_data(recs, enc, args.labels == "io")
+    crf = sklearn_crfsuite.CRF(algorithm="lbfgs", c1=c1, c2=c2,
                                max_iterations=args.iterations, all_possible_transitions=True)
     crf.fit(xs, ys)
     return crf
@@ -248,8 +252,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--data-dir", type=Path, default=os.environ.get("HYPEMETER_DATA_DIR"))
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--c1", type=float, default=0.1)
-    ap.add_argument("--c2", type=float, default=0.05)
+    ap.add_argument("--c1", type=float, nargs="+", default=[0.1],
+                    help="L1 weights; with several c1/c2 values the pair is chosen on dev F1")
+    ap.add_argument("--c2", type=float, nargs="+", default=[0.05])
+    ap.add_argument("--labels", choices=("bio", "io"), default="bio")
     ap.add_argument("--iterations", type=int, default=100)
     args = ap.parse_args()
     records, _ = load_corpora(args.data_dir, CORPORA, include_sample=True)
@@ -260,17 +266,23 @@ def main() -> None:
     inner_train, dev = group_split(train_recs, valid_fraction=0.2, seed=args.seed + 1)
     out: dict[str, Any] = {"train_articles": len(train_recs), "held_out_articles": len(held),
                            "inner_train_articles": len(inner_train), "dev_articles": len(dev),
-                           "c1": args.c1, "c2": args.c2, "iterations": args.iterations}
+                           "labels": args.labels, "iterations": args.iterations}
     enc_inner, enc_dev = encode(inner_train, splitter, valence), encode(dev, splitter, valence)
     t0 = time.perf_counter()
-    threshold, dev_f1 = tune_threshold(fit_crf(inner_train, enc_inner, args), dev, enc_dev)
-    out["dev"] = {"threshold": threshold, "dev_f1": round(dev_f1, 4),
-                  "seconds": round(time.perf_counter() - t0, 1)}
+    grid = []  # (dev F1, threshold, c1, c2): regularisation and threshold chosen on dev only
+    for c1 in args.c1:
+        for c2 in args.c2:
+            t, f1 = tune_threshold(fit_crf(inner_train, enc_inner, args, c1, c2), dev, enc_dev)
+            grid.append((f1, t, c1, c2))
+    dev_f1, threshold, c1, c2 = max(grid)
+    out["dev"] = {"threshold": threshold, "dev_f1": round(dev_f1, 4), "c1": c1, "c2": c2,
+                  "grid": [{"c1": g[2], "c2": g[3], "threshold": g[1], "dev_f1": round(g[0], 4)}
+                           for g in grid], "seconds": round(time.perf_counter() - t0, 1)}
     enc_train = encode(train_recs, splitter, valence)
     t0 = time.perf_counter()
-    crf = fit_crf(train_recs, enc_train, args)
+    crf = fit_crf(train_recs, enc_train, args, c1, c2)
     out["train_seconds"] = round(time.perf_counter() - t0, 1)
-    _, ys = training_data(train_recs, enc_train)
+    _, ys = training_data(train_recs, enc_train, args.labels == "io")
     out["train_tokens_inside"] = round(float(np.mean([y != "O" for s in ys for y in s])), 4)
     enc_held = encode(held, splitter, valence)
     for name, thr in (("viterbi", None), ("marginal", threshold)):
