@@ -17,7 +17,7 @@ Tagging speed is articles per second on one core: tokenising, sentence splitting
 and tagging of the held-out articles, end to end.
 
     python benchmarks/bench_spans_crf.py --data-dir DIR [--seed 0] [--c1 0.1 ...]
-        [--c2 0.05 ...] [--labels bio|io] [--iterations 100]
+        [--c2 0.05 ...] [--labels bio|io] [--dev-folds 1] [--iterations 100]
 
 Several --c1/--c2 values: every pair is fitted on the inner training articles and the pair with
 the best dev F1 (at its tuned threshold) is refitted on all training articles.
@@ -38,7 +38,7 @@ import numpy as np
 import sklearn_crfsuite
 from bench_spans import CORPORA, PTC
 from hypemeter.training.corpora.registry import load_corpora
-from hypemeter.training.corpora.split import group_split
+from hypemeter.training.corpora.split import group_split, group_unit
 from hypemeter.training.metrics import span_prf
 from hypemeter.training.span_metrics import SpanOutcomes, _covered, span_records, summarise
 
@@ -208,10 +208,12 @@ def outcomes(recs: Sequence[Record], predicted: list) -> SpanOutcomes:
     return o
 
 
-def tune_threshold(crf: Any, recs: Sequence[Record], enc: list) -> tuple[float, float]:
+def tune_threshold(folds: list[tuple[Any, list[Record], list]]) -> tuple[float, float]:
+    """The threshold of best span F1 pooled over the dev folds' (crf, records, encoding)."""
     best = (0.5, -1.0)
     for t in THRESHOLDS:
-        f1 = span_prf(outcomes(recs, tag(crf, enc, t)).five)["f1"]
+        f1 = span_prf([pair for crf, recs, enc in folds
+                       for pair in outcomes(recs, tag(crf, enc, t)).five])["f1"]
         if f1 > best[1]:
             best = (t, f1)
     return best
@@ -256,6 +258,8 @@ def main() -> None:
                     help="L1 weights; with several c1/c2 values the pair is chosen on dev F1")
     ap.add_argument("--c2", type=float, nargs="+", default=[0.05])
     ap.add_argument("--labels", choices=("bio", "io"), default="bio")
+    ap.add_argument("--dev-folds", type=int, default=1,
+                    help="1: one inner 80/20 dev split; K > 1: K inner folds, pooled")
     ap.add_argument("--iterations", type=int, default=100)
     args = ap.parse_args()
     records, _ = load_corpora(args.data_dir, CORPORA, include_sample=True)
@@ -263,22 +267,32 @@ def main() -> None:
     valence = dict(vader_valence())
     train, valid = group_split(records, valid_fraction=0.2, seed=args.seed)
     train_recs, held = span_records(train), span_records(valid)
-    inner_train, dev = group_split(train_recs, valid_fraction=0.2, seed=args.seed + 1)
+    enc_train = encode(train_recs, splitter, valence)
+    if args.dev_folds == 1:  # one inner 80/20 split of the training articles
+        fold = [int(group_unit(r.group, args.seed + 1) < 0.2) for r in train_recs]
+    else:  # K inner folds: every training article is dev once, F1 pooled over the folds
+        fold = [int(group_unit(r.group, args.seed + 1) * args.dev_folds) for r in train_recs]
+    inner = [([k for k, f in enumerate(fold) if f != d], [k for k, f in enumerate(fold) if f == d])
+             for d in sorted(set(fold)) if args.dev_folds > 1 or d == 1]
     out: dict[str, Any] = {"train_articles": len(train_recs), "held_out_articles": len(held),
-                           "inner_train_articles": len(inner_train), "dev_articles": len(dev),
+                           "dev_folds": args.dev_folds,
+                           "dev_articles": [len(d) for _, d in inner],
                            "labels": args.labels, "iterations": args.iterations}
-    enc_inner, enc_dev = encode(inner_train, splitter, valence), encode(dev, splitter, valence)
     t0 = time.perf_counter()
     grid = []  # (dev F1, threshold, c1, c2): regularisation and threshold chosen on dev only
     for c1 in args.c1:
         for c2 in args.c2:
-            t, f1 = tune_threshold(fit_crf(inner_train, enc_inner, args, c1, c2), dev, enc_dev)
+            folds = []
+            for fit_k, dev_k in inner:
+                crf = fit_crf([train_recs[k] for k in fit_k], [enc_train[k] for k in fit_k],
+                              args, c1, c2)
+                folds.append((crf, [train_recs[k] for k in dev_k], [enc_train[k] for k in dev_k]))
+            t, f1 = tune_threshold(folds)
             grid.append((f1, t, c1, c2))
     dev_f1, threshold, c1, c2 = max(grid)
     out["dev"] = {"threshold": threshold, "dev_f1": round(dev_f1, 4), "c1": c1, "c2": c2,
                   "grid": [{"c1": g[2], "c2": g[3], "threshold": g[1], "dev_f1": round(g[0], 4)}
                            for g in grid], "seconds": round(time.perf_counter() - t0, 1)}
-    enc_train = encode(train_recs, splitter, valence)
     t0 = time.perf_counter()
     crf = fit_crf(train_recs, enc_train, args, c1, c2)
     out["train_seconds"] = round(time.perf_counter() - t0, 1)
