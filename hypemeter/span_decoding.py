@@ -2,7 +2,7 @@
 inside a clause), their calibrated weights and categories, and sentence features.
 
 The functions here are the reference path; :mod:`hypemeter.span_fast` does the same on whole
-batches with array operations (tests/test_span_fast.py checks they agree).
+batches with array operations (tests/core/test_span_fast.py checks they agree).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Scoring outputs pinned on fixed texts: scores, spans and sentence scores of the shipped model,
 byte for byte (as SHA-256 digests of their JSON), so that a speed change that alters any output
 fails here. The digests belong to one model version; another model skips the test until they are
-written again with ``HYPEMETER_REPIN=1 python -m pytest tests/test_pinned_outputs.py``."""
+written again with ``HYPEMETER_REPIN=1 python -m pytest tests/core/test_pinned_outputs.py``."""
 
 from __future__ import annotations
 
