@@ -76,6 +76,11 @@ class RetiredModels:
     def add(self, model: Any) -> None:
         self._refs.append(weakref.ref(model))
 
+    @property
+    def waiting(self) -> bool:
+        """Whether a swapped-out model is still to be released (then :meth:`tick` has work)."""
+        return bool(self._refs)
+
     def __len__(self) -> int:
         return sum(1 for ref in self._refs if ref() is not None)
 

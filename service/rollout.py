@@ -313,7 +313,7 @@ class Rollout:
                 if served is not None:
                     retired.add(served.scorer)
                 served = self.holder.current
-            if await anyio.to_thread.run_sync(retired.tick):
+            if retired.waiting and await anyio.to_thread.run_sync(retired.tick):
                 await anyio.to_thread.run_sync(release_memory)  # the old model is gone
             if self.run_dir is None:
                 continue  # one process: nothing to follow
