@@ -64,7 +64,7 @@ def explain(
                      all_suffixes=False, pair_index=sm.pair_index())
         proba = sm.token_proba(enc)
         if spans:
-            found = batch_runs(proba, enc, fields, sm.threshold, sm.low)
+            found = batch_runs(proba, enc, fields, sm.threshold, sm.low, sm.edge_ratio)
             weights = batch_weights(sm, found)
     else:
         enc = encode_fast(sm, fields)

@@ -31,14 +31,16 @@ def calibration_features(proba: np.ndarray) -> np.ndarray:
 
 
 def runs(
-    proba: np.ndarray, fa: FieldAnalysis, threshold: float, low: float | None = None
+    proba: np.ndarray, fa: FieldAnalysis, threshold: float, low: float | None = None,
+    edge_ratio: float = 0.0,
 ) -> list[tuple[int, int, float]]:
     """``(first, last, max probability)`` of each run of tokens at or over ``low`` that stays
     inside one clause, holds a content word and reaches ``threshold`` somewhere (hysteresis:
-    a confident word takes in its less certain neighbours)."""
+    a confident word takes in its less certain neighbours), its edges trimmed by
+    :func:`trim_runs`."""
     low = threshold if low is None else low
     words, seps = fa.tokens.words, fa.tokens.seps
-    out = []
+    bounds = []
     hot = np.flatnonzero(proba >= low)
     k = 0
     while k < len(hot):
@@ -47,16 +49,65 @@ def runs(
         while k < len(hot) and hot[k] == last + 1 and PHRASE_BREAKS.isdisjoint(seps[last]):
             last = int(hot[k])
             k += 1
-        # trim stop words at either end ("the", "of"): a span starts and ends on content
-        while first <= last and words[first] in STOPWORDS:
-            first += 1
-        while last >= first and words[last] in STOPWORDS:
-            last -= 1
-        if first <= last:
-            top = float(proba[first:last + 1].max())
-            if top >= threshold:
-                out.append((first, last, top))
+        bounds.append((first, last))
+    if not bounds:
+        return []
+    stop = np.fromiter((w in STOPWORDS for w in words), bool, len(words))
+    firsts, lasts = trim_runs(proba, stop, np.array([a for a, _ in bounds]),
+                              np.array([b for _, b in bounds]), edge_ratio)
+    out = []
+    for first, last in zip(firsts.tolist(), lasts.tolist(), strict=True):
+        top = float(proba[first:last + 1].max())
+        if top >= threshold:
+            out.append((first, last, top))
     return out
+
+
+def _inward(keep: np.ndarray, starts: np.ndarray, ends: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Per run, the first token at or after its start and the last at or before its end that
+    ``keep`` holds (a run with none comes out with first > last)."""
+    n = len(keep)
+    at = np.arange(n)
+    nxt = np.minimum.accumulate(np.where(keep, at, n)[::-1])[::-1]
+    prv = np.maximum.accumulate(np.where(keep, at, -1))
+    return nxt[starts], prv[ends]
+
+
+def segment_reduce(ufunc: np.ufunc, values: np.ndarray, firsts: np.ndarray,
+                   lasts: np.ndarray) -> np.ndarray:
+    """``ufunc.reduce(values[first:last + 1])`` for each pair of non-empty segments."""
+    n = len(values)
+    cuts = np.empty(2 * len(firsts), np.int64)
+    cuts[0::2], cuts[1::2] = firsts, lasts + 1
+    cuts[cuts >= n] = n - 1  # reduceat needs indices < n; the last slice ends at n anyway
+    out = ufunc.reduceat(values, cuts)[0::2]
+    at_end = np.flatnonzero(lasts + 1 >= n)
+    if len(at_end):  # a segment ending at the last token: its slice is [first, n)
+        out[at_end] = [ufunc.reduce(values[a:]) for a in firsts[at_end]]
+    return out
+
+
+def trim_runs(proba: np.ndarray, stop: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+              edge_ratio: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """The runs ``starts[i]..ends[i]`` (inclusive token indices, disjoint) trimmed to start and
+    end on a content word (``stop`` marks "the", "of", ...), then, with ``edge_ratio``, to
+    start and end on a word at least ``edge_ratio`` times as probable as the run's most
+    probable content word: "sends deadly weapon" -> "deadly weapon" when "sends" is a weak
+    neighbour the hysteresis took in. Runs left without a content word are dropped. The one
+    trimming rule of every decoding path (reference, batch and fast)."""
+    firsts, lasts = _inward(~stop, starts, ends)
+    keep = firsts <= lasts
+    firsts, lasts = firsts[keep], lasts[keep]
+    if edge_ratio <= 0 or not len(firsts):
+        return firsts, lasts
+    # the peak is a content word's, so it survives and every trimmed run keeps a word
+    peak = segment_reduce(np.maximum, np.where(stop, -1.0, proba), firsts, lasts)
+    sizes = lasts - firsts + 1
+    inside = np.repeat(firsts - (np.cumsum(sizes) - sizes), sizes) + np.arange(sizes.sum())
+    cutoff = np.zeros(len(proba))
+    cutoff[inside] = np.repeat(edge_ratio * peak, sizes)
+    return _inward(~stop & (proba >= cutoff), firsts, lasts)
 
 
 def run_bounds(proba: np.ndarray, enc: Any, low: float) -> tuple[np.ndarray, np.ndarray]:
@@ -75,7 +126,7 @@ def run_bounds(proba: np.ndarray, enc: Any, low: float) -> tuple[np.ndarray, np.
 
 def batch_runs(
     proba: np.ndarray, enc: Encoded, fields: Sequence[tuple[FieldAnalysis, str, bool]],
-    threshold: float, low: float,
+    threshold: float, low: float, edge_ratio: float = 0.0,
 ) -> list[list[tuple[int, int, float, float, int]]]:
     """What :func:`runs` finds in each field, for the whole batch with array operations:
     per field ``(first, last, max, mean, tokens)`` with field-local token indices."""
@@ -86,36 +137,18 @@ def batch_runs(
     run_starts, ends = run_bounds(proba, enc, low)
     if not len(run_starts):
         return out
-    field_of = np.searchsorted(enc.bounds, run_starts, side="right") - 1
     words = [w for fa, _, _ in fields for w in fa.tokens.words]
-    firsts, lasts, owners = [], [], []
-    for a, b, f in zip(run_starts.tolist(), ends.tolist(), field_of.tolist(), strict=True):
-        while a <= b and words[a] in STOPWORDS:
-            a += 1
-        while b >= a and words[b] in STOPWORDS:
-            b -= 1
-        if a <= b:
-            firsts.append(a)
-            lasts.append(b)
-            owners.append(f)
-    if not firsts:
+    stop = np.fromiter((w in STOPWORDS for w in words), bool, n)
+    fa_, lasts = trim_runs(proba, stop, run_starts, ends, edge_ratio)
+    if not len(fa_):
         return out
-    fa_ = np.asarray(firsts)
-    la_ = np.asarray(lasts) + 1
-    cuts = np.empty(2 * len(fa_), np.int64)
-    cuts[0::2], cuts[1::2] = fa_, la_
-    safe = cuts.copy()
-    safe[safe >= n] = n - 1  # reduceat needs indices < n; the last slice ends at n anyway
-    tops = np.maximum.reduceat(proba, safe)[0::2]
-    sums = np.add.reduceat(proba, safe)[0::2]
-    ends_at_n = la_ >= n
-    if ends_at_n.any():  # a run ending at the last token: its slice is [first, n)
-        k = np.flatnonzero(ends_at_n)
-        tops[k] = [proba[a:].max() for a in fa_[k]]
-        sums[k] = [proba[a:].sum() for a in fa_[k]]
-    lens = la_ - fa_
-    for a, b, f, top, total, size in zip(firsts, lasts, owners, tops.tolist(), sums.tolist(),
-                                         lens.tolist(), strict=True):
+    tops = segment_reduce(np.maximum, proba, fa_, lasts)
+    sums = segment_reduce(np.add, proba, fa_, lasts)
+    owners = np.searchsorted(enc.bounds, fa_, side="right") - 1
+    lens = lasts - fa_ + 1
+    for a, b, f, top, total, size in zip(fa_.tolist(), lasts.tolist(), owners.tolist(),
+                                         tops.tolist(), sums.tolist(), lens.tolist(),
+                                         strict=True):
         if top >= threshold:
             base = enc.bounds[f]
             out[f].append((a - base, b - base, top, total / size, size))
@@ -165,7 +198,8 @@ def field_spans(
     out = []
     taken = np.zeros(len(toks.words), bool)
     if found is None or weights is None:
-        found = [(a, b, 0.0, 0.0, 0) for a, b, _ in runs(proba, fa, model.threshold, model.low)]
+        found = [(a, b, 0.0, 0.0, 0) for a, b, _ in runs(proba, fa, model.threshold, model.low,
+                                               model.edge_ratio)]
         weights = [model.weight(proba[a:b + 1]) for a, b, *_ in found]
     for (first, last, *_), w in zip(found, weights, strict=True):
         taken[first:last + 1] = True

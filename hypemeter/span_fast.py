@@ -22,6 +22,7 @@ import numpy as np
 from hypemeter.features import FieldAnalysis
 from hypemeter.lexicon import STOPWORDS
 from hypemeter.schema import Field, Span, public_category
+from hypemeter.span_decoding import segment_reduce, trim_runs
 from hypemeter.spans import (
     PAD,
     SUFFIXES,
@@ -234,39 +235,20 @@ def token_proba_fast(model: SpanModel, enc: FastEncoded) -> np.ndarray:
 Found = tuple[np.ndarray, ...]  # field, first, last (batch token indices), top, mean, size
 
 
-def batch_runs_fast(proba: np.ndarray, enc: FastEncoded, threshold: float, low: float
-                    ) -> Found:
+def batch_runs_fast(proba: np.ndarray, enc: FastEncoded, threshold: float, low: float,
+                    edge_ratio: float = 0.0) -> Found:
     """What :func:`hypemeter.spans.batch_runs` finds, as flat arrays over the batch."""
     n = len(proba)
     empty = np.zeros(0, np.int64)
     if n == 0:
         return empty, empty, empty, np.zeros(0), np.zeros(0), empty
     run_starts, ends = run_bounds(proba, enc, low)
-    # trim stop words at either end: the next content token from the start, the previous one
-    # from the end
-    at = np.arange(n)
-    content = ~enc.stop
-    nxt = np.minimum.accumulate(np.where(content, at, n)[::-1])[::-1]
-    prv = np.maximum.accumulate(np.where(content, at, -1))
-    a = nxt[run_starts]
-    b = prv[ends]
-    keep = a <= b
-    fa_, lasts = a[keep], b[keep]
+    fa_, lasts = trim_runs(proba, enc.stop, run_starts, ends, edge_ratio)
     if not len(fa_):
         return empty, empty, empty, np.zeros(0), np.zeros(0), empty
-    la_ = lasts + 1
-    cuts = np.empty(2 * len(fa_), np.int64)
-    cuts[0::2], cuts[1::2] = fa_, la_
-    safe = cuts.copy()
-    safe[safe >= n] = n - 1
-    tops = np.maximum.reduceat(proba, safe)[0::2]
-    sums = np.add.reduceat(proba, safe)[0::2]
-    ends_at_n = la_ >= n
-    if ends_at_n.any():
-        k = np.flatnonzero(ends_at_n)
-        tops[k] = [proba[x:].max() for x in fa_[k]]
-        sums[k] = [proba[x:].sum() for x in fa_[k]]
-    lens = la_ - fa_
+    tops = segment_reduce(np.maximum, proba, fa_, lasts)
+    sums = segment_reduce(np.add, proba, fa_, lasts)
+    lens = lasts - fa_ + 1
     sel = tops >= threshold
     fa_, lasts, tops, sums, lens = fa_[sel], lasts[sel], tops[sel], sums[sel], lens[sel]
     owners = np.searchsorted(enc.bounds, fa_, side="right") - 1
@@ -306,7 +288,7 @@ def explain_spans(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, b
                   ) -> list[list[Span]]:
     """The spans of every field (``names[k]`` is field k's name), as
     :func:`hypemeter.spans.field_spans` gives them."""
-    found = batch_runs_fast(proba, enc, model.threshold, model.low)
+    found = batch_runs_fast(proba, enc, model.threshold, model.low, model.edge_ratio)
     weights = weights_fast(model, found).tolist()
     best = categories_fast(proba, enc, found)
     firsts, lasts = found[1].tolist(), found[2].tolist()

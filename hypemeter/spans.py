@@ -87,6 +87,9 @@ class SpanModel:
     sentence_coef: np.ndarray  # sentence score: logistic regression on SENTENCE_FEATURES
     sentence_intercept: float
     metrics: dict[str, Any]  # what fitting measured on held-out folds
+    # a span's edge words carry at least this share of its strongest word's probability
+    # (:func:`hypemeter.span_decoding.trim_runs`; 0 in bundles made before the rule)
+    edge_ratio: float = 0.0
 
     def token_proba(self, enc: Encoded) -> np.ndarray:
         p = enc.pos

@@ -1,5 +1,10 @@
 """How the span model decodes and what its weights mean, both fit on held-out folds.
 
+- :data:`EDGE_RATIO`: a span's edge words carry at least this share of the probability of its
+  strongest word (:func:`hypemeter.span_decoding.trim_runs`), a rule of the product rather than
+  a tuned figure: the hysteresis lets a confident word take in weak neighbours ("sends" in
+  "sends deadly weapon"), and a reader checks a phrase, not the clause around it. Held-out F1
+  with and without it is in the README.
 - :func:`tune_decoding`: the decoding thresholds (a span needs a token at ``threshold`` and takes
   in its clause's neighbours down to ``low``) with the best held-out span F1; among settings
   within ``TOLERANCE`` of the best, the one with the shortest spans (the highest ``low``): a
@@ -29,6 +34,7 @@ from hypemeter.spans import calibration_features, runs
 THRESHOLDS = tuple(round(float(t), 2) for t in np.arange(0.2, 0.65, 0.05))
 LOW_THRESHOLDS = (0.05, 0.1, 0.2)
 TOLERANCE = 0.005  # held-out F1 given up for shorter spans
+EDGE_RATIO = 0.3
 
 
 class DecodedField(Protocol):
@@ -51,7 +57,7 @@ def ece(weights: np.ndarray, outcomes: np.ndarray, bins: int = 10) -> float:
 
 
 def span_rows(fields: Sequence[DecodedField], proba: np.ndarray, bounds: list[int],
-              threshold: float, low: float
+              threshold: float, low: float, edge_ratio: float = EDGE_RATIO
               ) -> tuple[list[tuple[list, list]], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Decode spans; return (pred, gold) pairs for span_prf, and per span its calibration
     features, the share of its characters inside gold spans, whether it overlaps one and
@@ -61,7 +67,7 @@ def span_rows(fields: Sequence[DecodedField], proba: np.ndarray, bounds: list[in
         p = proba[bounds[k]:bounds[k + 1]]
         toks = f.analysis.tokens
         pred = []
-        for first, last, _top in runs(p, f.analysis, threshold, low):
+        for first, last, _top in runs(p, f.analysis, threshold, low, edge_ratio):
             a, b = toks.starts[first], toks.ends[last]
             pred.append((a, b))
             covered = np.zeros(b - a, bool)
@@ -78,14 +84,14 @@ def span_rows(fields: Sequence[DecodedField], proba: np.ndarray, bounds: list[in
             np.asarray(matched, float), np.asarray(full, bool))
 
 
-def tune_decoding(fields: Sequence[DecodedField], proba: np.ndarray, bounds: list[int]
-                  ) -> tuple[float, float, float]:
+def tune_decoding(fields: Sequence[DecodedField], proba: np.ndarray, bounds: list[int],
+                  edge_ratio: float = EDGE_RATIO) -> tuple[float, float, float]:
     """``(held-out F1, threshold, low)``: see the module's docstring."""
     scored = []
     for t in THRESHOLDS:
         for low in LOW_THRESHOLDS:
             low = min(low, t)
-            pairs, *_ = span_rows(fields, proba, bounds, t, low)
+            pairs, *_ = span_rows(fields, proba, bounds, t, low, edge_ratio)
             scored.append((span_prf(pairs)["f1"], t, low))
     best = max(f1 for f1, _, _ in scored)
     near = [s for s in scored if s[0] >= best - TOLERANCE]

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from hypemeter.training.span_calibration import (
+    EDGE_RATIO,
     ece,
     fit_weight_calibration,
     span_rows,
@@ -217,7 +218,8 @@ def _categories(records: Sequence[Record]) -> dict[str, str]:
 
 
 def fit_span_model(model: Any, records: Sequence[Record], *, seed: int = 0, folds: int = 5,
-                   C: float = 1.0, splitter: SentenceSplitter | None = None) -> SpanModel:
+                   C: float = 1.0, splitter: SentenceSplitter | None = None,
+                   edge_ratio: float = EDGE_RATIO) -> SpanModel:
     """Fit the span model of a fitted ``HypeModel`` (its lexicon and valence) on ``records``."""
     lexicon, valence = model.lexicon_, model.valence_
     splitter = splitter or getattr(model, "sentences_", None) or SentenceSplitter()
@@ -245,8 +247,8 @@ def fit_span_model(model: Any, records: Sequence[Record], *, seed: int = 0, fold
     final = lr().fit(X, y, sample_weight=w)
 
     # the decoding thresholds, then the weight calibration, on the held-out probabilities
-    f1, threshold, low = tune_decoding(fields, oof, enc.bounds)
-    _, raw, _, matched, full = span_rows(fields, oof, enc.bounds, threshold, low)
+    f1, threshold, low = tune_decoding(fields, oof, enc.bounds, edge_ratio)
+    _, raw, _, matched, full = span_rows(fields, oof, enc.bounds, threshold, low, edge_ratio)
     calib_coef, calib_intercept, calib_figures = fit_weight_calibration(raw, matched, full, seed)
     sentence_coef, sentence_intercept, sentence_ece = _fit_sentences(
         fields, oof, enc.bounds, splitter, threshold, seed)
@@ -255,6 +257,7 @@ def fit_span_model(model: Any, records: Sequence[Record], *, seed: int = 0, fold
         "oof_span_f1": round(f1, 4),
         "threshold": round(threshold, 4),
         "low_threshold": round(low, 4),
+        "edge_ratio": edge_ratio,
         **calib_figures,
         "oof_sentence_ece": round(sentence_ece, 4),
         "tokens": len(y),
@@ -264,7 +267,7 @@ def fit_span_model(model: Any, records: Sequence[Record], *, seed: int = 0, fold
     span_model = SpanModel(
         vocab=vocab, bigram_vocab=bigram_vocab, suffix_vocab=suffix_vocab,
         **_fold(final.coef_[0], final.intercept_[0], n_vocab, n_bigrams, n_suffixes, S),
-        strong=strong, threshold=threshold, low=low,
+        strong=strong, threshold=threshold, low=low, edge_ratio=edge_ratio,
         calib_coef=calib_coef, calib_intercept=calib_intercept,
         categories=_categories(records), sentence_coef=sentence_coef,
         sentence_intercept=sentence_intercept, metrics=metrics,

@@ -69,6 +69,18 @@ def test_fast_path_equals_reference(scorer: Scorer, batch: int) -> None:
     assert spans_seen > 100  # the comparison covers many spans, not empty lists
 
 
+@pytest.mark.parametrize("edge_ratio", [0.0, 0.3, 0.7])
+def test_fast_path_equals_reference_with_any_edge_trimming(scorer: Scorer,
+                                                           edge_ratio: float) -> None:
+    model = copy.deepcopy(scorer.bundle.model)
+    model.span_model_.edge_ratio = edge_ratio
+    articles = own_texts()
+    analyses = model.analyze(articles)
+    fast = explain(model, articles, analyses)
+    assert fast == explain(model, articles, analyses, reference=True)
+    assert sum(len(s) for s, _ in fast) > 100
+
+
 def test_spans_without_sentences_and_sentences_without_spans(scorer: Scorer) -> None:
     articles = own_texts()[:40]
     for kw in ({"spans": False, "sentences": True}, {"spans": True, "sentences": False}):

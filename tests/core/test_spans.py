@@ -115,12 +115,18 @@ def test_cli_score_sentences() -> None:
         ("body", len(PLAIN) + 1, len(PLAIN) + 1 + len(LOADED))]
 
 
-def test_batched_decoding_finds_the_spans_of_field_by_field_decoding(scorer: Scorer) -> None:
+@pytest.mark.parametrize("edge_ratio", [None, 0.0, 0.3, 0.7])
+def test_batched_decoding_finds_the_spans_of_field_by_field_decoding(
+        scorer: Scorer, edge_ratio: float | None) -> None:
     """Scoring decodes the whole batch with array operations; training decodes one field at a
-    time (``runs``): both must give the same spans and weights."""
+    time (``runs``): both must give the same spans and weights, with any edge trimming
+    (``None``: the shipped model's own)."""
     from hypemeter.spans import field_spans
 
     model = scorer.bundle.model
+    if edge_ratio is not None:
+        model = copy.deepcopy(model)
+        model.span_model_.edge_ratio = edge_ratio
     sm: SpanModel = model.span_model_
     arts = [Article("SHOCKING betrayal: the corrupt elite LIED", f"{LOADED}\n{PLAIN}"),
             Article("", "Plain words. Nothing here!"), Article("Cowards!", ""),
@@ -139,3 +145,26 @@ def test_batched_decoding_finds_the_spans_of_field_by_field_decoding(scorer: Sco
                                proba[enc.bounds[k]:enc.bounds[k + 1]])
         assert batched[i] == one
     assert any(batched)
+
+
+def test_edge_trimming_drops_weak_edge_words_and_keeps_the_peak() -> None:
+    from hypemeter.span_decoding import trim_runs
+
+    #              the  sends deadly weapon  to | a  cold war | of  dull  the
+    proba = np.array([.2, .14, .58, .34, .10, .5, .9, .2, .4, .12, .6])
+    stop = np.array([1, 0, 0, 0, 1, 1, 0, 0, 1, 0, 1], bool)
+    starts, ends = np.array([0, 5, 8]), np.array([4, 7, 10])
+    # stop words only: "sends deadly weapon", "cold war"; "of dull the" keeps "dull"
+    a, b = trim_runs(proba, stop, starts, ends, 0.0)
+    assert (a.tolist(), b.tolist()) == ([1, 6, 9], [3, 7, 9])
+    # 30% of the peak: "sends" (0.14 < 0.174) goes, "weapon" (0.34) and "war" (0.2 < 0.27) ...
+    a, b = trim_runs(proba, stop, starts, ends, 0.3)
+    assert (a.tolist(), b.tolist()) == ([2, 6, 9], [3, 6, 9])
+    # a run's peak always survives, even when a stop word inside it is more probable
+    a, b = trim_runs(np.array([.3, .9, .2]), np.array([0, 1, 0], bool),
+                     np.array([0]), np.array([2]), 1.0)
+    assert (a.tolist(), b.tolist()) == ([0], [0])
+    # a run of stop words only is dropped
+    a, b = trim_runs(np.array([.5, .5]), np.array([1, 1], bool), np.array([0]), np.array([1]),
+                     0.3)
+    assert len(a) == len(b) == 0
