@@ -12,7 +12,7 @@ Two ways to hold articles out, both grouped by article:
 Each fit is only what spans need (the phrase lexicon and the span model).
 
     python benchmarks/bench_spans.py --data-dir DIR [--mode split|oof|both] [--oof-folds 5]
-        [--vocabulary on|off|both] [--seed 0] [--C 1.0] [--folds 3]
+        [--vocabulary on|off|both] [--seed 0] [--C 1.0] [--folds 3] [--edge-ratio 0.3]
 """
 
 from __future__ import annotations
@@ -61,7 +61,8 @@ def fit(train: list[Record], vocabulary: bool, splitter: SentenceSplitter,
     model = light_model(train, vocabulary)
     model.sentences_ = splitter
     model.span_model_ = fit_span_model(model, train, seed=args.seed, folds=args.folds,
-                                       C=args.C, splitter=splitter)
+                                       C=args.C, splitter=splitter,
+                                       edge_ratio=args.edge_ratio)
     return model
 
 
@@ -81,15 +82,19 @@ def main() -> None:
     ap.add_argument("--C", type=float, default=1.0)
     ap.add_argument("--folds", type=int, default=None,
                     help="inner held-out folds of the span model's fit (its default if unset)")
+    ap.add_argument("--edge-ratio", type=float, default=None,
+                    help="span edge trimming (the span model's default if unset; 0: off)")
     ap.add_argument("--mode", choices=("split", "oof", "both"), default="both")
     ap.add_argument("--oof-folds", type=int, default=5)
     ap.add_argument("--vocabulary", choices=("on", "off", "both"), default="both",
                     help="the product vocabulary list (SEED_PHRASES) on, off or both")
     args = ap.parse_args()
-    if args.folds is None:
-        import inspect
+    import inspect
 
+    if args.folds is None:
         args.folds = inspect.signature(fit_span_model).parameters["folds"].default
+    if args.edge_ratio is None:
+        args.edge_ratio = inspect.signature(fit_span_model).parameters["edge_ratio"].default
     records, _ = load_corpora(args.data_dir, CORPORA, include_sample=True)
     out: dict[str, Any] = {}
     t0 = time.perf_counter()

@@ -28,8 +28,12 @@ PAD = 2  # padding tokens between fields (the widest window reach)
 UNKNOWN, EDGE = 0, 1  # vocabulary ids of an unseen word and of the padding
 STATIC_NAMES = ("abs_valence", "neg_valence", "strong_valence", "stop", "long", "superlative",
                 "intensifier")
+# appended only: a model fitted before a column existed reads the columns it knows
+# (``dense[:, :len(dense_coef)]``)
 DENSE_NAMES = ("all_caps", "title_inside", "headline", "quoted", "exclaim_after", "break_after",
-               "break_before", "clause_exclaim", "clause_valence", "clause_len")
+               "break_before", "clause_exclaim", "clause_valence", "clause_len",
+               "number_near", "clause_number")
+NUMBER_REACH = 2  # "number_near": a number among the two tokens either side (or the token)
 _OPEN_QUOTES = ("\u201c", "\u00ab")
 _CLOSE_QUOTES = ("\u201d", "\u00bb")
 
@@ -64,12 +68,20 @@ def _sep_code(sep: str) -> int:
     )
 
 
+def is_number(raw: str) -> bool:
+    """A token that starts with a digit ("298", "2014", "3rd"): counts, dates and figures, the
+    matter of plain reporting ("killing all 298 people aboard")."""
+    return raw[:1].isdigit()
+
+
 def _batch_dense(fields: Sequence[tuple[FieldAnalysis, str, bool]], strong: np.ndarray,
                  case: tuple[np.ndarray, np.ndarray] | None = None,
-                 codes: np.ndarray | None = None) -> np.ndarray:
+                 codes: np.ndarray | None = None, number: np.ndarray | None = None
+                 ) -> np.ndarray:
     """DENSE_NAMES for every token of every field, computed over the batch at once; running
-    counts (quotes) and clauses restart at each field. ``case`` (all caps, title case) and
-    ``codes`` (:func:`_sep_code` of each separator) are computed here unless given."""
+    counts (quotes) and clauses restart at each field. ``case`` (all caps, title case),
+    ``codes`` (:func:`_sep_code` of each separator) and ``number`` (:func:`is_number` of each
+    token) are computed here unless given."""
     lengths = [len(fa.tokens.raw) for fa, _, _ in fields]
     n = sum(lengths)
     out = np.empty((n, len(DENSE_NAMES)))  # every column is written below
@@ -130,6 +142,16 @@ def _batch_dense(fields: Sequence[tuple[FieldAnalysis, str, bool]], strong: np.n
     out[:, 7] = np.bincount(clause, weights=excl.astype(float))[clause] > 0
     out[:, 8] = np.log1p(np.bincount(clause, weights=strong))[clause]
     out[:, 9] = np.log1p(np.bincount(clause))[clause] / 3.0
+    if number is None:
+        number = np.fromiter((is_number(w) for fa, _, _ in fields for w in fa.tokens.raw),
+                             bool, n)
+    field = np.repeat(np.arange(len(lens)), lens)
+    near = number.copy()
+    for off in range(1, NUMBER_REACH + 1):
+        near[off:] |= number[:-off] & (field[off:] == field[:-off])
+        near[:-off] |= number[off:] & (field[:-off] == field[off:])
+    out[:, 10] = near
+    out[:, 11] = np.bincount(clause, weights=number.astype(float))[clause] > 0
     return out
 
 

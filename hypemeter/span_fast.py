@@ -23,6 +23,7 @@ from hypemeter.features import FieldAnalysis
 from hypemeter.lexicon import STOPWORDS
 from hypemeter.schema import Field, Span, public_category
 from hypemeter.span_decoding import segment_reduce, trim_runs
+from hypemeter.span_encoding import is_number
 from hypemeter.spans import (
     PAD,
     SUFFIXES,
@@ -45,7 +46,8 @@ _NO_CATEGORY = -1
 
 class TokenCache:
     """Per distinct raw token string: vocabulary id, all-caps, title case, the suffix score of
-    an unseen word, stop word and category code; per distinct separator its code."""
+    an unseen word, stop word, category code and whether it is a number; per distinct separator
+    its code."""
 
     def __init__(self, model: SpanModel) -> None:
         self.model = model
@@ -58,6 +60,7 @@ class TokenCache:
         self.unseen = np.zeros(1024)
         self.stop = np.zeros(1024, bool)
         self.cat = np.full(1024, _NO_CATEGORY, np.int64)
+        self.number = np.zeros(1024, bool)
         learned = sorted(set(model.categories.values()))
         self._cat_code = {c: k for k, c in enumerate(learned)}
         self.cat_names: list[str] = [public_category(c) for c in learned]  # as results say
@@ -77,10 +80,11 @@ class TokenCache:
                                 for k, size in enumerate(SUFFIXES))
         stop = [w in STOPWORDS for w in words]
         cat = [self._cat_code.get(m.categories.get(w, ""), _NO_CATEGORY) for w in words]
+        number = [is_number(r) for r in raws]
         return (ids, np.asarray(upper, bool), np.asarray(title, bool), unseen,
-                np.asarray(stop, bool), np.asarray(cat, np.int64))
+                np.asarray(stop, bool), np.asarray(cat, np.int64), np.asarray(number, bool))
 
-    _FIELDS = ("ids", "upper", "title", "unseen", "stop", "cat")
+    _FIELDS = ("ids", "upper", "title", "unseen", "stop", "cat", "number")
 
     def lookup(self, raws: list[str]) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
         """Row indices of ``raws`` and the property arrays to read them from."""
@@ -158,7 +162,7 @@ def encode_fast(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, boo
         seps += toks.seps
         lens.append(len(toks.raw))
     total = len(raws)
-    idx, (ids_of, upper_of, title_of, unseen_of, stop_of, cat_of) = cache.lookup(raws)
+    idx, (ids_of, upper_of, title_of, unseen_of, stop_of, cat_of, number_of) = cache.lookup(raws)
     ids = ids_of[idx]
     bigrams = np.zeros(total, np.int64)
     keys, values = model.pair_index()
@@ -177,7 +181,8 @@ def encode_fast(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, boo
     real = idx[pos]
     codes = cache.sep_codes(seps)
     dense = _batch_dense(fields, model.strong[ids[pos]],
-                         case=(upper_of[real], title_of[real]), codes=codes)
+                         case=(upper_of[real], title_of[real]), codes=codes,
+                         number=number_of[real])
     enc = FastEncoded(ids, bigrams, np.zeros((len(SUFFIXES), 0), np.int64), pos, dense,
                       bounds.tolist())
     enc.unseen = unseen_of[real]
@@ -228,7 +233,7 @@ def token_proba_fast(model: SpanModel, enc: FastEncoded) -> np.ndarray:
     unknown = ids[p] == UNKNOWN
     if unknown.any():
         z[unknown] += enc.unseen[unknown]
-    z += enc.dense @ model.dense_coef
+    z += enc.dense[:, :len(model.dense_coef)] @ model.dense_coef
     return 1.0 / (1.0 + np.exp(-z))
 
 

@@ -104,7 +104,7 @@ class SpanModel:
             q = p[unknown]
             z[unknown] += sum(self.suffix_tables[k][enc.suffixes[k, q]]
                               for k in range(len(SUFFIXES)))
-        z += enc.dense @ self.dense_coef
+        z += enc.dense[:, :len(self.dense_coef)] @ self.dense_coef
         return 1.0 / (1.0 + np.exp(-z))
 
     def _known_suffixes(self) -> np.ndarray:
