@@ -168,3 +168,48 @@ def test_edge_trimming_drops_weak_edge_words_and_keeps_the_peak() -> None:
     a, b = trim_runs(np.array([.5, .5]), np.array([1, 1], bool), np.array([0]), np.array([1]),
                      0.3)
     assert len(a) == len(b) == 0
+
+
+def test_number_context_columns_stay_in_their_field_and_clause() -> None:
+    from hypemeter.span_encoding import DENSE_NAMES, _batch_dense
+    from hypemeter.text import tokenize
+
+    class _FA:  # the one part of a FieldAnalysis the dense features read
+        def __init__(self, text: str) -> None:
+            self.tokens = tokenize(text)
+
+    first = "Crews said the crash killed 41 people; the rest of us just wept"
+    second = "Brave words at last"
+    fields = [(_FA(first), first, False), (_FA(second), second, True)]
+    dense = _batch_dense(fields, np.zeros(len(tokenize(first).words) + 4))
+    near = dense[:, DENSE_NAMES.index("number_near")]
+    clause = dense[:, DENSE_NAMES.index("clause_number")]
+    words = tokenize(first).words + tokenize(second).words
+    at = words.index("41")
+    assert near.tolist() == [float(abs(k - at) <= 2) for k in range(len(words))]
+    semicolon = words.index("the", at)  # the second clause of the first field
+    assert clause[:semicolon].all() and not clause[semicolon:].any()
+
+
+def test_a_model_fitted_before_the_number_columns_reads_the_columns_it_knows(
+        scorer: Scorer) -> None:
+    from hypemeter.span_encoding import DENSE_NAMES
+
+    model = copy.deepcopy(scorer.bundle.model)
+    sm: SpanModel = model.span_model_
+    assert len(sm.dense_coef) == len(DENSE_NAMES)
+    body = "The storm killed 41 people on Sunday. These cowardly thugs are killing our towns!"
+    an = model.analyze([Article("", body)])[0]
+    enc = encode(sm.vocab, sm.bigram_vocab, sm.suffix_vocab, sm.strong, [(an.body, body, False)])
+    known = len(DENSE_NAMES) - 2
+    older = copy.deepcopy(sm)
+    older.dense_coef = sm.dense_coef[:known]
+    zeroed = copy.deepcopy(sm)
+    zeroed.dense_coef = np.r_[sm.dense_coef[:known], 0.0, 0.0]
+    # the same sums up to the order of the additions
+    assert np.allclose(older.token_proba(enc), zeroed.token_proba(enc), rtol=0, atol=1e-12)
+    assert not np.allclose(older.token_proba(enc), sm.token_proba(enc), rtol=0, atol=1e-6)
+    model.span_model_ = older
+    arts = [Article("", body), Article("Up 3%", "Shares rose 3% after 2 days.")]
+    analyses = model.analyze(arts)
+    assert explain(model, arts, analyses) == explain(model, arts, analyses, reference=True)
