@@ -49,10 +49,10 @@ from feedback_path import REPO, FeedbackPath
 from hypemeter.training.corpora.registry import load_corpora
 from hypemeter.training.corpora.split import group_split
 from hypemeter.training.stacking import fit_model
+from hypemeter.training.suggest import pick
 
-from hypemeter.model import HypeModel
-from hypemeter.schema import Article, Record
-from hypemeter.suggest import pick
+from hypemeter.records.results import Article, Record
+from hypemeter.scoring.model import HypeModel
 
 NEWSROOMS = ("semeval2019_hyperpartisan", "ptc_semeval2020", "perez_rosas_2018")
 LABEL_FIELD = {"sensationalism": "sensational", "spans": "sensational",

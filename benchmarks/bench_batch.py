@@ -35,7 +35,7 @@ from make_articles import generate, write_rows  # noqa: E402
 def resolve_model(path: str | None, workdir: Path) -> Path:
     """The bundle to benchmark: ``--model``, else the default models dir, else a bundle
     trained on the project's sample corpus."""
-    from hypemeter.bundle import load_bundle
+    from hypemeter.bundles.bundle import load_bundle
     from hypemeter.errors import HypemeterError
     from hypemeter.paths import default_models_dir
 

@@ -27,8 +27,8 @@ from hypemeter.training.corpora.registry import load_corpora
 from hypemeter.training.stacking import fit_model
 from record import record
 
-from hypemeter.model import HypeModel
-from hypemeter.schema import Article, Record
+from hypemeter.records.results import Article, Record
+from hypemeter.scoring.model import HypeModel
 
 # held-out corpus -> (task scored, score column, how to read its labels)
 FOLDS: dict[str, tuple[str, int]] = {

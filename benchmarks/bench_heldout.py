@@ -35,8 +35,8 @@ from hypemeter.training.corpora.registry import load_corpora
 from hypemeter.training.stacking import fit_model
 from record import record
 
-from hypemeter.model import HypeModel
-from hypemeter.schema import Article, Record
+from hypemeter.records.results import Article, Record
+from hypemeter.scoring.model import HypeModel
 
 BASE_LEARNERS = ("headline", "body", "claim", "article", "loaded_headline",
                  "sensational_article")

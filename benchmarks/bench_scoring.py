@@ -25,11 +25,11 @@ from make_articles import generate
 from record import record
 from scipy.special import expit
 
-from hypemeter.bundle import MODEL_FILE, load_bundle
-from hypemeter.model import LOGIT_COLUMNS, HypeModel
+from hypemeter.bundles.bundle import MODEL_FILE, load_bundle
 from hypemeter.paths import REPO_ROOT, default_models_dir
-from hypemeter.schema import Article
-from hypemeter.scoring import Scorer
+from hypemeter.records.results import Article
+from hypemeter.scoring.model import LOGIT_COLUMNS, HypeModel
+from hypemeter.scoring.scorer import Scorer
 
 
 def _throughput(scorer: Scorer, articles: list[Article], explain: bool, batch: int,

@@ -25,10 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from make_articles import generate
 
-from hypemeter.bundle import load_bundle
+from hypemeter.bundles.bundle import load_bundle
 from hypemeter.paths import REPO_ROOT, default_models_dir
-from hypemeter.sentences import SentenceSplitter
-from hypemeter.text import count_sentences, tokenize
+from hypemeter.text.sentences import SentenceSplitter
+from hypemeter.text.tokens import count_sentences, tokenize
 
 FIXTURE = REPO_ROOT / "tests" / "fixtures" / "sentence_boundaries.jsonl"
 OLD_RULE = re.compile(r"(?<=[.!?])[\"'\u201d)]*\s+|\n+")  # what count_sentences counts

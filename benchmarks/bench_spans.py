@@ -29,12 +29,12 @@ from hypemeter.training.corpora.split import group_split, group_unit
 from hypemeter.training.span_metrics import SpanOutcomes, span_metrics, span_outcomes, summarise
 from hypemeter.training.spans import fit_span_model
 
-from hypemeter import lexicon as lexicon_module
-from hypemeter.features import vader_valence
-from hypemeter.lexicon import PhraseLexicon
-from hypemeter.model import HypeModel
-from hypemeter.schema import Record
-from hypemeter.sentences import SentenceSplitter
+from hypemeter.analysis import lexicon as lexicon_module
+from hypemeter.analysis.features import vader_valence
+from hypemeter.analysis.lexicon import PhraseLexicon
+from hypemeter.records.results import Record
+from hypemeter.scoring.model import HypeModel
+from hypemeter.text.sentences import SentenceSplitter
 
 CORPORA = ["ptc_semeval2020", "hypo_troiano2018"]
 PTC = "ptc_semeval2020"

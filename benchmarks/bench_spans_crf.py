@@ -42,12 +42,12 @@ from hypemeter.training.corpora.split import group_split, group_unit
 from hypemeter.training.metrics import span_prf
 from hypemeter.training.span_metrics import SpanOutcomes, _covered, span_records, summarise
 
-from hypemeter.features import vader_valence
-from hypemeter.lexicon import LOADED_TECHNIQUES
-from hypemeter.schema import Record
-from hypemeter.sentences import SentenceSplitter
-from hypemeter.span_encoding import SPAN_TECHNIQUES
-from hypemeter.text import tokenize
+from hypemeter.analysis.features import vader_valence
+from hypemeter.analysis.lexicon import LOADED_TECHNIQUES
+from hypemeter.records.results import Record
+from hypemeter.spans.columns import SPAN_TECHNIQUES
+from hypemeter.text.sentences import SentenceSplitter
+from hypemeter.text.tokens import tokenize
 
 FIELDS = ("headline", "body")
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.02, 0.61, 0.02))

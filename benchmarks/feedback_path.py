@@ -27,7 +27,7 @@ from hypemeter.training.corpora.registry import load_corpora
 from serve_support import Served, start_serve
 
 from hypemeter import Client
-from hypemeter.schema import Record
+from hypemeter.records.results import Record
 from hypemeter.storage.export import exported_feedback
 
 REPO = Path(__file__).resolve().parents[1]

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from hypemeter.bundle import CARD_FILE, record_measurement, resolve_bundle_dir
+from hypemeter.bundles.bundle import CARD_FILE, record_measurement, resolve_bundle_dir
 from hypemeter.paths import default_models_dir
 
 

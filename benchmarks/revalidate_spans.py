@@ -19,7 +19,7 @@ from hypemeter.training.span_metrics import span_metrics
 from hypemeter.training.span_report import write_span_report
 from hypemeter.training.train import _fit
 
-from hypemeter.bundle import CARD_FILE
+from hypemeter.bundles.bundle import CARD_FILE
 from hypemeter.paths import default_models_dir
 
 

@@ -23,10 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from make_articles import generate
 
-from hypemeter.bundle import load_bundle
+from hypemeter.bundles.bundle import load_bundle
 from hypemeter.paths import REPO_ROOT, default_models_dir
-from hypemeter.schema import Article
-from hypemeter.scoring import Scorer
+from hypemeter.records.results import Article
+from hypemeter.scoring.scorer import Scorer
 
 EDGE_CASES = [
     "a''b 'tis rock'n'roll don't ’twas it’s o’clock x'' ''y __init__ x_y _z_ a_",

@@ -76,7 +76,7 @@ class Tally:
 
 def make_models(workdir: Path) -> Path:
     """soak-a (current), soak-b: the shipped bundle under two names; soak-broken: tampered."""
-    from hypemeter.bundle import publish_current
+    from hypemeter.bundles.bundle import publish_current
 
     source = (REPO / "models" / "current").resolve()
     models = workdir / "models"

@@ -39,7 +39,7 @@ from hypemeter.service.state import ModelHolder
 
 from hypemeter import __version__
 from hypemeter.errors import HypemeterError
-from hypemeter.scoring import Scorer
+from hypemeter.scoring.scorer import Scorer
 from hypemeter.storage import FeedbackStore
 
 __all__ = ["create_app", "report_files"]

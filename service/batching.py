@@ -22,8 +22,8 @@ import anyio
 from hypemeter.service.schemas import ScoreRequest
 from hypemeter.service.state import LoadedModel
 
-from hypemeter.schema import Article, ScoreResult
-from hypemeter.scoring import isolate_failures
+from hypemeter.records.results import Article, ScoreResult
+from hypemeter.scoring.scorer import isolate_failures
 
 ScoreFn = Callable[[LoadedModel, Sequence[ScoreRequest], Sequence[Article]], list[ScoreResult]]
 

@@ -1,5 +1,5 @@
 """Score results as JSON response bodies, byte for byte what ``JSONResponse(result.to_dict())``
-sends (the encoder is :mod:`hypemeter.encoding`, shared with ``hypemeter score``)."""
+sends (the encoder is :mod:`hypemeter.records.json_output`, shared with ``hypemeter score``)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from starlette.responses import Response
 
-from hypemeter.encoding import dumps, result_json
-from hypemeter.schema import ScoreResult
+from hypemeter.records.json_output import dumps, result_json
+from hypemeter.records.results import ScoreResult
 
 
 def result_response(result: ScoreResult) -> Response:

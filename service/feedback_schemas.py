@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from hypemeter.service.schemas import EXAMPLE_BODY, EXAMPLE_HEADLINE, _valid_unicode
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from hypemeter.schema import CORRECTION_CATEGORIES
+from hypemeter.records.results import CORRECTION_CATEGORIES
 
 MAX_SPANS = 1000
 MAX_NOTE_CHARS = 2000

@@ -23,8 +23,8 @@ from hypemeter.service.state import LoadedModel
 from starlette.responses import Response
 
 from hypemeter.errors import InvalidInputError
-from hypemeter.schema import Article, ScoreResult
-from hypemeter.scoring import validate_article
+from hypemeter.records.results import Article, ScoreResult
+from hypemeter.scoring.scorer import validate_article
 
 MICRO_BATCH = 32  # at most this many single-article requests share one model call
 ROUTE_SCORE = "/v1/score"

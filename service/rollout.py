@@ -42,7 +42,7 @@ from hypemeter.service.memory import RetiredModels, release_memory
 from hypemeter.service.state import LoadedModel, ModelHolder
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from hypemeter.bundle import resolve_bundle_dir
+from hypemeter.bundles.bundle import resolve_bundle_dir
 from hypemeter.errors import HypemeterError
 
 logger = logging.getLogger("hypemeter.service")

@@ -1,6 +1,7 @@
 """Request and response models of the REST API (with the examples shown in ``/docs``).
 
-The response models mirror the core result contract (:meth:`hypemeter.schema.ScoreResult.to_dict`)
+The response models mirror the core result contract
+(:meth:`hypemeter.records.results.ScoreResult.to_dict`)
 field for field; the endpoints return that dict directly, and the tests check every response
 against these schemas through the OpenAPI document.
 """
@@ -11,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
-from hypemeter.schema import unicode_problem
+from hypemeter.records.results import unicode_problem
 
 EXAMPLE_HEADLINE = "SHOCKING: Doctors Are FURIOUS About This One Weird Trick Everyone Is Using!"
 EXAMPLE_BODY = (

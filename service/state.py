@@ -18,9 +18,9 @@ from types import MappingProxyType
 from typing import Any
 
 from hypemeter import MODEL_NAME
-from hypemeter.bundle import Bundle
+from hypemeter.bundles.bundle import Bundle
 from hypemeter.errors import HypemeterError, ModelLoadError, ModelNotReadyError
-from hypemeter.scoring import Scorer, load_scorer
+from hypemeter.scoring.scorer import Scorer, load_scorer
 
 logger = logging.getLogger("hypemeter.service")
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from hypemeter.bundle import load_bundle
+from hypemeter.bundles.bundle import load_bundle
 from hypemeter.errors import HypemeterError
 from hypemeter.paths import REPO_ROOT
-from hypemeter.scoring import Scorer, load_scorer
+from hypemeter.scoring.scorer import Scorer, load_scorer
 
 SHIPPED = REPO_ROOT / "models" / "current"
 
@@ -70,7 +70,7 @@ def service_models_dir(bundle_dir: Path, tmp_path_factory: pytest.TempPathFactor
     ``v1`` (``current``, with a ``report/`` folder and a recorded measurement), ``v2``, and
     ``tampered`` (a model file that no longer matches its card's sha256).
     """
-    from hypemeter.bundle import publish_current, record_measurement
+    from hypemeter.bundles.bundle import publish_current, record_measurement
 
     models = tmp_path_factory.mktemp("service-models")
     v1 = copy_bundle(bundle_dir, models, "v1")

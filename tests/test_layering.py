@@ -152,10 +152,10 @@ def test_the_layer_check_can_fail(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     fake = tmp_path / "repo"
     monkeypatch.setattr(sys.modules[__name__], "REPO_ROOT", fake)
     cases = {
-        "hypemeter/scoring.py": "from hypemeter.service.errors import UnauthorizedError\n",
+        "hypemeter/scoring/scorer.py": "from hypemeter.service.errors import UnauthorizedError\n",
         "hypemeter/engines/x.py": "def f():\n    import hypemeter.service.app\n",
-        "hypemeter/io.py": "from hypemeter import service\n",
-        "hypemeter/batch.py": "from hypemeter.client.engine import RemoteEngine\n",
+        "hypemeter/records/io.py": "from hypemeter import service\n",
+        "hypemeter/records/batch.py": "from hypemeter.client.engine import RemoteEngine\n",
         "training/train.py": "from hypemeter.service.settings import Settings\n",
         "training/corpora/x.py": "from ...service import app\n",
         "hypemeter/client/engine.py": "from hypemeter.service.app import create_app\n",

@@ -13,13 +13,14 @@ from fastapi.responses import JSONResponse
 from hypemeter.service.encoding import batch_response, result_response
 from hypemeter.training.corpora import base as corpora_base
 
-from hypemeter import batch, bundle
-from hypemeter.encoding import result_json
+from hypemeter.bundles import bundle
 from hypemeter.engines.output import render_jsonl
 from hypemeter.engines.partitions import format_of as partitions_format_of
-from hypemeter.io import BadRecord, InputRecord, format_of, iter_records
-from hypemeter.schema import Article, ModelInfo, ScoreResult, Span
-from hypemeter.scoring import Scorer
+from hypemeter.records import batch
+from hypemeter.records.io import BadRecord, InputRecord, format_of, iter_records
+from hypemeter.records.json_output import result_json
+from hypemeter.records.results import Article, ModelInfo, ScoreResult, Span
+from hypemeter.scoring.scorer import Scorer
 
 ODD_TEXT = 'quote " backslash \\ tab \t nl \n ctrl \x01 é 🚨 \u2028 </script>'
 

@@ -29,12 +29,12 @@ from typing import IO, Any
 from hypemeter.training.metrics import Interval
 from hypemeter.training.report import SCORE_OF_TASK, write_report
 
-from hypemeter.batch import chunked
 from hypemeter.engines.partitions import PartitionError, iter_inputs, resolve_inputs
 from hypemeter.errors import DataError
-from hypemeter.io import BadRecord, InputRecord, parse_json
-from hypemeter.schema import Article, ScoreResult
-from hypemeter.scoring import Scorer, isolate_failures, load_scorer
+from hypemeter.records.batch import chunked
+from hypemeter.records.io import BadRecord, InputRecord, parse_json
+from hypemeter.records.results import Article, ScoreResult
+from hypemeter.scoring.scorer import Scorer, isolate_failures, load_scorer
 
 AUTO_TARGET_FIELDS = ("truth_mean", "target")
 TRUE = {"1", "true"}
@@ -197,7 +197,7 @@ def evaluate_file(
 
     progress = None
     if not quiet and errors.isatty():
-        from hypemeter.batch import progress_bar
+        from hypemeter.records.batch import progress_bar
 
         progress = progress_bar(errors, "evaluating")
     ys: list[int] = []

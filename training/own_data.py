@@ -9,8 +9,8 @@ from typing import Any
 from hypemeter.training.corpora.base import LoadReport
 from hypemeter.training.validation import evaluate_records
 
-from hypemeter.model import HypeModel
-from hypemeter.schema import Record
+from hypemeter.records.results import Record
+from hypemeter.scoring.model import HypeModel
 
 NO_HELD_OUT = ("no held-out records: the validation split holds out whole outlets (source), "
                "or buckets of texts when there is no source")

@@ -1,4 +1,4 @@
-"""The training recipe: which corpus feeds which of :class:`~hypemeter.model.HypeModel`'s
+"""The training recipe: which corpus feeds which of :class:`~hypemeter.scoring.model.HypeModel`'s
 learners, with what target and weight. Fitting them is :mod:`hypemeter.training.stacking`.
 
 Base learners and their corpora:
@@ -26,10 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hypemeter.lexicon import LOADED_TECHNIQUES
-from hypemeter.model import HypeModel, word_ngrams
-from hypemeter.schema import Record
-from hypemeter.text import SECOND_PERSON, tokenize
+from hypemeter.analysis.lexicon import LOADED_TECHNIQUES
+from hypemeter.records.results import Record
+from hypemeter.scoring.model import HypeModel, word_ngrams
+from hypemeter.text.tokens import SECOND_PERSON, tokenize
 
 PSEUDO_HEADLINE = "pseudo_headline"
 CLICKBAIT_CUES = SECOND_PERSON | {

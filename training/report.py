@@ -376,15 +376,15 @@ def write_validation_report(
     link_prefix: str = "report/",
 ) -> dict[str, Any]:
     """Write a report per task (``<out_dir>/<task>/``) for held-out training ``records``
-    (:class:`hypemeter.schema.Record`) scored by a fitted ``model``, plus an index
+    (:class:`hypemeter.records.results.Record`) scored by a fitted ``model``, plus an index
     ``report.md`` and a combined ``metrics.json`` at the top.
 
     Returns an entry for the model card: the index, metrics and figure paths, each prefixed
     with ``link_prefix`` (the report folder's path inside the bundle).
     """
-    from hypemeter.explain import explain
-    from hypemeter.schema import Article
-    from hypemeter.spans import SPAN_TECHNIQUES
+    from hypemeter.records.results import Article
+    from hypemeter.scoring.explain import explain
+    from hypemeter.spans.model import SPAN_TECHNIQUES
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

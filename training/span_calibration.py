@@ -1,7 +1,7 @@
 """How the span model decodes and what its weights mean, both fit on held-out folds.
 
 - :data:`EDGE_RATIO`: a span's edge words carry at least this share of the probability of its
-  strongest word (:func:`hypemeter.span_decoding.trim_runs`), a rule of the product rather than
+  strongest word (:func:`hypemeter.spans.decoding.trim_runs`), a rule of the product rather than
   a tuned figure: the hysteresis lets a confident word take in weak neighbours ("sends" in
   "sends deadly weapon"), and a reader checks a phrase, not the clause around it. Held-out F1
   with and without it is in the README.
@@ -13,7 +13,7 @@
   held-out span of an exhaustively annotated article (every loaded phrase marked: the
   propaganda corpus) is one example; its outcome is whether it matches (overlaps) a phrase
   annotators marked, the question a reader asks of a highlight; its features
-  :data:`hypemeter.span_decoding.CALIBRATION_FEATURES` (the run's highest and mean token
+  :data:`hypemeter.spans.decoding.CALIBRATION_FEATURES` (the run's highest and mean token
   probability, its length). Articles annotated only in part (the project's sample, a user's
   corrections) or not at all teach the token model but would tell the calibration that marked
   phrases are rarer than they are.
@@ -28,8 +28,8 @@ import numpy as np
 from hypemeter.training.metrics import span_prf
 from sklearn.linear_model import LogisticRegression
 
-from hypemeter.features import FieldAnalysis
-from hypemeter.spans import calibration_features, runs
+from hypemeter.analysis.features import FieldAnalysis
+from hypemeter.spans.model import calibration_features, runs
 
 THRESHOLDS = tuple(round(float(t), 2) for t in np.arange(0.2, 0.65, 0.05))
 LOW_THRESHOLDS = (0.05, 0.1, 0.2)

@@ -20,10 +20,10 @@ import numpy as np
 from hypemeter.training.metrics import span_prf
 from hypemeter.training.spans import CATEGORY_OF, ece
 
-from hypemeter.explain import explain
-from hypemeter.lexicon import LOADED_TECHNIQUES
-from hypemeter.schema import Article, Record, public_category
-from hypemeter.spans import SPAN_TECHNIQUES, VOCABULARY_CATEGORIES
+from hypemeter.analysis.lexicon import LOADED_TECHNIQUES
+from hypemeter.records.results import Article, Record, public_category
+from hypemeter.scoring.explain import explain
+from hypemeter.spans.model import SPAN_TECHNIQUES, VOCABULARY_CATEGORIES
 
 BANDS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0001)
 CUTS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6)

@@ -27,11 +27,10 @@ from hypemeter.training.span_calibration import (
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from hypemeter.features import FieldAnalysis
-from hypemeter.lexicon import TECHNIQUE_CATEGORY, PhraseLexicon
-from hypemeter.schema import Article, Record
-from hypemeter.sentences import SentenceSplitter
-from hypemeter.spans import (
+from hypemeter.analysis.features import FieldAnalysis
+from hypemeter.analysis.lexicon import TECHNIQUE_CATEGORY, PhraseLexicon
+from hypemeter.records.results import Article, Record
+from hypemeter.spans.model import (
     EDGE,
     OFFSETS,
     SPAN_TECHNIQUES,
@@ -44,7 +43,8 @@ from hypemeter.spans import (
     sentence_features,
     static_features,
 )
-from hypemeter.text import tokenize
+from hypemeter.text.sentences import SentenceSplitter
+from hypemeter.text.tokens import tokenize
 
 ANNOTATED = ("sample",)
 OWN = "own:"

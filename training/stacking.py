@@ -1,4 +1,4 @@
-"""Fitting :class:`~hypemeter.model.HypeModel`: vectorizers and TF-IDF weights, the six base
+"""Fitting :class:`~hypemeter.scoring.model.HypeModel`: vectorizers and TF-IDF weights, the six base
 learners (on soft targets), their out-of-fold logits and the four stackers on top.
 
 :func:`fit_model` sets the model's fitted attributes (names ending in ``_``) and returns it,
@@ -28,11 +28,11 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from hypemeter.features import STYLE_NAMES, vader_valence
-from hypemeter.lexicon import PhraseLexicon
-from hypemeter.model import EPS, HAS_BODY, META_STYLE, STACKERS, HypeModel
-from hypemeter.schema import Article, Record
-from hypemeter.vectorize import HashedNgrams
+from hypemeter.analysis.features import STYLE_NAMES, vader_valence
+from hypemeter.analysis.lexicon import PhraseLexicon
+from hypemeter.analysis.vectorize import HashedNgrams
+from hypemeter.records.results import Article, Record
+from hypemeter.scoring.model import EPS, HAS_BODY, META_STYLE, STACKERS, HypeModel
 
 META_FEATURE_NAMES = [
     "logit_headline", "logit_body", "logit_claim", "logit_article", "logit_loaded_headline",

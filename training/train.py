@@ -26,13 +26,18 @@ from hypemeter.training.validation import evaluate_records
 from joblib import Parallel, delayed
 
 from hypemeter import MODEL_NAME
-from hypemeter.bundle import FORMAT_VERSION, check_new_version, publish_current, write_bundle
+from hypemeter.bundles.bundle import (
+    FORMAT_VERSION,
+    check_new_version,
+    publish_current,
+    write_bundle,
+)
+from hypemeter.bundles.staging import clean_stale_staging
 from hypemeter.errors import DataError, message_of
-from hypemeter.model import HypeModel
 from hypemeter.paths import REPO_ROOT
-from hypemeter.schema import Record
-from hypemeter.sentences import SentenceSplitter
-from hypemeter.staging import clean_stale_staging
+from hypemeter.records.results import Record
+from hypemeter.scoring.model import HypeModel
+from hypemeter.text.sentences import SentenceSplitter
 
 LIBRARIES = ("scikit-learn", "numpy", "scipy", "joblib", "nltk", "vaderSentiment")
 

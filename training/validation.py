@@ -8,8 +8,8 @@ from typing import Any
 from hypemeter.training.metrics import binary_metrics, graded_metrics
 from hypemeter.training.span_metrics import span_metrics
 
-from hypemeter.model import HypeModel
-from hypemeter.schema import Article, Record
+from hypemeter.records.results import Article, Record
+from hypemeter.scoring.model import HypeModel
 
 SCORE_COLUMN = {"sensationalism": 0, "misinformation": 1}
 

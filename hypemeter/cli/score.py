@@ -54,7 +54,7 @@ def add_parser(sub: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hypemeter.batch import score_stream
+    from hypemeter.records.batch import score_stream
 
     jobs = args.jobs
     if jobs is None:

@@ -1,5 +1,5 @@
 """``hypemeter suggest``: the unlabelled articles worth labelling next
-(:mod:`hypemeter.suggest`)."""
+(:mod:`hypemeter.training.suggest`)."""
 
 from __future__ import annotations
 
@@ -36,8 +36,8 @@ def add_parser(sub: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hypemeter.scoring import load_scorer
-    from hypemeter.suggest import suggest_file, thresholds_of, write_whole
+    from hypemeter.scoring.scorer import load_scorer
+    from hypemeter.training.suggest import suggest_file, thresholds_of, write_whole
 
     if args.input != "-" and not Path(args.input).is_file():
         raise DataError(f"input file {args.input} does not exist")

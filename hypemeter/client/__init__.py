@@ -8,7 +8,8 @@
         results = client.score_batch([{"id": "1", "headline": "..."}, {"id": "2", "body": "..."}])
         print(client.model()["version"])
 
-Results are the same :class:`hypemeter.schema.ScoreResult` objects local scoring returns. An
+Results are the same :class:`hypemeter.records.results.ScoreResult` objects local scoring returns.
+An
 error answer raises the error class the server mapped to its HTTP status
 (:class:`hypemeter.errors.InvalidInputError` for a 422,
 :class:`hypemeter.service.errors.UnauthorizedError` for a 401,
@@ -33,7 +34,7 @@ import httpx
 import hypemeter.service.errors  # noqa: F401
 from hypemeter import __version__
 from hypemeter.errors import HypemeterError
-from hypemeter.schema import ModelInfo, ScoreResult, SentenceScore, Span
+from hypemeter.records.results import ModelInfo, ScoreResult, SentenceScore, Span
 
 DEFAULT_TIMEOUT = 60.0
 

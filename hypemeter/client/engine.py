@@ -19,8 +19,8 @@ from hypemeter.engines.base import ChunkResult, ScoreOptions, _parse
 from hypemeter.engines.output import render_jsonl
 from hypemeter.engines.partitions import Chunk
 from hypemeter.errors import InvalidInputError
-from hypemeter.io import BadRecord
-from hypemeter.schema import Article, ScoreResult
+from hypemeter.records.io import BadRecord
+from hypemeter.records.results import Article, ScoreResult
 from hypemeter.service.errors import PayloadTooLargeError
 
 _ITEM_FIELD = re.compile(r"^items\.(\d+)(?:\.|$)")

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hypemeter.bundle import Bundle, read_card, resolve_bundle_dir, verify_bundle
+from hypemeter.bundles.bundle import Bundle, read_card, resolve_bundle_dir, verify_bundle
 from hypemeter.engines.base import BundleRef, ChunkResult, Engine, ScoreOptions, process_chunk
 from hypemeter.errors import InvalidInputError
-from hypemeter.scoring import Scorer, load_scorer
+from hypemeter.scoring.scorer import Scorer, load_scorer
 
 ENGINES = ("local", "dask")
 

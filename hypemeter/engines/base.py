@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from hypemeter.bundle import Bundle
+from hypemeter.bundles.bundle import Bundle
 from hypemeter.engines.output import render_jsonl
 from hypemeter.engines.partitions import Chunk
 from hypemeter.errors import HypemeterError, ModelLoadError, describe, message_of
-from hypemeter.io import BadRecord, iter_jsonl
-from hypemeter.schema import Article, ScoreResult
-from hypemeter.scoring import Scorer, isolate_failures, load_scorer
+from hypemeter.records.io import BadRecord, iter_jsonl
+from hypemeter.records.results import Article, ScoreResult
+from hypemeter.scoring.scorer import Scorer, isolate_failures, load_scorer
 
 
 class ScoringFailedError(HypemeterError):

@@ -5,7 +5,7 @@ The model is shipped once per worker, not per record or per task: a :class:`Bund
 cluster, and each worker, when it starts or joins, loads the bundle into a per-process cache
 keyed by bundle path + sha256. A worker that can read the bundle path itself (a LocalCluster,
 a shared file system) loads it from there; any other worker writes the shipped bytes into its
-local directory first. Either way :func:`~hypemeter.bundle.load_bundle` verifies the sha256.
+local directory first. Either way :func:`~hypemeter.bundles.bundle.load_bundle` verifies the sha256.
 
 The client reads the input and submits chunks through a bounded window, collecting results in
 submission order: output order is input order, and memory stays flat.
@@ -20,11 +20,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from hypemeter.bundle import CARD_FILE, MODEL_FILE, Bundle
+from hypemeter.bundles.bundle import CARD_FILE, MODEL_FILE, Bundle
 from hypemeter.engines.base import BundleRef, ChunkResult, ScoreOptions, load_ref, process_chunk
 from hypemeter.engines.partitions import Chunk
 from hypemeter.errors import HypemeterError, ModelLoadError, describe, message_of
-from hypemeter.scoring import Scorer, load_scorer
+from hypemeter.scoring.scorer import Scorer, load_scorer
 
 try:  # the plugin base class, when the dask extra (dask[distributed]) is installed
     from distributed.diagnostics.plugin import WorkerPlugin

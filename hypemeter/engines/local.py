@@ -19,7 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from hypemeter.engines.base import BundleRef, ChunkResult, ScoreOptions, load_ref, process_chunk
 from hypemeter.engines.partitions import Chunk
 from hypemeter.errors import HypemeterError, InvalidInputError, message_of
-from hypemeter.scoring import Scorer
+from hypemeter.scoring.scorer import Scorer
 from hypemeter.settings import core_settings
 
 
@@ -95,7 +95,7 @@ def start_method() -> str:
 def _context(method: str) -> mp.context.BaseContext:
     ctx = mp.get_context(method)
     if method == "forkserver":
-        ctx.set_forkserver_preload(["hypemeter.engines.local", "hypemeter.model"])  # type: ignore[attr-defined]
+        ctx.set_forkserver_preload(["hypemeter.engines.local", "hypemeter.scoring.model"])  # type: ignore[attr-defined]
     return ctx
 
 

@@ -21,12 +21,12 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from hypemeter.encoding import dumps, result_json
+from hypemeter.bundles.staging import pid_running
 from hypemeter.engines.partitions import STDIN, Partition, _pyarrow
 from hypemeter.errors import DataError
-from hypemeter.io import format_of
-from hypemeter.schema import ScoreResult
-from hypemeter.staging import pid_running
+from hypemeter.records.io import format_of
+from hypemeter.records.json_output import dumps, result_json
+from hypemeter.records.results import ScoreResult
 
 # --- writing ------------------------------------------------------------------------------
 

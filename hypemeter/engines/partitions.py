@@ -2,7 +2,8 @@
 
 An input spec is ``-`` (stdin, JSONL unless told), a file, a directory (every data file in it,
 sorted by name) or a glob pattern (sorted). Each file is one *partition*. Readers never raise on
-bad data: a bad row becomes a :class:`~hypemeter.io.BadRecord` naming the file and line (the row
+bad data: a bad row becomes a :class:`~hypemeter.records.io.BadRecord` naming the file and line
+(the row
 number for Parquet), and a partition that cannot be read at all, or breaks off half way (a
 truncated gzip, a corrupt Parquet footer), becomes one ``BadRecord`` with line 0 after the rows
 already read, so the other partitions' results are never lost.
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from hypemeter.errors import DataError, describe
-from hypemeter.io import (
+from hypemeter.records.io import (
     BadRecord,
     InputRecord,
     LongLine,
@@ -33,7 +34,7 @@ from hypemeter.io import (
     max_line_chars,
     open_text,
 )
-from hypemeter.schema import Article
+from hypemeter.records.results import Article
 
 FORMATS = ("jsonl", "csv", "parquet")
 DATA_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".parquet", ".pq",
@@ -244,7 +245,7 @@ def iter_chunks(parts: Iterable[Partition], size: int, max_field_chars: int | No
     """Cut partitions into chunks of about ``size`` records, in input order.
 
     A partition always ends its last chunk, so a chunk never mixes partitions.
-    ``max_field_chars`` caps each record's headline and body (see :mod:`hypemeter.io`).
+    ``max_field_chars`` caps each record's headline and body (see :mod:`hypemeter.records.io`).
     """
     seq = 0
     for part in parts:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from hypemeter.cli import main
-from hypemeter.io import LongLine, bounded_lines, iter_jsonl, max_line_chars, parse_json
+from hypemeter.records.io import LongLine, bounded_lines, iter_jsonl, max_line_chars, parse_json
 
 GOOD_A = {"id": "a", "headline": "Council approves budget for road repairs"}
 GOOD_B = {"id": "b", "headline": "SHOCKING news", "body": "Act now."}
@@ -214,7 +214,7 @@ def test_corpus_readers_report_deep_and_huge_json_as_issues(tmp_path: Path) -> N
 def test_gold_spans_in_json_text_that_json_cannot_take() -> None:
     from hypemeter.training.evaluate import parse_spans
 
-    from hypemeter.schema import Article
+    from hypemeter.records.results import Article
 
     art = Article(headline="Act now", body="")
     assert parse_spans(DEEP, art).startswith("gold spans: JSON nested too deeply")
@@ -223,7 +223,7 @@ def test_gold_spans_in_json_text_that_json_cannot_take() -> None:
 
 
 def test_json_problem_for_bodies_read_as_bytes() -> None:
-    from hypemeter.io import json_problem
+    from hypemeter.records.io import json_problem
 
     with pytest.raises(UnicodeDecodeError) as info:
         json.loads(b'{"headline": "caf\xe9"}')

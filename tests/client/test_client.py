@@ -14,11 +14,11 @@ from hypemeter.service.errors import UnauthorizedError
 from live_server import Server, free_port, start_server
 
 import hypemeter
-from hypemeter.bundle import load_bundle
+from hypemeter.bundles.bundle import load_bundle
 from hypemeter.client import Client, ServiceUnreachableError
 from hypemeter.errors import InvalidInputError
-from hypemeter.schema import Article
-from hypemeter.scoring import Scorer
+from hypemeter.records.results import Article
+from hypemeter.scoring.scorer import Scorer
 
 KEY = "client-test-key-1c9e"
 HEADLINE = "SHOCKING: officials are FURIOUS about this one weird rule"

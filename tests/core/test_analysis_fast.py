@@ -9,12 +9,12 @@ import random
 import numpy as np
 import pytest
 
-from hypemeter import word_table as wt
-from hypemeter.features import analyze_field_reference, analyze_fields
-from hypemeter.gcpause import gc_paused
-from hypemeter.lexicon import PhraseLexicon
-from hypemeter.schema import Article
-from hypemeter.scoring import Scorer
+from hypemeter.analysis import word_table as wt
+from hypemeter.analysis.features import analyze_field_reference, analyze_fields
+from hypemeter.analysis.lexicon import PhraseLexicon
+from hypemeter.records.results import Article
+from hypemeter.scoring.gcpause import gc_paused
+from hypemeter.scoring.scorer import Scorer
 
 TEXTS = [
     ("You won't believe what happened next: the BEST and WORST deals ever", True),
@@ -124,7 +124,7 @@ def test_word_hashes_give_the_same_counts_as_the_words(scorer: Scorer) -> None:
 def test_threads_filling_the_word_table_get_the_same_analyses(scorer: Scorer) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from hypemeter.lexicon import PhraseLexicon
+    from hypemeter.analysis.lexicon import PhraseLexicon
 
     model = scorer.bundle.model
     rng = random.Random(13)

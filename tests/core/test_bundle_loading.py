@@ -12,7 +12,7 @@ import joblib
 import pytest
 from hypemeter.service.state import ModelHolder
 
-from hypemeter.bundle import CARD_FILE, MODEL_FILE, load_bundle, sha256_file
+from hypemeter.bundles.bundle import CARD_FILE, MODEL_FILE, load_bundle, sha256_file
 from hypemeter.cli import main
 from hypemeter.errors import ChecksumMismatchError, ModelLoadError
 

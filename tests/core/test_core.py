@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hypemeter.bundle import (
+from hypemeter.bundles.bundle import (
     CARD_FILE,
     MODEL_FILE,
     load_bundle,
@@ -24,9 +24,9 @@ from hypemeter.errors import (
     ModelVersionNotFoundError,
     VersionMismatchError,
 )
-from hypemeter.schema import SCORE_NAMES, Article
-from hypemeter.scoring import Scorer
-from hypemeter.text import tokenize
+from hypemeter.records.results import SCORE_NAMES, Article
+from hypemeter.scoring.scorer import Scorer
+from hypemeter.text.tokens import tokenize
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -232,7 +232,8 @@ def test_per_process_caches_stay_bounded_on_novel_words(
     their limits: the hashing cache starts again, the span token cache stops keeping misses."""
     import random
 
-    from hypemeter import span_fast, vectorize
+    from hypemeter.analysis import vectorize
+    from hypemeter.spans import fast as span_fast
 
     monkeypatch.setattr(vectorize, "_CACHE_LIMIT", 40)
     monkeypatch.setattr(span_fast, "MAX_CACHED", 60)

@@ -173,7 +173,7 @@ def test_evaluate_skips_bad_text_and_out_of_range_targets(
 def test_evaluate_isolates_a_record_the_model_cannot_score(scorer: Any) -> None:
     from hypemeter.training.evaluate import Row, score_rows
 
-    from hypemeter.schema import Article
+    from hypemeter.records.results import Article
 
     rows = [Row(f"f.jsonl:{i}", Article(text, "body"), 1, {}, None, "f.jsonl", i)
             for i, text in enumerate(["fine", "x \ud800", "also fine"], start=1)]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from hypemeter.features import vader_valence
-from hypemeter.lexicon import PhraseLexicon, _word_shape_features
-from hypemeter.schema import GoldSpan, Record
+from hypemeter.analysis.features import vader_valence
+from hypemeter.analysis.lexicon import PhraseLexicon, _word_shape_features
+from hypemeter.records.results import GoldSpan, Record
 
 # (hyperbole, literal paraphrase, literal sentence with the same key word): the topic word
 # "harbour" is in all three; only the exaggerating words are the hyperbole's own.
@@ -98,7 +98,7 @@ def test_word_category_comes_from_short_spans_not_long_clauses() -> None:
 def test_phrases_do_not_run_across_sentence_breaks() -> None:
     """"act. Now" is two sentences, not the urgency formula "act now"; a comma or a quote
     inside a phrase is still the phrase."""
-    from hypemeter.text import tokenize
+    from hypemeter.text.tokens import tokenize
 
     lex = PhraseLexicon()
     lex.words_ = {}

@@ -1,7 +1,8 @@
 """The shipped model scores the fixture texts exactly as it did: the raw float64 scores of
 ``models/current`` on the project's sample corpus and the report fixtures, bit for bit.
 
-Fitting lives in ``hypemeter.training`` and scoring in ``hypemeter.model``; moving code between
+Fitting lives in ``hypemeter.training`` and scoring in ``hypemeter.scoring.model``; moving code
+between
 them (or making scoring faster) must not move a score by one bit. Retraining the default model
 changes the scores: rewrite the expected file then, with
 ``.venv/bin/python tests/core/test_model_scores.py --write``.
@@ -13,9 +14,9 @@ import json
 import sys
 from pathlib import Path
 
-from hypemeter.bundle import Bundle, load_bundle
+from hypemeter.bundles.bundle import Bundle, load_bundle
 from hypemeter.paths import REPO_ROOT
-from hypemeter.schema import Article
+from hypemeter.records.results import Article
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 EXPECTED = FIXTURES / "current_scores.json"

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from benchmark_support import load_make_articles
 
-from hypemeter.schema import Article
-from hypemeter.scoring import Scorer
+from hypemeter.records.results import Article
+from hypemeter.scoring.scorer import Scorer
 
 PINNED = Path(__file__).resolve().parents[1] / "fixtures" / "pinned_outputs.json"
 

@@ -1,4 +1,4 @@
-"""Sentence boundaries (hypemeter.sentences): Punkt parameters learned by nltk's PunktTrainer,
+"""Sentence boundaries (hypemeter.text.sentences): Punkt parameters learned by nltk's PunktTrainer,
 applied by the one splitter the text pipeline uses, checked on a hand-written set."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from hypemeter.scoring import Scorer
-from hypemeter.sentences import UNTRAINED, SentenceSplitter
+from hypemeter.scoring.scorer import Scorer
+from hypemeter.text.sentences import UNTRAINED, SentenceSplitter
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "sentence_boundaries.jsonl"
 CASES = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines()]

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import re
 
-from hypemeter.bundle import MODEL_FILE, sha256_file
+from hypemeter.bundles.bundle import MODEL_FILE, sha256_file
 from hypemeter.paths import REPO_ROOT
-from hypemeter.schema import Article
-from hypemeter.scoring import load_scorer
+from hypemeter.records.results import Article
+from hypemeter.scoring.scorer import load_scorer
 
 SHIPPED = REPO_ROOT / "models" / "current"
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")

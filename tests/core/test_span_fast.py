@@ -1,5 +1,6 @@
-"""The fast span path (hypemeter.span_fast, hypemeter.sentence_rows) gives exactly what the
-reference path of hypemeter.spans gives: same spans, weights, categories and sentence scores, on
+"""The fast span path (hypemeter.spans.fast, hypemeter.spans.sentence_rows) gives exactly what the
+reference path of hypemeter.spans.model gives: same spans, weights, categories and sentence scores,
+on
 the real default model, the project's own texts and synthetic articles."""
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from pathlib import Path
 import pytest
 from benchmark_support import load_make_articles
 
-from hypemeter import span_fast
-from hypemeter.explain import explain
-from hypemeter.schema import Article
-from hypemeter.scoring import Scorer
-from hypemeter.spans import SpanModel
+from hypemeter.records.results import Article
+from hypemeter.scoring.explain import explain
+from hypemeter.scoring.scorer import Scorer
+from hypemeter.spans import fast as span_fast
+from hypemeter.spans.model import SpanModel
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -110,7 +111,7 @@ def test_the_per_process_caches_are_not_pickled(scorer: Scorer) -> None:
 
 
 def test_new_span_is_the_dataclass(scorer: Scorer) -> None:
-    from hypemeter.schema import Span
+    from hypemeter.records.results import Span
     made = span_fast.new_span("body", 3, 9, "cowards", "name_calling", 0.81)
     assert made == Span("body", 3, 9, "cowards", "name_calling", 0.81)
     with pytest.raises(AttributeError):

@@ -1,4 +1,5 @@
-"""Phrase spans read in context and sentence scores (hypemeter.spans, hypemeter.explain), on the
+"""Phrase spans read in context and sentence scores (hypemeter.spans.model,
+hypemeter.scoring.explain), on the
 real default model and texts written for these tests."""
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ import sys
 import numpy as np
 import pytest
 
-from hypemeter.explain import explain
-from hypemeter.schema import Article
-from hypemeter.scoring import Scorer
-from hypemeter.spans import SpanModel, encode
+from hypemeter.records.results import Article
+from hypemeter.scoring.explain import explain
+from hypemeter.scoring.scorer import Scorer
+from hypemeter.spans.model import SpanModel, encode
 
 LOADED = "These cowardly thugs are killing our towns and laughing at every decent family!"
 PLAIN = "The storm flooded the valley on Sunday, killing two farmers, the county police said."
@@ -121,7 +122,7 @@ def test_batched_decoding_finds_the_spans_of_field_by_field_decoding(
     """Scoring decodes the whole batch with array operations; training decodes one field at a
     time (``runs``): both must give the same spans and weights, with any edge trimming
     (``None``: the shipped model's own)."""
-    from hypemeter.spans import field_spans
+    from hypemeter.spans.model import field_spans
 
     model = scorer.bundle.model
     if edge_ratio is not None:
@@ -148,7 +149,7 @@ def test_batched_decoding_finds_the_spans_of_field_by_field_decoding(
 
 
 def test_edge_trimming_drops_weak_edge_words_and_keeps_the_peak() -> None:
-    from hypemeter.span_decoding import trim_runs
+    from hypemeter.spans.decoding import trim_runs
 
     #              the  sends deadly weapon  to | a  cold war | of  dull  the
     proba = np.array([.2, .14, .58, .34, .10, .5, .9, .2, .4, .12, .6])
@@ -171,8 +172,8 @@ def test_edge_trimming_drops_weak_edge_words_and_keeps_the_peak() -> None:
 
 
 def test_number_context_columns_stay_in_their_field_and_clause() -> None:
-    from hypemeter.span_encoding import DENSE_NAMES, _batch_dense
-    from hypemeter.text import tokenize
+    from hypemeter.spans.columns import DENSE_NAMES, _batch_dense
+    from hypemeter.text.tokens import tokenize
 
     class _FA:  # the one part of a FieldAnalysis the dense features read
         def __init__(self, text: str) -> None:
@@ -193,7 +194,7 @@ def test_number_context_columns_stay_in_their_field_and_clause() -> None:
 
 def test_a_model_fitted_before_the_number_columns_reads_the_columns_it_knows(
         scorer: Scorer) -> None:
-    from hypemeter.span_encoding import DENSE_NAMES
+    from hypemeter.spans.columns import DENSE_NAMES
 
     model = copy.deepcopy(scorer.bundle.model)
     sm: SpanModel = model.span_model_

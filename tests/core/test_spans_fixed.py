@@ -3,8 +3,8 @@ itself produced): multi-word phrases must come out whole, at the right offsets."
 
 from __future__ import annotations
 
-from hypemeter.schema import Article
-from hypemeter.scoring import Scorer
+from hypemeter.records.results import Article
+from hypemeter.scoring.scorer import Scorer
 
 # Clickbait teasers count in headlines only (a body that quotes one is not a teaser).
 HEADLINE = "Act now: you won't believe what happened next"

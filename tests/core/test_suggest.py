@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypemeter.training.suggest import pick, uncertainty
 
 from hypemeter.cli import main
-from hypemeter.schema import Article
-from hypemeter.suggest import pick, uncertainty
+from hypemeter.records.results import Article
 
 TEXTS = [
     ("Council approves budget for road repairs", "The council voted 7 to 2 on Tuesday."),

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from hypemeter import text
-from hypemeter.text import tokenize, tokenize_regex
+from hypemeter.text import tokens as text
+from hypemeter.text.tokens import tokenize, tokenize_regex
 
 # Hand-written: apostrophes inside and around words, underscores, non-ASCII letters and
 # digits, case changes that alter length (İ), final sigma, NUL, a lone surrogate.

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from benchmark_support import load_make_articles
 
-from hypemeter.batch import score_stream
 from hypemeter.cli import main
 from hypemeter.engines import ScoreOptions, make_engine
 from hypemeter.engines.base import process_chunk
@@ -23,8 +22,9 @@ from hypemeter.engines.partitions import (
     resolve_inputs,
 )
 from hypemeter.errors import DataError, InvalidInputError
-from hypemeter.schema import Article
-from hypemeter.scoring import Scorer
+from hypemeter.records.batch import score_stream
+from hypemeter.records.results import Article
+from hypemeter.scoring.scorer import Scorer
 
 make_articles = load_make_articles()
 
@@ -390,7 +390,7 @@ def test_dask_ships_the_model_once_per_worker(bundle_dir: Path, scorer: Scorer,
 def test_dask_worker_without_the_bundle_path_gets_the_shipped_bytes(
     bundle_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from hypemeter.bundle import MODEL_FILE
+    from hypemeter.bundles.bundle import MODEL_FILE
     from hypemeter.engines import dask_engine
     from hypemeter.engines.base import BundleRef
 

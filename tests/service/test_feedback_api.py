@@ -16,7 +16,7 @@ from hypemeter.service.app import create_app
 from hypemeter.service.settings import Settings
 from sqlalchemy import inspect, text
 
-from hypemeter.scoring import Scorer
+from hypemeter.scoring.scorer import Scorer
 from hypemeter.storage import FeedbackStore
 
 ADMIN_KEY = "feedback-admin-key-42"

@@ -22,9 +22,9 @@ from hypemeter.service.schemas import ScoreRequest
 from hypemeter.service.settings import Settings
 from hypemeter.service.state import LoadedModel
 
-from hypemeter.bundle import load_bundle
-from hypemeter.schema import Article
-from hypemeter.scoring import Scorer
+from hypemeter.bundles.bundle import load_bundle
+from hypemeter.records.results import Article
+from hypemeter.scoring.scorer import Scorer
 
 HEADLINE = "SHOCKING: Doctors FURIOUS as outrageous scheme spreads like wildfire!"
 BODY = (
@@ -913,7 +913,7 @@ def test_result_encoding_matches_jsonresponse(scorer: Scorer) -> None:
     from fastapi.responses import JSONResponse
     from hypemeter.service.encoding import batch_response, result_response
 
-    from hypemeter.schema import ModelInfo, ScoreResult, Span
+    from hypemeter.records.results import ModelInfo, ScoreResult, Span
 
     articles = [
         Article(HEADLINE, BODY, "a-1"),

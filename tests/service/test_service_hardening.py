@@ -19,7 +19,7 @@ from hypemeter.service.settings import Settings
 from pydantic import ValidationError
 
 from hypemeter.paths import REPO_ROOT
-from hypemeter.scoring import Scorer
+from hypemeter.scoring.scorer import Scorer
 
 API_KEY = "hardening-api-key-42"
 ADMIN_KEY = "hardening-admin-key-42"

@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from hypemeter.scoring import Scorer
+from hypemeter.scoring.scorer import Scorer
 
 ADMIN_KEY = "schema-test-admin-key"
 CHECKS = [

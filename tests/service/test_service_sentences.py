@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from hypemeter.service.app import create_app
 from hypemeter.service.settings import Settings
 
-from hypemeter.scoring import Scorer
+from hypemeter.scoring.scorer import Scorer
 
 HEADLINE = "Furious parents slam 'disgraceful' school cuts"
 BODY = "The board voted on Tuesday. Critics called the plan a shameful betrayal!\nMr. Lee left."

@@ -15,8 +15,8 @@ import pytest
 from hypemeter.training.corpora.registry import load_corpora
 from hypemeter.training.stacking import fit_model
 
-from hypemeter.model import HypeModel
-from hypemeter.schema import Article, Record
+from hypemeter.records.results import Article, Record
+from hypemeter.scoring.model import HypeModel
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow

@@ -20,7 +20,7 @@ from hypemeter.training.corpora import (
 from hypemeter.training.corpora.base import Manifest, normalise_text
 from hypemeter.training.corpora.registry import CATALOG_PATH, load_catalog
 
-from hypemeter.schema import GoldSpan, Record
+from hypemeter.records.results import GoldSpan, Record
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpora"
 SAMPLE = FIXTURES / "sample" / "sample.jsonl"

@@ -14,8 +14,8 @@ from hypemeter.training.report import write_report, write_validation_report
 
 from hypemeter.cli import main
 from hypemeter.errors import DataError
-from hypemeter.schema import GoldSpan, Record
-from hypemeter.scoring import Scorer
+from hypemeter.records.results import GoldSpan, Record
+from hypemeter.scoring.scorer import Scorer
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -53,7 +53,7 @@ def test_parse_label() -> None:
 
 
 def test_parse_spans() -> None:
-    from hypemeter.schema import Article
+    from hypemeter.records.results import Article
 
     art = Article("Shocking news", "A body of text")
     assert parse_spans([{"field": "headline", "start": 0, "end": 8}], art) == [

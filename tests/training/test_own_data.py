@@ -9,7 +9,7 @@ import pytest
 from hypemeter.training.corpora.registry import load_corpora
 
 from hypemeter.cli import build_parser
-from hypemeter.schema import NOT_LOADED, GoldSpan
+from hypemeter.records.results import NOT_LOADED, GoldSpan
 
 
 def test_own_file_loads_as_its_own_corpus_and_reports_bad_lines(tmp_path: Path) -> None:
@@ -169,8 +169,8 @@ def test_the_latest_correction_of_a_text_wins_per_label_and_span(tmp_path: Path)
 def test_not_loaded_verdicts_take_a_phrase_out_of_the_lexicon(tmp_path: Path) -> None:
     from hypemeter.training.corpora.registry import SAMPLE_PATH
 
-    from hypemeter.features import vader_valence
-    from hypemeter.lexicon import PhraseLexicon
+    from hypemeter.analysis.features import vader_valence
+    from hypemeter.analysis.lexicon import PhraseLexicon
 
     sample, _ = load_corpora(tmp_path, names=[], include_sample=True, sample_path=SAMPLE_PATH,
                              catalog={})
@@ -199,8 +199,8 @@ def test_a_text_with_only_not_loaded_verdicts_teaches_only_those_words(tmp_path:
     "Act now" adds two negatives, rejecting "Act" one (all twelve words would add 12 each)."""
     from hypemeter.training.corpora.registry import SAMPLE_PATH
 
-    from hypemeter.features import vader_valence
-    from hypemeter.lexicon import PhraseLexicon
+    from hypemeter.analysis.features import vader_valence
+    from hypemeter.analysis.lexicon import PhraseLexicon
 
     sample, _ = load_corpora(tmp_path, names=[], include_sample=True, sample_path=SAMPLE_PATH,
                              catalog={})
@@ -253,7 +253,7 @@ def test_own_weight_weighs_own_records_per_record_not_as_a_balanced_corpus() -> 
     import numpy as np
     from hypemeter.training.recipe import TrainSet, balance
 
-    from hypemeter.schema import Record
+    from hypemeter.records.results import Record
 
     corpora = ["a"] * 10 + ["b"] * 30 + ["own:fb"] * 5
     records = [Record(str(i), "Head", "Body text", "sensationalism", i % 2, "s", f"g{i}", c)

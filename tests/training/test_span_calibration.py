@@ -10,12 +10,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from hypemeter.features import vader_valence
-from hypemeter.lexicon import PhraseLexicon
-from hypemeter.model import HypeModel
-from hypemeter.schema import Article
-from hypemeter.scoring import Scorer
-from hypemeter.spans import SpanModel, calibration_features
+from hypemeter.analysis.features import vader_valence
+from hypemeter.analysis.lexicon import PhraseLexicon
+from hypemeter.records.results import Article
+from hypemeter.scoring.model import HypeModel
+from hypemeter.scoring.scorer import Scorer
+from hypemeter.spans.model import SpanModel, calibration_features
 
 
 def _spans(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -96,7 +96,7 @@ def test_decoding_prefers_the_shortest_spans_within_tolerance(small_fit: Any) ->
     )
     from hypemeter.training.spans import _fields
 
-    from hypemeter.spans import encode
+    from hypemeter.spans.model import encode
 
     model, sm, records = small_fit
     fields = _fields(model, records)
@@ -112,7 +112,7 @@ def test_decoding_prefers_the_shortest_spans_within_tolerance(small_fit: Any) ->
 
 
 def test_results_carry_only_the_public_categories(scorer: Scorer) -> None:
-    from hypemeter.schema import MERGED_CATEGORIES, SPAN_CATEGORIES, public_category
+    from hypemeter.records.results import MERGED_CATEGORIES, SPAN_CATEGORIES, public_category
 
     texts = [
         Article("Terrifying plague will wipe out millions, experts fear",
@@ -131,7 +131,7 @@ def test_the_page_legend_lists_the_public_categories() -> None:
     import re
 
     from hypemeter.paths import REPO_ROOT
-    from hypemeter.schema import SPAN_CATEGORIES
+    from hypemeter.records.results import SPAN_CATEGORIES
 
     static = REPO_ROOT / "service" / "web" / "static"
     js = (static / "app.js").read_text(encoding="utf-8")

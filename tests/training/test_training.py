@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from hypemeter.training.train import train_bundle
 
-from hypemeter.bundle import load_bundle, sha256_file
-from hypemeter.schema import Article
+from hypemeter.bundles.bundle import load_bundle, sha256_file
+from hypemeter.records.results import Article
 
 pytestmark = pytest.mark.slow
 

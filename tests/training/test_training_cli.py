@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from hypemeter.bundle import load_bundle
+from hypemeter.bundles.bundle import load_bundle
+from hypemeter.bundles.staging import STALE_AFTER_HOURS, clean_stale_staging
 from hypemeter.cli import main
-from hypemeter.staging import STALE_AFTER_HOURS, clean_stale_staging
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpora"
 

@@ -1,7 +1,7 @@
 """Loaders for the public training corpora and the project's sample corpus.
 
 ``load_corpora(data_dir)`` reads every corpus folder of a data dir (see ``datasets/README.md``
-and ``datasets/catalog.json``) into :class:`hypemeter.schema.Record` objects, records every
+and ``datasets/catalog.json``) into :class:`hypemeter.records.results.Record` objects, records every
 malformed row as a :class:`LoadIssue`, checks file checksums against the catalog and removes
 duplicate texts; :mod:`hypemeter.training.corpora.split` then splits by group or holds out a corpus.
 """

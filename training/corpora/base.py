@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
-from hypemeter.bundle import sha256_file
-from hypemeter.io import parse_json
-from hypemeter.schema import Record
+from hypemeter.bundles.bundle import sha256_file
+from hypemeter.records.io import parse_json
+from hypemeter.records.results import Record
 
 __all__ = [
     "CorpusLoader",

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 
-from hypemeter.schema import Record
+from hypemeter.records.results import Record
 
 from .base import LoadReport, normalise_text
 

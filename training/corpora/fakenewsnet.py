@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from hypemeter.io import parse_json
-from hypemeter.schema import Record
+from hypemeter.records.io import parse_json
+from hypemeter.records.results import Record
 
 from .base import (
     LoadReport,

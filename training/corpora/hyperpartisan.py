@@ -17,7 +17,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from pathlib import Path
 
-from hypemeter.schema import Record
+from hypemeter.records.results import Record
 
 from .base import LoadReport, clean_inline, read_bytes, registrable_domain
 

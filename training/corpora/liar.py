@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from hypemeter.schema import Record
+from hypemeter.records.results import Record
 
 from .base import LoadReport, clean_inline, iter_text_lines, read_bytes
 

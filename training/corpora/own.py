@@ -13,7 +13,7 @@ its labels teach, one :class:`Record` per label present (task ``sensationalism``
 ``misinformation``). A line needs at least one label or one span verdict, else it is an issue
 and skipped. Span verdicts become gold spans on one of the text's records (the
 sensationalism one when there is one): ``loaded`` a phrase to learn (with its category when
-given), ``not_loaded`` a :data:`~hypemeter.schema.NOT_LOADED` span the lexicon learns as a
+given), ``not_loaded`` a :data:`~hypemeter.records.results.NOT_LOADED` span the lexicon learns as a
 negative. Text with span verdicts but no label yields a ``sensationalism`` record with
 ``label=None`` (the article-level learners skip it; the lexicon reads its spans).
 
@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from hypemeter.schema import CORRECTION_CATEGORIES, NOT_LOADED, GoldSpan, Record, Task
+from hypemeter.records.results import CORRECTION_CATEGORIES, NOT_LOADED, GoldSpan, Record, Task
 
 from .base import LoadReport, iter_json_items, read_bytes, text_bucket
 

@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
-from hypemeter.schema import GoldSpan, Record
+from hypemeter.records.results import GoldSpan, Record
 
 from .base import LoadReport, Manifest, decode_document, iter_text_lines, read_bytes
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from hypemeter.errors import describe
 from hypemeter.paths import DATA_DIR_ENV, datasets_dir, default_data_dir  # noqa: F401
-from hypemeter.schema import Record
+from hypemeter.records.results import Record
 
 from .base import CorpusLoader, LoadReport
 from .dedupe import dedupe

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from hypemeter.schema import GoldSpan, Record, Task
+from hypemeter.records.results import GoldSpan, Record, Task
 
 from .base import LoadReport, iter_json_items, read_bytes
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
 
-from hypemeter.schema import Record
+from hypemeter.records.results import Record
 
 Split = tuple[list[Record], list[Record]]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from hypemeter.schema import Record
+from hypemeter.records.results import Record
 
 from .base import LoadReport, iter_text_lines, read_bytes, text_bucket
 

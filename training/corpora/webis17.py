@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from hypemeter.schema import Record
+from hypemeter.records.results import Record
 
 from .base import LoadReport, clean_inline, iter_json_items, read_bytes, text_bucket
 

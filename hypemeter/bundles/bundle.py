@@ -179,7 +179,7 @@ def load_bundle(path: Path | str, version: str | None = None) -> Bundle:
             f"cannot load the model in {model_path}: the file matches its card's sha256 but "
             f"{_unpickle_problem(exc)} ({describe(exc)})"
         ) from exc
-    from hypemeter.model import HypeModel  # here: the model pulls in scikit-learn & co.
+    from hypemeter.scoring.model import HypeModel  # here: the model pulls in scikit-learn & co.
 
     if not isinstance(model, HypeModel):
         raise ModelLoadError(

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-from hypemeter.bundle import Bundle
+from hypemeter.bundles.bundle import Bundle
 from hypemeter.engines import ScoreOptions, make_engine, open_bundle, scores_in_process
 from hypemeter.engines.output import Output, check_output_is_not_input, render_jsonl
 from hypemeter.engines.partitions import PartitionError, iter_chunks, resolve_inputs
-from hypemeter.io import BadRecord, InputRecord
-from hypemeter.scoring import Scorer
+from hypemeter.records.io import BadRecord, InputRecord
+from hypemeter.scoring.scorer import Scorer
 
 T = TypeVar("T")
 # builds the engine of hypemeter score --server from the options (a RemoteEngine)

@@ -16,7 +16,7 @@ import json
 import math
 from json.encoder import encode_basestring  # the escaper of json.dumps(ensure_ascii=False)
 
-from hypemeter.schema import ScoreResult, Span
+from hypemeter.records.results import ScoreResult, Span
 
 
 class _Unusual(Exception):

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import TypeVar
 
 from hypemeter import MODEL_NAME
-from hypemeter.bundle import Bundle, load_bundle
+from hypemeter.bundles.bundle import Bundle, load_bundle
 from hypemeter.errors import HypemeterError, InvalidInputError, ModelLoadError, describe
-from hypemeter.explain import explain as explain_batch
-from hypemeter.gcpause import gc_paused
-from hypemeter.schema import Article, ModelInfo, ScoreResult
+from hypemeter.records.results import Article, ModelInfo, ScoreResult
+from hypemeter.scoring.explain import explain as explain_batch
+from hypemeter.scoring.gcpause import gc_paused
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -72,7 +72,7 @@ class Scorer:
             validate_article(article)
         if not articles:
             return []
-        with gc_paused():  # see hypemeter.gcpause
+        with gc_paused():  # see hypemeter.scoring.gcpause
             return self._score(articles, explain, max_spans, sentences)
 
     def _score(
@@ -134,7 +134,7 @@ def smoke_test(scorer: Scorer) -> None:
 
 
 def load_scorer(path: Path | str, version: str | None = None) -> Scorer:
-    """Load and verify a bundle (:func:`hypemeter.bundle.load_bundle`) and check that it
+    """Load and verify a bundle (:func:`hypemeter.bundles.bundle.load_bundle`) and check that it
     scores: what every command that scores with a bundle starts with."""
     scorer = Scorer(load_bundle(path, version))
     smoke_test(scorer)

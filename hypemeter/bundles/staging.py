@@ -1,7 +1,9 @@
 """Cleaning up after killed runs: the hidden staging folders and links left in a models dir.
 
-:func:`hypemeter.bundle.write_bundle` assembles a bundle in ``.<version>.pid<pid>.<random>/``
-beside its final folder and :func:`~hypemeter.bundle.publish_current` makes ``.current.<pid>``
+:func:`hypemeter.bundles.bundle.write_bundle` assembles a bundle in
+``.<version>.pid<pid>.<random>/``
+beside its final folder and :func:`~hypemeter.bundles.bundle.publish_current` makes
+``.current.<pid>``
 before renaming it over ``current``. A run killed in between (kill -9, power loss) leaves them
 behind. :func:`clean_stale_staging` removes those that are **stale**:
 

@@ -3,7 +3,7 @@
 One regular-expression pass per field yields tokens with their offsets into the original text;
 features and explanations both read from it, so every span points at the exact characters.
 The cue lists below are *stylistic* signals (second person, hedges, intensifiers); which phrases
-count as loaded language is learned (see :mod:`hypemeter.lexicon`).
+count as loaded language is learned (see :mod:`hypemeter.analysis.lexicon`).
 """
 
 from __future__ import annotations

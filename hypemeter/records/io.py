@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from hypemeter.errors import DataError
-from hypemeter.schema import Article, unencodable_at, unicode_problem
+from hypemeter.records.results import Article, unencodable_at, unicode_problem
 
 csv.field_size_limit(sys.maxsize)
 

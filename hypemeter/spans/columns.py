@@ -1,7 +1,7 @@
 """Encoding for the span model: fields of a batch laid end to end as the arrays the token model
 reads (vocabulary ids of the window, word pairs, suffixes, and dense clause and style features).
 
-:mod:`hypemeter.span_fast` builds the same :class:`Encoded` from a per-process token cache;
+:mod:`hypemeter.spans.fast` builds the same :class:`Encoded` from a per-process token cache;
 this module is the reference and what training uses.
 """
 
@@ -14,9 +14,9 @@ from itertools import pairwise, repeat
 
 import numpy as np
 
-from hypemeter.features import FieldAnalysis
-from hypemeter.lexicon import PHRASE_BREAKS, STOPWORDS
-from hypemeter.text import INTENSIFIERS, is_superlative
+from hypemeter.analysis.features import FieldAnalysis
+from hypemeter.analysis.lexicon import PHRASE_BREAKS, STOPWORDS
+from hypemeter.text.tokens import INTENSIFIERS, is_superlative
 
 SPAN_TECHNIQUES = frozenset({
     "Loaded_Language", "Name_Calling,Labeling", "Exaggeration,Minimisation",

@@ -29,9 +29,9 @@ from scipy.special import expit
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 
-from hypemeter.features import STYLE_NAMES, FieldAnalysis, analyze_fields
-from hypemeter.schema import Article, Field, Span
-from hypemeter.vectorize import CharWbNgrams, HashedNgrams
+from hypemeter.analysis.features import STYLE_NAMES, FieldAnalysis, analyze_fields
+from hypemeter.analysis.vectorize import CharWbNgrams, HashedNgrams
+from hypemeter.records.results import Article, Field, Span
 
 EPS = 1e-4
 # Stacker input columns (see ``HypeModel._meta``): six base logits, has_headline, has_body,

@@ -1,8 +1,9 @@
 """What the text analysis reads from each distinct word, computed once per word and kept.
 
-:func:`hypemeter.features.analyze_fields` counts cue words, superlatives and valence over a
+:func:`hypemeter.analysis.features.analyze_fields` counts cue words, superlatives and valence over a
 field's words, asks the lexicon where a match can start, and hashes the words for
-:class:`hypemeter.vectorize.HashedNgrams`. Rather than hash every word into a ``Counter`` and
+:class:`hypemeter.analysis.vectorize.HashedNgrams`. Rather than hash every word into a ``Counter``
+and
 look it up in several sets and dictionaries, each distinct normalised word gets a row here, so
 a field costs one dictionary lookup per token and array operations. Kept per lexicon (it
 depends on the lexicon's entries), bounded: past ``MAX_WORDS`` it starts again, so text made
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 from sklearn.utils import murmurhash3_32
 
-from hypemeter.text import (
+from hypemeter.text.tokens import (
     FORWARD_REFERENCES,
     HEDGES,
     INTENSIFIERS,
@@ -30,7 +31,7 @@ from hypemeter.text import (
 )
 
 if TYPE_CHECKING:
-    from hypemeter.lexicon import PhraseLexicon
+    from hypemeter.analysis.lexicon import PhraseLexicon
 
 # Distinct words kept per lexicon (about 200 bytes each with the dictionary entry: 200,000 is
 # about 40 MB); past it the table starts again.

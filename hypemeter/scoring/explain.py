@@ -1,7 +1,7 @@
 """Explanations of a batch: phrase spans and, on request, a score for every sentence.
 
 Models trained with a span model (``span_model_``) and a sentence splitter (``sentences_``)
-score every token of the batch in one vectorised pass (:mod:`hypemeter.spans`). Older bundles
+score every token of the batch in one vectorised pass (:mod:`hypemeter.spans.model`). Older bundles
 keep their lexicon spans, and score sentences by running the whole model on each sentence.
 """
 
@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from hypemeter.schema import Article, Field, SentenceScore, Span, public_category
-from hypemeter.sentence_rows import batch_sentence_features
-from hypemeter.sentences import UNTRAINED, SentenceSplitter
-from hypemeter.span_fast import encode_fast, explain_spans, token_proba_fast
-from hypemeter.spans import batch_runs, batch_weights, encode, field_spans, sentence_features
+from hypemeter.records.results import Article, Field, SentenceScore, Span, public_category
+from hypemeter.spans.fast import encode_fast, explain_spans, token_proba_fast
+from hypemeter.spans.model import batch_runs, batch_weights, encode, field_spans, sentence_features
+from hypemeter.spans.sentence_rows import batch_sentence_features
+from hypemeter.text.sentences import UNTRAINED, SentenceSplitter
 
 Explained = tuple[list[Span], list[SentenceScore] | None]
 CHUNK = 32  # articles the span model scores at once (about 20,000 tokens)
@@ -41,8 +41,8 @@ def explain(
     reference: bool = False,
 ) -> list[Explained]:
     """Spans (when ``spans``) and sentence scores (when ``sentences``) of each article;
-    ``reference`` takes the slower reference path of :mod:`hypemeter.spans` (the tests check
-    that both give the same results) instead of :mod:`hypemeter.span_fast`."""
+    ``reference`` takes the slower reference path of :mod:`hypemeter.spans.model` (the tests check
+    that both give the same results) instead of :mod:`hypemeter.spans.fast`."""
     sm = getattr(model, "span_model_", None)
     if sm is None:
         return _explain_legacy(model, articles, analyses, spans, max_spans, sentences)

@@ -27,8 +27,8 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from hypemeter.errors import DataError
-from hypemeter.io import BadRecord, InputRecord, close_text, iter_records, open_text
-from hypemeter.schema import Article
+from hypemeter.records.io import BadRecord, InputRecord, close_text, iter_records, open_text
+from hypemeter.records.results import Article
 
 TASKS = {"sensationalism": 0, "misinformation": 1}
 SCORE_KEYS = ("sensationalism", "misinformation_risk")

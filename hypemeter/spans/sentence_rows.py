@@ -1,4 +1,4 @@
-"""Sentence features of a whole batch at once: what :func:`hypemeter.spans.sentence_features`
+"""Sentence features of a whole batch at once: what :func:`hypemeter.spans.model.sentence_features`
 gives field by field, with the per-sentence work done in array operations (identical values:
 the probability mass is summed field by field, as there)."""
 
@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from hypemeter.features import FieldAnalysis
-from hypemeter.spans import SENTENCE_FEATURES, VOCABULARY_CATEGORIES
+from hypemeter.analysis.features import FieldAnalysis
+from hypemeter.spans.model import SENTENCE_FEATURES, VOCABULARY_CATEGORIES
 
 
 def batch_sentence_features(

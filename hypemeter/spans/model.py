@@ -17,12 +17,13 @@ and length, fit per span on held-out folds of exhaustively annotated articles
 (:mod:`hypemeter.training.span_calibration`), so that about 70% of the spans weighted 0.7
 match a phrase annotators marked.
 
-Scoring a batch goes through :mod:`hypemeter.span_fast`, which keeps what the model reads from
+Scoring a batch goes through :mod:`hypemeter.spans.fast`, which keeps what the model reads from
 each distinct token string in a per-process cache and finds runs and categories with array
 operations; the functions here are the reference it is tested against (identical output).
 
 Phrases of the product vocabulary (urgency formulas anywhere, clickbait teasers in headlines; see
-:data:`hypemeter.lexicon.SEED_PHRASES`) are reported too where no learned span covers them, with
+:data:`hypemeter.analysis.lexicon.SEED_PHRASES`) are reported too where no learned span covers
+them, with
 the weight the vocabulary gives them.
 """
 
@@ -33,22 +34,7 @@ from typing import Any
 
 import numpy as np
 
-# The encoding and decoding live in their own modules; their names stay importable from here
-# (older code and the pickled ``hypemeter.spans.SpanModel`` of earlier bundles).
-from hypemeter.span_decoding import (  # noqa: F401
-    CALIBRATION_FEATURES,
-    SENTENCE_FEATURES,
-    VOCABULARY_CATEGORIES,
-    batch_runs,
-    batch_weights,
-    calibration_features,
-    category,
-    field_spans,
-    run_bounds,
-    runs,
-    sentence_features,
-)
-from hypemeter.span_encoding import (  # noqa: F401
+from hypemeter.spans.columns import (  # noqa: F401
     DENSE_NAMES,
     EDGE,
     OFFSETS,
@@ -62,6 +48,22 @@ from hypemeter.span_encoding import (  # noqa: F401
     _sep_code,
     encode,
     static_features,
+)
+
+# The encoding and decoding live in their own modules; their names stay importable from here
+# (older code and the pickled ``hypemeter.spans.model.SpanModel`` of earlier bundles).
+from hypemeter.spans.decoding import (  # noqa: F401
+    CALIBRATION_FEATURES,
+    SENTENCE_FEATURES,
+    VOCABULARY_CATEGORIES,
+    batch_runs,
+    batch_weights,
+    calibration_features,
+    category,
+    field_spans,
+    run_bounds,
+    runs,
+    sentence_features,
 )
 
 
@@ -88,7 +90,7 @@ class SpanModel:
     sentence_intercept: float
     metrics: dict[str, Any]  # what fitting measured on held-out folds
     # a span's edge words carry at least this share of its strongest word's probability
-    # (:func:`hypemeter.span_decoding.trim_runs`; 0 in bundles made before the rule)
+    # (:func:`hypemeter.spans.decoding.trim_runs`; 0 in bundles made before the rule)
     edge_ratio: float = 0.0
 
     def token_proba(self, enc: Encoded) -> np.ndarray:

@@ -19,8 +19,9 @@ from itertools import compress, count, repeat
 
 import numpy as np
 
-from hypemeter.lexicon import Match, PhraseLexicon
-from hypemeter.text import (
+from hypemeter.analysis.lexicon import Match, PhraseLexicon
+from hypemeter.analysis.word_table import word_table
+from hypemeter.text.tokens import (
     ALL_CAPS_RE,
     FORWARD_REFERENCES,
     HEDGES,
@@ -33,7 +34,6 @@ from hypemeter.text import (
     is_superlative,
     tokenize,
 )
-from hypemeter.word_table import word_table
 
 STYLE_NAMES: tuple[str, ...] = (
     "empty",
@@ -167,7 +167,7 @@ def analyze_fields(
     valence: dict[str, float],
 ) -> list[FieldAnalysis]:
     """:func:`analyze_field` of each ``(text, is_headline)``, the word counts of the whole
-    batch taken at once from the lexicon's :class:`~hypemeter.word_table.WordTable` (same
+    batch taken at once from the lexicon's :class:`~hypemeter.analysis.word_table.WordTable` (same
     values as :func:`analyze_field_reference`, which counts with a ``Counter``)."""
     if lexicon is None:
         return [analyze_field_reference(text, lexicon, valence, is_headline=head)

@@ -6,7 +6,7 @@ hyperbole/paraphrase pairs and the project's own annotated sample; VADER valence
 let it generalise to words the spans never contained. Multi-word phrases come from repeated
 short gold spans, the sample's annotations, the clickbait model's strongest n-grams and the
 product vocabulary (:data:`SEED_PHRASES`, urgency and clickbait formulas). The lexicon feeds the
-style features; the explanation spans come from :mod:`hypemeter.spans`. Matching is one pass
+style features; the explanation spans come from :mod:`hypemeter.spans.model`. Matching is one pass
 over a field's tokens.
 """
 
@@ -24,8 +24,8 @@ from sklearn.feature_extraction import DictVectorizer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.linear_model import LogisticRegression
 
-from hypemeter.schema import NOT_LOADED, Record
-from hypemeter.text import INTENSIFIERS, Tokens, is_superlative, tokenize
+from hypemeter.records.results import NOT_LOADED, Record
+from hypemeter.text.tokens import INTENSIFIERS, Tokens, is_superlative, tokenize
 
 TECHNIQUE_CATEGORY: dict[str, str] = {
     "Loaded_Language": "loaded_language",
@@ -44,7 +44,7 @@ LOADED_TECHNIQUES = frozenset(
 # The product vocabulary: urgency formulas and clickbait teasers that the design asks the page
 # to point at and that no training corpus annotates (the propaganda corpus marks none of them).
 # Hand-written, and the only hand-written phrases: loaded language, exaggeration, fear and
-# name calling are learned from annotated corpora (hypemeter.spans). No phrase here is taken
+# name calling are learned from annotated corpora (hypemeter.spans.model). No phrase here is taken
 # from an article the project is checked on.
 SEED_PHRASES: dict[str, str] = {
     "now or never": "urgency",
@@ -329,7 +329,8 @@ class PhraseLexicon:
             if len(p) == 1:
                 singles[p[0]] = (category, weight, False)
         self.single_entries_ = singles
-        self.__dict__.pop("_word_table", None)  # hypemeter.word_table: built on these entries
+        # hypemeter.analysis.word_table: built on these entries
+        self.__dict__.pop("_word_table", None)
 
     # ------------------------------------------------------------------ matching
     def match(self, toks: Tokens, counts: Counter[str] | None = None,
@@ -340,7 +341,7 @@ class PhraseLexicon:
         word along, so "deadly weapon" is reported rather than "deadly".
         (``counts``, the field's word counts, is no longer needed and is ignored.) ``starts``:
         positions where a match may start, a superset of :meth:`_starts` (the caller's
-        :class:`hypemeter.word_table.WordTable` finds them faster); computed when omitted.
+        :class:`hypemeter.analysis.word_table.WordTable` finds them faster); computed when omitted.
         """
         words = toks.words
         n = len(words)

@@ -1,7 +1,7 @@
 """Decoding for the span model: from token probabilities to spans (runs of probable tokens
 inside a clause), their calibrated weights and categories, and sentence features.
 
-The functions here are the reference path; :mod:`hypemeter.span_fast` does the same on whole
+The functions here are the reference path; :mod:`hypemeter.spans.fast` does the same on whole
 batches with array operations (tests/core/test_span_fast.py checks they agree).
 """
 
@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hypemeter.features import FieldAnalysis
-from hypemeter.lexicon import PHRASE_BREAKS, STOPWORDS
-from hypemeter.schema import Field, Span, public_category
-from hypemeter.span_encoding import DENSE_NAMES, Encoded
+from hypemeter.analysis.features import FieldAnalysis
+from hypemeter.analysis.lexicon import PHRASE_BREAKS, STOPWORDS
+from hypemeter.records.results import Field, Span, public_category
+from hypemeter.spans.columns import DENSE_NAMES, Encoded
 
 if TYPE_CHECKING:
-    from hypemeter.spans import SpanModel
+    from hypemeter.spans.model import SpanModel
 
 VOCABULARY_CATEGORIES = frozenset({"urgency", "clickbait"})
 CALIBRATION_FEATURES = ("logit_max", "logit_mean", "log_tokens")

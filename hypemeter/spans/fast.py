@@ -1,7 +1,8 @@
 """The span model's scoring path for whole batches, with what it learns about each token cached.
 
-:mod:`hypemeter.spans` keeps the reference: :func:`~hypemeter.spans.encode`,
-:func:`~hypemeter.spans.batch_runs` and :func:`~hypemeter.spans.category` read every token's
+:mod:`hypemeter.spans.model` keeps the reference: :func:`~hypemeter.spans.model.encode`,
+:func:`~hypemeter.spans.model.batch_runs` and :func:`~hypemeter.spans.model.category` read every
+token's
 word, case and suffixes anew. Here everything the model reads from a token's own characters
 (vocabulary id, capitals, the suffix score of an unseen word, stop word, category) is computed
 once per distinct token string and kept per process in :class:`TokenCache`, so a batch costs one
@@ -19,12 +20,12 @@ from itertools import repeat
 
 import numpy as np
 
-from hypemeter.features import FieldAnalysis
-from hypemeter.lexicon import STOPWORDS
-from hypemeter.schema import Field, Span, public_category
-from hypemeter.span_decoding import segment_reduce, trim_runs
-from hypemeter.span_encoding import is_number
-from hypemeter.spans import (
+from hypemeter.analysis.features import FieldAnalysis
+from hypemeter.analysis.lexicon import STOPWORDS
+from hypemeter.records.results import Field, Span, public_category
+from hypemeter.spans.columns import is_number
+from hypemeter.spans.decoding import segment_reduce, trim_runs
+from hypemeter.spans.model import (
     PAD,
     SUFFIXES,
     UNKNOWN,
@@ -35,7 +36,7 @@ from hypemeter.spans import (
     _sep_code,
     run_bounds,
 )
-from hypemeter.text import normalise_token
+from hypemeter.text.tokens import normalise_token
 
 # Distinct token strings kept per loaded model (about 280 bytes each: 100,000 is about 28 MB);
 # beyond, misses are computed for their batch only. Real news text repeats its vocabulary, so
@@ -149,7 +150,8 @@ class FastEncoded(Encoded):
 
 def encode_fast(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, bool]]
                 ) -> FastEncoded:
-    """What :func:`hypemeter.spans.encode` lays out (``all_suffixes=False``), from the cache."""
+    """What :func:`hypemeter.spans.model.encode` lays out (``all_suffixes=False``), from the
+    cache."""
     cache = token_cache(model)
     raws: list[str] = [""] * PAD
     seps: list[str] = []
@@ -242,7 +244,7 @@ Found = tuple[np.ndarray, ...]  # field, first, last (batch token indices), top,
 
 def batch_runs_fast(proba: np.ndarray, enc: FastEncoded, threshold: float, low: float,
                     edge_ratio: float = 0.0) -> Found:
-    """What :func:`hypemeter.spans.batch_runs` finds, as flat arrays over the batch."""
+    """What :func:`hypemeter.spans.model.batch_runs` finds, as flat arrays over the batch."""
     n = len(proba)
     empty = np.zeros(0, np.int64)
     if n == 0:
@@ -261,7 +263,7 @@ def batch_runs_fast(proba: np.ndarray, enc: FastEncoded, threshold: float, low: 
 
 
 def weights_fast(model: SpanModel, found: Found) -> np.ndarray:
-    """:func:`hypemeter.spans.batch_weights` on the flat arrays."""
+    """:func:`hypemeter.spans.model.batch_weights` on the flat arrays."""
     _, _, _, tops, means, sizes = found
     if not len(tops):
         return np.zeros(0)
@@ -273,7 +275,7 @@ def weights_fast(model: SpanModel, found: Found) -> np.ndarray:
 
 def categories_fast(proba: np.ndarray, enc: FastEncoded, found: Found) -> list[int]:
     """Per span the batch index of its most probable token that has a category (the first on
-    ties), or -1: :func:`hypemeter.spans.category`'s first rule."""
+    ties), or -1: :func:`hypemeter.spans.model.category`'s first rule."""
     _, firsts, _lasts, _, _, sizes = found
     if not len(firsts):
         return []
@@ -292,7 +294,7 @@ def explain_spans(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, b
                   names: Sequence[Field], proba: np.ndarray, enc: FastEncoded
                   ) -> list[list[Span]]:
     """The spans of every field (``names[k]`` is field k's name), as
-    :func:`hypemeter.spans.field_spans` gives them."""
+    :func:`hypemeter.spans.model.field_spans` gives them."""
     found = batch_runs_fast(proba, enc, model.threshold, model.low, model.edge_ratio)
     weights = weights_fast(model, found).tolist()
     best = categories_fast(proba, enc, found)
