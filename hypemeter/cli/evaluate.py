@@ -50,9 +50,9 @@ def add_parser(sub: Subparsers) -> None:
                    "already holds a report)")
     p.add_argument("--overwrite", action="store_true",
                    help="replace the report in an existing --out folder")
-    p.add_argument("--model", type=Path, default=None, help=MODEL_HELP)
+    p.add_argument("--model", type=Path, default=None, metavar="PATH", help=MODEL_HELP)
     input_format_options(p, ("jsonl", "csv", "parquet"), "by file extension")
-    p.add_argument("--batch-size", type=positive_int, default=256,
+    p.add_argument("--batch-size", type=positive_int, default=256, metavar="N",
                    help="rows scored per model call")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=run)

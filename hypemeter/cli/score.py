@@ -40,7 +40,7 @@ def add_parser(sub: Subparsers) -> None:
     p.add_argument("--output", "-o", default="-", metavar="FILE",
                    help="output file or directory/ (default: - for stdout); not an input file, "
                    "nor the input directory")
-    p.add_argument("--model", type=Path, default=None, help=MODEL_HELP)
+    p.add_argument("--model", type=Path, default=None, metavar="PATH", help=MODEL_HELP)
     input_format_options(p, ("jsonl", "csv", "parquet"), "by file extension, JSONL for stdin")
     p.add_argument("--output-format", choices=OUTPUT_FORMATS, default=None, metavar="FORMAT",
                    help="output format, one of jsonl, csv, parquet (default: by the output's "
@@ -51,9 +51,9 @@ def add_parser(sub: Subparsers) -> None:
     p.add_argument("--max-spans", type=span_cap, default=DEFAULT_MAX_SPANS, metavar="N",
                    help=f"at most N spans per record, the highest-weight ones, or 'all' "
                    f"(default: {DEFAULT_MAX_SPANS}, as the API's max_spans)")
-    p.add_argument("--batch-size", type=positive_int, default=256,
+    p.add_argument("--batch-size", type=positive_int, default=256, metavar="N",
                    help="records per scoring task")
-    p.add_argument("--jobs", "-j", type=positive_int, default=None,
+    p.add_argument("--jobs", "-j", type=positive_int, default=None, metavar="N",
                    help="worker processes (local, default 1), or LocalCluster workers "
                    "(dask, default: one per CPU)")
     p.add_argument("--engine", choices=("local", "dask"), default="local",

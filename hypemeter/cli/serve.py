@@ -38,7 +38,7 @@ def add_parser(sub: Subparsers) -> None:
     p.add_argument("--workers", type=positive_int, default=None,
                    help="uvicorn worker processes (default: $HYPEMETER_WORKERS, else "
                    f"{DEFAULT_WORKERS})")
-    p.add_argument("--model", type=Path, default=None,
+    p.add_argument("--model", type=Path, default=None, metavar="PATH",
                    help="models folder or one bundle (default: $HYPEMETER_MODELS_DIR, else "
                    "your trained models once `hypemeter train` has published one, else the "
                    "shipped model)")

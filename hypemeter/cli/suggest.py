@@ -36,7 +36,7 @@ def add_parser(sub: Subparsers) -> None:
     p.add_argument("--n", type=positive_int, default=50, help="how many to pick")
     p.add_argument("--output", "-o", default="-", metavar="FILE",
                    help="output file (default: - for stdout)")
-    p.add_argument("--model", type=Path, default=None, help=MODEL_HELP)
+    p.add_argument("--model", type=Path, default=None, metavar="PATH", help=MODEL_HELP)
     input_format_options(p, ("jsonl", "csv"), "by file extension, JSONL for stdin")
     p.add_argument("--output-format", choices=OUTPUT_FORMATS, default=None, metavar="FORMAT",
                    help="output format, jsonl or csv (default: by the output's file "
