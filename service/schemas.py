@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
-from hypemeter.records.results import unicode_problem
+from hypemeter.records.results import DEFAULT_MAX_SPANS, unicode_problem
 
 EXAMPLE_HEADLINE = "SHOCKING: Doctors Are FURIOUS About This One Weird Trick Everyone Is Using!"
 EXAMPLE_BODY = (
@@ -48,7 +48,8 @@ EXAMPLE_RESULT: dict[str, Any] = {
 }
 
 MAX_SPANS_LIMIT = 10_000
-DEFAULT_MAX_SPANS = 100  # per article, unless the request asks for up to MAX_SPANS_LIMIT
+# DEFAULT_MAX_SPANS (hypemeter.records.results): per article, unless the request asks for up to
+# MAX_SPANS_LIMIT; the CLI's `score --max-spans` default is the same constant.
 
 
 def _valid_unicode(value: str | None) -> str | None:

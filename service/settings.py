@@ -6,7 +6,11 @@ Variable                       Default                     Meaning
 ``HYPEMETER_HOST``             ``127.0.0.1``               interface ``hypemeter serve`` binds
 ``HYPEMETER_PORT``             ``8000``                    TCP port
 ``HYPEMETER_WORKERS``          ``1``                       uvicorn worker processes
-``HYPEMETER_MODELS_DIR``       ``./models`` or the repo's  models directory (or one bundle dir)
+``HYPEMETER_MODELS_DIR``       trained, else shipped       models directory (or one bundle dir);
+                                                           unset: the user data folder's
+                                                           ``models/`` once ``train`` published
+                                                           there, else ``./models`` or the
+                                                           repo's (:mod:`hypemeter.paths`)
 ``HYPEMETER_MODEL_VERSION``    unset (``current``)         bundle version to load at startup
 ``HYPEMETER_API_KEY``          unset (open)                key the ``/v1`` routes require
 ``HYPEMETER_ADMIN_KEY``        unset (reload disabled)     key ``POST /v1/admin/reload`` requires

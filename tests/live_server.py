@@ -23,11 +23,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def server_command(port: int, model: Path) -> list[str]:
-    """``hypemeter serve``, as a user starts it."""
+def server_command(port: int, model: Path, model_flag: bool = True) -> list[str]:
+    """``hypemeter serve``, as a user starts it (``model_flag``: with ``--model``; without,
+    the model comes from ``$HYPEMETER_MODELS_DIR`` alone)."""
     exe = Path(sys.executable).parent / "hypemeter"
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "hypemeter"]
-    return [*cmd, "serve", "--host", "127.0.0.1", "--port", str(port), "--model", str(model)]
+    flag = ["--model", str(model)] if model_flag else []
+    return [*cmd, "serve", "--host", "127.0.0.1", "--port", str(port), *flag]
 
 
 @dataclass
@@ -50,7 +52,10 @@ class Server:
 
 
 def start_server(model: Path, workdir: Path, env_extra: dict[str, str] | None = None,
-                 ready_path: str = "/readyz", timeout: float = 90.0) -> Server:
+                 ready_path: str = "/readyz", timeout: float = 90.0,
+                 model_flag: bool = True) -> Server:
+    """``hypemeter serve`` on a free port, ready. A ``--model`` without a model bundle is an
+    error; pass ``model_flag=False`` to serve an empty models folder (503 until a model)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HYPEMETER_")}
     env["HYPEMETER_MODELS_DIR"] = str(model)
@@ -58,7 +63,7 @@ def start_server(model: Path, workdir: Path, env_extra: dict[str, str] | None = 
     log_path = workdir / f"server-{port}.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            server_command(port, model), cwd=REPO_ROOT, env=env, stdout=log,
+            server_command(port, model, model_flag), cwd=REPO_ROOT, env=env, stdout=log,
             stderr=subprocess.STDOUT,
         )
     server = Server(proc, f"http://127.0.0.1:{port}", log_path)

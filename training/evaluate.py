@@ -29,7 +29,12 @@ from typing import IO, Any
 from hypemeter.training.metrics import Interval
 from hypemeter.training.report import SCORE_OF_TASK, write_report
 
-from hypemeter.engines.partitions import PartitionError, iter_inputs, resolve_inputs
+from hypemeter.engines.partitions import (
+    PartitionError,
+    count_records,
+    iter_inputs,
+    resolve_inputs,
+)
 from hypemeter.errors import DataError
 from hypemeter.records.batch import chunked
 from hypemeter.records.io import BadRecord, InputRecord, parse_json
@@ -199,7 +204,7 @@ def evaluate_file(
     if not quiet and errors.isatty():
         from hypemeter.records.batch import progress_bar
 
-        progress = progress_bar(errors, "evaluating")
+        progress = progress_bar(errors, "evaluating", total=count_records(parts))
     ys: list[int] = []
     ps: list[float] = []
     targets: dict[str, list[float | None]] = {name: [] for name in target_fields}

@@ -13,6 +13,7 @@ never picked. Ties go to the earlier input, so the pick is deterministic.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import sys
@@ -31,6 +32,7 @@ from hypemeter.records.io import BadRecord, InputRecord, close_text, iter_record
 from hypemeter.records.results import Article
 
 TASKS = {"sensationalism": 0, "misinformation": 1}
+SUGGEST_OUTPUT_FORMATS = ("jsonl", "csv")
 SCORE_KEYS = ("sensationalism", "misinformation_risk")
 DEFAULT_THRESHOLDS = (0.5, 0.5)
 
@@ -117,11 +119,17 @@ def suggest_file(
     thresholds: tuple[float, float] = DEFAULT_THRESHOLDS,
     diversity: float = 0.5,
     batch_size: int = 512,
+    output_format: str = "jsonl",
 ) -> tuple[int, int, int]:
-    """Read ``path`` (JSONL/CSV, ``-`` for stdin), write the picks as JSONL to ``out``: each
-    input record's fields plus ``suggestion`` (rank, scores, uncertainty, similarity) and
-    ``input`` (file and line), best first. Bad records are reported on ``errors`` with file and
-    line and skipped. Returns (read, skipped, picked)."""
+    """Read ``path`` (JSONL/CSV, ``-`` for stdin), write the picks to ``out`` as JSONL or CSV
+    (``output_format``): each input record's fields plus ``suggestion`` (rank, scores,
+    uncertainty, similarity) and ``input`` (file and line), best first; in CSV, one column per
+    input field then ``suggestion`` and ``input`` as JSON text (as ``hypemeter score`` writes
+    ``spans``). Bad records are reported on ``errors`` with file and line and skipped.
+    Returns (read, skipped, picked)."""
+    if output_format not in SUGGEST_OUTPUT_FORMATS:
+        raise DataError(f"suggest writes {' or '.join(SUGGEST_OUTPUT_FORMATS)}, not "
+                        f"{output_format}")
     errors = sys.stderr if errors is None else errors
     records: list[InputRecord] = []
     skipped = 0
@@ -138,12 +146,37 @@ def suggest_file(
     articles = [r.article for r in records]
     scores = _score(model, articles, batch_size)
     picks = pick(articles, scores, n, task=task, thresholds=thresholds, diversity=diversity)
+    rows = []
     for p in picks:
         rec = records[p.index]
-        row = {**_plain(rec.fields), "suggestion": p.why(),
-               "input": {"file": rec.source, "line": rec.line}}
-        out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+        rows.append({**_plain(rec.fields), "suggestion": p.why(),
+                     "input": {"file": rec.source, "line": rec.line}})
+    if output_format == "csv":
+        write_csv(rows, out)
+    else:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
     return len(records) + skipped, skipped, len(picks)
+
+
+def write_csv(rows: Sequence[dict[str, Any]], out: IO[str]) -> None:
+    """``rows`` as CSV with a header: every field seen, in first-seen order; lists and objects
+    as JSON text, null as an empty cell."""
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return value
 
 
 def _score(model: Any, articles: Sequence[Article], batch_size: int) -> np.ndarray:
@@ -167,7 +200,7 @@ def write_whole(path: str, write: Any) -> Any:
         raise DataError(f"output folder {target.parent} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             result = write(fh)
         os.replace(tmp, target)
     except BaseException:
@@ -181,4 +214,4 @@ def thresholds_of(card: dict[str, Any]) -> tuple[float, float]:
     return (float(t.get("sensationalism", 0.5)), float(t.get("misinformation_risk", 0.5)))
 
 
-__all__ = ["Pick", "pick", "suggest_file", "thresholds_of", "uncertainty"]
+__all__ = ["Pick", "pick", "suggest_file", "thresholds_of", "uncertainty", "write_csv"]

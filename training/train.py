@@ -15,14 +15,19 @@ from pathlib import Path
 from typing import Any
 
 from hypemeter.training.corpora.base import LoadReport
-from hypemeter.training.corpora.registry import SAMPLE_NAME, default_data_dir, load_corpora
+from hypemeter.training.corpora.registry import (
+    SAMPLE_NAME,
+    check_corpus_names,
+    default_data_dir,
+    load_corpora,
+)
 from hypemeter.training.corpora.split import group_split
 from hypemeter.training.own_data import own_data_summary
 from hypemeter.training.report import write_validation_report
 from hypemeter.training.span_report import write_span_report
 from hypemeter.training.spans import fit_span_model, punkt_texts
 from hypemeter.training.stacking import fit_model
-from hypemeter.training.validation import evaluate_records
+from hypemeter.training.validation import evaluate_records, validation_lines
 from joblib import Parallel, delayed
 
 from hypemeter import MODEL_NAME
@@ -106,6 +111,8 @@ def train_bundle(
     own_files: list[Path] | None = None,
 ) -> Path:
     started = time.perf_counter()
+    if corpora is not None:  # a typo stops here, before any work
+        check_corpus_names(corpora)
     if version is not None:  # a taken or invalid name fails now, not after the fit
         check_new_version(out_dir, version)
     for gone in clean_stale_staging(out_dir):
@@ -115,8 +122,7 @@ def train_bundle(
     print_reports(reports)
     if not records:
         raise DataError(f"no usable training records under {data_dir}")
-    log(f"loaded {len(records)} records from {len(reports)} corpora "
-        f"in {time.perf_counter() - started:.1f}s")
+    log(loaded_message(records, len(reports), time.perf_counter() - started))
     train, valid = group_split(records, valid_fraction=0.2, seed=seed)
     t0 = time.perf_counter()
     # The validation model (80% of groups) and the final model (all records) are independent
@@ -192,7 +198,23 @@ def train_bundle(
         publish_current(out_dir, version)
     log(f"wrote {bundle_dir} ({card['training_seconds']}s)"
         + (f"; {out_dir / 'current'} -> {version}" if publish else ""))
+    log(f"validation: the model fitted on 80% of the groups, measured on the held-out 20% "
+        f"({len(valid)} records; the full figures are in {bundle_dir / 'card.json'} and "
+        f"{bundle_dir / 'report'}):")
+    for line in validation_lines(validation):
+        log(line)
     return bundle_dir
+
+
+def loaded_message(records: list[Record], corpora: int, seconds: float) -> str:
+    """What "loaded N records" counts: one record per text and task it is labelled for, so a
+    text labelled for both sensationalism and misinformation counts twice."""
+    texts = len({(r.headline, r.body) for r in records})
+    per_task = Counter(r.task for r in records)
+    tasks = ", ".join(f"{task} {n}" for task, n in sorted(per_task.items()))
+    return (f"loaded {len(records)} training records from {corpora} corpora in {seconds:.1f}s: "
+            f"{texts} distinct texts, one record per text and task it is labelled for "
+            f"({tasks})")
 
 
 def _fit(records: list[Record], seed: int) -> HypeModel:
@@ -210,7 +232,10 @@ def _params(model: HypeModel) -> list[str]:
 
 def resolve_data_dir(data_dir: Path | None, corpora: list[str] | None) -> Path:
     """``--data-dir``, else :func:`default_data_dir`; it must exist unless only the project's
-    own sample corpus is asked for."""
+    own sample corpus is asked for. Unknown corpus names are refused first (a typo is not a
+    missing data dir)."""
+    if corpora is not None:
+        check_corpus_names(corpora)
     resolved = data_dir or default_data_dir()
     needs_dir = corpora is None or any(c != SAMPLE_NAME for c in corpora)
     if needs_dir and not resolved.is_dir():

@@ -64,4 +64,28 @@ def summary_line(metrics: dict[str, Any]) -> str:
     return ", ".join(parts) or "no metrics"
 
 
-__all__ = ["evaluate_records", "summary_line"]
+def _num(value: Any, digits: int = 3) -> str:
+    return "n/a" if not isinstance(value, int | float) or value != value else f"{value:.{digits}f}"
+
+
+def validation_lines(metrics: dict[str, Any]) -> list[str]:
+    """The validation metrics as lines for a terminal: one per task and kind of text, then
+    the spans (what ``hypemeter train`` prints at the end)."""
+    lines = []
+    for name, entry in metrics.items():
+        if not isinstance(entry, dict) or "n" not in entry:
+            continue
+        lines.append(
+            f"  {name}: {entry['n']} records ({entry.get('positives', '?')} positive), ROC-AUC "
+            f"{_num(entry.get('roc_auc'))}, F1 {_num(entry.get('f1'))} at "
+            f"{_num(entry.get('threshold'), 2)}, Brier {_num(entry.get('brier'))}, "
+            f"ECE {_num(entry.get('ece'))}")
+    spans = metrics.get("spans")
+    if isinstance(spans, dict) and "f1" in spans:
+        lines.append(f"  spans: {spans.get('articles', '?')} articles, precision "
+                     f"{_num(spans.get('precision'))}, recall {_num(spans.get('recall'))}, "
+                     f"F1 {_num(spans.get('f1'))}")
+    return lines or ["  no labelled held-out records to measure"]
+
+
+__all__ = ["evaluate_records", "summary_line", "validation_lines"]

@@ -4,16 +4,23 @@ It sits on top of the core, ``hypemeter.service`` and ``hypemeter.training``: on
 subcommand group builds its parser and turns the parsed arguments into a typed call; the
 heavy parts are imported lazily, per subcommand. ``main`` prints every
 :class:`~hypemeter.errors.HypemeterError` as ``hypemeter CMD: error: ...`` (status 2).
+
+One family, argparse's conventions (see docs/cli.md): every option has help text that shows its
+default (:class:`~hypemeter.cli.common.HelpFormatter`), a mistyped option is reported with the
+usage of the subcommand it was given to, and ``hypemeter --version`` prints the version.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import sys
 from collections.abc import Sequence
 
+from hypemeter import __version__
 from hypemeter.cli import datasets, db, evaluate, score, serve, suggest, train
+from hypemeter.cli.common import HelpFormatter, leaf_parsers
 from hypemeter.errors import HypemeterError
 
 
@@ -21,8 +28,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hypemeter",
         description="Score news text for sensationalism and misinformation risk.",
+        formatter_class=HelpFormatter,
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}",
+                        help="print the version of hypemeter and exit")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve.add_parser(sub)
     train.add_parser(sub)
     score.add_parser(sub)
@@ -31,7 +41,25 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_db_parser(sub)
     db.add_feedback_parser(sub)
     suggest.add_parser(sub)
+    for _, p in leaf_parsers(parser):
+        p.formatter_class = HelpFormatter
+        p.set_defaults(usage_parser=p)  # the deepest parser wins: its usage on a bad option
     return parser
+
+
+def reject_unknown(args: argparse.Namespace, extra: list[str]) -> None:
+    """Report arguments no parser took with the usage of the subcommand they were given to
+    (argparse would show the top-level usage), with a close option name when there is one."""
+    p: argparse.ArgumentParser = args.usage_parser
+    known = [o for action in p._actions for o in action.option_strings]
+    hints = []
+    for arg in extra:
+        if arg.startswith("-"):
+            close = difflib.get_close_matches(arg.split("=", 1)[0], known, n=1)
+            if close:
+                hints.append(f"{arg}: did you mean {close[0]}?")
+    message = f"unrecognized arguments: {' '.join(extra)}"
+    p.error(message + ("; " + "; ".join(hints) if hints else ""))
 
 
 # The exit status when the reader of stdout goes away (`hypemeter score f | head`): what a
@@ -51,7 +79,9 @@ def _detach_stdout() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args, extra = build_parser().parse_known_args(argv)
+    if extra:
+        reject_unknown(args, extra)
     try:
         status = int(args.func(args) or 0)
         sys.stdout.flush()  # a closed pipe or a full disk shows here, not at exit

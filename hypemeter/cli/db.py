@@ -28,15 +28,17 @@ def add_feedback_parser(sub: Subparsers) -> None:
     ex = fb_sub.add_parser(
         "export",
         help="write the corrections as own-data JSONL, oldest first",
-        description="One JSON object per line: id, headline, body, the labels given "
-        "(sensational, misinformation), spans, created_at, model_version, source. The output "
+        description="One JSON object per line: id (the article id sent with the correction, "
+        "null when none), feedback_id (the correction's own id), headline, body, the labels "
+        "given (sensational, misinformation), spans, created_at, model_version. The output "
         "file is written whole or not at all.",
     )
     ex.add_argument("--database", default=None, metavar="URL", help=DATABASE_HELP)
     ex.add_argument("--since", default=None, metavar="TIME",
-                    help="only corrections from this ISO-8601 time on (e.g. 2026-12-01T00:00Z)")
+                    help="only corrections from this ISO-8601 time on, e.g. 2026-12-01T00:00Z "
+                    "(default: all)")
     ex.add_argument("--output", "-o", default=None, metavar="FILE",
-                    help="output file (default stdout)")
+                    help="output file (default: stdout)")
     ex.set_defaults(func=run_feedback_export)
 
 

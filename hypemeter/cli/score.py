@@ -8,8 +8,19 @@ import sys
 from functools import partial
 from pathlib import Path
 
-from hypemeter.cli.common import Subparsers, field_limit, non_negative_int
-from hypemeter.paths import default_models_dir
+from hypemeter.cli.common import (
+    Subparsers,
+    announce_model,
+    field_limit,
+    input_format_options,
+    positive_int,
+    span_cap,
+)
+from hypemeter.records.results import DEFAULT_MAX_SPANS
+
+OUTPUT_FORMATS = ("jsonl", "csv", "parquet")
+MODEL_HELP = ("model bundle or models folder (default: $HYPEMETER_MODELS_DIR, else your trained "
+              "models once `hypemeter train` has published one, else the shipped model)")
 
 
 def add_parser(sub: Subparsers) -> None:
@@ -23,23 +34,26 @@ def add_parser(sub: Subparsers) -> None:
         "directory holding input files (its part files would be read back as input on the "
         "next run). Bad records are reported with file:line and skipped.",
     )
-    p.add_argument("input", nargs="?", default="-",
-                   help="input file, directory or glob of partitions, or - for stdin")
-    p.add_argument("--output", "-o", default="-",
-                   help="output file or directory/ (default stdout); not an input file, "
+    p.add_argument("input", nargs="?", default="-", metavar="FILE",
+                   help="input file, directory or glob of partitions, or - for stdin "
+                   "(default: -)")
+    p.add_argument("--output", "-o", default="-", metavar="FILE",
+                   help="output file or directory/ (default: - for stdout); not an input file, "
                    "nor the input directory")
-    p.add_argument("--model", type=Path, default=None, help="bundle or models directory")
-    p.add_argument("--format", choices=("jsonl", "csv", "parquet"), default=None,
-                   help="input format (default: by file extension, JSONL for stdin)")
-    p.add_argument("--output-format", choices=("jsonl", "csv", "parquet"), default=None,
-                   help="output format (default: by extension; JSONL for stdout/directories)")
+    p.add_argument("--model", type=Path, default=None, metavar="PATH", help=MODEL_HELP)
+    input_format_options(p, ("jsonl", "csv", "parquet"), "by file extension, JSONL for stdin")
+    p.add_argument("--output-format", choices=OUTPUT_FORMATS, default=None, metavar="FORMAT",
+                   help="output format, one of jsonl, csv, parquet (default: by the output's "
+                   "file extension; JSONL for stdout and directories)")
     p.add_argument("--no-explain", action="store_true", help="skip spans (faster)")
     p.add_argument("--sentences", action="store_true",
                    help="also score every sentence (a \"sentences\" list in each result)")
-    p.add_argument("--max-spans", type=non_negative_int, default=None,
-                   help="at most this many spans per record (default: all)")
-    p.add_argument("--batch-size", type=int, default=256, help="records per scoring task")
-    p.add_argument("--jobs", "-j", type=int, default=None,
+    p.add_argument("--max-spans", type=span_cap, default=DEFAULT_MAX_SPANS, metavar="N",
+                   help=f"at most N spans per record, the highest-weight ones, or 'all' "
+                   f"(default: {DEFAULT_MAX_SPANS}, as the API's max_spans)")
+    p.add_argument("--batch-size", type=positive_int, default=256, metavar="N",
+                   help="records per scoring task")
+    p.add_argument("--jobs", "-j", type=positive_int, default=None, metavar="N",
                    help="worker processes (local, default 1), or LocalCluster workers "
                    "(dask, default: one per CPU)")
     p.add_argument("--engine", choices=("local", "dask"), default="local",
@@ -47,8 +61,10 @@ def add_parser(sub: Subparsers) -> None:
     p.add_argument("--scheduler", default=None,
                    help="Dask scheduler address (default: start a LocalCluster)")
     p.add_argument("--server", default=None, metavar="URL",
-                   help="score through a running hypemeter service (same output)")
-    p.add_argument("--api-key", default=None, help="the service's API key (with --server)")
+                   help="score through a running hypemeter service, same output (default: "
+                   "score here with a local model)")
+    p.add_argument("--api-key", default=None,
+                   help="the service's API key, with --server (default: none)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -65,11 +81,15 @@ def run(args: argparse.Namespace) -> int:
 
         remote = partial(RemoteEngine, args.server, api_key=args.api_key,
                          batch_items=args.batch_size)
+        print(f"hypemeter score: model of the service at {args.server}", file=sys.stderr)
+        model_path = Path(args.model or ".")  # unused: the service scores
+    else:
+        model_path = announce_model("score", args.model)
     stats = score_stream(
         args.input,
         args.output,
-        model_path=args.model or default_models_dir(),
-        fmt=args.format,
+        model_path=model_path,
+        fmt=args.input_format,
         output_format=args.output_format,
         explain=not args.no_explain,
         max_spans=args.max_spans,

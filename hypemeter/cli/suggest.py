@@ -7,9 +7,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from hypemeter.cli.common import Subparsers, positive_int
+from hypemeter.cli.common import (
+    Subparsers,
+    announce_model,
+    input_format_options,
+    positive_int,
+)
+from hypemeter.cli.score import MODEL_HELP
 from hypemeter.errors import DataError
-from hypemeter.paths import default_models_dir
+
+OUTPUT_FORMATS = ("jsonl", "csv")
 
 
 def add_parser(sub: Subparsers) -> None:
@@ -19,20 +26,37 @@ def add_parser(sub: Subparsers) -> None:
         description="Score unlabelled JSONL/CSV records {id, headline, body} and pick the N "
         "the model is least sure about (scores near the decision threshold), skipping near-"
         "duplicates and preferring articles unlike those already picked. Writes the picked "
-        "records as JSONL, best first, each with a 'suggestion' (rank, scores, uncertainty) "
-        "and 'input' (file, line). Bad records are reported with file:line and skipped.",
+        "records, best first, each with a 'suggestion' (rank, scores, uncertainty) and "
+        "'input' (file, line): JSONL, or CSV when the output ends in .csv or --output-format "
+        "csv says so (the same output rules as `hypemeter score`; in CSV, 'suggestion' and "
+        "'input' are JSON text). Bad records are reported with file:line and skipped.",
     )
-    p.add_argument("input", help="JSONL or CSV file of unlabelled articles, or - for stdin")
-    p.add_argument("--n", type=positive_int, default=50, help="how many to pick (default 50)")
-    p.add_argument("--output", "-o", default="-", help="output JSONL file (default stdout)")
-    p.add_argument("--model", type=Path, default=None, help="bundle or models directory")
-    p.add_argument("--format", choices=("jsonl", "csv"), default=None,
-                   help="input format (default: by file extension, JSONL for stdin)")
+    p.add_argument("input", metavar="FILE",
+                   help="JSONL or CSV file of unlabelled articles, or - for stdin")
+    p.add_argument("--n", type=positive_int, default=50, help="how many to pick")
+    p.add_argument("--output", "-o", default="-", metavar="FILE",
+                   help="output file (default: - for stdout)")
+    p.add_argument("--model", type=Path, default=None, metavar="PATH", help=MODEL_HELP)
+    input_format_options(p, ("jsonl", "csv"), "by file extension, JSONL for stdin")
+    p.add_argument("--output-format", choices=OUTPUT_FORMATS, default=None, metavar="FORMAT",
+                   help="output format, jsonl or csv (default: by the output's file "
+                   "extension; JSONL for stdout)")
     p.add_argument("--task", choices=("both", "sensationalism", "misinformation"),
-                   default="both", help="the score(s) whose uncertainty counts (default both)")
+                   default="both", help="the score(s) whose uncertainty counts")
     p.add_argument("--diversity", type=float, default=0.5,
-                   help="penalty per unit of similarity to an earlier pick (default 0.5)")
+                   help="penalty per unit of similarity to an earlier pick")
     p.set_defaults(func=run)
+
+
+def output_format(output: str, given: str | None) -> str:
+    """``given``, else by the output's extension (JSONL for stdout): the rule of ``score``."""
+    from hypemeter.records.io import format_of
+
+    fmt = given or ("jsonl" if output == "-" else format_of(output))
+    if fmt not in OUTPUT_FORMATS:
+        raise DataError(f"suggest writes JSONL or CSV, not {fmt} ({output}): use a .jsonl or "
+                        ".csv output, or --output-format")
+    return fmt
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,10 +65,11 @@ def run(args: argparse.Namespace) -> int:
 
     if args.input != "-" and not Path(args.input).is_file():
         raise DataError(f"input file {args.input} does not exist")
-    bundle = load_scorer(args.model or default_models_dir()).bundle
+    fmt = output_format(args.output, args.output_format)
+    bundle = load_scorer(announce_model("suggest", args.model)).bundle
     read, skipped, picked = write_whole(args.output, lambda out: suggest_file(
-        args.input, bundle.model, args.n, out, fmt=args.format, task=args.task,
-        thresholds=thresholds_of(bundle.card), diversity=args.diversity))
+        args.input, bundle.model, args.n, out, fmt=args.input_format, task=args.task,
+        thresholds=thresholds_of(bundle.card), diversity=args.diversity, output_format=fmt))
     print(f"picked {picked} of {read - skipped} record(s), skipped {skipped} bad record(s)",
           file=sys.stderr)
     return 0 if skipped == 0 else 3

@@ -16,6 +16,7 @@ partition that yielded records.
 from __future__ import annotations
 
 import glob
+import gzip
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from hypemeter.records.io import (
     InputRecord,
     LongLine,
     _article_from,
+    _csv_rows,
     bounded_lines,
     close_text,
     format_of,
@@ -213,6 +215,40 @@ def iter_inputs(parts: Iterable[Partition], columns: Sequence[str] | None = None
         yield from iter_partition(part, columns, max_field_chars)
 
 
+def count_records(parts: Sequence[Partition]) -> int | None:
+    """How many records the partitions hold, in the unit progress is counted in (JSONL: lines;
+    CSV: records after the header; Parquet: rows), for a progress bar's total; None when that
+    is not known in advance (stdin) or a partition cannot be counted (it is reported when
+    read). JSONL lines are counted in binary blocks, far faster than they are scored."""
+    total = 0
+    for part in parts:
+        if part.path == STDIN:
+            return None
+        try:
+            total += _count_partition(part)
+        except Exception:  # unreadable or corrupt: the reader reports it; no total then
+            return None
+    return total
+
+
+def _count_partition(part: Partition) -> int:
+    if part.fmt == "parquet":
+        return int(_pyarrow().parquet.ParquetFile(part.path).metadata.num_rows)
+    if part.fmt == "csv":
+        fh = open_text(part.path)
+        try:
+            return max(0, sum(1 for _ in _csv_rows(fh, part.source)) - 1)  # less the header
+        finally:
+            close_text(fh)
+    opener = gzip.open if part.path.lower().endswith(".gz") else open
+    lines, last = 0, b"\n"
+    with opener(part.path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    return lines + (last != b"\n")
+
+
 # --- the unit of work ---------------------------------------------------------------------
 
 
@@ -279,6 +315,7 @@ __all__ = [
     "Chunk",
     "Partition",
     "PartitionError",
+    "count_records",
     "format_of",
     "iter_chunks",
     "iter_inputs",

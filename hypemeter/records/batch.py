@@ -20,7 +20,12 @@ from typing import IO, Any, TypeVar
 from hypemeter.bundles.bundle import Bundle
 from hypemeter.engines import ScoreOptions, make_engine, open_bundle, scores_in_process
 from hypemeter.engines.output import Output, check_output_is_not_input, render_jsonl
-from hypemeter.engines.partitions import PartitionError, iter_chunks, resolve_inputs
+from hypemeter.engines.partitions import (
+    PartitionError,
+    count_records,
+    iter_chunks,
+    resolve_inputs,
+)
 from hypemeter.records.io import BadRecord, InputRecord
 from hypemeter.scoring.scorer import Scorer
 
@@ -84,9 +89,11 @@ def score_records(
     return stats
 
 
-def progress_bar(stream: IO[str], desc: str) -> Any:
+def progress_bar(stream: IO[str], desc: str, total: int | None = None) -> Any:
     """A tqdm bar on ``stream`` (a terminal), also when the terminal reports no size (a
-    pseudo-terminal nobody sized: tqdm would hide the bar on a terminal of 0 rows)."""
+    pseudo-terminal nobody sized: tqdm would hide the bar on a terminal of 0 rows). With
+    ``total`` (records, when the input's size is known) it shows the percentage and the
+    time left."""
     import os
 
     from tqdm import tqdm
@@ -95,8 +102,8 @@ def progress_bar(stream: IO[str], desc: str) -> Any:
         cols, rows = os.get_terminal_size(stream.fileno())
     except (OSError, ValueError, AttributeError):
         cols = rows = 0
-    return tqdm(unit="rec", desc=desc, file=stream, ncols=cols if cols > 0 else 100,
-                nrows=rows if rows > 0 else 24)
+    return tqdm(unit="rec", desc=desc, file=stream, total=total,
+                ncols=cols if cols > 0 else 100, nrows=rows if rows > 0 else 24)
 
 
 def score_stream(
@@ -156,7 +163,8 @@ def score_stream(
             runner = make_engine(model, opts, engine=engine, jobs=jobs, scheduler=scheduler)
         stats.workers = runner.workers  # type: ignore[attr-defined]
         if not quiet and errors.isatty():
-            progress = progress_bar(errors, f"scoring ({engine} x{stats.workers})")
+            progress = progress_bar(errors, f"scoring ({engine} x{stats.workers})",
+                                    total=count_records(parts))
         for res in runner.map(iter_chunks(parts, max(1, batch_size), max_field_chars)):
             for bad in res.bad:
                 stats.skipped += 1

@@ -17,6 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+# Spans per article when the caller does not say: the REST API's ``max_spans`` default and
+# ``hypemeter score --max-spans``'s, the same number on every surface.
+DEFAULT_MAX_SPANS = 100
+
 
 def unencodable_at(value: str) -> int | None:
     """The index of the first character UTF-8 cannot encode (a surrogate), or None."""

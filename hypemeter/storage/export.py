@@ -2,8 +2,11 @@
 
 One line per correction, oldest first::
 
-    {"id", "headline", "body", "sensational"?, "misinformation"?, "spans"?, "created_at",
-     "model_version"?}
+    {"id", "feedback_id", "headline", "body", "sensational"?, "misinformation"?, "spans"?,
+     "created_at", "model_version"?}
+
+``id`` is the article id the client sent (null when none), ``feedback_id`` the correction's own
+id (:meth:`~hypemeter.storage.records.Feedback.to_export`).
 
 A file is written whole or not at all (a temporary file in the same folder, renamed over the
 target at the end).

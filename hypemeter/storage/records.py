@@ -133,8 +133,12 @@ class Feedback:
         }
 
     def to_export(self) -> dict[str, Any]:
-        """One own-data JSONL line (``hypemeter feedback export``): only the labels given."""
-        out: dict[str, Any] = {"id": self.id, "headline": self.headline, "body": self.body}
+        """One own-data JSONL line (``hypemeter feedback export``): only the labels given.
+
+        ``id`` is the article id the client sent with the correction (null when it sent none),
+        ``feedback_id`` the id the database gave the correction (as in the API's items)."""
+        out: dict[str, Any] = {"id": self.article_id, "feedback_id": self.id,
+                               "headline": self.headline, "body": self.body}
         out.update(self.labels)
         if self.spans:
             out["spans"] = [s.to_dict() for s in self.spans]

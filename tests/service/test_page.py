@@ -537,7 +537,8 @@ def test_no_model_503_and_network_errors_are_readable(
 ) -> None:
     empty = tmp_path / "no-models"
     empty.mkdir()
-    srv = start_server(empty, workdir, ready_path="/healthz")
+    # the folder comes from $HYPEMETER_MODELS_DIR (an explicit --model must hold a model)
+    srv = start_server(empty, workdir, ready_path="/healthz", model_flag=False)
     try:
         page.goto(srv.url + "/")
         page.fill("#body", BODY)

@@ -181,8 +181,11 @@ def test_real_server_without_model_is_not_ready(tmp_path: Path) -> None:
     empty.mkdir()
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HYPEMETER_")}
+    # an empty models volume named by the setting (an explicit --model must hold a model:
+    # tests/cli/test_cli_family.py)
+    env["HYPEMETER_MODELS_DIR"] = str(empty)
     proc = subprocess.Popen(
-        [*hypemeter_command(), "serve", "--port", str(port), "--model", str(empty)],
+        [*hypemeter_command(), "serve", "--port", str(port)],
         cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:

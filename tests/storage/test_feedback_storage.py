@@ -183,10 +183,12 @@ def test_export_is_oldest_first_in_the_own_data_format(store: FeedbackStore,
     assert export_feedback(store, out) == 2
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert lines == [
-        {"id": b.id, "headline": HEADLINE, "body": BODY, "misinformation": 1,
+        {"id": None, "feedback_id": b.id, "headline": HEADLINE, "body": BODY,
+         "misinformation": 1,
          "spans": [{"field": "headline", "start": 0, "end": 14, "verdict": "loaded"}],
          "created_at": "2026-03-01T12:00:00.000000Z"},
-        {"id": a.id, "headline": HEADLINE, "body": BODY, "sensational": 1, "misinformation": 0,
+        {"id": None, "feedback_id": a.id, "headline": HEADLINE, "body": BODY,
+         "sensational": 1, "misinformation": 0,
          "created_at": "2026-03-01T13:00:00.000000Z", "model_version": "v1"},
     ]
     assert export_feedback(store, out, since="2026-03-01T12:30:00Z") == 1
@@ -199,7 +201,7 @@ def test_export_spans_many_chunks(store: FeedbackStore, tmp_path: Path) -> None:
         store.add(fb(note=str(i)), now=T0 + timedelta(microseconds=i))
     out = tmp_path / "fb.jsonl"
     assert export_feedback(store, out) == store_module.EXPORT_CHUNK + 3
-    ids = [json.loads(line)["id"] for line in out.read_text().splitlines()]
+    ids = [json.loads(line)["feedback_id"] for line in out.read_text().splitlines()]
     assert len(set(ids)) == len(ids)
 
 

@@ -10,11 +10,12 @@ Typical use::
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from hypemeter.errors import describe
+from hypemeter.errors import DataError, describe
 from hypemeter.paths import DATA_DIR_ENV, datasets_dir, default_data_dir  # noqa: F401
 from hypemeter.records.results import Record
 
@@ -53,6 +54,26 @@ LOADERS: dict[str, CorpusLoader] = {
 }
 SAMPLE_NAME = SampleLoader.name
 OWN_PREFIX = "own:"
+
+
+def corpus_names() -> list[str]:
+    """Every name ``--corpora`` accepts: the public corpora, then the sample corpus."""
+    return [*LOADERS, SAMPLE_NAME]
+
+
+def check_corpus_names(names: Sequence[str]) -> None:
+    """Refuse unknown corpus names (a typo) before any work, naming the known ones."""
+    known = corpus_names()
+    unknown = [n for n in names if n not in known]
+    if not unknown:
+        return
+    hints = [f"{n!r}: did you mean {close[0]!r}?" for n in unknown
+             if (close := difflib.get_close_matches(n, known, n=1))]
+    raise DataError(
+        f"unknown corpus name(s): {', '.join(repr(n) for n in unknown)}"
+        + (f" ({'; '.join(hints)})" if hints else "")
+        + f"; the known corpora are: {', '.join(known)}"
+    )
 
 
 def load_catalog(path: Path = CATALOG_PATH) -> dict[str, str]:

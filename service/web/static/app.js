@@ -637,19 +637,28 @@
     e.preventDefault();
     score();
   });
-  el.exampleBtn.addEventListener("click", () => {
+  /** Take the previous result off the screen (new text is coming): the scores, highlights
+   * and corrections belonged to the old text. A request still in flight is dropped. */
+  function clearResult() {
     clearError();
+    requestSeq++;
+    setBusy(false);
+    el.results.hidden = true;
+    el.empty.hidden = false;
+    hideTip(0);
+    document.dispatchEvent(new CustomEvent("hypemeter:cleared"));
+  }
+
+  el.exampleBtn.addEventListener("click", () => {
+    clearResult();
     el.headline.value = EXAMPLE.headline;
     el.body.value = EXAMPLE.body;
     setStatus("A fictional example article has been filled in. Press Score to see how it scores.");
   });
   el.clearBtn.addEventListener("click", () => {
-    clearError();
+    clearResult();
     el.headline.value = "";
     el.body.value = "";
-    el.results.hidden = true;
-    el.empty.hidden = false;
-    hideTip(0);
     setStatus("Cleared.");
     el.headline.focus();
   });

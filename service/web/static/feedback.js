@@ -19,7 +19,6 @@
     sendBtn: $("fb-send-btn"),
     status: $("fb-status"),
     key: $("api-key"),
-    clearBtn: $("clear-btn"),
     fields: { headline: $("out-headline"), body: $("out-body") },
   };
   const FIELD_NAMES = { headline: "headline", body: "article text" };
@@ -259,6 +258,7 @@
     }
   });
   el.sendBtn.addEventListener("click", send);
-  if (el.clearBtn) el.clearBtn.addEventListener("click", () => reset(null));
+  // app.js takes a result off the screen (Clear, Example): its corrections go with it
+  document.addEventListener("hypemeter:cleared", () => reset(null));
   reset(null);
 })();
