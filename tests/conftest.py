@@ -91,21 +91,22 @@ def service_models_dir(bundle_dir: Path, tmp_path_factory: pytest.TempPathFactor
     return models
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _private_user_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Point the user data folder (where the default feedback database lives) at a temporary
-    folder, so apps and servers started by the tests never write to the real home folder."""
+def pytest_configure(config: pytest.Config) -> None:
+    """Point the user data folder (where the default feedback database and trained models
+    live) at a temporary folder before anything is collected, so apps built at import time and
+    servers started by the tests never read or write the real home folder (a database migrated
+    by another checkout there broke collection)."""
     import os
+    import tempfile
 
-    old = os.environ.get("XDG_DATA_HOME")
-    os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("xdg-data"))
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop("XDG_DATA_HOME", None)
-        else:
-            os.environ["XDG_DATA_HOME"] = old
+    config._hypemeter_xdg = tempfile.mkdtemp(prefix="hypemeter-tests-xdg-")  # type: ignore[attr-defined]
+    os.environ["XDG_DATA_HOME"] = config._hypemeter_xdg  # type: ignore[attr-defined]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    import shutil
+
+    shutil.rmtree(getattr(config, "_hypemeter_xdg", ""), ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- feedback databases
