@@ -1,0 +1,56 @@
+"""Applying a profile's adapter to results the base model produced (no storage, no training:
+the scoring core's side of profiles)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from hypemeter.profiles.adapter import HEADS, ProfileAdapter, article_text
+from hypemeter.profiles.spans import SpanPrior
+from hypemeter.records.results import Article, ModelInfo, ScoreResult
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedAdapter:
+    """A decoded adapter, ready to apply: the profile's ``version`` fitted on the base model
+    ``base_model_version``."""
+
+    profile: str
+    version: int
+    base_model_version: str
+    adapter: ProfileAdapter
+    spans: SpanPrior
+
+
+def adapt(results: Sequence[ScoreResult], articles: Sequence[Article], profile: str,
+          loaded: LoadedAdapter | None, *,
+          max_spans: int | Sequence[int | None] | None = None) -> list[ScoreResult]:
+    """``results`` (from the base model) as the profile sees them. With no adapter, or one
+    fitted on another base model than the results', the base scores with
+    ``adapter_version`` None. ``max_spans``: one cap, or one per result."""
+    usable = (loaded is not None and results
+              and loaded.base_model_version == results[0].model.version)
+    if not usable or loaded is None:
+        return [replace(r, model=replace(r.model, profile=profile, adapter_version=None))
+                for r in results]
+    base = np.array([[r.scores[h] for h in HEADS] for r in results], dtype=np.float64)
+    scores = loaded.adapter.predict_scores(
+        [article_text(a.headline, a.body) for a in articles], base)
+    caps = (list(max_spans) if isinstance(max_spans, Sequence)
+            else [max_spans] * len(results))
+    out = []
+    for result, article, row, cap in zip(results, articles, scores, caps, strict=True):
+        spans = result.spans
+        if loaded.spans and spans:  # highlights only where highlights were asked for
+            spans = loaded.spans.adjust(article.headline, article.body, spans, cap)
+        out.append(replace(
+            result,
+            scores={h: round(float(v), 6) for h, v in zip(HEADS, row, strict=True)},
+            spans=spans,
+            model=ModelInfo(result.model.name, result.model.version, profile,
+                            loaded.version),
+        ))
+    return out
