@@ -31,6 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit, logit
 from scipy.stats import rankdata
+from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -93,7 +94,7 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), 4)
 
 
-class ProfileAdapter:
+class ProfileAdapter(BaseEstimator):
     """Adapts the base model's two scores to one profile's labels (see the module doc)."""
 
     def __init__(self, *, min_per_class: int = 8, n_splits: int = 5, n_repeats: int = 2,
