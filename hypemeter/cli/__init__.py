@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from hypemeter.cli import datasets, db, evaluate, score, serve, suggest, train
+from hypemeter.cli import datasets, db, evaluate, profiles, score, serve, suggest, train
 from hypemeter.errors import HypemeterError
 
 
@@ -31,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_db_parser(sub)
     db.add_feedback_parser(sub)
     suggest.add_parser(sub)
+    profiles.add_profiles_parser(sub)
+    profiles.add_keys_parser(sub)
     return parser
 
 

@@ -49,6 +49,12 @@ def add_parser(sub: Subparsers) -> None:
     p.add_argument("--server", default=None, metavar="URL",
                    help="score through a running hypemeter service (same output)")
     p.add_argument("--api-key", default=None, help="the service's API key (with --server)")
+    p.add_argument("--profile", default=None, metavar="NAME",
+                   help="score as this profile (docs/profiles.md): with --server, the server "
+                        "applies it; else its adapter is read from the feedback database")
+    p.add_argument("--database", default=None, metavar="URL",
+                   help="the feedback database holding the profile (default "
+                        "HYPEMETER_DATABASE_URL)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -64,7 +70,17 @@ def run(args: argparse.Namespace) -> int:
         from hypemeter.client.engine import RemoteEngine
 
         remote = partial(RemoteEngine, args.server, api_key=args.api_key,
-                         batch_items=args.batch_size)
+                         batch_items=args.batch_size, profile=args.profile)
+    scorer = None
+    if args.profile is not None and remote is None:
+        from hypemeter.errors import InvalidInputError
+        from hypemeter.profiles.commands import profiled_scorer
+
+        if jobs != 1 or args.engine != "local":
+            raise InvalidInputError("--profile scores in this process: use --jobs 1 and the "
+                                    "local engine (or --server)")
+        scorer = profiled_scorer(args.model or default_models_dir(), args.database,
+                                 args.profile)
     stats = score_stream(
         args.input,
         args.output,
@@ -81,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         max_field_chars=field_limit(),
         remote=remote,
+        scorer=scorer,
     )
     bad_parts = f" ({stats.bad_partitions} unreadable partition(s))" if stats.bad_partitions \
         else ""

@@ -11,6 +11,7 @@ import numpy as np
 from hypemeter.profiles.adapter import HEADS, ProfileAdapter, article_text
 from hypemeter.profiles.spans import SpanPrior
 from hypemeter.records.results import Article, ModelInfo, ScoreResult
+from hypemeter.scoring.scorer import Scorer
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,3 +55,20 @@ def adapt(results: Sequence[ScoreResult], articles: Sequence[Article], profile: 
                             loaded.version),
         ))
     return out
+
+
+class ProfiledScorer(Scorer):
+    """A scorer that scores as a profile: the base scorer's results, adapted (what
+    ``hypemeter score --profile`` runs locally)."""
+
+    def __init__(self, scorer: Scorer, profile: str, loaded: LoadedAdapter | None) -> None:
+        super().__init__(scorer.bundle)
+        self.scorer = scorer
+        self.profile = profile
+        self.loaded = loaded
+
+    def score(self, articles: Sequence[Article], *, explain: bool = True,
+              max_spans: int | None = None, sentences: bool = False) -> list[ScoreResult]:
+        results = self.scorer.score(articles, explain=explain, max_spans=max_spans,
+                                    sentences=sentences)
+        return adapt(results, articles, self.profile, self.loaded, max_spans=max_spans)

@@ -27,20 +27,23 @@ from hypemeter.storage.store import FeedbackStore
 FEEDBACK_FILENAME = "feedback.jsonl"  # loaded by training as corpus "own:feedback"
 
 
-def write_jsonl(store: FeedbackStore, out: TextIO, since: datetime | str | None = None) -> int:
+def write_jsonl(store: FeedbackStore, out: TextIO, since: datetime | str | None = None,
+                profile: str | None = None) -> int:
     n = 0
-    for item in store.iter_all(since=since):
+    for item in store.iter_all(since=since, profile=profile):
         out.write(json.dumps(item.to_export(), ensure_ascii=False) + "\n")
         n += 1
     return n
 
 
 def export_feedback(
-    store: FeedbackStore, output: Path | str | None = None, since: datetime | str | None = None
+    store: FeedbackStore, output: Path | str | None = None, since: datetime | str | None = None,
+    profile: str | None = None,
 ) -> int:
-    """Write the JSONL to ``output`` atomically (``None`` or ``-``: stdout); returns lines."""
+    """Write the JSONL to ``output`` atomically (``None`` or ``-``: stdout); returns lines.
+    ``profile``: only that profile's corrections."""
     if output is None or str(output) == "-":
-        return write_jsonl(store, sys.stdout, since)
+        return write_jsonl(store, sys.stdout, since, profile)
     target = Path(output)
     folder = target.parent
     if not folder.is_dir():
@@ -48,7 +51,7 @@ def export_feedback(
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            n = write_jsonl(store, fh, since)
+            n = write_jsonl(store, fh, since, profile)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
