@@ -120,9 +120,16 @@ def propagation(models: Path, database: str | None, rounds: int, k: int,
                         "headline": art["headline"], "body": art["body"], "profile": name,
                         "labels": {"sensational": art["label"]}}).raise_for_status()
                 t0 = time.perf_counter()
+                target = None  # the version fitted on all k corrections
                 while True:
-                    if versions(a, name, probe, probes) == {1} == versions(b, name, probe,
-                                                                           probes):
+                    if target is None:
+                        state = httpx.get(f"{a}/v1/profiles/{name}", headers=ADMIN,
+                                          timeout=30).json()
+                        adapter = state.get("adapter")
+                        if adapter and adapter["heads"]["sensationalism"]["labels"] == k:
+                            target = adapter["version"]
+                    if target is not None and versions(a, name, probe, probes) == {target} \
+                            == versions(b, name, probe, probes):
                         break
                     if time.perf_counter() - t0 > 60:
                         raise RuntimeError(f"round {r}: no adapter after 60 s")
