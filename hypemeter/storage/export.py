@@ -62,13 +62,24 @@ def export_feedback(
 
 
 @contextmanager
-def exported_feedback(url: str | None = None) -> Iterator[tuple[Path, int]]:
-    """The database's corrections in a temporary ``feedback.jsonl`` (removed afterwards)."""
+def feedback_sources(url: str | None = None) -> dict[str | None, int]:
+    """How many corrections each profile holds (None: the shared model's)."""
+    store = FeedbackStore(url)
+    try:
+        return store.count_by_profile()
+    finally:
+        store.close()
+
+
+def exported_feedback(url: str | None = None, profile: str | None = None
+                      ) -> Iterator[tuple[Path, int]]:
+    """The database's corrections (``profile``: only that profile's) in a temporary
+    ``feedback.jsonl`` (removed afterwards)."""
     store = FeedbackStore(url)
     try:
         with tempfile.TemporaryDirectory(prefix="hypemeter-feedback-") as tmp:
             path = Path(tmp) / FEEDBACK_FILENAME
-            n = export_feedback(store, path)
+            n = export_feedback(store, path, profile=profile)
             yield path, n
     finally:
         store.close()

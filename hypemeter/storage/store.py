@@ -249,6 +249,12 @@ class FeedbackStore:
                 return
             after = (rows[-1].created_at, rows[-1].id)
 
+    def count_by_profile(self) -> dict[str | None, int]:
+        """Corrections per profile (None: the shared model's)."""
+        query = select(FeedbackRow.profile, func.count()).group_by(FeedbackRow.profile)
+        with translated_errors(), self._session(readonly=True) as session:
+            return {p: int(n) for p, n in session.execute(query)}
+
     def count(self) -> int:
         with translated_errors(), self._session(readonly=True) as session:
             return int(session.scalar(select(func.count()).select_from(FeedbackRow)) or 0)

@@ -202,3 +202,20 @@ def test_delete_removes_every_row_of_the_profile(stores: tuple[FeedbackStore, Pr
                           (FeedbackRow, "profile")):
         assert rows_of(store, table, column, "acme") == 0, table.__tablename__
         assert rows_of(store, table, column, "other") == 1, table.__tablename__
+
+
+def test_counts_by_profile_and_the_export_of_one_profile(
+    stores: tuple[FeedbackStore, ProfileStore], tmp_path: object,
+) -> None:
+    from pathlib import Path
+
+    from hypemeter.storage.export import export_feedback
+
+    store, profiles = stores
+    profiles.create("acme")
+    for name in ("acme", "acme", None):
+        store.add(correction(name))
+    assert store.count_by_profile() == {"acme": 2, None: 1}
+    out = Path(str(tmp_path)) / "acme.jsonl"
+    assert export_feedback(store, out, profile="acme") == 2
+    assert len(out.read_text().splitlines()) == 2
