@@ -30,6 +30,11 @@ def add_parser(sub: Subparsers) -> None:
                    help="input format (default: by file extension, JSONL for stdin)")
     p.add_argument("--task", choices=("both", "sensationalism", "misinformation"),
                    default="both", help="the score(s) whose uncertainty counts (default both)")
+    p.add_argument("--profile", default=None, metavar="NAME",
+                   help="rank by the uncertainty of this profile's adapted scores (its adapter "
+                        "read from the feedback database)")
+    p.add_argument("--database", default=None, metavar="URL",
+                   help="the feedback database holding the profile")
     p.add_argument("--diversity", type=float, default=0.5,
                    help="penalty per unit of similarity to an earlier pick (default 0.5)")
     p.set_defaults(func=run)
@@ -41,9 +46,15 @@ def run(args: argparse.Namespace) -> int:
 
     if args.input != "-" and not Path(args.input).is_file():
         raise DataError(f"input file {args.input} does not exist")
-    bundle = load_scorer(args.model or default_models_dir()).bundle
+    scorer = load_scorer(args.model or default_models_dir())
+    bundle = scorer.bundle
+    model = bundle.model
+    if args.profile is not None:
+        from hypemeter.profiles.commands import profiled_scorer
+
+        model = profiled_scorer(args.model or default_models_dir(), args.database, args.profile)
     read, skipped, picked = write_whole(args.output, lambda out: suggest_file(
-        args.input, bundle.model, args.n, out, fmt=args.format, task=args.task,
+        args.input, model, args.n, out, fmt=args.format, task=args.task,
         thresholds=thresholds_of(bundle.card), diversity=args.diversity))
     print(f"picked {picked} of {read - skipped} record(s), skipped {skipped} bad record(s)",
           file=sys.stderr)

@@ -72,3 +72,12 @@ class ProfiledScorer(Scorer):
         results = self.scorer.score(articles, explain=explain, max_spans=max_spans,
                                     sentences=sentences)
         return adapt(results, articles, self.profile, self.loaded, max_spans=max_spans)
+
+    def predict_scores(self, articles: Sequence[Article]) -> np.ndarray:
+        """(n, 2) scores as the profile sees them (what ``suggest --profile`` ranks by)."""
+        base = np.asarray(self.scorer.bundle.model.predict_scores(articles), dtype=np.float64)
+        loaded = self.loaded
+        if loaded is None or loaded.base_model_version != self.scorer.version:
+            return base
+        return loaded.adapter.predict_scores(
+            [article_text(a.headline, a.body) for a in articles], base)

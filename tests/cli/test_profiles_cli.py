@@ -56,6 +56,12 @@ def test_profiles_and_keys_commands(tmp_path: Path, bundle_dir: Path,
                                                                            strict=True)]
     assert min(s for s, y in ranked if y) > max(s for s, y in ranked if not y)
 
+    # suggest --profile: ranked by the adapted scores' uncertainty
+    picks = tmp_path / "picks.jsonl"
+    assert main(["suggest", str(src), "--n", "3", "-o", str(picks), "--model", str(bundle_dir),
+                 "--profile", "acme", "--database", db]) == 0
+    assert len(picks.read_text().splitlines()) == 3
+
     # feedback export --profile
     exported = tmp_path / "acme.jsonl"
     assert main(["feedback", "export", "--profile", "acme", "-o", str(exported),
