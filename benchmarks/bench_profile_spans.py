@@ -76,7 +76,14 @@ def main() -> None:
     ap.add_argument("--ks", default="0,25,50,100")
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--eval-fraction", type=float, default=0.35)
+    ap.add_argument("--min-adds", type=int, default=None,
+                    help="override hypemeter.profiles.spans.MIN_ADDS (a large value: no "
+                    "phrases added, demotion only)")
     args = ap.parse_args()
+    if args.min_adds is not None:
+        import hypemeter.profiles.spans as span_prior
+
+        span_prior.MIN_ADDS = args.min_adds
     ks = sorted({int(k) for k in args.ks.split(",")})
     records, _ = load_corpora(args.data_dir, ["ptc_semeval2020"], include_sample=False)
     recs = [r for r in records if r.spans]

@@ -4,8 +4,9 @@ Each phrase (lower-cased, spaces collapsed, outer punctuation trimmed) keeps two
 (marked loaded: added or confirmed) and ``r`` (rejected). Its prior is
 ``p = (a + 0.5) / (a + r + 1)``; a highlighted span of that phrase has its weight multiplied by
 ``2p`` (one rejection halves it, two divide it by three; one confirmation raises it by half,
-capped at 1), and a phrase the profile marked loaded that the model did not highlight is
-added with weight ``p`` where it occurs as whole words. Only the profile's results change.
+capped at 1), and a phrase the profile marked loaded at least ``MIN_ADDS`` times (and more
+than twice as often as it rejected it) that the model did not highlight is added where it
+occurs as whole words, with weight ``a / (a + r + 2)``. Only the profile's results change.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from hypemeter.records.results import Span, public_category
 
 MAX_PHRASES = 5000
 MAX_PHRASE_CHARS = 120
+# A phrase the model missed is added once the profile marked it loaded this often: at 2, PTC
+# precision at weight >= 0.5 fell from 0.91 to 0.78 at k = 50 (benchmarks/bench_profile_spans.py)
+MIN_ADDS = 5
 _SPACE = re.compile(r"\s+")
 _EDGE = "\"'“”‘’.,;:!?()[]{}-–—"
 
@@ -93,7 +97,7 @@ class SpanPrior:
         for name, text in (("headline", headline), ("body", body)):
             lowered = text.lower()
             for key, (a, r, category) in self.counts.items():
-                if a <= r or key not in lowered:
+                if a < MIN_ADDS or a <= 2 * r or key not in lowered:
                     continue
                 for m in re.finditer(r"(?<!\w)" + re.escape(key) + r"(?!\w)", lowered):
                     where = (name, m.start(), m.end())
@@ -102,7 +106,7 @@ class SpanPrior:
                     if where in taken or overlaps:
                         continue
                     out.append(Span(name, m.start(), m.end(), text[m.start():m.end()],  # type: ignore[arg-type]
-                                    category, round((a + 0.5) / (a + r + 1.0), 4)))
+                                    category, round(a / (a + r + 2.0), 4)))
                     taken.add(where)
         out.sort(key=lambda s: (s.field != "headline", s.start, s.end))
         if max_spans is not None and len(out) > max_spans:

@@ -117,7 +117,7 @@ def test_a_tampered_adapter_is_refused() -> None:
 def test_span_prior_demotes_rejected_phrases_and_adds_confirmed_ones() -> None:
     prior = SpanPrior.from_verdicts([("Slammed", "not_loaded", None),
                                      ("slammed!", "not_loaded", None),
-                                     ("kestrel alert", "loaded", "urgency")])
+                                     *[("kestrel alert", "loaded", "urgency")] * 5])
     assert phrase_key(" “Slammed!” ") == "slammed"
     headline = "Kestrel alert: critics slammed the plan"
     spans = [Span("headline", 23, 30, "slammed", "loaded_language", 0.9)]
@@ -125,7 +125,7 @@ def test_span_prior_demotes_rejected_phrases_and_adds_confirmed_ones() -> None:
     slammed = next(s for s in out if s.text == "slammed")
     assert slammed.weight == pytest.approx(0.9 * 2 * 0.5 / 3, abs=1e-3)
     added = next(s for s in out if s.text == "Kestrel alert")
-    assert (added.start, added.category, added.weight) == (0, "urgency", 0.75)
+    assert (added.start, added.category, added.weight) == (0, "urgency", round(5 / 7, 4))
     assert SpanPrior.from_json(prior.to_json()).counts == prior.counts
 
 
