@@ -61,7 +61,6 @@ def export_feedback(
     return n
 
 
-@contextmanager
 def feedback_sources(url: str | None = None) -> dict[str | None, int]:
     """How many corrections each profile holds (None: the shared model's)."""
     store = FeedbackStore(url)
@@ -71,6 +70,7 @@ def feedback_sources(url: str | None = None) -> dict[str | None, int]:
         store.close()
 
 
+@contextmanager
 def exported_feedback(url: str | None = None, profile: str | None = None
                       ) -> Iterator[tuple[Path, int]]:
     """The database's corrections (``profile``: only that profile's) in a temporary
