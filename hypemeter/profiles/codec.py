@@ -135,6 +135,15 @@ def decode(meta: str, arrays: bytes, stored_checksum: str) -> DecodedAdapter:
     return DecodedAdapter(adapter, spans, info)
 
 
+def public_head(spec: dict[str, Any]) -> dict[str, Any]:
+    """A stored head as ``GET /v1/profiles/{name}`` shows it: ``recipe`` is what serves
+    (``base`` when the best candidate did not beat it; that one is ``best_candidate``)."""
+    out = {k: v for k, v in spec.items() if k not in ("intercept", "platt")}
+    if not spec.get("active"):
+        out["recipe"] = "base"
+    return out
+
+
 def _check_array(value: np.ndarray | None, name: str, dtype: type) -> None:
     if value is None:
         raise _reject(f"the array {name} is missing")

@@ -14,7 +14,7 @@ from typing import Any
 
 from hypemeter.errors import StorageUnavailableError, UnknownProfileError
 from hypemeter.profiles.apply import LoadedAdapter, ProfiledScorer
-from hypemeter.profiles.codec import AdapterRejectedError, decode
+from hypemeter.profiles.codec import AdapterRejectedError, decode, public_head
 from hypemeter.profiles.fitting import fit_claimed, load_stored
 from hypemeter.scoring.scorer import load_scorer
 from hypemeter.storage.commands import with_reason
@@ -65,7 +65,7 @@ def profile_show(database: str | None, name: str) -> int:
         if stored is not None:
             try:
                 meta = decode(stored.meta, stored.arrays, stored.checksum).meta
-                heads = {h: {k: v for k, v in spec.items() if k not in ("intercept", "platt")}
+                heads = {h: public_head(spec)
                          for h, spec in meta["heads"].items()}
             except AdapterRejectedError as exc:
                 heads = {"refused": exc.message}

@@ -24,7 +24,7 @@ from hypemeter.service.routing import R413, R415, KeyFirstRoute, error_doc, requ
 from pydantic import BaseModel, ConfigDict, Field
 
 from hypemeter.errors import UnknownProfileError
-from hypemeter.profiles.codec import AdapterRejectedError, decode
+from hypemeter.profiles.codec import AdapterRejectedError, decode, public_head
 from hypemeter.storage.records import iso_utc
 
 logger = logging.getLogger("hypemeter.service")
@@ -94,7 +94,7 @@ def profile_state(runtime: ProfileRuntime, name: str, model_version: str | None
                               "active": False, "refused": exc.message, "heads": None,
                               "spans": None}
             return out
-        heads = {h: {k: v for k, v in spec.items() if k not in ("intercept", "platt")}
+        heads = {h: public_head(spec)
                  for h, spec in meta["heads"].items()}
         current = profile.adapter_version == stored.version
         spans = meta.get("spans") or {}

@@ -157,6 +157,7 @@ def test_an_adapter_that_does_not_beat_the_base_is_not_activated(
     state = wait_for_labels(client, "acme", 40)
     assert state["adapter"]["heads"]["sensationalism"]["oof_auc_base"] == pytest.approx(1.0)
     assert not state["adapter"]["heads"]["sensationalism"]["active"]
+    assert state["adapter"]["heads"]["sensationalism"]["recipe"] == "base"
     assert not state["adapter"]["active"]
     r = score(client, arts[0], profile="acme").json()
     assert r["model"]["adapter_version"] is None
