@@ -16,12 +16,20 @@ database is read back with the export ``hypemeter train --feedback`` uses (a tem
 (newsroom, strategy, k) starts from an empty database: its corrections are deleted
 (``DELETE /v1/feedback/{id}``) once read back.
 
+``--adapt`` picks how the corrections are used (any of them, side by side): ``retrain`` (the
+above), ``profile`` (a profile on a server serving the k = 0 model, through the real HTTP path:
+``POST /v1/feedback`` with ``"profile"``, wait for its adapter, ``POST /v1/score/batch`` with
+``"profile"``; :mod:`profile_path`), ``words`` (a TF-IDF + logistic regression on the k labels
+alone) and ``base`` (the k = 0 model). Their curves are ``random``/``suggest`` (retrain),
+``profile``/``profile-suggest``, ``words`` and ``base``.
+
 Reduced setting for a shared machine (``--cap``): the headline-only corpora (Stop Clickbait,
 Webis-17, LIAR, FakeNewsNet titles) are sampled down to ``--cap`` records per corpus and task;
 the article corpora are kept whole.
 
     python benchmarks/bench_adaptation.py --data-dir ../shared/datasets [--newsrooms a,b,c]
         [--ks 0,25,50,100,200] [--strategies random,suggest] [--suggest-max-k K] [--cap 4000]
+        [--adapt retrain,profile,words,base]
         [--param own_weight=3|none] [--models models] [--plot adaptation.png]
         [--out results.json] [--jobs 1]
     python benchmarks/bench_adaptation.py --data-dir X --merge a.json b.json --plot out.png
@@ -50,6 +58,8 @@ from hypemeter.training.corpora.registry import load_corpora
 from hypemeter.training.corpora.split import group_split
 from hypemeter.training.stacking import fit_model
 from hypemeter.training.suggest import pick
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 
 from hypemeter.records.results import Article, Record
 from hypemeter.scoring.model import HypeModel
@@ -149,8 +159,10 @@ def run_newsroom(args: argparse.Namespace, path: FeedbackPath, corpus: str, base
         chosen = pick([Article(r.headline, r.body) for r in pool], scores, max(ks),
                       task="sensationalism" if col == 0 else "misinformation")
         picks["suggest"] = [p.index for p in chosen]
+    other_strategies(args, corpus, base_model, pool, pool_y, picks, ks, test, task, auc0, log)
     jobs = [(s, k) for s in args.strategies for k in ks
-            if k > 0 and (s != "suggest" or k <= args.suggest_max_k)]
+            if k > 0 and (s != "suggest" or k <= args.suggest_max_k)
+            and "retrain" in args.adapt]
     # each (strategy, k) starts from an empty database (ingest deletes what it sent)
     owns = {(s, k): path.ingest(correction_rows([pool[i] for i in picks[s][:k]],
                                                 pool_y[picks[s][:k]], task))
@@ -172,6 +184,56 @@ def run_newsroom(args: argparse.Namespace, path: FeedbackPath, corpus: str, base
         if args.out:
             args.out.write_text(json.dumps({corpus: log}, indent=2) + "\n", encoding="utf-8")
     return log
+
+
+def other_strategies(args: argparse.Namespace, corpus: str, base_model: HypeModel,
+                     pool: list[Record], pool_y: np.ndarray, picks: dict[str, list[int]],
+                     ks: list[int], test: tuple[list[Article], np.ndarray, int], task: str,
+                     auc0: float, log: dict[str, Any]) -> None:
+    """The ``base``, ``words`` and ``profile`` curves (see the module doc)."""
+    articles, y_test, _ = test
+    label = LABEL_FIELD[task]
+    if "base" in args.adapt:
+        log["curves"]["base"] = {str(k): auc0 for k in ks}
+    if "words" in args.adapt:
+        curve: dict[str, float] = {}
+        texts = [f"{a.headline}\n{a.body}" for a in articles]
+        for k in ks[1:]:
+            idx = picks["random"][:k]
+            if len(set(pool_y[idx].tolist())) < 2:
+                continue
+            vec = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+            X = vec.fit_transform([f"{pool[i].headline}\n{pool[i].body}" for i in idx])
+            clf = LogisticRegression(C=4.0, max_iter=2000).fit(X, pool_y[idx])
+            curve[str(k)] = round(float(roc_auc_score(
+                y_test, clf.predict_proba(vec.transform(texts))[:, 1])), 4)
+            print(f"{corpus}: words   k={k:3d} newsroom AUC {curve[str(k)]:.3f}", flush=True)
+        log["curves"]["words"] = curve
+    if "profile" not in args.adapt:
+        return
+    from profile_path import ProfilePath
+
+    with ProfilePath(base_model, args.models, f"bench-k0-{corpus}") as served:
+        for pick_name in [p for p in ("random", "suggest") if p in picks
+                          and p in args.strategies]:
+            name = "profile" if pick_name == "random" else "profile-suggest"
+            curve = {"0": auc0}
+            for k in ks[1:]:
+                if pick_name == "suggest" and k > args.suggest_max_k:
+                    continue
+                idx = picks[pick_name][:k]
+                t0 = time.perf_counter()
+                scores, head = served.scores(
+                    correction_rows([pool[i] for i in idx], pool_y[idx], task), articles,
+                    label)
+                curve[str(k)] = round(float(roc_auc_score(y_test, scores)), 4)
+                log.setdefault("profile_heads", {}).setdefault(name, {})[str(k)] = head
+                print(f"{corpus}: {name} k={k:3d} newsroom AUC {curve[str(k)]:.3f} "
+                      f"({curve[str(k)] - auc0:+.3f}; recipe {head['recipe']}, "
+                      f"{time.perf_counter() - t0:.1f}s)", flush=True)
+            log["curves"][name] = curve
+    if args.out:
+        args.out.write_text(json.dumps({corpus: log}, indent=2) + "\n", encoding="utf-8")
 
 
 def plot(results: dict[str, Any], path: Path) -> None:
@@ -212,12 +274,13 @@ def summary(results: dict[str, Any], at: int = 100) -> dict[str, Any]:
     """Mean gain per strategy and k; the worst change outside the newsroom; the labels
     ``suggest`` needs for the gain random picks reach at k = ``at``."""
     out: dict[str, Any] = {}
-    for strategy in ("random", "suggest"):
+    for strategy in ("random", "suggest", "profile", "profile-suggest", "words", "base"):
         gains: dict[str, list[float]] = defaultdict(list)
         for res in results.values():
             curve = res["curves"].get(strategy, {})
             for k, auc in curve.items():
-                gains[k].append(auc - curve["0"])
+                if "0" in curve:
+                    gains[k].append(auc - curve["0"])
         if gains:
             out[f"{strategy}_mean_gain"] = {k: round(float(np.mean(v)), 4)
                                             for k, v in sorted(gains.items(), key=lambda x:
@@ -235,6 +298,19 @@ def summary(results: dict[str, Any], at: int = 100) -> dict[str, Any]:
             ratios[name] = None if need is None else round(need / at, 3)
     if ratios:
         out[f"suggest_labels_for_random_gain_at_{at}"] = ratios
+    # the profile against the best of the others (retrain, words, base) per newsroom and k
+    versus: dict[str, dict[str, float]] = {}
+    for name, res in results.items():
+        curves = res["curves"]
+        if "profile" not in curves:
+            continue
+        for k, auc in curves["profile"].items():
+            others = [curves[o][k] for o in ("random", "words", "base")
+                      if k in curves.get(o, {})]
+            if others and k != "0":
+                versus.setdefault(name, {})[k] = round(auc - max(others), 4)
+    if versus:
+        out["profile_minus_best_other"] = versus
     return out
 
 
@@ -245,6 +321,8 @@ def main() -> None:
     ap.add_argument("--newsrooms", default=",".join(NEWSROOMS))
     ap.add_argument("--ks", default="0,25,50,100,200")
     ap.add_argument("--strategies", default="random,suggest")
+    ap.add_argument("--adapt", default="retrain",
+                    help="comma-separated: retrain, profile, words, base (see the module doc)")
     ap.add_argument("--suggest-max-k", type=int, default=10**9,
                     help="largest k for suggest picks (reduced setting: fewer fits)")
     ap.add_argument("--test-fraction", type=float, default=0.35)
@@ -274,6 +352,7 @@ def main() -> None:
         return
     args.ks = sorted({int(k) for k in args.ks.split(",")} | {0})
     args.strategies = [s for s in args.strategies.split(",") if s]
+    args.adapt = [a for a in args.adapt.split(",") if a]
     params = {k: None if v.lower() == "none" else float(v)
               for k, v in (p.split("=", 1) for p in args.param)}
     records, _ = load_corpora(args.data_dir)

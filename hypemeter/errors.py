@@ -49,6 +49,17 @@ class NotFoundError(HypemeterError):
     code = "not_found"
 
 
+class UnknownProfileError(NotFoundError):
+    """A profile name that no profile has (see :mod:`hypemeter.profiles`)."""
+
+    code = "unknown_profile"
+
+
+class ProfileExistsError(HypemeterError):
+    status = 409
+    code = "profile_exists"
+
+
 class ModelNotReadyError(HypemeterError):
     status = 503
     code = "model_not_ready"

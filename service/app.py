@@ -30,9 +30,10 @@ from hypemeter.service.middleware import (
     ConcurrencyLimitMiddleware,
     RequestContextMiddleware,
 )
+from hypemeter.service.profile_runtime import ProfileRuntime
 from hypemeter.service.rollout import Rollout, RolloutMiddleware
 from hypemeter.service.routers import feedback as feedback_routes
-from hypemeter.service.routers import model, ops, page, score
+from hypemeter.service.routers import keys, model, ops, page, profiles, score
 from hypemeter.service.routers.model import report_files
 from hypemeter.service.settings import Settings
 from hypemeter.service.state import ModelHolder
@@ -84,6 +85,13 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
     rollout = Rollout(holder, settings.run_dir)
     db_url = settings.database_url.get_secret_value() if settings.database_url else None
     store = FeedbackStore(db_url)  # no connection yet: the migrations run in lifespan
+    profile_runtime = ProfileRuntime(
+        store, holder, cache_size=settings.profile_cache_size,
+        poll_seconds=settings.profile_poll_seconds,
+        debounce_seconds=settings.profile_debounce_seconds,
+        max_wait_seconds=settings.profile_max_wait_seconds,
+        key_cache_seconds=settings.profile_key_cache_seconds, fit=settings.profile_fits,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -98,6 +106,7 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
         await feedback_routes.start_storage(store)
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(rollout.watch)
+            tasks.start_soon(profile_runtime.run)  # adapter versions, due refits
             try:
                 yield
             finally:
@@ -119,12 +128,15 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
     app.state.holder = holder
     app.state.rollout = rollout
     app.state.feedback = store
+    app.state.profiles = profile_runtime
 
     install_error_handlers(app)
     app.include_router(score.build_router(settings, ScoreHandler(settings, metrics)))
     app.include_router(model.build_router(settings))
     app.include_router(ops.build_router())
     app.include_router(feedback_routes.build_router(settings))
+    app.include_router(profiles.build_router())
+    app.include_router(keys.build_router())
     app.include_router(page.router)
     app.include_router(docs_router)
 

@@ -103,6 +103,10 @@ class FeedbackRequest(BaseModel):
         str | None, Field(max_length=128, description="the model version that scored it")
     ] = None
     note: Annotated[str | None, Field(max_length=MAX_NOTE_CHARS)] = None
+    profile: Annotated[str | None, Field(
+        pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$",
+        description="the profile this correction adapts (its adapter refits within seconds); "
+                    "a profile key implies its own")] = None
 
     _check_text = field_validator("id", "headline", "body", "model_version", "note")(
         _valid_unicode
@@ -136,6 +140,7 @@ class FeedbackItem(BaseModel):
     spans: list[SpanVerdictOut]
     model_version: str | None
     note: str | None
+    profile: Annotated[str | None, Field(description="only for a profile's correction")] = None
 
 
 class FeedbackPage(BaseModel):

@@ -26,6 +26,11 @@ from hypemeter.errors import InvalidInputError
 from hypemeter.records.results import Article, ScoreResult
 from hypemeter.scoring.scorer import validate_article
 
+# What a profile does to results (hypemeter.profiles.apply.adapt with its adapter bound):
+# (results, articles, items) -> results. Cheap; runs where the results are made.
+PostProcess = Callable[[Sequence[ScoreResult], Sequence[Article], Sequence[ScoreRequest]],
+                       list[ScoreResult]]
+
 MICRO_BATCH = 32  # at most this many single-article requests share one model call
 ROUTE_SCORE = "/v1/score"
 ROUTE_BATCH = "/v1/score/batch"
@@ -110,25 +115,38 @@ class ScoreHandler:
                 max_batch=MICRO_BATCH,
             )
 
-    async def score_one(self, loaded: LoadedModel, item: ScoreRequest) -> Response:
-        """One article, scored by ``loaded`` (the model the request took at its start)."""
+    async def score_one(self, loaded: LoadedModel, item: ScoreRequest,
+                        post: PostProcess | None = None) -> Response:
+        """One article, scored by ``loaded`` (the model the request took at its start);
+        ``post`` (a profile) adapts the result."""
         if self.batcher is not None:
             article = to_article(item, self.max_chars)
-            return result_response(await self.batcher.submit(loaded, item, article))
-        return await self._in_thread(partial(self._one, loaded, item))
+            result = await self.batcher.submit(loaded, item, article)
+            if post is not None:
+                result = post([result], [article], [item])[0]
+            return result_response(result)
+        return await self._in_thread(partial(self._one, loaded, item, post))
 
-    async def score_many(self, loaded: LoadedModel, items: Sequence[ScoreRequest]) -> Response:
+    async def score_many(self, loaded: LoadedModel, items: Sequence[ScoreRequest],
+                         post: PostProcess | None = None) -> Response:
         """A batch, scored in request order by ``loaded``."""
-        return await self._in_thread(partial(self._many, loaded, items))
+        return await self._in_thread(partial(self._many, loaded, items, post))
 
     async def _in_thread(self, work: Callable[[], Response]) -> Response:
         return await anyio.to_thread.run_sync(work, limiter=self.limiter)
 
-    def _one(self, loaded: LoadedModel, item: ScoreRequest) -> Response:
+    def _one(self, loaded: LoadedModel, item: ScoreRequest, post: PostProcess | None = None
+             ) -> Response:
         article = to_article(item, self.max_chars)
-        result = score_items(loaded, [item], [article], self.metrics, ROUTE_SCORE)[0]
-        return result_response(result)
+        results = score_items(loaded, [item], [article], self.metrics, ROUTE_SCORE)
+        if post is not None:
+            results = post(results, [article], [item])
+        return result_response(results[0])
 
-    def _many(self, loaded: LoadedModel, items: Sequence[ScoreRequest]) -> Response:
+    def _many(self, loaded: LoadedModel, items: Sequence[ScoreRequest],
+              post: PostProcess | None = None) -> Response:
         articles = [to_article(it, self.max_chars, f"items.{i}.") for i, it in enumerate(items)]
-        return batch_response(score_items(loaded, items, articles, self.metrics, ROUTE_BATCH))
+        results = score_items(loaded, items, articles, self.metrics, ROUTE_BATCH)
+        if post is not None:
+            results = post(results, articles, items)
+        return batch_response(results)

@@ -3,13 +3,20 @@ the API-key dependency."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.routing import APIRoute
-from hypemeter.service.auth import CHECK_BEFORE_BODY, require_api_key
+from hypemeter.service.auth import (
+    CHECK_BEFORE_BODY,
+    api_key_scheme,
+    bearer_scheme,
+    require_api_key,
+)
 from hypemeter.service.errors import UnsupportedMediaTypeError
+from hypemeter.service.profile_auth import PROFILE_CHECKS, check_scoring
 from hypemeter.service.schemas import ErrorResponse
 from hypemeter.service.settings import Settings
 from starlette.responses import Response
@@ -52,6 +59,20 @@ def api_key_deps(settings: Settings) -> list[Any]:
     return [Depends(require_api_key)] if settings.api_key is not None else []
 
 
+def caller_deps(settings: Settings, check: Callable[..., Any] = check_scoring) -> list[Any]:
+    """A route the API key opens that profile keys open too (:mod:`profile_auth`): ``check``
+    decides; the API-key scheme stays in the OpenAPI document exactly when a key is set."""
+    docs = [Depends(_documented_key_schemes)] if settings.api_key is not None else []
+    return [*docs, Depends(check)]
+
+
+async def _documented_key_schemes(
+    bearer: Annotated[Any, Depends(bearer_scheme)],
+    x_api_key: Annotated[Any, Depends(api_key_scheme)],
+) -> None:
+    """Only shows the key schemes in the OpenAPI document; the checks are elsewhere."""
+
+
 class KeyFirstRoute(APIRoute):
     """A route that checks its API or admin key before FastAPI reads and parses the body
     (FastAPI parses the body before it runs any dependency), so a request without a key gets
@@ -60,17 +81,20 @@ class KeyFirstRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        known: dict[Any, Callable[[Request], Any]] = {**CHECK_BEFORE_BODY, **PROFILE_CHECKS}
         checks = [
-            CHECK_BEFORE_BODY[dep.dependency]
+            known[dep.dependency]
             for dep in self.dependencies
-            if dep.dependency in CHECK_BEFORE_BODY
+            if dep.dependency in known
         ]
         if not checks:
             return handler
 
         async def key_first(request: Request) -> Response:
             for check in checks:
-                check(request)
+                outcome = check(request)
+                if inspect.isawaitable(outcome):
+                    await outcome
             return await handler(request)
 
         return key_first

@@ -60,6 +60,9 @@ def _valid_unicode(value: str | None) -> str | None:
     return value
 
 
+PROFILE_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"  # as hypemeter.storage.profiles.NAME_PATTERN
+
+
 class ScoreRequest(BaseModel):
     """One article. ``headline`` and ``body`` may each be empty or absent, not both."""
 
@@ -102,6 +105,11 @@ class ScoreRequest(BaseModel):
         bool, Field(description="also score every sentence of both fields (`sentences` in "
                                 "the result)")
     ] = False
+    profile: Annotated[str | None, Field(
+        pattern=PROFILE_PATTERN,
+        description="score as this profile (its adapter; `model.profile` and "
+                    "`model.adapter_version` in the result). In a batch, give it once at the "
+                    "top level. A profile key implies its own profile.")] = None
 
     _check_text = field_validator("id", "headline", "body")(_valid_unicode)
 
@@ -141,6 +149,11 @@ def batch_request_model(max_items: int) -> type[BaseModel]:
             ],
             ...,
         ),
+        profile=(
+            Annotated[str | None, Field(pattern=PROFILE_PATTERN,
+                                        description="score every item as this profile")],
+            None,
+        ),
     )
 
 
@@ -170,6 +183,10 @@ class SentenceOut(BaseModel):
 class ModelRef(BaseModel):
     name: str
     version: str
+    profile: Annotated[str | None, Field(description="only when scored as a profile")] = None
+    adapter_version: Annotated[int | None, Field(
+        description="the profile's adapter applied (null: none fitted, or fitted on another "
+                    "base model; the base scores); only when scored as a profile")] = None
 
 
 class ScoreResponse(BaseModel):

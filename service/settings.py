@@ -34,6 +34,16 @@ Variable                       Default                     Meaning
                                                            metrics)
 ``HYPEMETER_DATABASE_URL``     SQLite in the user data     feedback database (SQLAlchemy URL;
                                folder                      ``postgresql+psycopg://`` for PG)
+``HYPEMETER_PROFILE_CACHE_SIZE`` ``256``                   profiles' adapters kept loaded per
+                                                           worker (an LRU; see docs/profiles.md)
+``HYPEMETER_PROFILE_POLL_SECONDS`` ``1``                   how often a worker looks for new
+                                                           adapter versions and due refits
+``HYPEMETER_PROFILE_DEBOUNCE_SECONDS`` ``0.5``             quiet time after a correction before
+                                                           its profile refits
+``HYPEMETER_PROFILE_MAX_WAIT_SECONDS`` ``3``               longest a refit waits for the quiet
+``HYPEMETER_PROFILE_KEY_CACHE_SECONDS`` ``2``              how long a worker trusts a looked-up
+                                                           profile key (revocation delay)
+``HYPEMETER_PROFILE_FITS``     ``true``                    whether this server fits adapters
 =============================  ==========================  ========================================
 
 ``Settings`` extends :class:`hypemeter.settings.CoreSettings` (``HYPEMETER_DATA_DIR``,
@@ -98,6 +108,13 @@ class Settings(CoreSettings):
     body_timeout: float = Field(default=30.0, gt=0)
     run_dir: Path | None = None
     malloc_arenas: int = Field(default=2, ge=0, le=64)  # 0: the C library's default
+    # profiles (hypemeter.profiles, docs/profiles.md)
+    profile_cache_size: int = Field(default=256, ge=1)
+    profile_poll_seconds: float = Field(default=1.0, gt=0, le=5)
+    profile_debounce_seconds: float = Field(default=0.5, ge=0)
+    profile_max_wait_seconds: float = Field(default=3.0, ge=0)
+    profile_key_cache_seconds: float = Field(default=2.0, ge=0, le=5)
+    profile_fits: bool = True
 
     @field_validator("api_key", "admin_key", mode="after")
     @classmethod

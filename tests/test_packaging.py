@@ -396,8 +396,14 @@ def test_ci_run_installs_and_tests_the_way_the_readme_says() -> None:
 # --------------------------------------------------------------------------- documentation
 
 
+def user_docs() -> str:
+    """README.md and every page of the documentation site (docs/**/*.md)."""
+    pages = [README, *sorted((REPO_ROOT / "docs").rglob("*.md"))]
+    return "\n".join(p.read_text(encoding="utf-8") for p in pages)
+
+
 def test_readme_documents_every_route() -> None:
-    readme = README.read_text(encoding="utf-8")
+    readme = user_docs()
     missing = []
     for path in app_route_paths():
         needle = path.split("{", 1)[0]  # /v1/model/report/{name:path} -> /v1/model/report/
@@ -407,13 +413,13 @@ def test_readme_documents_every_route() -> None:
             found = re.search(re.escape(needle) + r"(?![\w-])", readme)
         if not found:
             missing.append(path)
-    assert not missing, f"README.md does not mention these routes: {missing}"
+    assert not missing, f"README.md and docs/ do not mention these routes: {missing}"
 
 
 def test_readme_documents_every_setting() -> None:
     from hypemeter.service.settings import Settings
 
-    readme = README.read_text(encoding="utf-8")
+    readme = user_docs()
     prefix = Settings.model_config.get("env_prefix", "")
     names = {f"{prefix}{field}".upper() for field in Settings.model_fields}
     for package in PACKAGES:  # variables the code reads directly (HYPEMETER_DATA_DIR, ...)
@@ -422,7 +428,7 @@ def test_readme_documents_every_setting() -> None:
                                     path.read_text(encoding="utf-8")))
     assert len(names) >= 10
     missing = sorted(n for n in names if not re.search(rf"\b{n}\b", readme))
-    assert not missing, f"README.md does not document: {missing}"
+    assert not missing, f"README.md and docs/ do not document: {missing}"
 
 
 def test_readme_and_contributing_have_what_a_newcomer_needs() -> None:

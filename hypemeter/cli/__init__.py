@@ -19,7 +19,7 @@ import sys
 from collections.abc import Sequence
 
 from hypemeter import __version__
-from hypemeter.cli import datasets, db, evaluate, score, serve, suggest, train
+from hypemeter.cli import datasets, db, evaluate, profiles, score, serve, suggest, train
 from hypemeter.cli.common import HelpFormatter, leaf_parsers
 from hypemeter.errors import HypemeterError
 
@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_db_parser(sub)
     db.add_feedback_parser(sub)
     suggest.add_parser(sub)
+    profiles.add_profiles_parser(sub)
+    profiles.add_keys_parser(sub)
     for _, p in leaf_parsers(parser):
         p.formatter_class = HelpFormatter
         p.set_defaults(usage_parser=p)  # the deepest parser wins: its usage on a bad option

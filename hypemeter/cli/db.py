@@ -39,10 +39,13 @@ def add_feedback_parser(sub: Subparsers) -> None:
                     "(default: all)")
     ex.add_argument("--output", "-o", default=None, metavar="FILE",
                     help="output file (default: stdout)")
+    ex.add_argument("--profile", default=None, metavar="NAME",
+                    help="only this profile's corrections (default: every correction)")
     ex.set_defaults(func=run_feedback_export)
 
 
 def run_feedback_export(args: argparse.Namespace) -> int:
     from hypemeter.storage.commands import feedback_export
 
-    return feedback_export(args.database, since=args.since, output=args.output)
+    return feedback_export(args.database, since=args.since, output=args.output,
+                           profile=args.profile)

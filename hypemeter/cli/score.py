@@ -65,6 +65,13 @@ def add_parser(sub: Subparsers) -> None:
                    "score here with a local model)")
     p.add_argument("--api-key", default=None,
                    help="the service's API key, with --server (default: none)")
+    p.add_argument("--profile", default=None, metavar="NAME",
+                   help="score as this profile (docs/profiles.md): with --server, the server "
+                        "applies it; else its adapter is read from the feedback database "
+                        "(default: no profile)")
+    p.add_argument("--database", default=None, metavar="URL",
+                   help="the feedback database holding the profile (default: "
+                        "HYPEMETER_DATABASE_URL)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -80,11 +87,20 @@ def run(args: argparse.Namespace) -> int:
         from hypemeter.client.engine import RemoteEngine
 
         remote = partial(RemoteEngine, args.server, api_key=args.api_key,
-                         batch_items=args.batch_size)
+                         batch_items=args.batch_size, profile=args.profile)
         print(f"hypemeter score: model of the service at {args.server}", file=sys.stderr)
         model_path = Path(args.model or ".")  # unused: the service scores
     else:
         model_path = announce_model("score", args.model)
+    scorer = None
+    if args.profile is not None and remote is None:
+        from hypemeter.errors import InvalidInputError
+        from hypemeter.profiles.commands import profiled_scorer
+
+        if jobs != 1 or args.engine != "local":
+            raise InvalidInputError("--profile scores in this process: use --jobs 1 and the "
+                                    "local engine (or --server)")
+        scorer = profiled_scorer(model_path, args.database, args.profile)
     stats = score_stream(
         args.input,
         args.output,
@@ -101,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         max_field_chars=field_limit(),
         remote=remote,
+        scorer=scorer,
     )
     bad_parts = f" ({stats.bad_partitions} unreadable partition(s))" if stats.bad_partitions \
         else ""

@@ -43,6 +43,12 @@ def add_parser(sub: Subparsers) -> None:
                    "extension; JSONL for stdout)")
     p.add_argument("--task", choices=("both", "sensationalism", "misinformation"),
                    default="both", help="the score(s) whose uncertainty counts")
+    p.add_argument("--profile", default=None, metavar="NAME",
+                   help="rank by the uncertainty of this profile's adapted scores (its adapter "
+                        "read from the feedback database; default: no profile)")
+    p.add_argument("--database", default=None, metavar="URL",
+                   help="the feedback database holding the profile (default: "
+                        "HYPEMETER_DATABASE_URL)")
     p.add_argument("--diversity", type=float, default=0.5,
                    help="penalty per unit of similarity to an earlier pick")
     p.set_defaults(func=run)
@@ -66,9 +72,15 @@ def run(args: argparse.Namespace) -> int:
     if args.input != "-" and not Path(args.input).is_file():
         raise DataError(f"input file {args.input} does not exist")
     fmt = output_format(args.output, args.output_format)
-    bundle = load_scorer(announce_model("suggest", args.model)).bundle
+    model_path = announce_model("suggest", args.model)
+    bundle = load_scorer(model_path).bundle
+    model = bundle.model
+    if args.profile is not None:
+        from hypemeter.profiles.commands import profiled_scorer
+
+        model = profiled_scorer(model_path, args.database, args.profile)
     read, skipped, picked = write_whole(args.output, lambda out: suggest_file(
-        args.input, bundle.model, args.n, out, fmt=args.input_format, task=args.task,
+        args.input, model, args.n, out, fmt=args.input_format, task=args.task,
         thresholds=thresholds_of(bundle.card), diversity=args.diversity, output_format=fmt))
     print(f"picked {picked} of {read - skipped} record(s), skipped {skipped} bad record(s)",
           file=sys.stderr)

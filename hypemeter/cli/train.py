@@ -53,6 +53,9 @@ def add_parser(sub: Subparsers) -> None:
                    help="also train on the corrections in the feedback database (URL; "
                    "default $HYPEMETER_DATABASE_URL, else the default SQLite file), as own "
                    "data")
+    p.add_argument("--profile", default=None, metavar="NAME",
+                   help="with --feedback: only this profile's corrections (default: every "
+                   "correction, the shared ones and every profile's)")
     p.set_defaults(func=run)
 
 
@@ -83,11 +86,20 @@ def run(args: argparse.Namespace) -> int:
         return train(args, corpora, data_dir, out, args.own_data)
     from hypemeter.errors import StorageUnavailableError
     from hypemeter.storage.commands import with_reason
-    from hypemeter.storage.export import exported_feedback
+    from hypemeter.storage.export import exported_feedback, feedback_sources
 
     try:
-        with exported_feedback(args.feedback or None) as (path, n):
-            print(f"feedback: {n} correction(s) from the database", file=sys.stderr)
+        with exported_feedback(args.feedback or None, args.profile) as (path, n):
+            if args.profile is not None:
+                whose = f"profile {args.profile}"
+            else:
+                sources = feedback_sources(args.feedback or None)
+                whose = ", ".join(f"{'shared' if p is None else 'profile ' + p}: {c}"
+                                  for p, c in sorted(sources.items(),
+                                                     key=lambda pc: (pc[0] is not None,
+                                                                     pc[0] or "")))
+            print(f"feedback: {n} correction(s) from the database ({whose or 'none'})",
+                  file=sys.stderr)
             own = [*args.own_data, path] if n else args.own_data
             return train(args, corpora, data_dir, out, own)
     except StorageUnavailableError as exc:

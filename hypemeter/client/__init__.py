@@ -78,7 +78,9 @@ def result_from_dict(data: Mapping[str, Any]) -> ScoreResult:
         spans=[Span(field=s["field"], start=int(s["start"]), end=int(s["end"]), text=s["text"],
                     category=s["category"], weight=float(s["weight"]))
                for s in data.get("spans", [])],
-        model=ModelInfo(name=data["model"]["name"], version=data["model"]["version"]),
+        model=ModelInfo(name=data["model"]["name"], version=data["model"]["version"],
+                        profile=data["model"].get("profile"),
+                        adapter_version=data["model"].get("adapter_version")),
         sentences=None if data.get("sentences") is None else [
             SentenceScore(field=s["field"], start=int(s["start"]), end=int(s["end"]),
                           sensationalism=float(s["sensationalism"]))
@@ -87,11 +89,15 @@ def result_from_dict(data: Mapping[str, Any]) -> ScoreResult:
 
 
 class Client:
-    """The hypemeter REST API at ``base_url``; ``api_key`` when the server needs one."""
+    """The hypemeter REST API at ``base_url``; ``api_key`` when the server needs one;
+    ``profile``: score and correct as that profile (docs/profiles.md; each call can name
+    another)."""
 
     def __init__(self, base_url: str, api_key: str | None = None, *,
                  timeout: float = DEFAULT_TIMEOUT,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None,
+                 profile: str | None = None) -> None:
+        self.profile = profile
         headers = {"User-Agent": f"hypemeter-client/{__version__}"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
@@ -124,11 +130,17 @@ class Client:
 
     # -- the API
 
+    def _profile(self, profile: str | None) -> str | None:
+        return profile if profile is not None else self.profile
+
     def score(self, headline: str = "", body: str = "", *, id: str | None = None,
               explain: bool = True, max_spans: int | None = None,
-              sentences: bool = False) -> ScoreResult:
-        """``POST /v1/score``: one article (``sentences``: also score every sentence)."""
+              sentences: bool = False, profile: str | None = None) -> ScoreResult:
+        """``POST /v1/score``: one article (``sentences``: also score every sentence;
+        ``profile``: as that profile)."""
         payload: dict[str, Any] = {"headline": headline, "body": body, "explain": explain}
+        if self._profile(profile) is not None:
+            payload["profile"] = self._profile(profile)
         if id is not None:
             payload["id"] = id
         if max_spans is not None:
@@ -138,8 +150,8 @@ class Client:
         return result_from_dict(self._request("POST", "/v1/score", payload))
 
     def score_batch(self, items: Sequence[Mapping[str, Any]], *, explain: bool = True,
-                    max_spans: int | None = None,
-                    sentences: bool = False) -> list[ScoreResult]:
+                    max_spans: int | None = None, sentences: bool = False,
+                    profile: str | None = None) -> list[ScoreResult]:
         """``POST /v1/score/batch``: items ``{"id"?, "headline"?, "body"?}``, results in order.
 
         One bad item fails the whole request (:class:`InvalidInputError` whose ``field`` names
@@ -154,7 +166,10 @@ class Client:
             if sentences:
                 entry["sentences"] = True
             payload.append(entry)
-        answer = self._request("POST", "/v1/score/batch", {"items": payload})
+        body: dict[str, Any] = {"items": payload}
+        if self._profile(profile) is not None:
+            body["profile"] = self._profile(profile)
+        answer = self._request("POST", "/v1/score/batch", body)
         return [result_from_dict(r) for r in answer["results"]]
 
     def model(self) -> dict[str, Any]:
@@ -167,11 +182,20 @@ class Client:
         """``POST /v1/feedback``: a correction of a result (labels and/or spans); returns
         ``{"feedback_id", "created_at"}``."""
         payload: dict[str, Any] = {"headline": headline, "body": body, **extra}
+        if "profile" not in payload and self.profile is not None:
+            payload["profile"] = self.profile
         if labels is not None:
             payload["labels"] = dict(labels)
         if spans is not None:
             payload["spans"] = [dict(s) for s in spans]
         return dict(self._request("POST", "/v1/feedback", payload))
+
+    def profile_state(self, name: str | None = None) -> dict[str, Any]:
+        """``GET /v1/profiles/{name}``: a profile's corrections and adapter."""
+        name = self._profile(name)
+        if name is None:
+            raise ValueError("name a profile (here or as Client(profile=...))")
+        return dict(self._request("GET", f"/v1/profiles/{name}"))
 
 
 __all__ = ["Client", "ServiceUnreachableError", "error_from_response",

@@ -33,10 +33,10 @@ class RemoteEngine:
     workers = 1
 
     def __init__(self, base_url: str, opts: ScoreOptions, *, api_key: str | None = None,
-                 batch_items: int = 256) -> None:
+                 batch_items: int = 256, profile: str | None = None) -> None:
         self.opts = opts
         self.batch_items = max(1, batch_items)
-        self.client = Client(base_url, api_key=api_key)
+        self.client = Client(base_url, api_key=api_key, profile=profile)
 
     def _score(self, items: list[tuple[int, Article]], source: str,
                bad: list[BadRecord]) -> list[ScoreResult]:

@@ -65,8 +65,8 @@ def _span(s: Span) -> str:
 
 
 def _fast(result: ScoreResult) -> str:
-    if result.sentences is not None:
-        raise _Unusual  # sentence scores: the standard encoder renders them
+    if result.sentences is not None or result.model.profile is not None:
+        raise _Unusual  # sentence scores, a profile: the standard encoder renders them
     rid = "null" if result.id is None else _str(result.id)
     scores = ",".join([f"{_str(k)}:{_num(v)}" for k, v in result.scores.items()])
     spans = ",".join([_span(s) for s in result.spans])

@@ -7,7 +7,8 @@ the reports and the page::
      "scores": {"sensationalism": float, "misinformation_risk": float},
      "spans": [{"field": "headline" | "body", "start": int, "end": int, "text": str,
                 "category": str, "weight": float}],
-     "model": {"name": "hypemeter", "version": str},
+     "model": {"name": "hypemeter", "version": str,
+               "profile"?: str, "adapter_version"?: int | null},  # with a profile
      "sentences": [{"field": "headline" | "body", "start": int, "end": int,
                     "sensationalism": float}]}      # only when sentences are asked for
 """
@@ -107,6 +108,17 @@ class SentenceScore:
 class ModelInfo:
     name: str
     version: str
+    # scored for a profile (hypemeter.profiles): its name and the adapter version applied
+    # (None while none is fitted or the adapter serves the base scores)
+    profile: str | None = None
+    adapter_version: int | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"name": self.name, "version": self.version}
+        if self.profile is not None:
+            out["profile"] = self.profile
+            out["adapter_version"] = self.adapter_version
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +138,7 @@ class ScoreResult:
                  "category": s.category, "weight": s.weight}
                 for s in self.spans
             ],
-            "model": {"name": self.model.name, "version": self.model.version},
+            "model": self.model.to_dict(),
         }
         if self.sentences is not None:
             out["sentences"] = [

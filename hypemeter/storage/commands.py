@@ -33,13 +33,13 @@ def db_upgrade(database: str | None) -> int:
 
 
 def feedback_export(database: str | None, *, since: str | None = None,
-                    output: str | None = None) -> int:
+                    output: str | None = None, profile: str | None = None) -> int:
     """Write the corrections from ``since`` (ISO-8601 text) on to ``output`` (None or ``-``:
     stdout) as own-data JSONL."""
     since_time = parse_time(since, "--since") if since else None
     store = FeedbackStore(database)
     try:
-        n = export_feedback(store, output, since=since_time)
+        n = export_feedback(store, output, since=since_time, profile=profile)
     except StorageUnavailableError as exc:
         raise with_reason(exc) from exc
     finally:

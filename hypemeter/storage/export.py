@@ -30,20 +30,23 @@ from hypemeter.storage.store import FeedbackStore
 FEEDBACK_FILENAME = "feedback.jsonl"  # loaded by training as corpus "own:feedback"
 
 
-def write_jsonl(store: FeedbackStore, out: TextIO, since: datetime | str | None = None) -> int:
+def write_jsonl(store: FeedbackStore, out: TextIO, since: datetime | str | None = None,
+                profile: str | None = None) -> int:
     n = 0
-    for item in store.iter_all(since=since):
+    for item in store.iter_all(since=since, profile=profile):
         out.write(json.dumps(item.to_export(), ensure_ascii=False) + "\n")
         n += 1
     return n
 
 
 def export_feedback(
-    store: FeedbackStore, output: Path | str | None = None, since: datetime | str | None = None
+    store: FeedbackStore, output: Path | str | None = None, since: datetime | str | None = None,
+    profile: str | None = None,
 ) -> int:
-    """Write the JSONL to ``output`` atomically (``None`` or ``-``: stdout); returns lines."""
+    """Write the JSONL to ``output`` atomically (``None`` or ``-``: stdout); returns lines.
+    ``profile``: only that profile's corrections."""
     if output is None or str(output) == "-":
-        return write_jsonl(store, sys.stdout, since)
+        return write_jsonl(store, sys.stdout, since, profile)
     target = Path(output)
     folder = target.parent
     if not folder.is_dir():
@@ -51,7 +54,7 @@ def export_feedback(
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            n = write_jsonl(store, fh, since)
+            n = write_jsonl(store, fh, since, profile)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
@@ -61,14 +64,25 @@ def export_feedback(
     return n
 
 
+def feedback_sources(url: str | None = None) -> dict[str | None, int]:
+    """How many corrections each profile holds (None: the shared model's)."""
+    store = FeedbackStore(url)
+    try:
+        return store.count_by_profile()
+    finally:
+        store.close()
+
+
 @contextmanager
-def exported_feedback(url: str | None = None) -> Iterator[tuple[Path, int]]:
-    """The database's corrections in a temporary ``feedback.jsonl`` (removed afterwards)."""
+def exported_feedback(url: str | None = None, profile: str | None = None
+                      ) -> Iterator[tuple[Path, int]]:
+    """The database's corrections (``profile``: only that profile's) in a temporary
+    ``feedback.jsonl`` (removed afterwards)."""
     store = FeedbackStore(url)
     try:
         with tempfile.TemporaryDirectory(prefix="hypemeter-feedback-") as tmp:
             path = Path(tmp) / FEEDBACK_FILENAME
-            n = export_feedback(store, path)
+            n = export_feedback(store, path, profile=profile)
             yield path, n
     finally:
         store.close()

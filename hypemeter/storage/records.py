@@ -49,6 +49,7 @@ class NewFeedback:
     article_id: str | None = None
     model_version: str | None = None
     note: str | None = None
+    profile: str | None = None  # None: a correction of the shared model
 
     def validate(self) -> None:
         """Raise :class:`InvalidInputError` naming the field for anything the rules forbid."""
@@ -113,14 +114,15 @@ class Feedback:
     article_id: str | None = None
     model_version: str | None = None
     note: str | None = None
+    profile: str | None = None
 
     @property
     def labels(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in LABELS if getattr(self, name) is not None}
 
     def to_item(self) -> dict[str, Any]:
-        """The API's shape (``GET /v1/feedback``)."""
-        return {
+        """The API's shape (``GET /v1/feedback``); ``profile`` only for a profile's."""
+        item: dict[str, Any] = {
             "feedback_id": self.id,
             "created_at": iso_utc(self.created_at),
             "id": self.article_id,
@@ -131,6 +133,9 @@ class Feedback:
             "model_version": self.model_version,
             "note": self.note,
         }
+        if self.profile is not None:
+            item["profile"] = self.profile
+        return item
 
     def to_export(self) -> dict[str, Any]:
         """One own-data JSONL line (``hypemeter feedback export``): only the labels given.

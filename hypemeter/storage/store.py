@@ -17,15 +17,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, and_, delete, insert, or_, select
+from sqlalchemy import Engine, and_, delete, func, insert, or_, select, update
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
-from hypemeter.errors import InvalidInputError, StorageUnavailableError
+from hypemeter.errors import InvalidInputError, StorageUnavailableError, UnknownProfileError
 from hypemeter.storage.engine import make_engine, resolve_url, safe_text, translated_errors
 from hypemeter.storage.migrate import upgrade
 from hypemeter.storage.records import LABELS, Feedback, NewFeedback, SpanVerdict, parse_time
-from hypemeter.storage.tables import FeedbackRow
+from hypemeter.storage.tables import FeedbackRow, ProfileFitLeaseRow
 
 MAX_LIMIT = 1000
 EXPORT_CHUNK = 500
@@ -75,7 +75,24 @@ def _to_feedback(row: FeedbackRow) -> Feedback:
         id=row.id, created_at=row.created_at, headline=row.headline, body=row.body,
         sensational=row.sensational, misinformation=row.misinformation, spans=spans,
         article_id=row.article_id, model_version=row.model_version, note=row.note,
+        profile=row.profile,
     )
+
+
+def request_refit(conn: object, profile: str, now: datetime) -> None:
+    """Ask for a refit of ``profile`` in the caller's transaction (one more request, the time
+    of the last; the fit loop debounces them). Unknown profile: :class:`UnknownProfileError`."""
+    result = conn.execute(  # type: ignore[attr-defined]
+        update(ProfileFitLeaseRow)
+        .where(ProfileFitLeaseRow.profile == profile)
+        .values(
+            requested=ProfileFitLeaseRow.requested + 1,
+            requested_at=now,
+            pending_since=func.coalesce(ProfileFitLeaseRow.pending_since, now),
+        )
+    )
+    if not result.rowcount:
+        raise UnknownProfileError(f"no profile named {profile!r}", field="profile")
 
 
 class FeedbackStore:
@@ -145,12 +162,15 @@ class FeedbackStore:
             "spans": [s.to_dict() for s in item.spans],
             "model_version": item.model_version,
             "note": item.note,
+            "profile": item.profile,
         }
         with translated_errors():
             if not self._ready:
                 self.upgrade()
             # one Core INSERT in its own transaction: no unit of work for a single row
             with self._write_lock, self.engine().begin() as conn:
+                if item.profile is not None:  # the refit request commits with the correction
+                    request_refit(conn, item.profile, values["created_at"])
                 conn.execute(insert(FeedbackRow), values)
         return _to_feedback(FeedbackRow(**values))
 
@@ -159,11 +179,21 @@ class FeedbackStore:
             row = session.get(FeedbackRow, feedback_id)
             return None if row is None else _to_feedback(row)
 
-    def delete(self, feedback_id: str) -> bool:
-        """True when a row was deleted."""
+    def delete(self, feedback_id: str, *, profile: str | None = None) -> bool:
+        """True when a row was deleted (with ``profile``: only a correction of that profile).
+        Deleting a profile's correction asks for a refit of the profile."""
         with translated_errors(), self._write_lock, self._session() as session, session.begin():
-            result = session.execute(delete(FeedbackRow).where(FeedbackRow.id == feedback_id))
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+            query = delete(FeedbackRow).where(FeedbackRow.id == feedback_id)
+            if profile is not None:
+                query = query.where(FeedbackRow.profile == profile)
+            owner = session.scalar(
+                select(FeedbackRow.profile).where(FeedbackRow.id == feedback_id))
+            result = session.execute(query)
+            deleted = bool(result.rowcount)  # type: ignore[attr-defined]
+            if deleted and owner is not None:
+                with contextlib.suppress(UnknownProfileError):
+                    request_refit(session, owner, datetime.now(UTC))
+            return deleted
 
     def list(
         self,
@@ -174,13 +204,14 @@ class FeedbackStore:
         until: datetime | str | None = None,
         model_version: str | None = None,
         label: str | LabelFilter | None = None,
+        profile: str | None = None,
     ) -> tuple[list[Feedback], str | None]:
         """Newest first; ``since`` inclusive, ``until`` exclusive. Returns items and the cursor
         for the next page (None on the last page)."""
         if not 1 <= limit <= MAX_LIMIT:
             raise InvalidInputError(f"limit must be 1 to {MAX_LIMIT}", field="limit")
         query = select(FeedbackRow)
-        for cond in _filters(since, until, model_version, label):
+        for cond in _filters(since, until, model_version, label, profile):
             query = query.where(cond)
         if cursor:
             when, last_id = decode_cursor(cursor)
@@ -196,13 +227,14 @@ class FeedbackStore:
         return items, (encode_cursor(items[-1].created_at, items[-1].id) if more else None)
 
     def iter_all(
-        self, *, since: datetime | str | None = None, until: datetime | str | None = None
+        self, *, since: datetime | str | None = None, until: datetime | str | None = None,
+        profile: str | None = None,
     ) -> Iterator[Feedback]:
         """Every correction, oldest first, read in chunks (for export)."""
         after: tuple[datetime, str] | None = None
         while True:
             query = select(FeedbackRow)
-            for cond in _filters(since, until, None, None):
+            for cond in _filters(since, until, None, None, profile):
                 query = query.where(cond)
             if after is not None:
                 query = query.where(or_(
@@ -217,9 +249,13 @@ class FeedbackStore:
                 return
             after = (rows[-1].created_at, rows[-1].id)
 
-    def count(self) -> int:
-        from sqlalchemy import func
+    def count_by_profile(self) -> dict[str | None, int]:
+        """Corrections per profile (None: the shared model's)."""
+        query = select(FeedbackRow.profile, func.count()).group_by(FeedbackRow.profile)
+        with translated_errors(), self._session(readonly=True) as session:
+            return {p: int(n) for p, n in session.execute(query)}
 
+    def count(self) -> int:
         with translated_errors(), self._session(readonly=True) as session:
             return int(session.scalar(select(func.count()).select_from(FeedbackRow)) or 0)
 
@@ -229,8 +265,11 @@ def _filters(
     until: datetime | str | None,
     model_version: str | None,
     label: str | LabelFilter | None,
+    profile: str | None = None,
 ) -> list[object]:
     conds: list[object] = []
+    if profile is not None:
+        conds.append(FeedbackRow.profile == profile)
     if since is not None:
         when = parse_time(since, "since") if isinstance(since, str) else since
         conds.append(FeedbackRow.created_at >= when)

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, SmallInteger, String, Text, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+    TypeDecorator,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -49,8 +60,66 @@ class FeedbackRow(Base):
     spans: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False)
     model_version: Mapped[str | None] = mapped_column(String(128))
     note: Mapped[str | None] = mapped_column(Text)
+    profile: Mapped[str | None] = mapped_column(String(64))  # None: the shared model's
 
     __table_args__ = (
         Index("ix_feedback_created_at_id", "created_at", "id"),
         Index("ix_feedback_model_version", "model_version"),
+        Index("ix_feedback_profile_created_at", "profile", "created_at"),
     )
+
+
+class ProfileRow(Base):
+    """A named adaptation of the shipped model (see :mod:`hypemeter.storage.profiles`)."""
+
+    __tablename__ = "profiles"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    adapter_version: Mapped[int | None] = mapped_column(Integer)
+
+
+class ProfileKeyRow(Base):
+    """A key scoped to one profile; only the SHA-256 of the key is stored."""
+
+    __tablename__ = "profile_keys"
+
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    profile: Mapped[str] = mapped_column(
+        String(64), ForeignKey("profiles.name", ondelete="CASCADE"), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    key_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class ProfileAdapterRow(Base):
+    """One fitted adapter: JSON text and an ``.npz`` of plain arrays (never a pickle), with
+    the SHA-256 of both."""
+
+    __tablename__ = "profile_adapters"
+
+    profile: Mapped[str] = mapped_column(
+        String(64), ForeignKey("profiles.name", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    base_model_version: Mapped[str] = mapped_column(String(128), nullable=False)
+    meta: Mapped[str] = mapped_column(Text, nullable=False)
+    arrays: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    checksum: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class ProfileFitLeaseRow(Base):
+    """A profile's fit state: refits requested and done, and who holds the fit lease."""
+
+    __tablename__ = "profile_fit_leases"
+
+    profile: Mapped[str] = mapped_column(
+        String(64), ForeignKey("profiles.name", ondelete="CASCADE"), primary_key=True)
+    requested: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    pending_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    fitted: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    fits: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    holder: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -17,20 +17,24 @@ from typing import Annotated
 import anyio
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
-from hypemeter.service.auth import require_admin_key
-from hypemeter.service.errors import PayloadTooLargeError
+from hypemeter.service.errors import ForbiddenError, PayloadTooLargeError
 from hypemeter.service.feedback_schemas import (
     FeedbackCreated,
     FeedbackItem,
     FeedbackPage,
     FeedbackRequest,
 )
+from hypemeter.service.profile_auth import (
+    check_admin_or_corrector,
+    check_correcting,
+    principal_of,
+)
 from hypemeter.service.routing import (
     R401,
     R413,
     R415,
     KeyFirstRoute,
-    api_key_deps,
+    caller_deps,
     error_doc,
     require_json,
 )
@@ -41,7 +45,7 @@ from hypemeter.errors import (
     NotFoundError,
     StorageUnavailableError,
 )
-from hypemeter.storage import MAX_LIMIT, FeedbackStore, NewFeedback, SpanVerdict
+from hypemeter.storage import MAX_LIMIT, Feedback, FeedbackStore, NewFeedback, SpanVerdict
 from hypemeter.storage.records import iso_utc
 
 logger = logging.getLogger("hypemeter.service")
@@ -79,7 +83,8 @@ async def start_storage(store: FeedbackStore) -> None:
                     extra={"fields": {"database": repr(store), "revision": revision}})
 
 
-def to_new_feedback(payload: FeedbackRequest, max_chars: int) -> NewFeedback:
+def to_new_feedback(payload: FeedbackRequest, max_chars: int, profile: str | None = None
+                    ) -> NewFeedback:
     for name in ("headline", "body"):
         text = getattr(payload, name)
         if len(text) > max_chars:
@@ -99,15 +104,28 @@ def to_new_feedback(payload: FeedbackRequest, max_chars: int) -> NewFeedback:
         article_id=payload.id,
         model_version=payload.model_version,
         note=payload.note,
+        profile=profile,
     )
+
+
+def own_correction(request: Request, found: Feedback | None, feedback_id: str) -> Feedback:
+    """The correction, when the caller may see it (a profile key: only its profile's)."""
+    if found is None:
+        raise NotFoundError(f"no feedback with id {feedback_id!r}", field="feedback_id")
+    principal = principal_of(request)
+    if principal.scoped and found.profile != principal.profile:
+        raise ForbiddenError(f"this key belongs to the profile {principal.profile!r}; the "
+                             "correction is not that profile's", field="feedback_id")
+    return found
 
 
 def build_router(settings: Settings) -> APIRouter:
     """The feedback routes: keys checked before the body is read, as for scoring."""
     router = APIRouter(prefix=ROUTE, tags=["feedback"], route_class=KeyFirstRoute)
     # the /v1/score rule: keyed exactly when a key is set; then the 415 check scoring uses
-    post_deps = [*api_key_deps(settings), Depends(require_json)]
-    admin_deps = [Depends(require_admin_key)]
+    post_deps = [*caller_deps(settings, check_correcting), Depends(require_json)]
+    # the admin key, or a profile's "correct" key (its own profile's corrections only)
+    admin_deps = [Depends(check_admin_or_corrector)]
 
     @router.post(
         "",
@@ -118,6 +136,8 @@ def build_router(settings: Settings) -> APIRouter:
             **R401,
             **R413,
             **R415,
+            403: _err("a profile key with role 'score', or used for another profile"),
+            404: _err("`unknown_profile`: no profile of that name"),
             422: _err("bad JSON or types, no label and no span, a label other than 0/1, "
                       "offsets out of range or cutting nothing, span text that does not match"),
             **R503,
@@ -132,9 +152,11 @@ def build_router(settings: Settings) -> APIRouter:
         ),
     )
     def create_feedback(payload: FeedbackRequest, request: Request) -> Response:
-        item = to_new_feedback(payload, request.app.state.settings.max_field_chars)
-        stored = _store(request).add(item)
-        logger.info("feedback stored", extra={"fields": {"feedback_id": stored.id}})
+        profile = principal_of(request).check_profile(payload.profile)
+        item = to_new_feedback(payload, request.app.state.settings.max_field_chars, profile)
+        stored = _store(request).add(item)  # a profile's: its refit is requested with it
+        logger.info("feedback stored", extra={"fields": {"feedback_id": stored.id,
+                                                         "profile": profile}})
         return JSONResponse(
             {"feedback_id": stored.id, "created_at": iso_utc(stored.created_at)},
             status_code=201,
@@ -166,10 +188,15 @@ def build_router(settings: Settings) -> APIRouter:
             Query(max_length=32, description="`sensational` or `misinformation` (has that "
                   "label), optionally `:0`/`:1` (with that value)"),
         ] = None,
+        profile: Annotated[
+            str | None, Query(max_length=64, description="only this profile's corrections "
+                              "(a profile key: always its own)"),
+        ] = None,
     ) -> Response:
+        profile = principal_of(request).check_profile(profile)
         items, next_cursor = _store(request).list(
             limit=limit, cursor=cursor, since=since, until=until,
-            model_version=model_version, label=label,
+            model_version=model_version, label=label, profile=profile,
         )
         return JSONResponse(
             {"items": [i.to_item() for i in items], "next_cursor": next_cursor}
@@ -183,9 +210,7 @@ def build_router(settings: Settings) -> APIRouter:
         summary="One correction (admin)",
     )
     def get_feedback(feedback_id: FeedbackId, request: Request) -> Response:
-        found = _store(request).get(feedback_id)
-        if found is None:
-            raise NotFoundError(f"no feedback with id {feedback_id!r}", field="feedback_id")
+        found = own_correction(request, _store(request).get(feedback_id), feedback_id)
         return JSONResponse(found.to_item())
 
     @router.delete(
@@ -197,7 +222,11 @@ def build_router(settings: Settings) -> APIRouter:
         summary="Delete a correction (how a deletion request is honoured; admin)",
     )
     def delete_feedback(feedback_id: FeedbackId, request: Request) -> Response:
-        if not _store(request).delete(feedback_id):
+        principal = principal_of(request)
+        if principal.scoped:
+            own_correction(request, _store(request).get(feedback_id), feedback_id)
+        if not _store(request).delete(feedback_id,
+                                      profile=principal.profile if principal.scoped else None):
             raise NotFoundError(f"no feedback with id {feedback_id!r}", field="feedback_id")
         logger.info("feedback deleted", extra={"fields": {"feedback_id": feedback_id}})
         return Response(status_code=204)

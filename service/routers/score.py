@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from hypemeter.service.handling import ROUTE_BATCH, ROUTE_SCORE, ScoreHandler
-from hypemeter.service.routing import SCORE_ERRORS, KeyFirstRoute, api_key_deps, require_json
+from hypemeter.service.handling import ROUTE_BATCH, ROUTE_SCORE, PostProcess, ScoreHandler
+from hypemeter.service.profile_auth import check_scoring, principal_of
+from hypemeter.service.routing import (
+    SCORE_ERRORS,
+    KeyFirstRoute,
+    caller_deps,
+    error_doc,
+    require_json,
+)
 from hypemeter.service.schemas import (
     ScoreBatchResponse,
     ScoreRequest,
@@ -16,22 +24,52 @@ from hypemeter.service.schemas import (
 )
 from hypemeter.service.settings import Settings
 
+from hypemeter.errors import InvalidInputError
+from hypemeter.profiles.apply import adapt
+from hypemeter.records.results import Article, ScoreResult
+
+
+async def profile_post(request: Request, name: str | None) -> PostProcess | None:
+    """What scoring as a profile does to the results (None: no profile). A profile key
+    implies its profile; another one is 403, an unknown one 404 ``unknown_profile``."""
+    name = principal_of(request).check_profile(name)
+    if name is None:
+        return None
+    entry = await request.app.state.profiles.aresolve(name)
+    adapter = entry.adapter
+
+    def post(results: Sequence[ScoreResult], articles: Sequence[Article],
+             items: Sequence[ScoreRequest]) -> list[ScoreResult]:
+        return adapt(results, articles, name, adapter,
+                     max_spans=[it.max_spans for it in items])
+
+    return post
+
 
 def build_router(settings: Settings, handler: ScoreHandler) -> APIRouter:
     router = APIRouter(tags=["scoring"], route_class=KeyFirstRoute)
     batch_model = batch_request_model(settings.max_batch_items)
     common: dict[str, Any] = {
-        "dependencies": [*api_key_deps(settings), Depends(require_json)],
-        "responses": SCORE_ERRORS,
+        "dependencies": [*caller_deps(settings, check_scoring), Depends(require_json)],
+        "responses": {**SCORE_ERRORS,
+                      403: error_doc("a profile key used for another profile"),
+                      404: error_doc("`unknown_profile`: no profile of that name")},
     }
 
     async def score(payload: ScoreRequest, request: Request) -> Response:
         loaded = request.app.state.holder.require()  # the model this request uses, start to end
-        return await handler.score_one(loaded, payload)
+        post = await profile_post(request, payload.profile)
+        return await handler.score_one(loaded, payload, post)
 
     async def score_batch(payload: Any, request: Request) -> Response:
         loaded = request.app.state.holder.require()
-        return await handler.score_many(loaded, payload.items)
+        for i, item in enumerate(payload.items):
+            if item.profile is not None:
+                raise InvalidInputError(
+                    f"items.{i}.profile: give the profile once, at the top level of the batch",
+                    field=f"items.{i}.profile")
+        post = await profile_post(request, payload.profile)
+        return await handler.score_many(loaded, payload.items, post)
 
     # The batch model is built at runtime (its size limit is a setting), so its annotation
     # cannot be a string resolved from module globals.

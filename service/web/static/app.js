@@ -21,6 +21,11 @@
   };
   const FIELD_LABELS = { headline: "Headline", body: "Article text", "api-key": "API key" };
   const KEY_STORAGE = "hypemeter.apiKey";
+  // ?profile=NAME: score (and correct) as that profile (docs/profiles.md)
+  const PROFILE = (() => {
+    const name = new URLSearchParams(window.location.search).get("profile");
+    return name && /^[a-z0-9][a-z0-9_.-]{0,63}$/.test(name) ? name : null;
+  })();
   const TIMEOUT_MS = 60000;
 
   // A fictional article written for this page (no real people, places or events).
@@ -516,6 +521,32 @@
     document.dispatchEvent(new CustomEvent("hypemeter:scored", { detail: { input, model } }));
     setStatus("Scored. Sensationalism " + fmt(sens) + " (" + sensationalismMeaning(sens).split(":")[0] +
       "), misinformation risk " + fmt(mis) + ". " + shown.length + " phrase(s) highlighted.");
+    if (PROFILE) showProfileState();
+  }
+
+  // The profile's state under the status line: "adapted on 150 corrections, 2 min ago".
+  async function showProfileState() {
+    const headers = { Accept: "application/json" };
+    const key = readKey();
+    if (key && /^[\x21-\x7e]+$/.test(key)) headers.Authorization = "Bearer " + key;
+    let text = "Profile " + PROFILE + ": ";
+    try {
+      const r = await fetch("v1/profiles/" + encodeURIComponent(PROFILE), { headers, cache: "no-store" });
+      const state = r.ok ? await r.json() : null;
+      const adapter = state && state.adapter;
+      if (!state) {
+        text += "its state needs a key of the profile (status " + r.status + ").";
+      } else if (!adapter || !adapter.active) {
+        text += "not adapted yet (" + state.corrections.total + " correction(s)); base scores.";
+      } else {
+        const labels = Math.max(...Object.values(adapter.heads).map((h) => h.labels || 0));
+        const minutes = Math.round((Date.now() - Date.parse(adapter.fitted_at)) / 60000);
+        text += "adapted on " + labels + " corrections, " + (minutes < 1 ? "just now" : minutes + " min ago") + ".";
+      }
+    } catch (_) {
+      text += "state unavailable.";
+    }
+    setStatus(el.status.textContent + " " + text);
   }
 
   // ------------------------------------------------------------------ requests
@@ -549,7 +580,9 @@
       response = await fetch(config.score_path || "v1/score", {
         method: "POST",
         headers,
-        body: JSON.stringify({ headline: input.headline, body: input.body, explain: true, sentences: true }),
+        body: JSON.stringify(Object.assign(
+          { headline: input.headline, body: input.body, explain: true, sentences: true },
+          PROFILE ? { profile: PROFILE } : {})),
         signal: controller.signal,
         cache: "no-store",
         credentials: "same-origin",
@@ -598,8 +631,8 @@
 
   function applyConfig(cfg) {
     if (cfg && typeof cfg === "object") config = { ...config, ...cfg };
-    el.keyRow.hidden = !config.api_key_required;
-    if (config.api_key_required) {
+    el.keyRow.hidden = !(config.api_key_required || PROFILE);
+    if (config.api_key_required || PROFILE) {
       try {
         const saved = sessionStorage.getItem(KEY_STORAGE);
         if (saved) {

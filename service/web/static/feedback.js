@@ -188,6 +188,8 @@
     const payload = { headline: current.input.headline, body: current.input.body, spans: verdicts };
     if (Object.keys(labels).length) payload.labels = labels;
     if (current.model && current.model.version) payload.model_version = String(current.model.version);
+    const profile = new URLSearchParams(window.location.search).get("profile");
+    if (profile && /^[a-z0-9][a-z0-9_.-]{0,63}$/.test(profile)) payload.profile = profile;
     const headers = { "Content-Type": "application/json", Accept: "application/json" };
     const key = el.key ? el.key.value.trim() : "";
     if (key && /^[\x21-\x7e]+$/.test(key)) headers.Authorization = "Bearer " + key;
@@ -207,7 +209,8 @@
       }
       if (r.status === 201 && answer && answer.feedback_id) {
         say("Thank you: your correction was saved (reference " + String(answer.feedback_id).slice(0, 8) +
-          "). The next model trained on corrections learns from it.");
+          (payload.profile ? "). The profile " + payload.profile + " adapts to it within seconds."
+            : "). The next model trained on corrections learns from it."));
       } else {
         const message = answer && answer.error && answer.error.message ? String(answer.error.message) : "status " + r.status;
         say("Your correction was not saved: " + message);

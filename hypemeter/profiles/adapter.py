@@ -1,0 +1,241 @@
+"""A profile's adapter: small models fitted on one newsroom's own labels, on top of the shipped
+model's two scores and the newsroom's own words.
+
+Per head (``sensationalism``, ``misinformation_risk``), four candidate recipes:
+
+* ``base``: the shipped model's score as it is;
+* ``recalibrate``: a logistic regression on the logits of the two base scores;
+* ``words``: a logistic regression on the profile's own words (TF-IDF of hashed word uni- and
+  bigrams, the idf learnt on the profile's texts);
+* ``both``: one logistic regression on the words and the two base logits together.
+
+They are compared by repeated stratified out-of-fold ROC-AUC on the profile's labels. The best
+is kept only if it beats the base scores out of fold (by more than ``min_gain``); its output is
+then calibrated out of fold (Platt scaling on its out-of-fold decision values), so the adapted
+score is still a probability. Below ``min_per_class`` labels of either class the head serves
+the base score.
+
+Follows scikit-learn's conventions: parameters in ``__init__``, ``fit`` returns ``self``,
+fitted attributes end in ``_``. Everything fitted is plain arrays and numbers, which is how
+:mod:`hypemeter.profiles.codec` stores it (never a pickle).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import expit, logit
+from scipy.stats import rankdata
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import RepeatedStratifiedKFold
+
+HEADS: tuple[str, str] = ("sensationalism", "misinformation_risk")
+RECIPES: tuple[str, ...] = ("base", "recalibrate", "words", "both")
+EPS = 1e-4
+N_FEATURES = 2**20
+PROBA_FLOOR = 1e-3  # an adapted score is never a certainty
+NGRAMS = (1, 2)
+
+
+def article_text(headline: str, body: str) -> str:
+    return f"{headline}\n{body}"
+
+
+def roc_auc(y: np.ndarray, score: np.ndarray) -> float:
+    """ROC-AUC (ties count half), as ``sklearn.metrics.roc_auc_score`` without its checks."""
+    ranks = rankdata(score)
+    pos = y == 1
+    n_pos = int(pos.sum())
+    n_neg = len(y) - n_pos
+    return float((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def base_logits(base: np.ndarray) -> np.ndarray:
+    """The logits of the two base scores (clipped to [EPS, 1 - EPS])."""
+    return logit(np.clip(np.asarray(base, dtype=np.float64), EPS, 1 - EPS))
+
+
+def _hasher() -> HashingVectorizer:
+    return HashingVectorizer(n_features=N_FEATURES, ngram_range=NGRAMS, alternate_sign=False,
+                             norm=None, lowercase=True, dtype=np.float64)
+
+
+@dataclass
+class HeadFit:
+    """What one head learnt (or why it serves the base score)."""
+
+    recipe: str = "base"
+    labels: int = 0
+    oof_auc_base: float | None = None
+    oof_auc_adapted: float | None = None
+    active: bool = False
+    coef: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    intercept: float = 0.0
+    platt: tuple[float, float] = (1.0, 0.0)
+    candidates: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        return {"recipe": self.recipe if self.active else "base", "labels": self.labels,
+                "oof_auc_base": _round(self.oof_auc_base),
+                "oof_auc_adapted": _round(self.oof_auc_adapted), "active": self.active,
+                "best_candidate": self.recipe,
+                "candidates": {k: _round(v) for k, v in self.candidates.items()}}
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+class ProfileAdapter(BaseEstimator):
+    """Adapts the base model's two scores to one profile's labels (see the module doc)."""
+
+    def __init__(self, *, min_per_class: int = 8, n_splits: int = 5, n_repeats: int = 2,
+                 C_words: float = 10.0, C_recalibrate: float = 1.0, min_df: int = 2,
+                 min_gain: float = 0.0, random_state: int = 0) -> None:
+        self.min_per_class = min_per_class
+        self.n_splits = n_splits
+        self.n_repeats = n_repeats
+        self.C_words = C_words
+        self.C_recalibrate = C_recalibrate
+        self.min_df = min_df
+        self.min_gain = min_gain
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ features
+
+    def _idf(self, counts: sp.csr_matrix) -> None:
+        df = np.bincount(counts.indices, minlength=N_FEATURES)
+        n = counts.shape[0]
+        self.vocab_ = np.flatnonzero(df >= self.min_df).astype(np.int64)
+        self.idf_ = np.log((1.0 + n) / (1.0 + df[self.vocab_])) + 1.0
+        self.default_idf_ = float(np.log(1.0 + n) + 1.0)  # a word the profile never used
+        self.n_docs_ = int(n)
+
+    def words(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """TF-IDF rows over the profile's vocabulary (sublinear tf, l2 rows; words outside the
+        vocabulary count in the norm with the idf of an unseen word)."""
+        return self._words(_hasher().transform(list(texts)).tocsr())
+
+    def _words(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        counts.sort_indices()
+        data = 1.0 + np.log(counts.data)
+        vocab = self.vocab_
+        if len(vocab):
+            pos = np.minimum(np.searchsorted(vocab, counts.indices), len(vocab) - 1)
+            known = vocab[pos] == counts.indices
+        else:
+            pos = np.zeros(len(counts.indices), dtype=np.int64)
+            known = np.zeros(len(counts.indices), dtype=bool)
+        data *= np.where(known, self.idf_[pos] if len(vocab) else 0.0, self.default_idf_)
+        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=counts.shape[0]))
+        norms[norms == 0.0] = 1.0
+        data /= norms[rows]
+        keep = known
+        return sp.csr_matrix((data[keep], (rows[keep], pos[keep])),
+                             shape=(counts.shape[0], len(vocab)))
+
+    @staticmethod
+    def _design(recipe: str, words: sp.csr_matrix, z: np.ndarray) -> sp.csr_matrix | np.ndarray:
+        if recipe == "recalibrate":
+            return z
+        if recipe == "words":
+            return words
+        return sp.hstack([words, sp.csr_matrix(z)], format="csr")
+
+    def _model(self, recipe: str) -> LogisticRegression:
+        C = self.C_recalibrate if recipe == "recalibrate" else self.C_words
+        # liblinear: a few ms on a few hundred rows, where lbfgs spends its time in set-up
+        return LogisticRegression(C=C, max_iter=200, solver="liblinear")
+
+    # ------------------------------------------------------------------ fit
+
+    def fit(self, texts: Sequence[str], base: np.ndarray,
+            labels: dict[str, Sequence[float | None]]) -> ProfileAdapter:
+        """``texts``: one per correction (:func:`article_text`); ``base``: (n, 2) base scores
+        in head order; ``labels``: per head, 0/1 or None (not labelled) per correction."""
+        base = np.asarray(base, dtype=np.float64).reshape(len(texts), 2)
+        counts = _hasher().transform(list(texts)).tocsr()
+        self._idf(counts)
+        words = self._words(counts)
+        z = base_logits(base)
+        self.heads_: dict[str, HeadFit] = {}
+        for h, head in enumerate(HEADS):
+            raw = labels.get(head, [None] * len(texts))
+            mask = np.array([v is not None for v in raw], dtype=bool)
+            y = np.array([v for v in raw if v is not None], dtype=np.int64)
+            self.heads_[head] = self._fit_head(words[mask], z[mask], base[mask, h], y)
+        return self
+
+    def _fit_head(self, words: sp.csr_matrix, z: np.ndarray, base: np.ndarray,
+                  y: np.ndarray) -> HeadFit:
+        result = HeadFit(labels=len(y))
+        per_class = np.bincount(y, minlength=2) if len(y) else np.zeros(2, dtype=np.int64)
+        if per_class.min() < self.min_per_class:
+            return result  # too few labels of a class: the base score
+        result.oof_auc_base = float(roc_auc(y, base))
+        splits = min(self.n_splits, int(per_class.min()))
+        folds = list(RepeatedStratifiedKFold(n_splits=splits, n_repeats=self.n_repeats,
+                                             random_state=self.random_state).split(z, y))
+        oof: dict[str, np.ndarray] = {}
+        for recipe in RECIPES[1:]:
+            X = self._design(recipe, words, z)
+            decisions = np.zeros((self.n_repeats, len(y)))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                for k, (train, test) in enumerate(folds):
+                    model = self._model(recipe).fit(X[train], y[train])
+                    decisions[k // splits, test] = model.decision_function(X[test])
+            result.candidates[recipe] = float(np.mean([roc_auc(y, d) for d in decisions]))
+            oof[recipe] = decisions
+        result.candidates["base"] = result.oof_auc_base
+        best = max(RECIPES[1:], key=lambda r: result.candidates[r])
+        result.recipe = best
+        result.oof_auc_adapted = result.candidates[best]
+        result.active = result.oof_auc_adapted > result.oof_auc_base + self.min_gain
+        if not result.active:
+            return result
+        # Platt scaling on the out-of-fold decisions of every repeat: a probability again
+        d = oof[best].reshape(-1, 1)
+        platt = LogisticRegression(C=1.0, solver="liblinear").fit(d, np.tile(y, self.n_repeats))
+        result.platt = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            final = self._model(best).fit(self._design(best, words, z), y)
+        result.coef = final.coef_[0].astype(np.float64)
+        result.intercept = float(final.intercept_[0])
+        return result
+
+    # ------------------------------------------------------------------ apply
+
+    @property
+    def active(self) -> bool:
+        return any(h.active for h in self.heads_.values())
+
+    def predict_scores(self, texts: Sequence[str], base: np.ndarray) -> np.ndarray:
+        """(n, 2) scores: the adapted probability for an active head, the base score else."""
+        base = np.asarray(base, dtype=np.float64).reshape(len(texts), 2)
+        out = base.copy()
+        if not self.active:
+            return out
+        z = base_logits(base)
+        needs_words = any(h.active and h.recipe != "recalibrate" for h in self.heads_.values())
+        words = self.words(texts) if needs_words else None
+        for i, head in enumerate(HEADS):
+            fit = self.heads_[head]
+            if not fit.active:
+                continue
+            X = self._design(fit.recipe, words if words is not None else sp.csr_matrix((0, 0)),
+                             z)
+            decision = np.asarray(X @ fit.coef).ravel() + fit.intercept
+            a, b = fit.platt
+            out[:, i] = np.clip(expit(a * decision + b), PROBA_FLOOR, 1 - PROBA_FLOOR)
+        return out

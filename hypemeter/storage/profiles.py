@@ -1,0 +1,383 @@
+"""Profiles in the feedback database: the profiles, their scoped keys, their adapters
+(versioned) and their fit state (refits requested and done, and the fit lease).
+
+:class:`ProfileStore` works on a :class:`~hypemeter.storage.store.FeedbackStore`'s engine. All
+state that workers and replicas share lives here: which adapter version is active, which fits
+are due, and who holds a profile's fit lease (at most one fit per profile at a time, across
+every process on the database).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from hypemeter.errors import InvalidInputError, ProfileExistsError, UnknownProfileError
+from hypemeter.storage.engine import translated_errors
+from hypemeter.storage.records import Feedback, iso_utc
+from hypemeter.storage.store import FeedbackStore, request_refit
+from hypemeter.storage.tables import (
+    FeedbackRow,
+    ProfileAdapterRow,
+    ProfileFitLeaseRow,
+    ProfileKeyRow,
+    ProfileRow,
+)
+
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+Role = Literal["score", "correct"]
+ROLES: tuple[str, ...] = ("score", "correct")
+KEY_PREFIX = "hmk_"  # every profile key starts so (tells it from the server's own keys)
+
+
+def check_name(name: object, field: str = "profile") -> str:
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        raise InvalidInputError(
+            f"{field}: {str(name)[:80]!r} is not a profile name (lower-case letters, digits "
+            "and . _ -, starting with a letter or digit, at most 64 characters)", field=field,
+        )
+    return name
+
+
+def hash_key(key: str) -> str:
+    """The stored form of a key: its SHA-256 (keys are 192 random bits, so no salt is needed)."""
+    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    name: str
+    description: str | None
+    created_at: datetime
+    adapter_version: int | None
+
+    def to_item(self) -> dict[str, Any]:
+        return {"name": self.name, "description": self.description,
+                "created_at": iso_utc(self.created_at)}
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileKey:
+    key_id: str
+    profile: str
+    role: str
+    created_at: datetime
+
+    def to_item(self) -> dict[str, Any]:
+        return {"key_id": self.key_id, "profile": self.profile, "role": self.role,
+                "created_at": iso_utc(self.created_at)}
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAdapter:
+    """An adapter row as stored; :mod:`hypemeter.profiles.codec` checks and decodes it."""
+
+    profile: str
+    version: int
+    fitted_at: datetime
+    base_model_version: str
+    meta: str
+    arrays: bytes
+    checksum: str
+
+
+@dataclass(frozen=True, slots=True)
+class FitClaim:
+    """A fit lease held: fit everything requested up to ``requested``."""
+
+    profile: str
+    holder: str
+    requested: int
+
+
+def _profile(row: ProfileRow) -> Profile:
+    return Profile(row.name, row.description, row.created_at, row.adapter_version)
+
+
+class ProfileStore:
+    def __init__(self, store: FeedbackStore) -> None:
+        self.store = store
+
+    def _begin(self):  # type: ignore[no-untyped-def]
+        if not self.store._ready:
+            self.store.upgrade()
+        return self.store.engine().begin()
+
+    def _read(self):  # type: ignore[no-untyped-def]
+        if not self.store._ready:
+            self.store.upgrade()
+        return self.store.engine().connect().execution_options(hypemeter_readonly=True)
+
+    # ------------------------------------------------------------------ profiles
+
+    def create(self, name: str, description: str | None = None,
+               *, now: datetime | None = None) -> Profile:
+        check_name(name, "name")
+        when = (now or datetime.now(UTC)).astimezone(UTC)
+        try:
+            with translated_errors(), self.store._write_lock, self._begin() as conn:
+                exists = conn.scalar(select(ProfileRow.name).where(ProfileRow.name == name))
+                if exists is not None:
+                    raise ProfileExistsError(f"a profile named {name!r} exists", field="name")
+                conn.execute(insert(ProfileRow), {"name": name, "description": description,
+                                                  "created_at": when, "adapter_version": None})
+                conn.execute(insert(ProfileFitLeaseRow), {"profile": name, "requested": 0,
+                                                          "fitted": 0, "fits": 0})
+        except IntegrityError:  # created by another process between the check and the insert
+            raise ProfileExistsError(f"a profile named {name!r} exists", field="name") from None
+        return Profile(name, description, when, None)
+
+    def get(self, name: str) -> Profile | None:
+        with translated_errors(), self._read() as conn, conn.begin():
+            row = conn.execute(select(ProfileRow).where(ProfileRow.name == name)).first()
+        return None if row is None else Profile(row.name, row.description, row.created_at,
+                                                row.adapter_version)
+
+    def require(self, name: str) -> Profile:
+        found = self.get(name)
+        if found is None:
+            raise UnknownProfileError(f"no profile named {name!r}", field="profile")
+        return found
+
+    def list(self) -> list[Profile]:
+        with translated_errors(), self._read() as conn, conn.begin():
+            rows = conn.execute(select(ProfileRow).order_by(ProfileRow.name)).all()
+        return [Profile(r.name, r.description, r.created_at, r.adapter_version) for r in rows]
+
+    def delete(self, name: str) -> bool:
+        """Remove the profile and every row of it: corrections, keys, adapters, fit state."""
+        with translated_errors(), self.store._write_lock, self._begin() as conn:
+            conn.execute(delete(FeedbackRow).where(FeedbackRow.profile == name))
+            for table in (ProfileKeyRow, ProfileAdapterRow, ProfileFitLeaseRow):
+                conn.execute(delete(table).where(table.profile == name))
+            result = conn.execute(delete(ProfileRow).where(ProfileRow.name == name))
+            return bool(result.rowcount)
+
+    def active_versions(self, names: list[str] | None = None) -> dict[str, int | None]:
+        """``name -> adapter_version`` of the named profiles that exist (all when None)."""
+        query = select(ProfileRow.name, ProfileRow.adapter_version)
+        if names is not None:
+            if not names:
+                return {}
+            query = query.where(ProfileRow.name.in_(names))
+        with translated_errors(), self._read() as conn, conn.begin():
+            return {r.name: r.adapter_version for r in conn.execute(query)}
+
+    # ------------------------------------------------------------------ corrections
+
+    def corrections(self, name: str) -> Iterator[Feedback]:
+        """The profile's corrections, oldest first."""
+        return self.store.iter_all(profile=name)
+
+    def correction_counts(self, name: str) -> dict[str, Any]:
+        labels: dict[str, Counter[str]] = {"sensational": Counter(), "misinformation": Counter()}
+        total = spans = 0
+        query = select(FeedbackRow.sensational, FeedbackRow.misinformation, FeedbackRow.spans) \
+            .where(FeedbackRow.profile == name)
+        with translated_errors(), self._read() as conn, conn.begin():
+            for sens, mis, span_list in conn.execute(query):
+                total += 1
+                spans += len(span_list or ())
+                if sens is not None:
+                    labels["sensational"][str(sens)] += 1
+                if mis is not None:
+                    labels["misinformation"][str(mis)] += 1
+        return {"total": total,
+                **{k: {"0": c["0"], "1": c["1"]} for k, c in labels.items()},
+                "spans": spans}
+
+    def get_correction(self, feedback_id: str) -> Feedback | None:
+        return self.store.get(feedback_id)
+
+    # ------------------------------------------------------------------ keys
+
+    def create_key(self, profile: str, role: str, *, now: datetime | None = None
+                   ) -> tuple[ProfileKey, str]:
+        """A new key for ``profile``: the record and the key itself (shown once, never
+        stored)."""
+        if role not in ROLES:
+            raise InvalidInputError(f"role must be 'score' or 'correct', not {role!r}",
+                                    field="role")
+        key_id = secrets.token_hex(8)
+        secret = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(24)}"
+        when = (now or datetime.now(UTC)).astimezone(UTC)
+        with translated_errors(), self.store._write_lock, self._begin() as conn:
+            if conn.scalar(select(ProfileRow.name).where(ProfileRow.name == profile)) is None:
+                raise UnknownProfileError(f"no profile named {profile!r}", field="profile")
+            conn.execute(insert(ProfileKeyRow), {
+                "key_id": key_id, "profile": profile, "role": role,
+                "key_hash": hash_key(secret), "created_at": when})
+        return ProfileKey(key_id, profile, role, when), secret
+
+    def list_keys(self, profile: str | None = None) -> list[ProfileKey]:
+        query = select(ProfileKeyRow).order_by(ProfileKeyRow.created_at, ProfileKeyRow.key_id)
+        if profile is not None:
+            query = query.where(ProfileKeyRow.profile == profile)
+        with translated_errors(), self._read() as conn, conn.begin():
+            return [ProfileKey(r.key_id, r.profile, r.role, r.created_at)
+                    for r in conn.execute(query)]
+
+    def revoke_key(self, key_id: str) -> bool:
+        with translated_errors(), self.store._write_lock, self._begin() as conn:
+            result = conn.execute(delete(ProfileKeyRow).where(ProfileKeyRow.key_id == key_id))
+            return bool(result.rowcount)
+
+    def find_key(self, key: str) -> ProfileKey | None:
+        """The key record a presented key matches (by its hash), or None."""
+        if not key.startswith(KEY_PREFIX):
+            return None
+        query = select(ProfileKeyRow).where(ProfileKeyRow.key_hash == hash_key(key))
+        with translated_errors(), self._read() as conn, conn.begin():
+            row = conn.execute(query).first()
+        return None if row is None else ProfileKey(row.key_id, row.profile, row.role,
+                                                   row.created_at)
+
+    # ------------------------------------------------------------------ adapters
+
+    def save_adapter(self, profile: str, *, base_model_version: str, meta: str, arrays: bytes,
+                     checksum: str, active: bool, fitted_through: int, holder: str,
+                     now: datetime | None = None) -> int | None:
+        """Store a new adapter version (made active when ``active``) and end the fit lease
+        in one transaction. None when the profile was deleted meanwhile."""
+        when = (now or datetime.now(UTC)).astimezone(UTC)
+        with translated_errors(), self.store._write_lock, self._begin() as conn:
+            if conn.scalar(select(ProfileRow.name).where(ProfileRow.name == profile)) is None:
+                return None
+            last = conn.scalar(select(func.max(ProfileAdapterRow.version))
+                               .where(ProfileAdapterRow.profile == profile)) or 0
+            version = int(last) + 1
+            conn.execute(insert(ProfileAdapterRow), {
+                "profile": profile, "version": version, "fitted_at": when,
+                "base_model_version": base_model_version, "meta": meta, "arrays": arrays,
+                "checksum": checksum})
+            conn.execute(update(ProfileRow).where(ProfileRow.name == profile)
+                         .values(adapter_version=version if active else None))
+            # keep the newest few versions: the history is for audit, not for serving
+            conn.execute(delete(ProfileAdapterRow).where(
+                ProfileAdapterRow.profile == profile, ProfileAdapterRow.version <= version - 5))
+            self._finish(conn, profile, holder, fitted_through, when)
+        return version
+
+    def load_adapter(self, profile: str, version: int | None = None) -> StoredAdapter | None:
+        """The given version (default: the newest stored, active or not)."""
+        query = select(ProfileAdapterRow).where(ProfileAdapterRow.profile == profile)
+        query = (query.where(ProfileAdapterRow.version == version) if version is not None
+                 else query.order_by(ProfileAdapterRow.version.desc()).limit(1))
+        with translated_errors(), self._read() as conn, conn.begin():
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        return StoredAdapter(row.profile, row.version, row.fitted_at, row.base_model_version,
+                             row.meta, bytes(row.arrays), row.checksum)
+
+    # ------------------------------------------------------------------ fit state and lease
+
+    def request_fit(self, profile: str, *, now: datetime | None = None) -> None:
+        with translated_errors(), self.store._write_lock, self._begin() as conn:
+            request_refit(conn, profile, (now or datetime.now(UTC)).astimezone(UTC))
+
+    def request_fits_not_on(self, base_model_version: str, *, now: datetime | None = None
+                            ) -> int:
+        """Ask for a refit of every profile whose active adapter was fitted on another base
+        model (after a reload). Returns how many were asked for."""
+        when = (now or datetime.now(UTC)).astimezone(UTC)
+        stale = (select(ProfileAdapterRow.profile)
+                 .join(ProfileRow, and_(ProfileRow.name == ProfileAdapterRow.profile,
+                                        ProfileRow.adapter_version == ProfileAdapterRow.version))
+                 .where(ProfileAdapterRow.base_model_version != base_model_version))
+        with translated_errors(), self.store._write_lock, self._begin() as conn:
+            names = list(conn.scalars(stale))
+            if not names:
+                return 0
+            conn.execute(update(ProfileFitLeaseRow)
+                         .where(ProfileFitLeaseRow.profile.in_(names),
+                                ProfileFitLeaseRow.requested <= ProfileFitLeaseRow.fitted)
+                         .values(requested=ProfileFitLeaseRow.requested + 1, requested_at=when,
+                                 pending_since=when))
+        return len(names)
+
+    def fit_state(self, profile: str) -> dict[str, Any] | None:
+        with translated_errors(), self._read() as conn, conn.begin():
+            row = conn.execute(select(ProfileFitLeaseRow)
+                               .where(ProfileFitLeaseRow.profile == profile)).first()
+        if row is None:
+            return None
+        return {"requested": row.requested, "fitted": row.fitted, "fits": row.fits,
+                "holder": row.holder, "lease_until": row.lease_until}
+
+    def due(self, *, debounce: float, max_wait: float, now: datetime | None = None,
+            limit: int = 16) -> list[str]:
+        """Profiles with refits requested, quiet for ``debounce`` seconds (or waiting for
+        ``max_wait``), whose lease is free."""
+        when = (now or datetime.now(UTC)).astimezone(UTC)
+        lease = ProfileFitLeaseRow
+        query = (select(lease.profile)
+                 .where(lease.requested > lease.fitted)
+                 .where(or_(lease.requested_at <= when - timedelta(seconds=debounce),
+                            lease.pending_since <= when - timedelta(seconds=max_wait)))
+                 .where(or_(lease.lease_until.is_(None), lease.lease_until < when))
+                 .order_by(lease.pending_since).limit(limit))
+        with translated_errors(), self._read() as conn, conn.begin():
+            return list(conn.scalars(query))
+
+    def claim(self, profile: str, holder: str, *, ttl: float,
+              now: datetime | None = None) -> FitClaim | None:
+        """Take the profile's fit lease if it is free (or expired): one conditional UPDATE,
+        so of several workers or replicas racing for it exactly one wins."""
+        when = (now or datetime.now(UTC)).astimezone(UTC)
+        lease = ProfileFitLeaseRow
+        with translated_errors(), self.store._write_lock, self._begin() as conn:
+            result = conn.execute(
+                update(lease)
+                .where(lease.profile == profile, lease.requested > lease.fitted,
+                       or_(lease.lease_until.is_(None), lease.lease_until < when))
+                .values(holder=holder, lease_until=when + timedelta(seconds=ttl))
+            )
+            if not result.rowcount:
+                return None
+            requested = conn.scalar(select(lease.requested).where(lease.profile == profile))
+        return FitClaim(profile, holder, int(requested or 0))
+
+    def release(self, claim: FitClaim, *, fitted: bool, now: datetime | None = None) -> None:
+        """End a lease without storing an adapter (``fitted``: the requests up to the claim
+        are done, e.g. too few labels to fit; else they stay due)."""
+        when = (now or datetime.now(UTC)).astimezone(UTC)
+        with translated_errors(), self.store._write_lock, self._begin() as conn:
+            if fitted:
+                self._finish(conn, claim.profile, claim.holder, claim.requested, when)
+            else:
+                conn.execute(update(ProfileFitLeaseRow)
+                             .where(ProfileFitLeaseRow.profile == claim.profile,
+                                    ProfileFitLeaseRow.holder == claim.holder)
+                             .values(holder=None, lease_until=None))
+
+    @staticmethod
+    def _finish(conn: Any, profile: str, holder: str, fitted_through: int,
+                when: datetime) -> None:
+        lease = ProfileFitLeaseRow
+        conn.execute(
+            update(lease).where(lease.profile == profile, lease.holder == holder)
+            .values(fitted=fitted_through, fits=lease.fits + 1, holder=None, lease_until=None)
+        )
+        # requests that came in during the fit are due again, counted from now
+        conn.execute(
+            update(lease).where(lease.profile == profile, lease.requested > lease.fitted)
+            .values(pending_since=when)
+        )
+        conn.execute(
+            update(lease).where(lease.profile == profile, lease.requested <= lease.fitted)
+            .values(pending_since=None)
+        )
+
+
+__all__ = ["KEY_PREFIX", "NAME_PATTERN", "ROLES", "FitClaim", "Profile", "ProfileKey",
+           "ProfileStore", "StoredAdapter", "check_name", "hash_key"]
