@@ -10,7 +10,13 @@ import math
 import numpy as np
 
 from hypemeter.analysis.features import FieldAnalysis
-from hypemeter.analysis.lexicon import PHRASE_BREAKS, STOPWORDS
+from hypemeter.analysis.lexicon import (
+    DETERMINERS,
+    OBJECT_PRONOUNS,
+    PHRASE_BREAKS,
+    STOPWORDS,
+    Match,
+)
 from hypemeter.records.results import Article, Field, SentenceScore, Span, public_category
 from hypemeter.scoring.model import HypeModel
 from hypemeter.spans.columns import OFFSETS, SUFFIXES, encode
@@ -40,21 +46,42 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
+def vocabulary(name: Field, fa: FieldAnalysis) -> list[Match]:
+    """Urgency formulas anywhere, clickbait teasers in headlines; each holds a content word; a
+    one-word formula opens its field or is followed by a clause break or the field's end."""
+    words, seps = fa.tokens.words, fa.tokens.seps
+    out = []
+    for m in fa.matches:
+        if not (m.category == "urgency" or (m.category == "clickbait" and name == "headline")):
+            continue
+        if all(w in STOPWORDS for w in words[m.first:m.last + 1]):
+            continue
+        label = m.first == 0 or m.last == len(words) - 1 or not PHRASE_BREAKS.isdisjoint(
+            seps[m.last])
+        if m.first == m.last and not label:
+            continue
+        out.append(m)
+    return out
+
+
 def field_spans(sm: SpanModel, name: Field, text: str, fa: FieldAnalysis, proba: np.ndarray
                 ) -> list[Span]:
     words, seps, toks = fa.tokens.words, fa.tokens.seps, fa.tokens
     stop = [w in STOPWORDS for w in words]
+    phrases = vocabulary(name, fa)
+    free = [not any(m.first <= t <= m.last for m in phrases) for t in range(len(words))]
     out: list[Span] = []
-    taken = [False] * len(words)
     i = 0
     while i < len(words):
-        if proba[i] < sm.low:
+        if proba[i] < sm.low or not free[i]:
             i += 1
             continue
-        a = b = i  # the run: neighbours at or over `low`, within the clause
-        while b + 1 < len(words) and proba[b + 1] >= sm.low and PHRASE_BREAKS.isdisjoint(seps[b]):
+        a = b = i  # the run: neighbours at or over `low`, within the clause, off the vocabulary
+        while b + 1 < len(words) and proba[b + 1] >= sm.low and free[b + 1] \
+                and PHRASE_BREAKS.isdisjoint(seps[b]):
             b += 1
-        i = b + 1
+        i = end = b + 1
+        end -= 1
         while a <= b and stop[a]:  # a span starts and ends on a content word ...
             a += 1
         while b >= a and stop[b]:
@@ -67,6 +94,17 @@ def field_spans(sm: SpanModel, name: Field, text: str, fa: FieldAnalysis, proba:
             a += 1
         while stop[b] or proba[b] < sm.edge_ratio * peak:
             b -= 1
+        if b < end and words[b + 1] in DETERMINERS | OBJECT_PRONOUNS:  # a cut object
+            noun = []  # "breaking the internet": up to 2 content words of the same clause, not
+            for j in range(b + 2, min(b + 4, len(words))):  # another span's or a phrase's
+                if stop[j] or not PHRASE_BREAKS.isdisjoint(seps[j - 1]) or (
+                        j > end and (proba[j] >= sm.low or not free[j])):
+                    break
+                noun.append(j)
+            if noun and words[b + 1] in DETERMINERS:
+                b = noun[-1]
+            elif words[b + 1] in OBJECT_PRONOUNS:  # "losing it"
+                b += 1
         inside = [float(p) for p in proba[a:b + 1]]
         if max(inside) < sm.threshold:
             continue
@@ -75,12 +113,9 @@ def field_spans(sm: SpanModel, name: Field, text: str, fa: FieldAnalysis, proba:
         weight = 1.0 / (1.0 + math.exp(-(x @ sm.calib_coef + sm.calib_intercept)))
         out.append(Span(name, toks.starts[a], toks.ends[b], text[toks.starts[a]:toks.ends[b]],
                         _category(sm, fa, proba, a, b), round(weight, 4)))
-        taken[a:b + 1] = [True] * (b - a + 1)
-    for m in fa.matches:
-        vocabulary = m.category == "urgency" or (m.category == "clickbait" and name == "headline")
-        if vocabulary and not any(taken[m.first:m.last + 1]):
-            start, end = toks.starts[m.first], toks.ends[m.last]
-            out.append(Span(name, start, end, text[start:end], m.category, m.weight))
+    for m in phrases:
+        start, stop_at = toks.starts[m.first], toks.ends[m.last]
+        out.append(Span(name, start, stop_at, text[start:stop_at], m.category, m.weight))
     return sorted(out, key=lambda s: s.start)
 
 

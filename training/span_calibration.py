@@ -29,9 +29,14 @@ from hypemeter.training.metrics import span_prf
 from sklearn.linear_model import LogisticRegression
 
 from hypemeter.analysis.features import FieldAnalysis
-from hypemeter.analysis.lexicon import STOPWORDS
+from hypemeter.analysis.lexicon import PHRASE_MARKS, STOPWORDS
 from hypemeter.spans.columns import Encoded
-from hypemeter.spans.decoding import calibration_matrix, find_runs
+from hypemeter.spans.decoding import (
+    calibration_matrix,
+    find_runs,
+    vocabulary_mask,
+    vocabulary_spans,
+)
 
 THRESHOLDS = tuple(round(float(t), 2) for t in np.arange(0.2, 0.65, 0.05))
 LOW_THRESHOLDS = (0.05, 0.1, 0.2)
@@ -41,6 +46,7 @@ EDGE_RATIO = 0.3
 
 class DecodedField(Protocol):
     analysis: FieldAnalysis
+    name: str
     gold: list[tuple[int, int]]
     exhaustive: bool
 
@@ -58,21 +64,29 @@ def ece(weights: np.ndarray, outcomes: np.ndarray, bins: int = 10) -> float:
     return float(total / len(weights))
 
 
-def stop_words(fields: Sequence[DecodedField]) -> np.ndarray:
-    """Per token of ``fields`` (end to end): a stop word."""
-    return np.fromiter((w in STOPWORDS for f in fields for w in f.analysis.tokens.words), bool)
+def token_marks(fields: Sequence[DecodedField], enc: Encoded
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Per token of ``fields`` (end to end): a stop word, its PHRASE_MARKS, in a vocabulary
+    phrase (what :func:`hypemeter.spans.decoding.find_runs` reads besides probabilities)."""
+    words = [w for f in fields for w in f.analysis.tokens.words]
+    stop = np.fromiter((w in STOPWORDS for w in words), bool, len(words))
+    mark = np.fromiter((PHRASE_MARKS.get(w, 0) for w in words), np.int8, len(words))
+    vocabulary = [vocabulary_spans(f.analysis, f.name == "headline",
+                                   stop[enc.bounds[k]:enc.bounds[k + 1]])
+                  for k, f in enumerate(fields)]
+    return stop, mark, vocabulary_mask(vocabulary, enc.bounds, len(words))
 
 
 def span_rows(fields: Sequence[DecodedField], proba: np.ndarray, enc: Encoded,
               threshold: float, low: float, edge_ratio: float = EDGE_RATIO,
-              stop: np.ndarray | None = None,
+              marks: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None,
               ) -> tuple[list[tuple[list, list]], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Decode spans as scoring does (``enc``: the fields' encoding; ``stop``:
-    :func:`stop_words`); return (pred, gold) pairs for span_prf, and per span its calibration
+    """Decode spans as scoring does (``enc``: the fields' encoding; ``marks``:
+    :func:`token_marks`); return (pred, gold) pairs for span_prf, and per span its calibration
     features, the share of its characters inside gold spans, whether it overlaps one and
     whether its field is exhaustively annotated."""
-    stop = stop_words(fields) if stop is None else stop
-    runs = find_runs(proba, enc, stop, threshold, low, edge_ratio)
+    stop, mark, blocked = token_marks(fields, enc) if marks is None else marks
+    runs = find_runs(proba, enc, stop, mark, threshold, low, edge_ratio, blocked)
     preds: list[list[tuple[int, int]]] = [[] for _ in fields]
     hit, full = [], []
     for k, first, last in zip(runs.field.tolist(), runs.first.tolist(), runs.last.tolist(),
@@ -96,12 +110,12 @@ def span_rows(fields: Sequence[DecodedField], proba: np.ndarray, enc: Encoded,
 def tune_decoding(fields: Sequence[DecodedField], proba: np.ndarray, enc: Encoded,
                   edge_ratio: float = EDGE_RATIO) -> tuple[float, float, float]:
     """``(held-out F1, threshold, low)``: see the module's docstring."""
-    stop = stop_words(fields)
+    marks = token_marks(fields, enc)
     scored = []
     for t in THRESHOLDS:
         for low in LOW_THRESHOLDS:
             low = min(low, t)
-            pairs, *_ = span_rows(fields, proba, enc, t, low, edge_ratio, stop)
+            pairs, *_ = span_rows(fields, proba, enc, t, low, edge_ratio, marks)
             scored.append((span_prf(pairs)["f1"], t, low))
     best = max(f1 for f1, _, _ in scored)
     near = [s for s in scored if s[0] >= best - TOLERANCE]

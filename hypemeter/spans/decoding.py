@@ -2,12 +2,16 @@
 
 A span is a run of tokens at or over ``low`` that stays inside one clause and one field, holds a
 content word and reaches ``threshold`` somewhere (hysteresis: a confident word takes in its less
-certain neighbours); its edges are trimmed by :func:`trim_runs`. Its weight is a Platt
+certain neighbours); its edges are trimmed by :func:`trim_runs` and its end completed by
+:func:`complete_ends`. Its weight is a Platt
 calibration of :data:`CALIBRATION_FEATURES` (:func:`span_weights`); its category that of its most
 probable word that has one, else of a lexicon match inside it, else loaded language
-(:func:`run_categories`, :func:`match_category`). Phrases of the product vocabulary (urgency
-formulas anywhere, clickbait teasers in headlines) are reported where no learned span covers
-them, with the weight the vocabulary gives them.
+(:func:`run_categories`, :func:`match_category`).
+
+Phrases of the product vocabulary (urgency formulas anywhere, clickbait teasers in headlines:
+:func:`vocabulary_spans`) are always reported as themselves, with their category and the weight
+the vocabulary gives them; learned runs stop at them (``blocked`` in :func:`find_runs`), so
+"Act now" is ``urgency`` whether or not the token model finds it loaded too.
 
 Training decodes its held-out probabilities with :func:`find_runs` and
 :func:`calibration_matrix` too, so the thresholds and the calibration are fit on the spans
@@ -16,13 +20,13 @@ scoring gives.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
 
 from hypemeter.analysis.features import FieldAnalysis
+from hypemeter.analysis.lexicon import PHRASE_BREAKS, Match
 from hypemeter.records.results import Field, Span, public_category
 from hypemeter.spans.columns import DENSE_NAMES, Encoded
 from hypemeter.spans.fast import FastEncoded
@@ -31,6 +35,7 @@ from hypemeter.spans.model import SpanModel
 VOCABULARY_CATEGORIES = frozenset({"urgency", "clickbait"})
 CALIBRATION_FEATURES = ("logit_max", "logit_mean", "log_tokens")
 _BREAK_AFTER = DENSE_NAMES.index("break_after")
+NOUN_PHRASE = 2  # content words a span's completed end takes in at most
 
 
 class Runs(NamedTuple):
@@ -71,45 +76,76 @@ def _inward(keep: np.ndarray, starts: np.ndarray, ends: np.ndarray
 
 
 def trim_runs(proba: np.ndarray, stop: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-              edge_ratio: float) -> tuple[np.ndarray, np.ndarray]:
+              edge_ratio: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The runs ``starts[i]..ends[i]`` (inclusive token indices, disjoint) trimmed to start and
     end on a content word (``stop`` marks "the", "of", ...), then to start and end on a word at
     least ``edge_ratio`` times as probable as the run's most probable content word: "sends
     deadly weapon" -> "deadly weapon" when "sends" is a weak neighbour the hysteresis took in.
-    Runs left without a content word are dropped."""
+    Runs left without a content word are dropped; the third array is the kept runs' ends."""
     firsts, lasts = _inward(~stop, starts, ends)
     keep = firsts <= lasts
-    firsts, lasts = firsts[keep], lasts[keep]
+    firsts, lasts, ends = firsts[keep], lasts[keep], ends[keep]
     if edge_ratio <= 0 or not len(firsts):
-        return firsts, lasts
+        return firsts, lasts, ends
     # the peak is a content word's, so it survives and every trimmed run keeps a word
     peak = segment_reduce(np.maximum, np.where(stop, -1.0, proba), firsts, lasts)
     sizes = lasts - firsts + 1
     inside = np.repeat(firsts - (np.cumsum(sizes) - sizes), sizes) + np.arange(sizes.sum())
     cutoff = np.zeros(len(proba))
     cutoff[inside] = np.repeat(edge_ratio * peak, sizes)
-    return _inward(~stop & (proba >= cutoff), firsts, lasts)
+    firsts, lasts = _inward(~stop & (proba >= cutoff), firsts, lasts)
+    return firsts, lasts, ends
 
 
-def find_runs(proba: np.ndarray, enc: Encoded, stop: np.ndarray, threshold: float,
-              low: float, edge_ratio: float) -> Runs:
-    """The spans' runs of a batch (``enc``: its clause breaks and field bounds; ``stop``: per
-    token, a stop word)."""
+def complete_ends(lasts: np.ndarray, ends: np.ndarray, stop: np.ndarray, mark: np.ndarray,
+                  opens: np.ndarray, taken: np.ndarray) -> np.ndarray:
+    """Span ends that do not cut a verb from its object. When trimming ended a span right
+    before a determiner or possessive its run went on with ("breaking | the internet", "losing
+    | their minds"), the span takes in that noun phrase: the content words after it, up to
+    :data:`NOUN_PHRASE` of them, to the next stop word or clause; before an object pronoun
+    ("losing | it"), the pronoun. (``mark``: PHRASE_MARKS per token; ``opens``: a token starts
+    a clause or field; ``taken``: a token of another run or of a vocabulary phrase.)"""
+    n = len(stop)
+    out = lasts.copy()
+    after = np.minimum(lasts + 1, n - 1)
+    for i in np.flatnonzero((lasts < ends) & (mark[after] > 0)).tolist():
+        k = int(lasts[i]) + 1
+        j = k + 1
+        while j < n and j - k <= NOUN_PHRASE and not (stop[j] or opens[j]) and (
+                j <= ends[i] or not taken[j]):
+            j += 1
+        if j > k + 1 and mark[k] & 1:
+            out[i] = j - 1
+        elif mark[k] & 2:
+            out[i] = k
+    return out
+
+
+def find_runs(proba: np.ndarray, enc: Encoded, stop: np.ndarray, mark: np.ndarray,
+              threshold: float, low: float, edge_ratio: float,
+              blocked: np.ndarray | None = None) -> Runs:
+    """The spans' runs of a batch (``enc``: its clause breaks and field bounds; ``stop`` and
+    ``mark``: per token, a stop word, its PHRASE_MARKS; ``blocked``: tokens no run takes, those
+    of :func:`vocabulary_spans`)."""
     n = len(proba)
     empty = np.zeros(0, np.int64)
     if n == 0:
         return Runs(empty, empty, empty, np.zeros(0), np.zeros(0), empty)
     hot = proba >= low
+    if blocked is not None:
+        hot &= ~blocked
     brk = enc.dense[:, _BREAK_AFTER] > 0
-    first_of_field = np.zeros(n, bool)
+    opens = np.zeros(n, bool)  # a token that starts a field or a clause
     starts = np.asarray(enc.bounds[:-1])
-    first_of_field[starts[starts < n]] = True
+    opens[starts[starts < n]] = True
     cont = np.zeros(n, bool)
-    cont[1:] = hot[1:] & hot[:-1] & ~brk[:-1] & ~first_of_field[1:]
-    firsts, lasts = trim_runs(proba, stop, np.flatnonzero(hot & ~cont),
-                              np.flatnonzero(hot & ~np.r_[cont[1:], False]), edge_ratio)
+    cont[1:] = hot[1:] & hot[:-1] & ~brk[:-1] & ~opens[1:]
+    firsts, lasts, ends = trim_runs(proba, stop, np.flatnonzero(hot & ~cont),
+                                    np.flatnonzero(hot & ~np.r_[cont[1:], False]), edge_ratio)
     if not len(firsts):
         return Runs(empty, empty, empty, np.zeros(0), np.zeros(0), empty)
+    opens[1:] |= brk[:-1]
+    lasts = complete_ends(lasts, ends, stop, mark, opens, hot if blocked is None else hot | blocked)
     tops = segment_reduce(np.maximum, proba, firsts, lasts)
     sums = segment_reduce(np.add, proba, firsts, lasts)
     sizes = lasts - firsts + 1
@@ -117,6 +153,27 @@ def find_runs(proba: np.ndarray, enc: Encoded, stop: np.ndarray, threshold: floa
     firsts, lasts, tops, sums, sizes = firsts[sel], lasts[sel], tops[sel], sums[sel], sizes[sel]
     owners = np.searchsorted(enc.bounds, firsts, side="right") - 1
     return Runs(owners, firsts, lasts, tops, sums / sizes, sizes)
+
+
+def vocabulary_spans(fa: FieldAnalysis, headline: bool, stop: np.ndarray) -> list[Match]:
+    """The product vocabulary's phrases a field reports (``stop``: the field's stop words):
+    urgency formulas anywhere, clickbait teasers in headlines (learned from headlines: in body
+    text they are noise). A phrase holds a content word, as a span does: the mined n-gram "you
+    will" is a piece of "You will not believe", not a teaser. A one-word formula is one as a
+    label only, opening its field or closed by a clause break ("BREAKING: ...", not "photos are
+    breaking the internet")."""
+    out = []
+    seps = fa.tokens.seps
+    for m in fa.matches:
+        if m.category != "urgency" and not (m.category == "clickbait" and headline):
+            continue
+        if stop[m.first:m.last + 1].all():
+            continue
+        if m.first == m.last and m.first > 0 and PHRASE_BREAKS.isdisjoint(seps[m.last]) \
+                and m.last + 1 < len(seps):
+            continue
+        out.append(m)
+    return out
 
 
 def calibration_matrix(runs: Runs) -> np.ndarray:
@@ -159,15 +216,32 @@ def match_category(fa: FieldAnalysis, first: int, last: int) -> str:
     return "loaded_language"
 
 
+def vocabulary_mask(vocabulary: Sequence[list[Match]], bounds: Sequence[int], n: int
+                    ) -> np.ndarray | None:
+    """The tokens of the vocabulary phrases of each field (field ``k``'s tokens start at
+    ``bounds[k]``), or None when there are none."""
+    if not any(vocabulary):
+        return None
+    mask = np.zeros(n, bool)
+    for base, matches in zip(bounds, vocabulary, strict=False):
+        for m in matches:
+            mask[base + m.first:base + m.last + 1] = True
+    return mask
+
+
 def explain_spans(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, bool]],
                   names: Sequence[Field], proba: np.ndarray, enc: FastEncoded
                   ) -> list[list[Span]]:
     """The spans of every field (``names[k]`` is field k's name), in text order."""
-    runs = find_runs(proba, enc, enc.stop, model.threshold, model.low, model.edge_ratio)
+    bounds = enc.bounds
+    vocabulary = [vocabulary_spans(fa, head, enc.stop[bounds[k]:bounds[k + 1]])
+                  for k, (fa, _, head) in enumerate(fields)]
+    runs = find_runs(proba, enc, enc.stop, enc.mark, model.threshold, model.low,
+                     model.edge_ratio, vocabulary_mask(vocabulary, bounds, len(proba)))
     weights = span_weights(model, runs).tolist()
     best = run_categories(proba, enc, runs)
     firsts, lasts = runs.first.tolist(), runs.last.tolist()
-    cat_names, cat, bounds = enc.cat_names, enc.cat, enc.bounds
+    cat_names, cat = enc.cat_names, enc.cat
     codes = cat[np.maximum(np.asarray(best, np.int64), 0)].tolist() if best else []
     cats = [cat_names[c] if t >= 0 else None for c, t in zip(codes, best, strict=True)]
     # the spans of field k are rows cut[k]:cut[k + 1] (runs come in token order)
@@ -184,19 +258,10 @@ def explain_spans(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, b
             if c is None:
                 c = match_category(fa, first, last)
             spans.append(new_span(name, start, end, text[start:end], c, round(weights[j], 4)))
-        learned = len(spans)
-        for m in fa.matches:  # the product vocabulary no corpus teaches
-            if m.category not in VOCABULARY_CATEGORIES:
-                continue
-            if m.category == "clickbait" and name != "headline":
-                continue  # teasers are learned from headlines: in body text they are noise
-            # runs are in order and disjoint: only the first one ending at or after the
-            # match's first token can overlap it
-            j = bisect_left(lasts, m.first + base, cut[k], cut[k + 1])
-            if j == cut[k + 1] or firsts[j] - base > m.last:
+        if vocabulary[k]:
+            for m in vocabulary[k]:
                 start, end = toks.starts[m.first], toks.ends[m.last]
                 spans.append(new_span(name, start, end, text[start:end], m.category, m.weight))
-        if len(spans) > learned:
             spans.sort(key=_start)
         out.append(spans)
     return out

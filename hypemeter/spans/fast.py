@@ -1,11 +1,11 @@
 """Token probabilities of a batch, with what the span model reads from each token cached.
 
 Everything the model reads from a token's own characters (vocabulary id, capitals, the suffix
-score of an unseen word, stop word, category) is computed once per distinct token string and
-kept per process in :class:`TokenCache`, so encoding a batch (:func:`encode_fast`, the layout of
-:func:`hypemeter.spans.columns.encode`) costs one dictionary lookup per token and array
-operations, and :func:`token_proba` is a few table reads per token. Decoding the probabilities
-into spans is :mod:`hypemeter.spans.decoding`.
+score of an unseen word, stop word, phrase mark, category) is computed once per distinct
+token string and kept per process in :class:`TokenCache`, so encoding a batch
+(:func:`encode_fast`, the layout of :func:`hypemeter.spans.columns.encode`) costs one dictionary
+lookup per token and array operations, and :func:`token_proba` is a few table reads per token.
+Decoding the probabilities into spans is :mod:`hypemeter.spans.decoding`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from itertools import repeat
 import numpy as np
 
 from hypemeter.analysis.features import FieldAnalysis
-from hypemeter.analysis.lexicon import STOPWORDS
+from hypemeter.analysis.lexicon import PHRASE_MARKS, STOPWORDS
 from hypemeter.records.results import public_category
 from hypemeter.spans.columns import (
     PAD,
@@ -40,7 +40,8 @@ _NO_CATEGORY = -1
 
 class TokenCache:
     """Per distinct raw token string: vocabulary id, all-caps, title case, the suffix score of
-    an unseen word, stop word, category code and whether it is a number; per distinct separator
+    an unseen word, stop word, phrase mark, category code and whether it is a number; per
+    distinct separator
     its code."""
 
     def __init__(self, model: SpanModel) -> None:
@@ -53,6 +54,7 @@ class TokenCache:
         self.title = np.zeros(1024, bool)
         self.unseen = np.zeros(1024)
         self.stop = np.zeros(1024, bool)
+        self.mark = np.zeros(1024, np.int8)
         self.cat = np.full(1024, _NO_CATEGORY, np.int64)
         self.number = np.zeros(1024, bool)
         learned = sorted(set(model.categories.values()))
@@ -73,12 +75,14 @@ class TokenCache:
                 unseen[j] = sum(m.suffix_tables[k][m.suffix_vocab.get(w[-size:], 0)]
                                 for k, size in enumerate(SUFFIXES))
         stop = [w in STOPWORDS for w in words]
+        mark = [PHRASE_MARKS.get(w, 0) for w in words]
         cat = [self._cat_code.get(m.categories.get(w, ""), _NO_CATEGORY) for w in words]
         number = [is_number(r) for r in raws]
         return (ids, np.asarray(upper, bool), np.asarray(title, bool), unseen,
-                np.asarray(stop, bool), np.asarray(cat, np.int64), np.asarray(number, bool))
+                np.asarray(stop, bool), np.asarray(mark, np.int8), np.asarray(cat, np.int64),
+                np.asarray(number, bool))
 
-    _FIELDS = ("ids", "upper", "title", "unseen", "stop", "cat", "number")
+    _FIELDS = ("ids", "upper", "title", "unseen", "stop", "mark", "cat", "number")
 
     def lookup(self, raws: list[str]) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
         """Row indices of ``raws`` and the property arrays to read them from."""
@@ -137,6 +141,7 @@ class FastEncoded(Encoded):
 
     unseen: np.ndarray  # per real token: suffix score if the word is unseen
     stop: np.ndarray
+    mark: np.ndarray  # PHRASE_MARKS of each real token
     cat: np.ndarray
     cat_names: list[str]
 
@@ -158,7 +163,8 @@ def encode_fast(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, boo
         seps += toks.seps
         lens.append(len(toks.raw))
     total = len(raws)
-    idx, (ids_of, upper_of, title_of, unseen_of, stop_of, cat_of, number_of) = cache.lookup(raws)
+    idx, (ids_of, upper_of, title_of, unseen_of, stop_of, mark_of, cat_of,
+          number_of) = cache.lookup(raws)
     ids = ids_of[idx]
     bigrams = np.zeros(total, np.int64)
     keys, values = model.pair_index()
@@ -183,6 +189,7 @@ def encode_fast(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, boo
                       bounds.tolist())
     enc.unseen = unseen_of[real]
     enc.stop = stop_of[real]
+    enc.mark = mark_of[real]
     enc.cat = cat_of[real]
     enc.cat_names = cache.cat_names
     return enc

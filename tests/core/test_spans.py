@@ -110,17 +110,17 @@ def test_edge_trimming_drops_weak_edge_words_and_keeps_the_peak() -> None:
     stop = np.array([1, 0, 0, 0, 1, 1, 0, 0, 1, 0, 1], bool)
     starts, ends = np.array([0, 5, 8]), np.array([4, 7, 10])
     # stop words only: "sends deadly weapon", "cold war"; "of dull the" keeps "dull"
-    a, b = trim_runs(proba, stop, starts, ends, 0.0)
+    a, b, _ = trim_runs(proba, stop, starts, ends, 0.0)
     assert (a.tolist(), b.tolist()) == ([1, 6, 9], [3, 7, 9])
     # 30% of the peak: "sends" (0.14 < 0.174) goes, "weapon" (0.34) and "war" (0.2 < 0.27) ...
-    a, b = trim_runs(proba, stop, starts, ends, 0.3)
+    a, b, _ = trim_runs(proba, stop, starts, ends, 0.3)
     assert (a.tolist(), b.tolist()) == ([2, 6, 9], [3, 6, 9])
     # a run's peak always survives, even when a stop word inside it is more probable
-    a, b = trim_runs(np.array([.3, .9, .2]), np.array([0, 1, 0], bool),
+    a, b, _ = trim_runs(np.array([.3, .9, .2]), np.array([0, 1, 0], bool),
                      np.array([0]), np.array([2]), 1.0)
     assert (a.tolist(), b.tolist()) == ([0], [0])
     # a run of stop words only is dropped
-    a, b = trim_runs(np.array([.5, .5]), np.array([1, 1], bool), np.array([0]), np.array([1]),
+    a, b, _ = trim_runs(np.array([.5, .5]), np.array([1, 1], bool), np.array([0]), np.array([1]),
                      0.3)
     assert len(a) == len(b) == 0
 
