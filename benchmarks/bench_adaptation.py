@@ -126,7 +126,7 @@ def _fit_and_measure(
     outside: dict[str, tuple[list[Article], np.ndarray, int]], seed: int, params: dict[str, Any],
 ) -> tuple[HypeModel, float, dict[str, float], float]:
     t0 = time.perf_counter()
-    model = fit_model(HypeModel(seed=seed, **params), [*train, *own])
+    model = fit_model([*train, *own], seed=seed, explanations=False, **params)
     return (model, _auc(model, *test), {k: _auc(model, *v) for k, v in outside.items()},
             round(time.perf_counter() - t0, 1))
 
@@ -331,7 +331,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=1, help="fits run side by side")
     ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                    help="a HypeModel parameter (numeric, or none), repeatable")
+                    help="a HypeModel or Recipe parameter (numeric, or none), repeatable")
     ap.add_argument("--models", type=Path, default=REPO / "models",
                     help="models dir the feedback server loads (it only stores corrections)")
     ap.add_argument("--plot", type=Path, default=Path("adaptation.png"))

@@ -28,7 +28,6 @@ from hypemeter.training.stacking import fit_model
 from record import record
 
 from hypemeter.records.results import Article, Record
-from hypemeter.scoring.model import HypeModel
 
 # held-out corpus -> (task scored, score column, how to read its labels)
 FOLDS: dict[str, tuple[str, int]] = {
@@ -86,7 +85,7 @@ def main() -> None:
         groups = {r.group for r in records if r.corpus == corpus}
         train = [r for r in records if r.corpus != corpus and r.group not in groups]
         t0 = time.perf_counter()
-        model = fit_model(HypeModel(seed=args.seed), train)
+        model = fit_model(train, seed=args.seed, explanations=False)
         p = model.predict_scores([Article(r.headline, r.body, r.id) for r in test])[:, col]
         base = _baseline(train, task, test)
         results[corpus] = {

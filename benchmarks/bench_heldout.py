@@ -36,7 +36,6 @@ from hypemeter.training.stacking import fit_model
 from record import record
 
 from hypemeter.records.results import Article, Record
-from hypemeter.scoring.model import HypeModel
 
 BASE_LEARNERS = ("headline", "body", "claim", "article", "loaded_headline",
                  "sensational_article")
@@ -82,11 +81,10 @@ def _fold(
     return the base learners' logits too (to see which learner carries the fold)."""
     held = {r.group for r in test}
     train = [r for r in records if r.group not in held]
-    model = fit_model(HypeModel(seed=seed, **params), train)
+    model = fit_model(train, seed=seed, explanations=False, **params)
     articles = [Article(r.headline, r.body, r.id) for r in test]
     ours = model.predict_scores(articles)[:, col]
-    blocks = model._blocks(articles, model.analyze(articles))
-    logits = model._base_logits(blocks)
+    logits = model.base_logits(articles)
     return (ours, _baseline(train, task, test), _baseline(_articles_only(train), task, test),
             logits)
 
@@ -101,7 +99,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=2, help="folds fitted in parallel")
     ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                    help="a HypeModel parameter to try (numeric), repeatable")
+                    help="a HypeModel or Recipe parameter to try (numeric), repeatable")
     ap.add_argument("--record", action="store_true",
                     help="also write the figures into the model card")
     args = ap.parse_args()

@@ -69,8 +69,7 @@ def measure(scorer: Scorer, articles: list[Article], batch: int, repeat: int) ->
 def _base_learners(model: HypeModel, article: Article) -> dict[str, float]:
     """Each base learner's own probability for one article: shows what the stackers combine
     (the clickbait headline learner alone is what clickbait-trained baselines measure)."""
-    blocks = model._blocks([article], model.analyze([article]))
-    logits = model._base_logits(blocks)[0]
+    logits = model.base_logits([article])[0]
     return {name: round(float(expit(v)), 4) for name, v in zip(LOGIT_COLUMNS, logits, strict=True)}
 
 

@@ -8,6 +8,11 @@ leave the file byte-identical:
 
     python benchmarks/scoring_digest.py --out /tmp/before.jsonl      # on the old code
     python benchmarks/scoring_digest.py --compare /tmp/before.jsonl  # on the new code
+
+A retrained model cannot leave it byte-identical (its version is in every result): the comparison
+also says how far the outputs moved (``outputs``: the largest score and sentence-score
+difference, the articles whose spans differ in place or category and the largest span-weight
+difference among the others, the articles whose text analysis differs).
 """
 
 from __future__ import annotations
@@ -124,6 +129,35 @@ def digest_lines(scorer: Scorer, items: list[Article], batch: int = 100) -> Iter
             yield json.dumps(row, sort_keys=True, ensure_ascii=True)
 
 
+def how_far(old: list[str], new: list[str]) -> dict[str, object]:
+    """How far the outputs of two digests are apart, the model's name and version aside."""
+    score = sentence = weight = 0.0
+    placed: list[str] = []
+    analysis = 0
+    for a, b in zip(map(json.loads, old), map(json.loads, new), strict=False):
+        analysis += a["analysis"] != b["analysis"]
+        for key in ("result", "plain"):
+            for name, v in a[key]["scores"].items():
+                score = max(score, abs(v - b[key]["scores"][name]))
+        ra, rb = a["result"], b["result"]
+        where = [[(s["field"], s["start"], s["end"], s["category"]) for s in r["spans"]]
+                 for r in (ra, rb)]
+        if where[0] != where[1]:
+            placed.append(a["id"])
+        else:
+            weight = max([weight, *(abs(x["weight"] - y["weight"])
+                                    for x, y in zip(ra["spans"], rb["spans"], strict=True))])
+        sa, sb = ra.get("sentences") or [], rb.get("sentences") or []
+        if [(s["start"], s["end"]) for s in sa] == [(s["start"], s["end"]) for s in sb]:
+            sentence = max([sentence, *(abs(x["sensationalism"] - y["sensationalism"])
+                                        for x, y in zip(sa, sb, strict=True))])
+        else:
+            placed.append(a["id"] + " (sentences)")
+    return {"max_score_difference": score, "max_sentence_score_difference": sentence,
+            "articles_with_spans_placed_differently": len(placed), "first_of_them": placed[:5],
+            "max_span_weight_difference": weight, "articles_analysed_differently": analysis}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--n", type=int, default=3000)
@@ -149,6 +183,7 @@ def main() -> None:
                 "id": a["id"],
                 "keys": sorted(key for key in a if a[key] != b.get(key)),
             }
+            report["outputs"] = how_far(old, lines)
     print(json.dumps(report, indent=2))
     if args.compare and not report["identical"]:
         sys.exit(1)

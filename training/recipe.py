@@ -15,19 +15,22 @@ Base learners and their corpora:
 
 The stackers learn on the body and article sets plus held-out headlines and claims; every
 article corpus gets an equal say (:func:`balance`), and a user's own corrections the weight
-``HypeModel.own_weight`` gives them.
+``Recipe.own_weight`` gives them. :func:`training_data` hands it all to
+:meth:`HypeModel.fit <hypemeter.scoring.model.HypeModel.fit>` as
+:class:`~hypemeter.scoring.fitting.TrainingData`.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from hypemeter.analysis.lexicon import LOADED_TECHNIQUES
-from hypemeter.records.results import Record
+from hypemeter.records.results import Article, Record
+from hypemeter.scoring.fitting import LEARNERS, TrainingData, TrainSet, concat, subset
 from hypemeter.scoring.model import HypeModel, word_ngrams
 from hypemeter.text.tokens import SECOND_PERSON, tokenize
 
@@ -37,21 +40,53 @@ CLICKBAIT_CUES = SECOND_PERSON | {
     "ways", "actually", "literally", "need",
 }
 OWN_PREFIX = "own:"
-# the training sets, by learner (``loaded_head`` feeds ``loaded_head_``, ...)
-SET_NAMES = ("headline", "body", "claim", "article", "loaded_head", "sens_article")
+PhraseTable = dict[tuple[str, ...], tuple[str, float]]  # phrase -> (category, weight)
 
 
-@dataclass
-class TrainSet:
-    idx: np.ndarray  # indices into the record list
-    y: np.ndarray  # soft targets in [0, 1]
-    w: np.ndarray  # sample weights
-    groups: np.ndarray
+@dataclass(frozen=True)
+class Recipe:
+    """The recipe's parameters (the model's own are :class:`HypeModel`'s)."""
+
+    # headlines and claims held out of their base learners for the stackers
+    meta_headlines: int = 3000
+    # sources whose accurate articles are plain reporting: negatives for the style learners
+    objective_sources: tuple[str, ...] = ("perez_rosas_amt",)
+    # a PTC article's span density at which its target reaches 1
+    ptc_soft_scale: float = 0.08
+    # A user's own records (corpora "own:..."): a number gives each own record that many
+    # times an ordinary record's weight in every learner and stacker; None balances them
+    # like any article corpus (a file of 25 then weighs as much as a whole public corpus,
+    # which cost other corpora up to 0.09 ROC-AUC in benchmarks/bench_adaptation.py).
+    own_weight: float | None = 3.0
 
 
-def train_sets(model: HypeModel, records: Sequence[Record]) -> dict[str, TrainSet]:
+def training_data(recipe: Recipe, records: Sequence[Record], seed: int
+                  ) -> tuple[TrainingData, Callable[[HypeModel], PhraseTable]]:
+    """The rows, targets and weights of every learner and stacker (``records`` with the
+    sentence records of :func:`sentence_records` appended), and what mines the fitted model's
+    clickbait phrases from the whole headline set (:func:`clickbait_phrases`)."""
+    records = [*records, *sentence_records(records)]
+    sets = train_sets(recipe, records)
+    keep_own = recipe.own_weight is not None
+    if recipe.own_weight is not None:
+        for s in sets.values():
+            s.w[own_mask(s, records)] *= recipe.own_weight
+    for key in ("body", "loaded_head"):  # article corpora: equal say each
+        sets[key].w = balance(sets[key], records, keep_own)
+    headlines = sets["headline"]
+    sets["headline"], head_meta = holdout(headlines, recipe.meta_headlines, seed)
+    sets["claim"], claim_meta = holdout(sets["claim"], recipe.meta_headlines, seed)
+    return TrainingData(
+        articles=[Article(r.headline, r.body, r.id) for r in records],
+        sets=sets,
+        score_sets=(concat(sets["body"], head_meta), concat(sets["article"], claim_meta)),
+        stacker_weights=lambda part: balance(part, records, keep_own),
+    ), lambda model: clickbait_phrases(model, records, headlines)
+
+
+def train_sets(recipe: Recipe, records: Sequence[Record]) -> dict[str, TrainSet]:
     """Each learner's rows of ``records``, targets and weights (before balancing)."""
-    rows: dict[str, list[tuple[int, float, float]]] = {k: [] for k in SET_NAMES}
+    rows: dict[str, list[tuple[int, float, float]]] = {k: [] for k in LEARNERS}
     for i, r in enumerate(records):
         has_body = bool(r.body.strip())
         if r.kind == PSEUDO_HEADLINE:
@@ -69,7 +104,7 @@ def train_sets(model: HypeModel, records: Sequence[Record]) -> dict[str, TrainSe
                     rows["loaded_head"].append((i, y, 1.0))
                     rows["sens_article"].append((i, y, 1.0))
         elif r.task == "spans" and has_body and r.target is not None:
-            y = min(1.0, float(r.target) / model.ptc_soft_scale)
+            y = min(1.0, float(r.target) / recipe.ptc_soft_scale)
             rows["body"].append((i, y, 1.0))
             rows["sens_article"].append((i, y, 1.0))
             if r.headline.strip():
@@ -80,7 +115,7 @@ def train_sets(model: HypeModel, records: Sequence[Record]) -> dict[str, TrainSe
             y = float(r.target) if r.target is not None else float(r.label or 0)
             if has_body:
                 rows["article"].append((i, y, 1.0))
-                if r.source in model.objective_sources and r.label == 0:
+                if r.source in recipe.objective_sources and r.label == 0:
                     rows["body"].append((i, 0.0, 1.0))
                     rows["sens_article"].append((i, 0.0, 1.0))
             else:
@@ -152,17 +187,6 @@ def sentence_records(records: Sequence[Record]) -> list[Record]:
     return out
 
 
-def subset(s: TrainSet, mask: np.ndarray) -> TrainSet:
-    return TrainSet(s.idx[mask], s.y[mask], s.w[mask], s.groups[mask])
-
-
-def concat(a: TrainSet, b: TrainSet) -> TrainSet:
-    return TrainSet(
-        np.concatenate([a.idx, b.idx]), np.concatenate([a.y, b.y]),
-        np.concatenate([a.w, b.w]), np.concatenate([a.groups, b.groups]),
-    )
-
-
 def own_mask(s: TrainSet, records: Sequence[Record]) -> np.ndarray:
     return np.array([records[i].corpus.startswith(OWN_PREFIX) for i in s.idx], dtype=bool)
 
@@ -171,7 +195,7 @@ def balance(s: TrainSet, records: Sequence[Record], keep_own: bool = False) -> n
     """Give every article corpus the same total weight in a stacker, and all headline-only
     corpora together the weight of one: the stackers score articles, and headline corpora
     only teach them what to do when the body is missing. With ``keep_own`` a user's own
-    records keep their weights (see ``HypeModel.own_weight``) and the others are balanced."""
+    records keep their weights (see ``Recipe.own_weight``) and the others are balanced."""
     keys = np.array([
         records[i].corpus if records[i].body.strip() else "<headline-only>" for i in s.idx
     ])
@@ -185,7 +209,7 @@ def balance(s: TrainSet, records: Sequence[Record], keep_own: bool = False) -> n
 
 def clickbait_phrases(
     model: HypeModel, records: Sequence[Record], s: TrainSet
-) -> dict[tuple[str, ...], tuple[str, float]]:
+) -> PhraseTable:
     """The fitted headline learner's strongest multi-word n-grams, as clickbait phrases for
     the lexicon (structural ones only, see :data:`CLICKBAIT_CUES`)."""
     def analyzer(text: str) -> list[str]:

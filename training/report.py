@@ -383,8 +383,7 @@ def write_validation_report(
     with ``link_prefix`` (the report folder's path inside the bundle).
     """
     from hypemeter.records.results import Article
-    from hypemeter.scoring.explain import explain
-    from hypemeter.spans.model import SPAN_TECHNIQUES
+    from hypemeter.spans.columns import SPAN_TECHNIQUES
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -396,7 +395,7 @@ def write_validation_report(
     span_recs = [r for r in records if r.spans]
     if span_recs:
         arts = [Article(r.headline, r.body, r.id) for r in span_recs]
-        explained = explain(model, arts, model.analyze(arts))
+        explained = model.explain(arts, model.analyze(arts))
         for rec, (predicted, _) in zip(span_recs, explained, strict=True):
             for fld in ("headline", "body"):
                 span_pairs.append((

@@ -29,7 +29,14 @@ from hypemeter.training.metrics import span_prf
 from sklearn.linear_model import LogisticRegression
 
 from hypemeter.analysis.features import FieldAnalysis
-from hypemeter.spans.model import calibration_features, runs
+from hypemeter.analysis.lexicon import PHRASE_MARKS, STOPWORDS
+from hypemeter.spans.columns import Encoded
+from hypemeter.spans.decoding import (
+    calibration_matrix,
+    find_runs,
+    vocabulary_mask,
+    vocabulary_spans,
+)
 
 THRESHOLDS = tuple(round(float(t), 2) for t in np.arange(0.2, 0.65, 0.05))
 LOW_THRESHOLDS = (0.05, 0.1, 0.2)
@@ -39,6 +46,7 @@ EDGE_RATIO = 0.3
 
 class DecodedField(Protocol):
     analysis: FieldAnalysis
+    name: str
     gold: list[tuple[int, int]]
     exhaustive: bool
 
@@ -56,42 +64,58 @@ def ece(weights: np.ndarray, outcomes: np.ndarray, bins: int = 10) -> float:
     return float(total / len(weights))
 
 
-def span_rows(fields: Sequence[DecodedField], proba: np.ndarray, bounds: list[int],
-              threshold: float, low: float, edge_ratio: float = EDGE_RATIO
+def token_marks(fields: Sequence[DecodedField], enc: Encoded
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Per token of ``fields`` (end to end): a stop word, its PHRASE_MARKS, in a vocabulary
+    phrase (what :func:`hypemeter.spans.decoding.find_runs` reads besides probabilities)."""
+    words = [w for f in fields for w in f.analysis.tokens.words]
+    stop = np.fromiter((w in STOPWORDS for w in words), bool, len(words))
+    mark = np.fromiter((PHRASE_MARKS.get(w, 0) for w in words), np.int8, len(words))
+    vocabulary = [vocabulary_spans(f.analysis, f.name == "headline",
+                                   stop[enc.bounds[k]:enc.bounds[k + 1]])
+                  for k, f in enumerate(fields)]
+    return stop, mark, vocabulary_mask(vocabulary, enc.bounds, len(words))
+
+
+def span_rows(fields: Sequence[DecodedField], proba: np.ndarray, enc: Encoded,
+              threshold: float, low: float, edge_ratio: float = EDGE_RATIO,
+              marks: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None,
               ) -> tuple[list[tuple[list, list]], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Decode spans; return (pred, gold) pairs for span_prf, and per span its calibration
+    """Decode spans as scoring does (``enc``: the fields' encoding; ``marks``:
+    :func:`token_marks`); return (pred, gold) pairs for span_prf, and per span its calibration
     features, the share of its characters inside gold spans, whether it overlaps one and
     whether its field is exhaustively annotated."""
-    pairs, raw, hit, matched, full = [], [], [], [], []
-    for k, f in enumerate(fields):
-        p = proba[bounds[k]:bounds[k + 1]]
-        toks = f.analysis.tokens
-        pred = []
-        for first, last, _top in runs(p, f.analysis, threshold, low, edge_ratio):
-            a, b = toks.starts[first], toks.ends[last]
-            pred.append((a, b))
-            covered = np.zeros(b - a, bool)
-            for ga, gb in f.gold:
-                lo, hi = max(a, ga), min(b, gb)
-                if hi > lo:
-                    covered[lo - a:hi - a] = True
-            raw.append(calibration_features(p[first:last + 1]))
-            hit.append(covered.mean())
-            matched.append(float(covered.any()))
-            full.append(f.exhaustive)
-        pairs.append((pred, f.gold))
-    return (pairs, np.asarray(raw).reshape(-1, 3), np.asarray(hit, float),
-            np.asarray(matched, float), np.asarray(full, bool))
+    stop, mark, blocked = token_marks(fields, enc) if marks is None else marks
+    runs = find_runs(proba, enc, stop, mark, threshold, low, edge_ratio, blocked)
+    preds: list[list[tuple[int, int]]] = [[] for _ in fields]
+    hit, full = [], []
+    for k, first, last in zip(runs.field.tolist(), runs.first.tolist(), runs.last.tolist(),
+                              strict=True):
+        f = fields[k]
+        toks, base = f.analysis.tokens, enc.bounds[k]
+        a, b = toks.starts[first - base], toks.ends[last - base]
+        preds[k].append((a, b))
+        covered = np.zeros(b - a, bool)
+        for ga, gb in f.gold:
+            lo, hi = max(a, ga), min(b, gb)
+            if hi > lo:
+                covered[lo - a:hi - a] = True
+        hit.append(covered.mean())
+        full.append(f.exhaustive)
+    hits = np.asarray(hit, float)
+    return ([(pred, f.gold) for pred, f in zip(preds, fields, strict=True)],
+            calibration_matrix(runs), hits, (hits > 0).astype(float), np.asarray(full, bool))
 
 
-def tune_decoding(fields: Sequence[DecodedField], proba: np.ndarray, bounds: list[int],
+def tune_decoding(fields: Sequence[DecodedField], proba: np.ndarray, enc: Encoded,
                   edge_ratio: float = EDGE_RATIO) -> tuple[float, float, float]:
     """``(held-out F1, threshold, low)``: see the module's docstring."""
+    marks = token_marks(fields, enc)
     scored = []
     for t in THRESHOLDS:
         for low in LOW_THRESHOLDS:
             low = min(low, t)
-            pairs, *_ = span_rows(fields, proba, bounds, t, low, edge_ratio)
+            pairs, *_ = span_rows(fields, proba, enc, t, low, edge_ratio, marks)
             scored.append((span_prf(pairs)["f1"], t, low))
     best = max(f1 for f1, _, _ in scored)
     near = [s for s in scored if s[0] >= best - TOLERANCE]

@@ -22,8 +22,9 @@ from hypemeter.training.spans import CATEGORY_OF, ece
 
 from hypemeter.analysis.lexicon import LOADED_TECHNIQUES
 from hypemeter.records.results import Article, Record, public_category
-from hypemeter.scoring.explain import explain
-from hypemeter.spans.model import SPAN_TECHNIQUES, VOCABULARY_CATEGORIES
+from hypemeter.scoring.model import HypeModel
+from hypemeter.spans.columns import SPAN_TECHNIQUES
+from hypemeter.spans.decoding import VOCABULARY_CATEGORIES
 
 BANDS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0001)
 CUTS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6)
@@ -72,7 +73,7 @@ def span_records(records: Sequence[Record]) -> list[Record]:
         r for r in records if r.spans]
 
 
-def span_outcomes(model: Any, records: Sequence[Record]) -> SpanOutcomes:
+def span_outcomes(model: HypeModel, records: Sequence[Record]) -> SpanOutcomes:
     out = SpanOutcomes()
     recs = span_records(records)
     if not recs:
@@ -80,8 +81,7 @@ def span_outcomes(model: Any, records: Sequence[Record]) -> SpanOutcomes:
     out.articles = len(recs)
     arts = [Article(r.headline, r.body, r.id) for r in recs]
     analyses = model.analyze(arts)
-    explained = explain(model, arts, analyses,
-                        sentences=getattr(model, "span_model_", None) is not None)
+    explained = model.explain(arts, analyses, sentences=True)
     for rec, (spans, sents) in zip(recs, explained, strict=True):
         for name in ("headline", "body"):
             pred = [s for s in spans if s.field == name]

@@ -27,10 +27,10 @@ from hypemeter.training.span_calibration import (
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from hypemeter.analysis.features import FieldAnalysis
+from hypemeter.analysis.features import FieldAnalysis, analyze_fields
 from hypemeter.analysis.lexicon import TECHNIQUE_CATEGORY, PhraseLexicon
-from hypemeter.records.results import Article, Record
-from hypemeter.spans.model import (
+from hypemeter.records.results import Record
+from hypemeter.spans.columns import (
     EDGE,
     OFFSETS,
     SPAN_TECHNIQUES,
@@ -38,11 +38,12 @@ from hypemeter.spans.model import (
     SUFFIXES,
     UNKNOWN,
     Encoded,
-    SpanModel,
     encode,
-    sentence_features,
     static_features,
 )
+from hypemeter.spans.fast import encode_fast, token_proba
+from hypemeter.spans.model import SpanModel
+from hypemeter.spans.sentence_rows import batch_sentence_features
 from hypemeter.text.sentences import SentenceSplitter
 from hypemeter.text.tokens import tokenize
 
@@ -101,12 +102,15 @@ def _token_labels(fa: FieldAnalysis, spans: list[tuple[int, int]]) -> np.ndarray
     return y
 
 
-def _fields(model: Any, records: Sequence[Record]) -> list[_Field]:
+def _fields(records: Sequence[Record], lexicon: PhraseLexicon, valence: dict[str, float]
+            ) -> list[_Field]:
     chosen = [r for r in records if _use(r)]
-    analyses = model.analyze([Article(r.headline, r.body, r.id) for r in chosen])
+    analyses = analyze_fields([(text, head) for r in chosen
+                               for text, head in ((r.headline, True), (r.body, False))],
+                              lexicon, valence)
     out = []
-    for i, (r, an) in enumerate(zip(chosen, analyses, strict=True)):
-        for name, fa in (("headline", an.headline), ("body", an.body)):
+    for i, r in enumerate(chosen):
+        for name, fa in (("headline", analyses[2 * i]), ("body", analyses[2 * i + 1])):
             text = getattr(r, name)
             if not fa.tokens.words:
                 continue
@@ -217,21 +221,20 @@ def _categories(records: Sequence[Record]) -> dict[str, str]:
     return out
 
 
-def fit_span_model(model: Any, records: Sequence[Record], *, seed: int = 0, folds: int = 5,
-                   C: float = 1.0, splitter: SentenceSplitter | None = None,
-                   edge_ratio: float = EDGE_RATIO) -> SpanModel:
-    """Fit the span model of a fitted ``HypeModel`` (its lexicon and valence) on ``records``."""
-    lexicon, valence = model.lexicon_, model.valence_
-    splitter = splitter or getattr(model, "sentences_", None) or SentenceSplitter()
-    fields = _fields(model, records)
+def fit_span_model(lexicon: PhraseLexicon, valence: dict[str, float],
+                   splitter: SentenceSplitter, records: Sequence[Record], *, seed: int = 0,
+                   folds: int = 5, C: float = 1.0, edge_ratio: float = EDGE_RATIO) -> SpanModel:
+    """Fit the span model on ``records``, analysed with the model's ``lexicon`` and
+    ``valence``; ``splitter`` cuts the sentences the sentence score learns on."""
+    fields = _fields(records, lexicon, valence)
     if not any(f.labels.any() for f in fields):
         raise ValueError("the span model needs span-labelled records")
     vocab, bigram_vocab, suffix_vocab = _vocabularies(fields, lexicon, valence)
     n_vocab, n_bigrams, n_suffixes = len(vocab) + 1, len(bigram_vocab) + 1, len(suffix_vocab) + 1
     S = _static_matrix(vocab, lexicon, valence)
     strong = S[:, STATIC_NAMES.index("strong_valence")].copy()
-    enc = encode(vocab, bigram_vocab, suffix_vocab, strong,
-                 [(f.analysis, f.text, f.name == "headline") for f in fields])
+    triples = [(f.analysis, f.text, f.name == "headline") for f in fields]
+    enc = encode(vocab, bigram_vocab, suffix_vocab, strong, triples)
     X = _design(enc, n_vocab, n_bigrams, n_suffixes, S)
     y = np.concatenate([f.labels for f in fields])
     w = np.concatenate([np.full(len(f.labels), f.weight) for f in fields])
@@ -247,11 +250,11 @@ def fit_span_model(model: Any, records: Sequence[Record], *, seed: int = 0, fold
     final = lr().fit(X, y, sample_weight=w)
 
     # the decoding thresholds, then the weight calibration, on the held-out probabilities
-    f1, threshold, low = tune_decoding(fields, oof, enc.bounds, edge_ratio)
-    _, raw, _, matched, full = span_rows(fields, oof, enc.bounds, threshold, low, edge_ratio)
+    f1, threshold, low = tune_decoding(fields, oof, enc, edge_ratio)
+    _, raw, _, matched, full = span_rows(fields, oof, enc, threshold, low, edge_ratio)
     calib_coef, calib_intercept, calib_figures = fit_weight_calibration(raw, matched, full, seed)
     sentence_coef, sentence_intercept, sentence_ece = _fit_sentences(
-        fields, oof, enc.bounds, splitter, threshold, seed)
+        fields, triples, oof, enc.bounds, splitter, threshold, seed)
     metrics = {
         "held_out_folds": folds,
         "oof_span_f1": round(f1, 4),
@@ -273,25 +276,20 @@ def fit_span_model(model: Any, records: Sequence[Record], *, seed: int = 0, fold
         sentence_intercept=sentence_intercept, metrics=metrics,
     )
     # scoring reads the folded tables: they must give the fitted classifier's probabilities
-    folded = span_model.token_proba(enc)
+    folded = token_proba(span_model, encode_fast(span_model, triples))
     span_model.metrics["folding_error"] = float(
         np.abs(folded - final.predict_proba(X)[:, 1]).max()) if len(y) else 0.0
     return span_model
 
 
-def _fit_sentences(fields: list[_Field], proba: np.ndarray, bounds: list[int],
-                   splitter: SentenceSplitter, threshold: float, seed: int
-                   ) -> tuple[np.ndarray, float, float]:
+def _fit_sentences(fields: list[_Field], triples: list[tuple[FieldAnalysis, str, bool]],
+                   proba: np.ndarray, bounds: list[int], splitter: SentenceSplitter,
+                   threshold: float, seed: int) -> tuple[np.ndarray, float, float]:
     """Sentence score: P(a sentence holds wording of the five techniques), a logistic
     regression on held-out token probabilities."""
-    rows, labels = [], []
-    for k, f in enumerate(fields):
-        sents = splitter.spans(f.text)
-        p = proba[bounds[k]:bounds[k + 1]]
-        rows.append(sentence_features(p, f.analysis, f.text, sents, threshold))
-        labels.extend(float(any(a < e and b > s for a, b in f.gold)) for s, e in sents)
-    X = np.vstack(rows)
-    y = np.asarray(labels)
+    sents = [splitter.spans(f.text) for f in fields]
+    X = batch_sentence_features(proba, bounds, triples, sents, threshold)
+    y = np.asarray([float(any(a < e and b > s for a, b in f.gold))
+                    for f, spans in zip(fields, sents, strict=True) for s, e in spans])
     m = LogisticRegression(C=1.0, max_iter=1000, random_state=seed).fit(X, y)
     return m.coef_[0], float(m.intercept_[0]), ece(m.predict_proba(X)[:, 1], y)
-

@@ -1,163 +1,47 @@
-"""Fitting :class:`~hypemeter.scoring.model.HypeModel`: vectorizers and TF-IDF weights, the six base
-learners (on soft targets), their out-of-fold logits and the four stackers on top.
-
-:func:`fit_model` sets the model's fitted attributes (names ending in ``_``) and returns it,
-as an estimator's ``fit`` does; the model itself holds only what scoring needs. Which records
-feed which learner is :mod:`hypemeter.training.recipe`.
-"""
+"""Fitting :class:`~hypemeter.scoring.model.HypeModel` with the recipe: the lexicon, the training
+data (:func:`hypemeter.training.recipe.training_data`), the sentence splitter and the span model
+are prepared here and passed to :meth:`HypeModel.fit`, which fits everything else."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-import scipy.sparse as sp
-from hypemeter.training.recipe import (
-    TrainSet,
-    balance,
-    clickbait_phrases,
-    concat,
-    holdout,
-    own_mask,
-    sentence_records,
-    subset,
-    train_sets,
-)
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
+from hypemeter.training.recipe import Recipe, training_data
+from hypemeter.training.spans import fit_span_model, punkt_texts
 
-from hypemeter.analysis.features import STYLE_NAMES, vader_valence
+from hypemeter.analysis.features import vader_valence
 from hypemeter.analysis.lexicon import PhraseLexicon
-from hypemeter.analysis.vectorize import HashedNgrams
-from hypemeter.records.results import Article, Record
-from hypemeter.scoring.model import EPS, HAS_BODY, META_STYLE, STACKERS, HypeModel
+from hypemeter.records.results import Record
+from hypemeter.scoring.model import HypeModel
+from hypemeter.text.sentences import SentenceSplitter
 
-META_FEATURE_NAMES = [
-    "logit_headline", "logit_body", "logit_claim", "logit_article", "logit_loaded_headline",
-    "logit_sensational_article", "has_headline",
-    "has_body", *(f"headline_{STYLE_NAMES[i]}" for i in META_STYLE),
-    *(f"body_{STYLE_NAMES[i]}" for i in META_STYLE),
-]
+RECIPE_PARAMS = frozenset(f.name for f in dataclasses.fields(Recipe))
 
 
-def fit_model(model: HypeModel, records: Sequence[Record]) -> HypeModel:
-    """Fit every learner and stacker of ``model`` (with its hyperparameters) on ``records``."""
-    model.valence_ = dict(vader_valence())
-    model.lexicon_ = PhraseLexicon().fit(records, model.valence_)
-    _vectorizers(model)
-    records = [*records, *sentence_records(records)]
-    sets = train_sets(model, records)
-    own_weight = getattr(model, "own_weight", None)
-    if own_weight is not None:
-        for s in sets.values():
-            s.w[own_mask(s, records)] *= own_weight
-    for key in ("body", "loaded_head"):  # article corpora: equal say each
-        sets[key].w = balance(sets[key], records, own_weight is not None)
-    articles = [Article(r.headline, r.body, r.id) for r in records]
-    analyses = model.analyze(articles)
-    counts = model._counts(articles, analyses)
-    has_body = np.array([bool(a.body.tokens.words) for a in analyses])
-    model.head_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts[0])
-    model.char_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts[1])
-    model.body_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts[2][has_body])
-    model.article_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(
-        (counts[0] + counts[2])[has_body]
-    )
-    blocks = model._blocks(articles, analyses, counts)
-
-    head_base, head_meta = holdout(sets["headline"], model.meta_headlines, model.seed)
-    claim_base, claim_meta = holdout(sets["claim"], model.meta_headlines, model.seed)
-    X = {learner: design_matrix(blocks, learner) for learner in model.BLOCKS}  # stacked once
-    model.headline_ = _lr(model, model.C_headline)
-    soft_fit(model.headline_, X["headline"][head_base.idx], head_base.y, head_base.w)
-    model.claim_ = _lr(model, model.C_claim)
-    soft_fit(model.claim_, X["claim"][claim_base.idx], claim_base.y, claim_base.w)
-    oof: dict[str, np.ndarray] = {}
-    for attr, learner, key, C in (
-        ("body_", "body", "body", model.C_body),
-        ("article_", "article", "article", model.C_article),
-        ("loaded_head_", "headline", "loaded_head", model.C_body),
-        ("sens_article_", "sens_article", "sens_article", model.C_article),
-    ):
-        s = sets[key]
-        learned = _lr(model, C)
-        oof[key] = _oof(model, learned, X[learner], s)
-        soft_fit(learned, X[learner][s.idx], s.y, s.w)
-        setattr(model, attr, learned)
-
-    logits = model._base_logits(blocks)
-    # out-of-fold logits replace in-sample ones for the rows the base models were fit on
-    logits[sets["body"].idx, 1] = oof["body"]
-    logits[sets["article"].idx, 3] = oof["article"]
-    logits[sets["loaded_head"].idx, 4] = oof["loaded_head"]
-    logits[sets["sens_article"].idx, 5] = oof["sens_article"]
-    meta_x = model._meta(blocks, logits)
-    # One stacker per score and input kind: with a body (articles, body-only text) and
-    # headline only. Titles and claims teach a different task than articles; one shared
-    # stacker had to compromise between them.
-    with_body = meta_x[:, HAS_BODY] > 0
-    score_sets = (concat(sets["body"], head_meta), concat(sets["article"], claim_meta))
-    for (attr, columns), score_set in zip(STACKERS, score_sets, strict=True):
-        for kind, mask in (("article", with_body), ("headline", ~with_body)):
-            part = subset(score_set, mask[score_set.idx])
-            if not ((part.y > 0).any() and (part.y < 1).any()):
-                part = score_set  # too little data of this kind: share the whole set
-            stacker = _lr(model, model.C_meta)
-            soft_fit(stacker, meta_x[part.idx][:, columns], part.y,
-                     balance(part, records, own_weight is not None))
-            setattr(model, f"{attr}_{kind}_", stacker)
-    model.lexicon_.add_phrases(clickbait_phrases(model, records, sets["headline"]))
-    model.meta_feature_names_ = list(META_FEATURE_NAMES)
-    return model
+def split_params(params: dict[str, Any]) -> tuple[dict[str, Any], Recipe]:
+    """``HypeModel`` parameters and the :class:`Recipe` from one mapping of both."""
+    model = {k: v for k, v in params.items() if k not in RECIPE_PARAMS}
+    return model, Recipe(**{k: v for k, v in params.items() if k in RECIPE_PARAMS})
 
 
-def _vectorizers(model: HypeModel) -> None:
-    model.head_words_ = HashedNgrams(n_features=model.n_features)
-    model.head_chars_ = HashingVectorizer(
-        n_features=model.n_features, analyzer="char_wb", ngram_range=(2, 4),
-        alternate_sign=False, norm=None, lowercase=True,
-    )
-    model.body_words_ = HashedNgrams(n_features=model.n_features)
-
-
-def design_matrix(b: dict[str, Any], learner: str) -> sp.csr_matrix:
-    """The stacked design matrix of one learner (scoring adds its blocks one by one)."""
-    return sp.hstack(
-        [b[k] if sp.issparse(b[k]) else sp.csr_matrix(b[k]) for k in HypeModel.BLOCKS[learner]],
-        format="csr",
+def fit_model(records: Sequence[Record], *, seed: int = 0, explanations: bool = True,
+              **params: Any) -> HypeModel:
+    """A model fitted on ``records`` (``params``: :class:`HypeModel`'s and :class:`Recipe`'s);
+    ``explanations=False`` leaves out the sentence splitter and the span model (a model that
+    scores only, for benchmarks of the scores)."""
+    model_params, recipe = split_params(params)
+    valence = dict(vader_valence())
+    data, phrases = training_data(recipe, records, seed)
+    return HypeModel(seed=seed, **model_params).fit(
+        data, lexicon=PhraseLexicon().fit(records, valence), valence=valence, phrases=phrases,
+        sentences=SentenceSplitter.train(punkt_texts(records)) if explanations else None,
+        span_model=(lambda m: fit_span_model(m.lexicon_, m.valence_, m.sentences_, records,
+                                             seed=seed)) if explanations else None,
     )
 
 
-def soft_fit(model: LogisticRegression, X: Any, y: np.ndarray, w: np.ndarray) -> None:
-    """Fit a classifier on soft targets by splitting each row into a positive and a negative."""
-    pos = y > 0
-    neg = y < 1
-    Xs = sp.vstack([X[pos], X[neg]]) if sp.issparse(X) else np.vstack([X[pos], X[neg]])
-    ys = np.concatenate([np.ones(pos.sum()), np.zeros(neg.sum())])
-    ws = np.concatenate([w[pos] * y[pos], w[neg] * (1 - y[neg])])
-    model.fit(Xs, ys.astype(int), sample_weight=ws)
-
-
-def _lr(model: HypeModel, C: float) -> LogisticRegression:
-    return LogisticRegression(C=C, max_iter=2000, solver="liblinear", random_state=model.seed)
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, EPS, 1 - EPS)
-    return np.log(p / (1 - p))
-
-
-def _oof(model: HypeModel, learner: LogisticRegression, X: sp.csr_matrix,
-         s: TrainSet) -> np.ndarray:
-    """Out-of-fold logits of ``learner``'s kind on its set (grouped folds)."""
-    out = np.zeros(len(s.idx))
-    n_groups = len(np.unique(s.groups))
-    folds = GroupKFold(n_splits=max(2, min(model.cv_folds, n_groups)))
-    Xs = X[s.idx]
-    for tr, te in folds.split(Xs, s.y, s.groups):
-        m = _lr(model, learner.C)
-        soft_fit(m, Xs[tr], s.y[tr], s.w[tr])
-        out[te] = _logit(m.predict_proba(Xs[te])[:, 1])
-    return out
+def card_params(model: HypeModel, recipe: Recipe) -> dict[str, Any]:
+    """The parameters a model card records."""
+    return {**model.get_params(), **dataclasses.asdict(recipe)}

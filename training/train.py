@@ -23,10 +23,10 @@ from hypemeter.training.corpora.registry import (
 )
 from hypemeter.training.corpora.split import group_split
 from hypemeter.training.own_data import own_data_summary
+from hypemeter.training.recipe import Recipe
 from hypemeter.training.report import write_validation_report
 from hypemeter.training.span_report import write_span_report
-from hypemeter.training.spans import fit_span_model, punkt_texts
-from hypemeter.training.stacking import fit_model
+from hypemeter.training.stacking import card_params, fit_model
 from hypemeter.training.validation import evaluate_records, validation_lines
 from joblib import Parallel, delayed
 
@@ -42,7 +42,6 @@ from hypemeter.errors import DataError, message_of
 from hypemeter.paths import REPO_ROOT
 from hypemeter.records.results import Record
 from hypemeter.scoring.model import HypeModel
-from hypemeter.text.sentences import SentenceSplitter
 
 LIBRARIES = ("scikit-learn", "numpy", "scipy", "joblib", "nltk", "vaderSentiment")
 
@@ -147,7 +146,7 @@ def train_bundle(
         "git_commit": git_commit(),
         "seed": seed,
         "libraries": library_versions(),
-        "params": {k: getattr(final, k) for k in _params(final)},
+        "params": card_params(final, Recipe()),
         "corpora": corpus_summary(records, reports),
         "training_records": len(records),
         "validation": {
@@ -157,7 +156,7 @@ def train_bundle(
         },
         "own_data": own_data_summary(reports, records, valid, model),
         # what fitting the final span model measured on its held-out folds
-        "span_model": dict(final.span_model_.metrics) if hasattr(final, "span_model_") else None,
+        "span_model": dict(final.span_model_.metrics),
         "thresholds": {"sensationalism": 0.5, "misinformation_risk": 0.5},
         "training_seconds": None,
         "limits": [
@@ -218,16 +217,7 @@ def loaded_message(records: list[Record], corpora: int, seconds: float) -> str:
 
 
 def _fit(records: list[Record], seed: int) -> HypeModel:
-    model = fit_model(HypeModel(seed=seed), records)
-    model.sentences_ = SentenceSplitter.train(punkt_texts(records))
-    model.span_model_ = fit_span_model(model, records, seed=seed)
-    return model
-
-
-def _params(model: HypeModel) -> list[str]:
-    import inspect
-
-    return [p for p in inspect.signature(type(model).__init__).parameters if p != "self"]
+    return fit_model(records, seed=seed)
 
 
 def resolve_data_dir(data_dir: Path | None, corpora: list[str] | None) -> Path:

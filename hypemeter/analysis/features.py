@@ -1,6 +1,6 @@
 """Per-field analysis: stylistic signals, sentiment intensity and loaded-phrase density.
 
-``analyze_field`` tokenises a field once and returns both the dense style vector the models
+:func:`analyze_fields` tokenises each field once and returns both the dense style vector the models
 read and the lexicon matches the explanations report, so scoring with explanations costs one
 pass over the text.
 """
@@ -166,9 +166,10 @@ def analyze_fields(
     fields: Sequence[tuple[str, bool]], lexicon: PhraseLexicon | None,
     valence: dict[str, float],
 ) -> list[FieldAnalysis]:
-    """:func:`analyze_field` of each ``(text, is_headline)``, the word counts of the whole
-    batch taken at once from the lexicon's :class:`~hypemeter.analysis.word_table.WordTable` (same
-    values as :func:`analyze_field_reference`, which counts with a ``Counter``)."""
+    """The style vector and lexicon matches of each ``(text, is_headline)``, the word counts
+    of the whole batch taken at once from the lexicon's
+    :class:`~hypemeter.analysis.word_table.WordTable` (same values as
+    :func:`analyze_field_reference`, which counts with a ``Counter``)."""
     if lexicon is None:
         return [analyze_field_reference(text, lexicon, valence, is_headline=head)
                 for text, head in fields]
@@ -192,17 +193,11 @@ def analyze_fields(
     return out
 
 
-def analyze_field(
-    text: str, lexicon: PhraseLexicon | None, valence: dict[str, float], *, is_headline: bool
-) -> FieldAnalysis:
-    """The style vector and lexicon matches of one field."""
-    return analyze_fields([(text, is_headline)], lexicon, valence)[0]
-
-
 def analyze_field_reference(
     text: str, lexicon: PhraseLexicon | None, valence: dict[str, float], *, is_headline: bool
 ) -> FieldAnalysis:
-    """:func:`analyze_field` counting words with a ``Counter`` (the reference)."""
+    """:func:`analyze_fields` of one field counting words with a ``Counter`` (the
+    reference)."""
     toks = tokenize(text)
     words = toks.words
     n = len(words)

@@ -62,6 +62,13 @@ SEED_PHRASES: dict[str, str] = {
 # Characters that end a sentence or clause: a phrase's words never span one.
 PHRASE_BREAKS = frozenset(".!?;:\n\r\u2026\u2028\u2029")
 STOPWORDS = frozenset(ENGLISH_STOP_WORDS) | {"s", "t", "it's", "i'm", "don't", "mr", "ms", "mrs"}
+# Stop words after which a phrase goes on (span ends complete it, hypemeter.spans.decoding):
+# a determiner or possessive opens its noun ("breaking the internet"), an object pronoun closes
+# it ("losing it"). PHRASE_MARKS: bit 1 opens, bit 2 closes ("her" does both).
+DETERMINERS = frozenset({"the", "a", "an", "his", "her", "its", "their", "our", "my", "your"})
+OBJECT_PRONOUNS = frozenset({"it", "them", "him", "her", "us", "me"})
+PHRASE_MARKS = {w: (w in DETERMINERS) + 2 * (w in OBJECT_PRONOUNS)
+                for w in DETERMINERS | OBJECT_PRONOUNS}
 
 
 # Attributes _index() derives; they are rebuilt on load, not pickled.

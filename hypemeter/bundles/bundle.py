@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import joblib
 import sklearn
@@ -30,19 +30,22 @@ from hypemeter.errors import (
     describe,
 )
 
+if TYPE_CHECKING:  # imported when a bundle is loaded: the model pulls in scikit-learn & co.
+    from hypemeter.scoring.model import HypeModel
+
 MODEL_FILE = "model.joblib"
 CARD_FILE = "card.json"
 CURRENT = "current"
 # Bump when the pickled model's classes change shape: a bundle of another format is refused
 # up front instead of failing at its first prediction.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 
 @dataclass(frozen=True)
 class Bundle:
     """A verified, loaded model with its card."""
 
-    model: Any
+    model: HypeModel
     card: dict[str, Any]
     path: Path
 
@@ -153,8 +156,10 @@ def verify_bundle(bundle_dir: Path, card: dict[str, Any]) -> None:
         )
     if card.get("format_version") != FORMAT_VERSION:
         raise VersionMismatchError(
-            f"{model_path} is in bundle format {card.get('format_version')!r}, this hypemeter "
-            f"reads format {FORMAT_VERSION}: retrain it with this version"
+            f"{model_path} is in bundle format {card.get('format_version')!r}; this hypemeter "
+            f"reads bundle format {FORMAT_VERSION} only: retrain the model with this version "
+            "(`hypemeter train --out DIR --version NAME`, with the corpora and data it was "
+            "trained on)"
         )
     trained_with = str(card["libraries"].get("scikit-learn", ""))
     if trained_with != sklearn.__version__:

@@ -18,7 +18,8 @@ what calibrates the scores.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import inspect
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, ClassVar
@@ -30,10 +31,23 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 
 from hypemeter.analysis.features import STYLE_NAMES, FieldAnalysis, analyze_fields
+from hypemeter.analysis.lexicon import PhraseLexicon
 from hypemeter.analysis.vectorize import CharWbNgrams, HashedNgrams
-from hypemeter.records.results import Article, Field, Span
+from hypemeter.records.results import Article
+from hypemeter.scoring.explain import Explained, explain
+from hypemeter.scoring.fitting import (
+    EPS,
+    LEARNERS,
+    TrainingData,
+    design_matrix,
+    new_learner,
+    oof_logits,
+    soft_fit,
+    subset,
+)
+from hypemeter.spans.model import SpanModel
+from hypemeter.text.sentences import SentenceSplitter
 
-EPS = 1e-4
 # Stacker input columns (see ``HypeModel._meta``): six base logits, has_headline, has_body,
 # then both fields' style signals.
 LOGIT_COLUMNS = ("headline", "body", "claim", "article", "loaded_headline", "sensational_article")
@@ -52,6 +66,14 @@ META_STYLE = [
     i for i, n in enumerate(STYLE_NAMES)
     if n not in ("empty", "log_chars", "log_words", "loaded_count")
 ]
+META_FEATURE_NAMES = [
+    *(f"logit_{c}" for c in LOGIT_COLUMNS), "has_headline", "has_body",
+    *(f"headline_{STYLE_NAMES[i]}" for i in META_STYLE),
+    *(f"body_{STYLE_NAMES[i]}" for i in META_STYLE),
+]
+# the base learners (fitted attribute ``<key>_``, logit column in LEARNERS order) and the
+# feature blocks (``HypeModel.BLOCKS``) each reads
+LEARNER_BLOCKS = {key: "headline" if key == "loaded_head" else key for key in LEARNERS}
 
 
 def word_ngrams(words: list[str]) -> list[str]:
@@ -98,11 +120,7 @@ class HypeModel:
         C_claim: float = 0.5,
         C_article: float = 8.0,
         C_meta: float = 1.0,
-        meta_headlines: int = 3000,
         cv_folds: int = 3,
-        objective_sources: tuple[str, ...] = ("perez_rosas_amt",),
-        ptc_soft_scale: float = 0.08,
-        own_weight: float | None = 3.0,
     ) -> None:
         self.seed = seed
         self.n_features = n_features
@@ -111,22 +129,84 @@ class HypeModel:
         self.C_claim = C_claim
         self.C_article = C_article
         self.C_meta = C_meta
-        self.meta_headlines = meta_headlines
         self.cv_folds = cv_folds
-        self.objective_sources = objective_sources
-        self.ptc_soft_scale = ptc_soft_scale
-        # A user's own records (corpora "own:..."): a number gives each own record that many
-        # times an ordinary record's weight in every learner and stacker; None balances them
-        # like any article corpus (a file of 25 then weighs as much as a whole public corpus,
-        # which cost other corpora up to 0.09 ROC-AUC in benchmarks/bench_adaptation.py).
-        self.own_weight = own_weight
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor's parameters (scikit-learn's convention)."""
+        return {k: getattr(self, k) for k in inspect.signature(HypeModel.__init__).parameters
+                if k != "self"}
+
+    # ------------------------------------------------------------------ fit
+    def fit(
+        self, data: TrainingData, *, lexicon: PhraseLexicon, valence: dict[str, float],
+        phrases: Callable[[HypeModel], dict[tuple[str, ...], tuple[str, float]]] | None = None,
+        sentences: SentenceSplitter | None = None,
+        span_model: Callable[[HypeModel], SpanModel] | None = None,
+    ) -> HypeModel:
+        """Fit the vectorizers, the base learners (on their rows of ``data``, with out-of-fold
+        logits for the stackers) and the stackers, on the texts analysed with ``lexicon`` and
+        ``valence``. Then ``phrases(self)`` adds phrases to the lexicon (mined from the fitted
+        learners), and the explanations are set: ``sentences`` (the sentence splitter) and
+        ``span_model(self)`` (fit on the fitted model's analysis). Without them the model
+        scores but does not explain. Returns the model."""
+        self.valence_ = valence
+        self.lexicon_ = lexicon
+        self.head_words_ = HashedNgrams(n_features=self.n_features)
+        self.head_chars_ = HashingVectorizer(
+            n_features=self.n_features, analyzer="char_wb", ngram_range=(2, 4),
+            alternate_sign=False, norm=None, lowercase=True,
+        )
+        self.body_words_ = HashedNgrams(n_features=self.n_features)
+        articles = data.articles
+        analyses = self.analyze(articles)
+        counts = self._counts(articles, analyses)
+        has_body = np.array([bool(a.body.tokens.words) for a in analyses])
+        self.head_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts[0])
+        self.char_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts[1])
+        self.body_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts[2][has_body])
+        self.article_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(
+            (counts[0] + counts[2])[has_body])
+        blocks = self._blocks(articles, analyses, counts)
+        X = {learner: design_matrix(blocks, self.BLOCKS[learner]) for learner in self.BLOCKS}
+        logits_oof: dict[int, np.ndarray] = {}
+        for key, C in zip(LEARNERS, (self.C_headline, self.C_body, self.C_claim, self.C_article,
+                                     self.C_body, self.C_article), strict=True):
+            s, Xk = data.sets[key], X[LEARNER_BLOCKS[key]]
+            if key not in ("headline", "claim"):  # their stacker rows are held out instead
+                logits_oof[LEARNERS.index(key)] = oof_logits(C, self.seed, self.cv_folds, Xk, s)
+            setattr(self, f"{key}_", soft_fit(new_learner(C, self.seed), Xk[s.idx], s.y, s.w))
+        logits = self._base_logits(blocks)
+        # out-of-fold logits replace in-sample ones for the rows the base models were fit on
+        for column, values in logits_oof.items():
+            logits[data.sets[LEARNERS[column]].idx, column] = values
+        meta_x = self._meta(blocks, logits)
+        # One stacker per score and input kind: with a body (articles, body-only text) and
+        # headline only. Titles and claims teach a different task than articles; one shared
+        # stacker had to compromise between them.
+        with_body = meta_x[:, HAS_BODY] > 0
+        for (attr, columns), score_set in zip(STACKERS, data.score_sets, strict=True):
+            for kind, mask in (("article", with_body), ("headline", ~with_body)):
+                part = subset(score_set, mask[score_set.idx])
+                if not ((part.y > 0).any() and (part.y < 1).any()):
+                    part = score_set  # too little data of this kind: share the whole set
+                setattr(self, f"{attr}_{kind}_", soft_fit(
+                    new_learner(self.C_meta, self.seed), meta_x[part.idx][:, columns], part.y,
+                    data.stacker_weights(part)))
+        if phrases is not None:
+            self.lexicon_.add_phrases(phrases(self))
+        self.meta_feature_names_ = list(META_FEATURE_NAMES)
+        if sentences is not None:
+            self.sentences_ = sentences
+        if span_model is not None:
+            self.span_model_ = span_model(self)
+        return self
 
     # ------------------------------------------------------------------ features
     def analyze(self, articles: Sequence[Article]) -> list[Analysis]:
         fields = analyze_fields(
             [(text, head) for a in articles for text, head in ((a.headline, True),
                                                               (a.body, False))],
-            getattr(self, "lexicon_", None), self.valence_)
+            self.lexicon_, self.valence_)
         return [Analysis(fields[k], fields[k + 1]) for k in range(0, len(fields), 2)]
 
     def _counts(
@@ -236,14 +316,22 @@ class HypeModel:
                 out[mask, j] = meta_x[mask][:, columns] @ model.coef_[0] + model.intercept_[0]
         return expit(out)
 
-    @staticmethod
-    def spans(article: Article, analysis: Analysis, max_spans: int | None = None) -> list[Span]:
-        found = _field_spans("headline", article.headline, analysis.headline)
-        found += _field_spans("body", article.body, analysis.body)
-        if max_spans is not None and len(found) > max_spans:
-            keep = sorted(range(len(found)), key=lambda k: (-found[k].weight, k))[:max_spans]
-            found = [found[k] for k in sorted(keep)]
-        return found
+    def base_logits(
+        self, articles: Sequence[Article], analyses: Sequence[Analysis] | None = None
+    ) -> np.ndarray:
+        """Each base learner's capped logit (columns :data:`LOGIT_COLUMNS`; 0 for a learner
+        of an absent field)."""
+        analyses = self.analyze(articles) if analyses is None else analyses
+        return self._base_logits(self._blocks(articles, analyses))
+
+    def explain(
+        self, articles: Sequence[Article], analyses: Sequence[Analysis], *, spans: bool = True,
+        max_spans: int | None = None, sentences: bool = False,
+    ) -> list[Explained]:
+        """Phrase spans and sentence scores of each article
+        (:func:`hypemeter.scoring.explain.explain`)."""
+        return explain(self, articles, analyses, spans=spans, max_spans=max_spans,
+                       sentences=sentences)
 
 
 def _word_counts(vectorizer: Any, fields: list[FieldAnalysis]) -> sp.csr_matrix:
@@ -251,12 +339,3 @@ def _word_counts(vectorizer: Any, fields: list[FieldAnalysis]) -> sp.csr_matrix:
     if type(vectorizer) is HashedNgrams and all(fa.hashes is not None for fa in fields):
         return vectorizer.transform_hashes([fa.hashes for fa in fields])  # type: ignore[misc]
     return vectorizer.transform([fa.tokens.words for fa in fields])
-
-
-def _field_spans(name: Field, text: str, fa: FieldAnalysis) -> list[Span]:
-    starts, ends = fa.tokens.starts, fa.tokens.ends
-    out = []
-    for m in fa.matches:
-        start, end = starts[m.first], ends[m.last]
-        out.append(Span(name, start, end, text[start:end], m.category, m.weight))
-    return out

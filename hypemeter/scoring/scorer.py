@@ -13,7 +13,6 @@ from hypemeter import MODEL_NAME
 from hypemeter.bundles.bundle import Bundle, load_bundle
 from hypemeter.errors import HypemeterError, InvalidInputError, ModelLoadError, describe
 from hypemeter.records.results import Article, ModelInfo, ScoreResult
-from hypemeter.scoring.explain import explain as explain_batch
 from hypemeter.scoring.gcpause import gc_paused
 
 T = TypeVar("T")
@@ -83,8 +82,8 @@ class Scorer:
         analyses = model.analyze(articles)
         scores = model.predict_scores(articles, analyses)
         if explain or sentences:
-            explained = explain_batch(model, articles, analyses, spans=explain,
-                                      max_spans=max_spans, sentences=sentences)
+            explained = model.explain(articles, analyses, spans=explain, max_spans=max_spans,
+                                      sentences=sentences)
         else:
             explained = [([], None)] * len(articles)
         results = []

@@ -1,8 +1,10 @@
 """Encoding for the span model: fields of a batch laid end to end as the arrays the token model
 reads (vocabulary ids of the window, word pairs, suffixes, and dense clause and style features).
 
-:mod:`hypemeter.spans.fast` builds the same :class:`Encoded` from a per-process token cache;
-this module is the reference and what training uses.
+Training lays out its fields with :func:`encode` (every token's suffixes: the design matrix has
+a column per suffix); scoring builds the same :class:`Encoded` from a per-process token cache
+(:func:`hypemeter.spans.fast.encode_fast`). Both compute the dense columns with
+:func:`_batch_dense`.
 """
 
 from __future__ import annotations
@@ -28,8 +30,6 @@ PAD = 2  # padding tokens between fields (the widest window reach)
 UNKNOWN, EDGE = 0, 1  # vocabulary ids of an unseen word and of the padding
 STATIC_NAMES = ("abs_valence", "neg_valence", "strong_valence", "stop", "long", "superlative",
                 "intensifier")
-# appended only: a model fitted before a column existed reads the columns it knows
-# (``dense[:, :len(dense_coef)]``)
 DENSE_NAMES = ("all_caps", "title_inside", "headline", "quoted", "exclaim_after", "break_after",
                "break_before", "clause_exclaim", "clause_valence", "clause_len",
                "number_near", "clause_number")
@@ -158,13 +158,10 @@ def _batch_dense(fields: Sequence[tuple[FieldAnalysis, str, bool]], strong: np.n
 def encode(
     vocab: dict[str, int], bigram_vocab: dict[tuple[str, str], int],
     suffix_vocab: dict[str, int], strong: np.ndarray,
-    fields: Sequence[tuple[FieldAnalysis, str, bool]], *, all_suffixes: bool = True,
-    pair_index: tuple[np.ndarray, np.ndarray] | None = None,
+    fields: Sequence[tuple[FieldAnalysis, str, bool]],
 ) -> Encoded:
-    """Lay out ``(analysis, text, is_headline)`` fields for the token model; ``strong`` says
-    per vocabulary id whether the word has a strong valence. ``all_suffixes=False`` looks up
-    suffixes only for words outside the vocabulary (scoring folds the others into a table);
-    ``pair_index`` (:meth:`SpanModel.pair_index`) finds word pairs by their ids."""
+    """Lay out ``(analysis, text, is_headline)`` fields for fitting the token model; ``strong``
+    says per vocabulary id whether the word has a strong valence."""
     words: list[str] = [""] * PAD
     starts = []
     for fa, _, _ in fields:
@@ -174,26 +171,16 @@ def encode(
     total = len(words)
     ids = np.fromiter(map(vocab.get, words, repeat(UNKNOWN)), np.int64, total)
     bigrams = np.zeros(total, np.int64)
-    if pair_index is not None:  # word pairs as integer keys, looked up in one sorted array
-        keys, values = pair_index
-        wanted = ids[:-1] * (len(vocab) + 2) + ids[1:]
-        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
-        bigrams[:-1] = np.where(keys[at] == wanted, values[at], 0) if len(keys) else 0
-    else:
-        bigrams[:-1] = np.fromiter(map(bigram_vocab.get, pairwise(words), repeat(0)),
-                                   np.int64, total - 1)
+    bigrams[:-1] = np.fromiter(map(bigram_vocab.get, pairwise(words), repeat(0)),
+                               np.int64, total - 1)
     suffixes = np.zeros((len(SUFFIXES), total), np.int64)
-    at = np.arange(total) if all_suffixes else np.flatnonzero(ids == UNKNOWN)
-    chosen = [words[k] for k in at]
     for row, k in enumerate(SUFFIXES):
-        suffixes[row, at] = np.fromiter(
-            map(suffix_vocab.get, map(operator.itemgetter(slice(-k, None)), chosen), repeat(0)),
-            np.int64, len(chosen))
+        suffixes[row] = np.fromiter(
+            map(suffix_vocab.get, map(operator.itemgetter(slice(-k, None)), words), repeat(0)),
+            np.int64, total)
     pos = np.concatenate([np.arange(start, start + len(fa.tokens.words))
                           for (fa, _, _), start in zip(fields, starts, strict=True)]) \
         if fields else np.zeros(0, np.int64)
     bounds = [0, *np.cumsum([len(fa.tokens.words) for fa, _, _ in fields]).tolist()]
     dense = _batch_dense(fields, strong[ids[pos]])
     return Encoded(ids, bigrams, suffixes, pos, dense, bounds)
-
-

@@ -1,77 +1,53 @@
-"""Decoding for the span model: from token probabilities to spans (runs of probable tokens
-inside a clause), their calibrated weights and categories, and sentence features.
+"""Decoding: from token probabilities to spans, the one path of scoring, the CLI and training.
 
-The functions here are the reference path; :mod:`hypemeter.spans.fast` does the same on whole
-batches with array operations (tests/core/test_span_fast.py checks they agree).
+A span is a run of tokens at or over ``low`` that stays inside one clause and one field, holds a
+content word and reaches ``threshold`` somewhere (hysteresis: a confident word takes in its less
+certain neighbours); its edges are trimmed by :func:`trim_runs` and its end completed by
+:func:`complete_ends`. Its weight is a Platt
+calibration of :data:`CALIBRATION_FEATURES` (:func:`span_weights`); its category that of its most
+probable word that has one, else of a lexicon match inside it, else loaded language
+(:func:`run_categories`, :func:`match_category`).
+
+Phrases of the product vocabulary (urgency formulas anywhere, clickbait teasers in headlines:
+:func:`vocabulary_spans`) are always reported as themselves, with their category and the weight
+the vocabulary gives them; learned runs stop at them (``blocked`` in :func:`find_runs`), so
+"Act now" is ``urgency`` whether or not the token model finds it loaded too.
+
+Training decodes its held-out probabilities with :func:`find_runs` and
+:func:`calibration_matrix` too, so the thresholds and the calibration are fit on the spans
+scoring gives.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import NamedTuple
 
 import numpy as np
 
 from hypemeter.analysis.features import FieldAnalysis
-from hypemeter.analysis.lexicon import PHRASE_BREAKS, STOPWORDS
+from hypemeter.analysis.lexicon import PHRASE_BREAKS, Match
 from hypemeter.records.results import Field, Span, public_category
 from hypemeter.spans.columns import DENSE_NAMES, Encoded
-
-if TYPE_CHECKING:
-    from hypemeter.spans.model import SpanModel
+from hypemeter.spans.fast import FastEncoded
+from hypemeter.spans.model import SpanModel
 
 VOCABULARY_CATEGORIES = frozenset({"urgency", "clickbait"})
 CALIBRATION_FEATURES = ("logit_max", "logit_mean", "log_tokens")
+_BREAK_AFTER = DENSE_NAMES.index("break_after")
+NOUN_PHRASE = 2  # content words a span's completed end takes in at most
 
 
-def calibration_features(proba: np.ndarray) -> np.ndarray:
-    q = np.clip(proba, 1e-4, 1 - 1e-4)
-    top, mean = q.max(), q.mean()
-    return np.array([np.log(top / (1 - top)), np.log(mean / (1 - mean)), np.log(len(q))])
+class Runs(NamedTuple):
+    """The runs of a batch as flat arrays, in token order: owning field, first and last token
+    (batch indices, inclusive), highest and mean token probability, number of tokens."""
 
-
-def runs(
-    proba: np.ndarray, fa: FieldAnalysis, threshold: float, low: float | None = None,
-    edge_ratio: float = 0.0,
-) -> list[tuple[int, int, float]]:
-    """``(first, last, max probability)`` of each run of tokens at or over ``low`` that stays
-    inside one clause, holds a content word and reaches ``threshold`` somewhere (hysteresis:
-    a confident word takes in its less certain neighbours), its edges trimmed by
-    :func:`trim_runs`."""
-    low = threshold if low is None else low
-    words, seps = fa.tokens.words, fa.tokens.seps
-    bounds = []
-    hot = np.flatnonzero(proba >= low)
-    k = 0
-    while k < len(hot):
-        first = last = int(hot[k])
-        k += 1
-        while k < len(hot) and hot[k] == last + 1 and PHRASE_BREAKS.isdisjoint(seps[last]):
-            last = int(hot[k])
-            k += 1
-        bounds.append((first, last))
-    if not bounds:
-        return []
-    stop = np.fromiter((w in STOPWORDS for w in words), bool, len(words))
-    firsts, lasts = trim_runs(proba, stop, np.array([a for a, _ in bounds]),
-                              np.array([b for _, b in bounds]), edge_ratio)
-    out = []
-    for first, last in zip(firsts.tolist(), lasts.tolist(), strict=True):
-        top = float(proba[first:last + 1].max())
-        if top >= threshold:
-            out.append((first, last, top))
-    return out
-
-
-def _inward(keep: np.ndarray, starts: np.ndarray, ends: np.ndarray
-            ) -> tuple[np.ndarray, np.ndarray]:
-    """Per run, the first token at or after its start and the last at or before its end that
-    ``keep`` holds (a run with none comes out with first > last)."""
-    n = len(keep)
-    at = np.arange(n)
-    nxt = np.minimum.accumulate(np.where(keep, at, n)[::-1])[::-1]
-    prv = np.maximum.accumulate(np.where(keep, at, -1))
-    return nxt[starts], prv[ends]
+    field: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    top: np.ndarray
+    mean: np.ndarray
+    size: np.ndarray
 
 
 def segment_reduce(ufunc: np.ufunc, values: np.ndarray, firsts: np.ndarray,
@@ -88,162 +64,234 @@ def segment_reduce(ufunc: np.ufunc, values: np.ndarray, firsts: np.ndarray,
     return out
 
 
+def _inward(keep: np.ndarray, starts: np.ndarray, ends: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Per run, the first token at or after its start and the last at or before its end that
+    ``keep`` holds (a run with none comes out with first > last)."""
+    n = len(keep)
+    at = np.arange(n)
+    nxt = np.minimum.accumulate(np.where(keep, at, n)[::-1])[::-1]
+    prv = np.maximum.accumulate(np.where(keep, at, -1))
+    return nxt[starts], prv[ends]
+
+
 def trim_runs(proba: np.ndarray, stop: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-              edge_ratio: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+              edge_ratio: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The runs ``starts[i]..ends[i]`` (inclusive token indices, disjoint) trimmed to start and
-    end on a content word (``stop`` marks "the", "of", ...), then, with ``edge_ratio``, to
-    start and end on a word at least ``edge_ratio`` times as probable as the run's most
-    probable content word: "sends deadly weapon" -> "deadly weapon" when "sends" is a weak
-    neighbour the hysteresis took in. Runs left without a content word are dropped. The one
-    trimming rule of every decoding path (reference, batch and fast)."""
+    end on a content word (``stop`` marks "the", "of", ...), then to start and end on a word at
+    least ``edge_ratio`` times as probable as the run's most probable content word: "sends
+    deadly weapon" -> "deadly weapon" when "sends" is a weak neighbour the hysteresis took in.
+    Runs left without a content word are dropped; the third array is the kept runs' ends."""
     firsts, lasts = _inward(~stop, starts, ends)
     keep = firsts <= lasts
-    firsts, lasts = firsts[keep], lasts[keep]
+    firsts, lasts, ends = firsts[keep], lasts[keep], ends[keep]
     if edge_ratio <= 0 or not len(firsts):
-        return firsts, lasts
+        return firsts, lasts, ends
     # the peak is a content word's, so it survives and every trimmed run keeps a word
     peak = segment_reduce(np.maximum, np.where(stop, -1.0, proba), firsts, lasts)
     sizes = lasts - firsts + 1
     inside = np.repeat(firsts - (np.cumsum(sizes) - sizes), sizes) + np.arange(sizes.sum())
     cutoff = np.zeros(len(proba))
     cutoff[inside] = np.repeat(edge_ratio * peak, sizes)
-    return _inward(~stop & (proba >= cutoff), firsts, lasts)
+    firsts, lasts = _inward(~stop & (proba >= cutoff), firsts, lasts)
+    return firsts, lasts, ends
 
 
-def run_bounds(proba: np.ndarray, enc: Any, low: float) -> tuple[np.ndarray, np.ndarray]:
-    """First and last token of each run of tokens at or over ``low`` over a batch: a run
-    stops at a clause break and at a field's first token (``enc``: ``dense``, ``bounds``)."""
+def complete_ends(lasts: np.ndarray, ends: np.ndarray, stop: np.ndarray, mark: np.ndarray,
+                  opens: np.ndarray, taken: np.ndarray) -> np.ndarray:
+    """Span ends that do not cut a verb from its object. When trimming ended a span right
+    before a determiner or possessive its run went on with ("breaking | the internet", "losing
+    | their minds"), the span takes in that noun phrase: the content words after it, up to
+    :data:`NOUN_PHRASE` of them, to the next stop word or clause; before an object pronoun
+    ("losing | it"), the pronoun. (``mark``: PHRASE_MARKS per token; ``opens``: a token starts
+    a clause or field; ``taken``: a token of another run or of a vocabulary phrase.)"""
+    n = len(stop)
+    out = lasts.copy()
+    after = np.minimum(lasts + 1, n - 1)
+    for i in np.flatnonzero((lasts < ends) & (mark[after] > 0)).tolist():
+        k = int(lasts[i]) + 1
+        j = k + 1
+        while j < n and j - k <= NOUN_PHRASE and not (stop[j] or opens[j]) and (
+                j <= ends[i] or not taken[j]):
+            j += 1
+        if j > k + 1 and mark[k] & 1:
+            out[i] = j - 1
+        elif mark[k] & 2:
+            out[i] = k
+    return out
+
+
+def find_runs(proba: np.ndarray, enc: Encoded, stop: np.ndarray, mark: np.ndarray,
+              threshold: float, low: float, edge_ratio: float,
+              blocked: np.ndarray | None = None) -> Runs:
+    """The spans' runs of a batch (``enc``: its clause breaks and field bounds; ``stop`` and
+    ``mark``: per token, a stop word, its PHRASE_MARKS; ``blocked``: tokens no run takes, those
+    of :func:`vocabulary_spans`)."""
     n = len(proba)
-    hot = proba >= low
-    brk = enc.dense[:, DENSE_NAMES.index("break_after")] > 0
-    first_of_field = np.zeros(n, bool)
-    starts = np.asarray(enc.bounds[:-1])
-    first_of_field[starts[starts < n]] = True
-    cont = np.zeros(n, bool)
-    cont[1:] = hot[1:] & hot[:-1] & ~brk[:-1] & ~first_of_field[1:]
-    return np.flatnonzero(hot & ~cont), np.flatnonzero(hot & ~np.r_[cont[1:], False])
-
-
-def batch_runs(
-    proba: np.ndarray, enc: Encoded, fields: Sequence[tuple[FieldAnalysis, str, bool]],
-    threshold: float, low: float, edge_ratio: float = 0.0,
-) -> list[list[tuple[int, int, float, float, int]]]:
-    """What :func:`runs` finds in each field, for the whole batch with array operations:
-    per field ``(first, last, max, mean, tokens)`` with field-local token indices."""
-    n = len(proba)
-    out: list[list[tuple[int, int, float, float, int]]] = [[] for _ in fields]
+    empty = np.zeros(0, np.int64)
     if n == 0:
-        return out
-    run_starts, ends = run_bounds(proba, enc, low)
-    if not len(run_starts):
-        return out
-    words = [w for fa, _, _ in fields for w in fa.tokens.words]
-    stop = np.fromiter((w in STOPWORDS for w in words), bool, n)
-    fa_, lasts = trim_runs(proba, stop, run_starts, ends, edge_ratio)
-    if not len(fa_):
-        return out
-    tops = segment_reduce(np.maximum, proba, fa_, lasts)
-    sums = segment_reduce(np.add, proba, fa_, lasts)
-    owners = np.searchsorted(enc.bounds, fa_, side="right") - 1
-    lens = lasts - fa_ + 1
-    for a, b, f, top, total, size in zip(fa_.tolist(), lasts.tolist(), owners.tolist(),
-                                         tops.tolist(), sums.tolist(), lens.tolist(),
-                                         strict=True):
-        if top >= threshold:
-            base = enc.bounds[f]
-            out[f].append((a - base, b - base, top, total / size, size))
+        return Runs(empty, empty, empty, np.zeros(0), np.zeros(0), empty)
+    hot = proba >= low
+    if blocked is not None:
+        hot &= ~blocked
+    brk = enc.dense[:, _BREAK_AFTER] > 0
+    opens = np.zeros(n, bool)  # a token that starts a field or a clause
+    starts = np.asarray(enc.bounds[:-1])
+    opens[starts[starts < n]] = True
+    cont = np.zeros(n, bool)
+    cont[1:] = hot[1:] & hot[:-1] & ~brk[:-1] & ~opens[1:]
+    firsts, lasts, ends = trim_runs(proba, stop, np.flatnonzero(hot & ~cont),
+                                    np.flatnonzero(hot & ~np.r_[cont[1:], False]), edge_ratio)
+    if not len(firsts):
+        return Runs(empty, empty, empty, np.zeros(0), np.zeros(0), empty)
+    opens[1:] |= brk[:-1]
+    lasts = complete_ends(lasts, ends, stop, mark, opens, hot if blocked is None else hot | blocked)
+    tops = segment_reduce(np.maximum, proba, firsts, lasts)
+    sums = segment_reduce(np.add, proba, firsts, lasts)
+    sizes = lasts - firsts + 1
+    sel = tops >= threshold
+    firsts, lasts, tops, sums, sizes = firsts[sel], lasts[sel], tops[sel], sums[sel], sizes[sel]
+    owners = np.searchsorted(enc.bounds, firsts, side="right") - 1
+    return Runs(owners, firsts, lasts, tops, sums / sizes, sizes)
+
+
+def vocabulary_spans(fa: FieldAnalysis, headline: bool, stop: np.ndarray) -> list[Match]:
+    """The product vocabulary's phrases a field reports (``stop``: the field's stop words):
+    urgency formulas anywhere, clickbait teasers in headlines (learned from headlines: in body
+    text they are noise). A phrase holds a content word, as a span does: the mined n-gram "you
+    will" is a piece of "You will not believe", not a teaser. A one-word formula is one as a
+    label only, opening its field or closed by a clause break ("BREAKING: ...", not "photos are
+    breaking the internet")."""
+    out = []
+    seps = fa.tokens.seps
+    for m in fa.matches:
+        if m.category != "urgency" and not (m.category == "clickbait" and headline):
+            continue
+        if stop[m.first:m.last + 1].all():
+            continue
+        if m.first == m.last and m.first > 0 and PHRASE_BREAKS.isdisjoint(seps[m.last]) \
+                and m.last + 1 < len(seps):
+            continue
+        out.append(m)
     return out
 
 
-def batch_weights(model: SpanModel, found: list[list[tuple[int, int, float, float, int]]]
-                  ) -> list[list[float]]:
-    """Calibrated weights of :func:`batch_runs`' spans (``calibration_features`` in arrays)."""
-    flat = [r for rs in found for r in rs]
-    if not flat:
-        return [[] for _ in found]
-    arr = np.asarray([(r[2], r[3], r[4]) for r in flat], dtype=float)
-    q = np.clip(arr[:, :2], 1e-4, 1 - 1e-4)
-    X = np.column_stack([np.log(q / (1 - q)), np.log(arr[:, 2])])
-    w = (1.0 / (1.0 + np.exp(-(X @ model.calib_coef + model.calib_intercept)))).tolist()
-    out, k = [], 0
-    for rs in found:
-        out.append(w[k:k + len(rs)])
-        k += len(rs)
-    return out
+def calibration_matrix(runs: Runs) -> np.ndarray:
+    """One row of :data:`CALIBRATION_FEATURES` per run."""
+    q = np.clip(np.column_stack([runs.top, runs.mean]), 1e-4, 1 - 1e-4)
+    return np.column_stack([np.log(q / (1 - q)), np.log(runs.size.astype(float))])
 
 
-def category(model: SpanModel, words: list[str], proba: np.ndarray, first: int,
-             last: int, fa: FieldAnalysis) -> str:
-    """The category of the span's most probable word that has one, else of a lexicon match
-    inside the span, else loaded language; as results report it (:func:`public_category`)."""
-    cats = model.categories
-    known = [(p, -i) for i, p in enumerate(proba[first:last + 1].tolist(), first)
-             if words[i] in cats]
-    if known:
-        return public_category(cats[words[-max(known)[1]]])
+def span_weights(model: SpanModel, runs: Runs) -> np.ndarray:
+    """The calibrated weight of each run (Platt scaling fit by training's span calibration)."""
+    if not len(runs.top):
+        return np.zeros(0)
+    z = calibration_matrix(runs) @ model.calib_coef + model.calib_intercept
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def run_categories(proba: np.ndarray, enc: FastEncoded, runs: Runs) -> list[int]:
+    """Per run the batch index of its most probable token that has a category (the first on
+    ties), or -1."""
+    firsts, sizes = runs.first, runs.size
+    if not len(firsts):
+        return []
+    has = enc.cat >= 0
+    seg = np.repeat(np.arange(len(firsts)), sizes)
+    seg_start = np.cumsum(sizes) - sizes
+    tok = np.repeat(firsts - seg_start, sizes) + np.arange(int(sizes.sum()))
+    masked = np.where(has[tok], proba[tok], -1.0)
+    best = np.maximum.reduceat(masked, seg_start)
+    hit = (masked == best[seg]) & has[tok]
+    first = np.minimum.reduceat(np.where(hit, tok, len(proba)), seg_start)
+    return np.where(best >= 0, first, -1).tolist()
+
+
+def match_category(fa: FieldAnalysis, first: int, last: int) -> str:
+    """A run's category when none of its words has one: a lexicon match inside it, else
+    loaded language."""
     for m in fa.matches:
         if m.first <= last and m.last >= first and m.category not in VOCABULARY_CATEGORIES:
             return public_category(m.category)
     return "loaded_language"
 
 
-def field_spans(
-    model: SpanModel, name: Field, text: str, fa: FieldAnalysis, proba: np.ndarray,
-    found: list[tuple[int, int, float, float, int]] | None = None,
-    weights: list[float] | None = None,
-) -> list[Span]:
-    """The spans of one field; ``found``/``weights`` from :func:`batch_runs` and
-    :func:`batch_weights` (else computed here)."""
-    toks = fa.tokens
-    out = []
-    taken = np.zeros(len(toks.words), bool)
-    if found is None or weights is None:
-        found = [(a, b, 0.0, 0.0, 0) for a, b, _ in runs(proba, fa, model.threshold, model.low,
-                                               model.edge_ratio)]
-        weights = [model.weight(proba[a:b + 1]) for a, b, *_ in found]
-    for (first, last, *_), w in zip(found, weights, strict=True):
-        taken[first:last + 1] = True
-        start, end = toks.starts[first], toks.ends[last]
-        cat = category(model, toks.words, proba, first, last, fa)
-        out.append(Span(name, start, end, text[start:end], cat, round(w, 4)))
-    for m in fa.matches:  # the product vocabulary no corpus teaches
-        if m.category == "clickbait" and name != "headline":
-            continue  # teasers are learned from headlines: in body text they are noise
-        if m.category in VOCABULARY_CATEGORIES and not taken[m.first:m.last + 1].any():
-            start, end = toks.starts[m.first], toks.ends[m.last]
-            out.append(Span(name, start, end, text[start:end], m.category, m.weight))
-    out.sort(key=lambda s: s.start)
+def vocabulary_mask(vocabulary: Sequence[list[Match]], bounds: Sequence[int], n: int
+                    ) -> np.ndarray | None:
+    """The tokens of the vocabulary phrases of each field (field ``k``'s tokens start at
+    ``bounds[k]``), or None when there are none."""
+    if not any(vocabulary):
+        return None
+    mask = np.zeros(n, bool)
+    for base, matches in zip(bounds, vocabulary, strict=False):
+        for m in matches:
+            mask[base + m.first:base + m.last + 1] = True
+    return mask
+
+
+def explain_spans(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, bool]],
+                  names: Sequence[Field], proba: np.ndarray, enc: FastEncoded
+                  ) -> list[list[Span]]:
+    """The spans of every field (``names[k]`` is field k's name), in text order."""
+    bounds = enc.bounds
+    vocabulary = [vocabulary_spans(fa, head, enc.stop[bounds[k]:bounds[k + 1]])
+                  for k, (fa, _, head) in enumerate(fields)]
+    runs = find_runs(proba, enc, enc.stop, enc.mark, model.threshold, model.low,
+                     model.edge_ratio, vocabulary_mask(vocabulary, bounds, len(proba)))
+    weights = span_weights(model, runs).tolist()
+    best = run_categories(proba, enc, runs)
+    firsts, lasts = runs.first.tolist(), runs.last.tolist()
+    cat_names, cat = enc.cat_names, enc.cat
+    codes = cat[np.maximum(np.asarray(best, np.int64), 0)].tolist() if best else []
+    cats = [cat_names[c] if t >= 0 else None for c, t in zip(codes, best, strict=True)]
+    # the spans of field k are rows cut[k]:cut[k + 1] (runs come in token order)
+    cut = np.searchsorted(runs.field, np.arange(len(fields) + 1)).tolist()
+    out: list[list[Span]] = []
+    for k, ((fa, text, _), name) in enumerate(zip(fields, names, strict=True)):
+        toks = fa.tokens
+        base = bounds[k]
+        spans: list[Span] = []
+        for j in range(cut[k], cut[k + 1]):
+            first, last = firsts[j] - base, lasts[j] - base
+            start, end = toks.starts[first], toks.ends[last]
+            c = cats[j]
+            if c is None:
+                c = match_category(fa, first, last)
+            spans.append(new_span(name, start, end, text[start:end], c, round(weights[j], 4)))
+        if vocabulary[k]:
+            for m in vocabulary[k]:
+                start, end = toks.starts[m.first], toks.ends[m.last]
+                spans.append(new_span(name, start, end, text[start:end], m.category, m.weight))
+            spans.sort(key=_start)
+        out.append(spans)
     return out
 
 
-SENTENCE_FEATURES = ("max_token", "loaded_mass", "hot_tokens", "log_tokens", "exclaim",
-                     "vocabulary")
+def cap_spans(found: list[Span], max_spans: int | None) -> list[Span]:
+    """The ``max_spans`` heaviest spans (the earlier on ties), in text order."""
+    if max_spans is not None and len(found) > max_spans:
+        keep = sorted(range(len(found)), key=lambda k: (-found[k].weight, k))[:max_spans]
+        found = [found[k] for k in sorted(keep)]
+    return found
 
 
-def sentence_features(
-    proba: np.ndarray, fa: FieldAnalysis, text: str, sentences: list[tuple[int, int]],
-    threshold: float,
-) -> np.ndarray:
-    """One row of SENTENCE_FEATURES per sentence (character spans into the field)."""
-    out = np.zeros((len(sentences), len(SENTENCE_FEATURES)))
-    if not sentences:
-        return out
-    starts = np.asarray(fa.tokens.starts, dtype=np.int64)
-    lo = np.searchsorted(starts, [a for a, _ in sentences], side="left")
-    hi = np.searchsorted(starts, [b for _, b in sentences], side="left")
-    vocab_at = np.zeros(len(starts))
-    for m in fa.matches:
-        if m.category in VOCABULARY_CATEGORIES:
-            vocab_at[m.first] = 1.0
-    mass = -np.log1p(-np.minimum(proba, 0.999))
-    hot = (proba >= threshold).astype(float)
-    cum = [np.concatenate([[0.0], np.cumsum(a)]) for a in (mass, hot, vocab_at)]
-    for j, (a, b) in enumerate(zip(lo, hi, strict=True)):
-        if b > a:
-            out[j, 0] = proba[a:b].max()
-        out[j, 1] = cum[0][b] - cum[0][a]
-        out[j, 2] = np.log1p(cum[1][b] - cum[1][a])
-        out[j, 3] = np.log1p(b - a) / 3.0
-        out[j, 4] = "!" in text[sentences[j][0]:sentences[j][1]]
-        out[j, 5] = cum[2][b] - cum[2][a]
-    return out
+_set_field, _set_start, _set_end, _set_text, _set_category, _set_weight = (
+    getattr(Span, f).__set__ for f in ("field", "start", "end", "text", "category", "weight"))
+
+
+def new_span(field: Field, start: int, end: int, text: str, category: str, weight: float
+             ) -> Span:
+    """``Span(...)`` built through its slots (faster than the frozen dataclass's ``__init__``;
+    a batch makes thousands)."""
+    s = object.__new__(Span)
+    _set_field(s, field)
+    _set_start(s, start)
+    _set_end(s, end)
+    _set_text(s, text)
+    _set_category(s, category)
+    _set_weight(s, weight)
+    return s
+
+
+def _start(s: Span) -> int:
+    return s.start

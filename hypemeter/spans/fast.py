@@ -1,41 +1,34 @@
-"""The span model's scoring path for whole batches, with what it learns about each token cached.
+"""Token probabilities of a batch, with what the span model reads from each token cached.
 
-:mod:`hypemeter.spans.model` keeps the reference: :func:`~hypemeter.spans.model.encode`,
-:func:`~hypemeter.spans.model.batch_runs` and :func:`~hypemeter.spans.model.category` read every
-token's
-word, case and suffixes anew. Here everything the model reads from a token's own characters
-(vocabulary id, capitals, the suffix score of an unseen word, stop word, category) is computed
-once per distinct token string and kept per process in :class:`TokenCache`, so a batch costs one
-dictionary lookup per token and array operations; runs, their stop-word trimming and their
-categories are found with array operations too. The output is identical to the reference path
-(tests/core/test_span_fast.py compares them).
+Everything the model reads from a token's own characters (vocabulary id, capitals, the suffix
+score of an unseen word, stop word, phrase mark, category) is computed once per distinct
+token string and kept per process in :class:`TokenCache`, so encoding a batch
+(:func:`encode_fast`, the layout of :func:`hypemeter.spans.columns.encode`) costs one dictionary
+lookup per token and array operations, and :func:`token_proba` is a few table reads per token.
+Decoding the probabilities into spans is :mod:`hypemeter.spans.decoding`.
 """
 
 from __future__ import annotations
 
 import threading
-from bisect import bisect_left
 from collections.abc import Sequence
 from itertools import repeat
 
 import numpy as np
 
 from hypemeter.analysis.features import FieldAnalysis
-from hypemeter.analysis.lexicon import STOPWORDS
-from hypemeter.records.results import Field, Span, public_category
-from hypemeter.spans.columns import is_number
-from hypemeter.spans.decoding import segment_reduce, trim_runs
-from hypemeter.spans.model import (
+from hypemeter.analysis.lexicon import PHRASE_MARKS, STOPWORDS
+from hypemeter.records.results import public_category
+from hypemeter.spans.columns import (
     PAD,
     SUFFIXES,
     UNKNOWN,
-    VOCABULARY_CATEGORIES,
     Encoded,
-    SpanModel,
     _batch_dense,
     _sep_code,
-    run_bounds,
+    is_number,
 )
+from hypemeter.spans.model import SpanModel
 from hypemeter.text.tokens import normalise_token
 
 # Distinct token strings kept per loaded model (about 280 bytes each: 100,000 is about 28 MB);
@@ -47,7 +40,8 @@ _NO_CATEGORY = -1
 
 class TokenCache:
     """Per distinct raw token string: vocabulary id, all-caps, title case, the suffix score of
-    an unseen word, stop word, category code and whether it is a number; per distinct separator
+    an unseen word, stop word, phrase mark, category code and whether it is a number; per
+    distinct separator
     its code."""
 
     def __init__(self, model: SpanModel) -> None:
@@ -60,6 +54,7 @@ class TokenCache:
         self.title = np.zeros(1024, bool)
         self.unseen = np.zeros(1024)
         self.stop = np.zeros(1024, bool)
+        self.mark = np.zeros(1024, np.int8)
         self.cat = np.full(1024, _NO_CATEGORY, np.int64)
         self.number = np.zeros(1024, bool)
         learned = sorted(set(model.categories.values()))
@@ -80,12 +75,14 @@ class TokenCache:
                 unseen[j] = sum(m.suffix_tables[k][m.suffix_vocab.get(w[-size:], 0)]
                                 for k, size in enumerate(SUFFIXES))
         stop = [w in STOPWORDS for w in words]
+        mark = [PHRASE_MARKS.get(w, 0) for w in words]
         cat = [self._cat_code.get(m.categories.get(w, ""), _NO_CATEGORY) for w in words]
         number = [is_number(r) for r in raws]
         return (ids, np.asarray(upper, bool), np.asarray(title, bool), unseen,
-                np.asarray(stop, bool), np.asarray(cat, np.int64), np.asarray(number, bool))
+                np.asarray(stop, bool), np.asarray(mark, np.int8), np.asarray(cat, np.int64),
+                np.asarray(number, bool))
 
-    _FIELDS = ("ids", "upper", "title", "unseen", "stop", "cat", "number")
+    _FIELDS = ("ids", "upper", "title", "unseen", "stop", "mark", "cat", "number")
 
     def lookup(self, raws: list[str]) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
         """Row indices of ``raws`` and the property arrays to read them from."""
@@ -144,13 +141,15 @@ class FastEncoded(Encoded):
 
     unseen: np.ndarray  # per real token: suffix score if the word is unseen
     stop: np.ndarray
+    mark: np.ndarray  # PHRASE_MARKS of each real token
     cat: np.ndarray
     cat_names: list[str]
 
 
 def encode_fast(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, bool]]
                 ) -> FastEncoded:
-    """What :func:`hypemeter.spans.model.encode` lays out (``all_suffixes=False``), from the
+    """What :func:`hypemeter.spans.columns.encode` lays out (suffixes left empty: the token
+    model reads known words' suffixes from :meth:`SpanModel.known_suffixes`), from the
     cache."""
     cache = token_cache(model)
     raws: list[str] = [""] * PAD
@@ -164,7 +163,8 @@ def encode_fast(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, boo
         seps += toks.seps
         lens.append(len(toks.raw))
     total = len(raws)
-    idx, (ids_of, upper_of, title_of, unseen_of, stop_of, cat_of, number_of) = cache.lookup(raws)
+    idx, (ids_of, upper_of, title_of, unseen_of, stop_of, mark_of, cat_of,
+          number_of) = cache.lookup(raws)
     ids = ids_of[idx]
     bigrams = np.zeros(total, np.int64)
     keys, values = model.pair_index()
@@ -189,6 +189,7 @@ def encode_fast(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, boo
                       bounds.tolist())
     enc.unseen = unseen_of[real]
     enc.stop = stop_of[real]
+    enc.mark = mark_of[real]
     enc.cat = cat_of[real]
     enc.cat_names = cache.cat_names
     return enc
@@ -214,9 +215,9 @@ def _pair_filter(model: SpanModel) -> np.ndarray:
     return cached
 
 
-def token_proba_fast(model: SpanModel, enc: FastEncoded) -> np.ndarray:
-    """:meth:`SpanModel.token_proba` with unseen words' suffix scores read from the cache (the
-    same sums, added in the same order)."""
+def token_proba(model: SpanModel, enc: FastEncoded) -> np.ndarray:
+    """Each real token's probability of being loaded wording: the folded linear model's
+    window, pair, suffix and dense terms (unseen words' suffix scores from the cache)."""
     ids, p = enc.ids, enc.pos
     # over every position, padding too (its values are dropped): shifted slices, no index arrays
     z_all = np.full(len(ids), model.intercept)
@@ -230,134 +231,10 @@ def token_proba_fast(model: SpanModel, enc: FastEncoded) -> np.ndarray:
         else:
             z_all += part
     z_all[1:] += model.bigram_left[enc.bigrams[:-1]] + model.bigram_right[enc.bigrams[1:]]
-    z_all += model._known_suffixes()[ids]
+    z_all += model.known_suffixes()[ids]
     z = z_all[p]
     unknown = ids[p] == UNKNOWN
     if unknown.any():
         z[unknown] += enc.unseen[unknown]
-    z += enc.dense[:, :len(model.dense_coef)] @ model.dense_coef
+    z += enc.dense @ model.dense_coef
     return 1.0 / (1.0 + np.exp(-z))
-
-
-Found = tuple[np.ndarray, ...]  # field, first, last (batch token indices), top, mean, size
-
-
-def batch_runs_fast(proba: np.ndarray, enc: FastEncoded, threshold: float, low: float,
-                    edge_ratio: float = 0.0) -> Found:
-    """What :func:`hypemeter.spans.model.batch_runs` finds, as flat arrays over the batch."""
-    n = len(proba)
-    empty = np.zeros(0, np.int64)
-    if n == 0:
-        return empty, empty, empty, np.zeros(0), np.zeros(0), empty
-    run_starts, ends = run_bounds(proba, enc, low)
-    fa_, lasts = trim_runs(proba, enc.stop, run_starts, ends, edge_ratio)
-    if not len(fa_):
-        return empty, empty, empty, np.zeros(0), np.zeros(0), empty
-    tops = segment_reduce(np.maximum, proba, fa_, lasts)
-    sums = segment_reduce(np.add, proba, fa_, lasts)
-    lens = lasts - fa_ + 1
-    sel = tops >= threshold
-    fa_, lasts, tops, sums, lens = fa_[sel], lasts[sel], tops[sel], sums[sel], lens[sel]
-    owners = np.searchsorted(enc.bounds, fa_, side="right") - 1
-    return owners, fa_, lasts, tops, sums / lens, lens
-
-
-def weights_fast(model: SpanModel, found: Found) -> np.ndarray:
-    """:func:`hypemeter.spans.model.batch_weights` on the flat arrays."""
-    _, _, _, tops, means, sizes = found
-    if not len(tops):
-        return np.zeros(0)
-    arr = np.column_stack([tops, means, sizes.astype(float)])
-    q = np.clip(arr[:, :2], 1e-4, 1 - 1e-4)
-    X = np.column_stack([np.log(q / (1 - q)), np.log(arr[:, 2])])
-    return 1.0 / (1.0 + np.exp(-(X @ model.calib_coef + model.calib_intercept)))
-
-
-def categories_fast(proba: np.ndarray, enc: FastEncoded, found: Found) -> list[int]:
-    """Per span the batch index of its most probable token that has a category (the first on
-    ties), or -1: :func:`hypemeter.spans.model.category`'s first rule."""
-    _, firsts, _lasts, _, _, sizes = found
-    if not len(firsts):
-        return []
-    has = enc.cat >= 0
-    seg = np.repeat(np.arange(len(firsts)), sizes)
-    seg_start = np.cumsum(sizes) - sizes
-    tok = np.repeat(firsts - seg_start, sizes) + np.arange(int(sizes.sum()))
-    masked = np.where(has[tok], proba[tok], -1.0)
-    best = np.maximum.reduceat(masked, seg_start)
-    hit = (masked == best[seg]) & has[tok]
-    first = np.minimum.reduceat(np.where(hit, tok, len(proba)), seg_start)
-    return np.where(best >= 0, first, -1).tolist()
-
-
-def explain_spans(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, bool]],
-                  names: Sequence[Field], proba: np.ndarray, enc: FastEncoded
-                  ) -> list[list[Span]]:
-    """The spans of every field (``names[k]`` is field k's name), as
-    :func:`hypemeter.spans.model.field_spans` gives them."""
-    found = batch_runs_fast(proba, enc, model.threshold, model.low, model.edge_ratio)
-    weights = weights_fast(model, found).tolist()
-    best = categories_fast(proba, enc, found)
-    firsts, lasts = found[1].tolist(), found[2].tolist()
-    cat_names, cat, bounds = enc.cat_names, enc.cat, enc.bounds
-    codes = cat[np.maximum(np.asarray(best, np.int64), 0)].tolist() if best else []
-    cats = [cat_names[c] if t >= 0 else None for c, t in zip(codes, best, strict=True)]
-    # the spans of field k are rows cut[k]:cut[k + 1] (runs come in token order)
-    cut = np.searchsorted(found[0], np.arange(len(fields) + 1)).tolist()
-    out: list[list[Span]] = []
-    for k, ((fa, text, _), name) in enumerate(zip(fields, names, strict=True)):
-        toks = fa.tokens
-        base = bounds[k]
-        spans: list[Span] = []
-        for j in range(cut[k], cut[k + 1]):
-            first, last = firsts[j] - base, lasts[j] - base
-            start, end = toks.starts[first], toks.ends[last]
-            c = cats[j]
-            if c is None:
-                c = _match_category(fa, first, last)
-            spans.append(new_span(name, start, end, text[start:end], c, round(weights[j], 4)))
-        learned = len(spans)
-        for m in fa.matches:  # the product vocabulary no corpus teaches
-            if m.category not in VOCABULARY_CATEGORIES:
-                continue
-            if m.category == "clickbait" and name != "headline":
-                continue
-            # runs are in order and disjoint: only the first one ending at or after the
-            # match's first token can overlap it
-            j = bisect_left(lasts, m.first + base, cut[k], cut[k + 1])
-            if j == cut[k + 1] or firsts[j] - base > m.last:
-                start, end = toks.starts[m.first], toks.ends[m.last]
-                spans.append(Span(name, start, end, text[start:end], m.category, m.weight))
-        if len(spans) > learned:
-            spans.sort(key=_start)
-        out.append(spans)
-    return out
-
-
-_set_field, _set_start, _set_end, _set_text, _set_category, _set_weight = (
-    getattr(Span, f).__set__ for f in ("field", "start", "end", "text", "category", "weight"))
-
-
-def new_span(field: Field, start: int, end: int, text: str, category: str, weight: float
-             ) -> Span:
-    """``Span(...)`` built through its slots (faster than the frozen dataclass's ``__init__``;
-    a batch makes thousands)."""
-    s = object.__new__(Span)
-    _set_field(s, field)
-    _set_start(s, start)
-    _set_end(s, end)
-    _set_text(s, text)
-    _set_category(s, category)
-    _set_weight(s, weight)
-    return s
-
-
-def _start(s: Span) -> int:
-    return s.start
-
-
-def _match_category(fa: FieldAnalysis, first: int, last: int) -> str:
-    for m in fa.matches:
-        if m.first <= last and m.last >= first and m.category not in VOCABULARY_CATEGORIES:
-            return public_category(m.category)
-    return "loaded_language"

@@ -8,23 +8,15 @@ of words each side, the words' valence and shape, the phrase lexicon's matches a
 clause (exclamation, other loaded words, length): "killing" in a plain clause about a crash and
 "killing" in a tirade get different probabilities.
 
-Scoring is vectorised: all fields of a batch are laid end to end with padding between them, the
-words are looked up in the vocabulary once (``map`` over a dict, in C), and the linear model is
-folded into one table per window position, so a token's logit is five table reads, two bigram
-reads and a small dense product. A span is a run of tokens over the tuned threshold inside one
-clause; its ``weight`` is a Platt calibration of the run's highest and mean token probability
-and length, fit per span on held-out folds of exhaustively annotated articles
-(:mod:`hypemeter.training.span_calibration`), so that about 70% of the spans weighted 0.7
-match a phrase annotators marked.
-
-Scoring a batch goes through :mod:`hypemeter.spans.fast`, which keeps what the model reads from
-each distinct token string in a per-process cache and finds runs and categories with array
-operations; the functions here are the reference it is tested against (identical output).
-
-Phrases of the product vocabulary (urgency formulas anywhere, clickbait teasers in headlines; see
-:data:`hypemeter.analysis.lexicon.SEED_PHRASES`) are reported too where no learned span covers
-them, with
-the weight the vocabulary gives them.
+Scoring a batch: :func:`hypemeter.spans.fast.encode_fast` lays the fields end to end and
+looks each distinct token string up once, :func:`hypemeter.spans.fast.token_proba` gives every
+token's probability from tables the linear model is folded into (a token's logit is five table
+reads, two bigram reads and a small dense product), and :mod:`hypemeter.spans.decoding` turns
+them into spans: runs of tokens over the tuned threshold inside one clause, with a ``weight``
+that is a Platt calibration of the run's highest and mean token probability and length, fit
+per span on held-out folds of exhaustively annotated articles
+(:mod:`hypemeter.training.span_calibration`), so that about 70% of the spans weighted 0.7 match
+a phrase annotators marked.
 """
 
 from __future__ import annotations
@@ -34,37 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from hypemeter.spans.columns import (  # noqa: F401
-    DENSE_NAMES,
-    EDGE,
-    OFFSETS,
-    PAD,
-    SPAN_TECHNIQUES,
-    STATIC_NAMES,
-    SUFFIXES,
-    UNKNOWN,
-    Encoded,
-    _batch_dense,
-    _sep_code,
-    encode,
-    static_features,
-)
-
-# The encoding and decoding live in their own modules; their names stay importable from here
-# (older code and the pickled ``hypemeter.spans.model.SpanModel`` of earlier bundles).
-from hypemeter.spans.decoding import (  # noqa: F401
-    CALIBRATION_FEATURES,
-    SENTENCE_FEATURES,
-    VOCABULARY_CATEGORIES,
-    batch_runs,
-    batch_weights,
-    calibration_features,
-    category,
-    field_spans,
-    run_bounds,
-    runs,
-    sentence_features,
-)
+from hypemeter.spans.columns import SUFFIXES, UNKNOWN
 
 
 @dataclass
@@ -84,32 +46,17 @@ class SpanModel:
     threshold: float  # a span needs a token this probable ...
     low: float  # ... and takes in the tokens of its clause around it down to this
     calib_coef: np.ndarray  # Platt calibration of a span (fit on held-out folds) on
-    calib_intercept: float  # CALIBRATION_FEATURES
+    calib_intercept: float  # hypemeter.spans.decoding.CALIBRATION_FEATURES
     categories: dict[str, str]  # word -> category of the spans it sat in
-    sentence_coef: np.ndarray  # sentence score: logistic regression on SENTENCE_FEATURES
+    sentence_coef: np.ndarray  # sentence score: logistic regression on
+    # hypemeter.spans.sentence_rows.SENTENCE_FEATURES
     sentence_intercept: float
     metrics: dict[str, Any]  # what fitting measured on held-out folds
     # a span's edge words carry at least this share of its strongest word's probability
-    # (:func:`hypemeter.spans.decoding.trim_runs`; 0 in bundles made before the rule)
-    edge_ratio: float = 0.0
+    # (:func:`hypemeter.spans.decoding.trim_runs`)
+    edge_ratio: float
 
-    def token_proba(self, enc: Encoded) -> np.ndarray:
-        p = enc.pos
-        z = np.full(len(p), self.intercept)
-        for k, off in enumerate(OFFSETS):
-            z += self.tables[k][enc.ids[p + off]]
-        z += self.bigram_left[enc.bigrams[p - 1]] + self.bigram_right[enc.bigrams[p]]
-        known = self._known_suffixes()
-        z += known[enc.ids[p]]
-        unknown = enc.ids[p] == UNKNOWN
-        if unknown.any():
-            q = p[unknown]
-            z[unknown] += sum(self.suffix_tables[k][enc.suffixes[k, q]]
-                              for k in range(len(SUFFIXES)))
-        z += enc.dense[:, :len(self.dense_coef)] @ self.dense_coef
-        return 1.0 / (1.0 + np.exp(-z))
-
-    def _known_suffixes(self) -> np.ndarray:
+    def known_suffixes(self) -> np.ndarray:
         """Per vocabulary id, what its word's suffixes add (kept per process, not pickled)."""
         cached = self.__dict__.get("_suffix_of_id")
         if cached is None:
@@ -140,11 +87,6 @@ class SpanModel:
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items()
                 if k not in _PER_PROCESS}
-
-    def weight(self, proba: np.ndarray) -> float:
-        """The calibrated weight of a span from its tokens' probabilities."""
-        z = calibration_features(proba) @ self.calib_coef + self.calib_intercept
-        return float(1.0 / (1.0 + np.exp(-z)))
 
 
 _PER_PROCESS = ("_suffix_of_id", "_pair_index", "_pair_filter", "_token_cache")

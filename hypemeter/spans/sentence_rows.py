@@ -1,6 +1,6 @@
-"""Sentence features of a whole batch at once: what :func:`hypemeter.spans.model.sentence_features`
-gives field by field, with the per-sentence work done in array operations (identical values:
-the probability mass is summed field by field, as there)."""
+"""Sentence features of a whole batch at once, the inputs of the sentence score (scoring) and of
+its fit (training): per sentence its most probable token, its loaded probability mass, its
+tokens over the threshold, its length, an exclamation and the vocabulary phrases it starts."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from hypemeter.analysis.features import FieldAnalysis
-from hypemeter.spans.model import SENTENCE_FEATURES, VOCABULARY_CATEGORIES
+from hypemeter.spans.decoding import VOCABULARY_CATEGORIES, segment_reduce
+
+SENTENCE_FEATURES = ("max_token", "loaded_mass", "hot_tokens", "log_tokens", "exclaim",
+                     "vocabulary")
 
 
 def batch_sentence_features(
@@ -47,15 +50,8 @@ def batch_sentence_features(
     lo_g = np.concatenate(lo_parts)
     hi_g = np.concatenate(hi_parts)
     full = hi_g > lo_g
-    if full.any() and n:
-        a, b = lo_g[full], hi_g[full]
-        cuts = np.empty(2 * len(a), np.int64)
-        cuts[0::2], cuts[1::2] = a, np.minimum(b, n - 1)
-        tops = np.maximum.reduceat(proba, cuts)[0::2]
-        at_end = b >= n
-        if at_end.any():
-            tops[at_end] = [proba[x:].max() for x in a[at_end]]
-        out[full, 0] = tops
+    if full.any():
+        out[full, 0] = segment_reduce(np.maximum, proba, lo_g[full], hi_g[full] - 1)
     out[:, 1] = np.concatenate(mass_parts)
     out[:, 2] = np.log1p(hot_cum[hi_g] - hot_cum[lo_g])
     out[:, 3] = np.log1p(hi_g - lo_g) / 3.0

@@ -14,7 +14,6 @@ from itertools import accumulate
 
 import numpy as np
 
-TOKEN_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 QUOTE_CHARS = frozenset('"“”«»‘')  # ‘ opens a quote; ’ is also an apostrophe
 
 SECOND_PERSON = frozenset(
@@ -190,7 +189,8 @@ class Tokens:
     seps: list[str]
 
 
-# TOKEN_RE as a capturing split. Possessive quantifiers give the same tokens (nothing that
+# A token: a run of letters and digits, apostrophes inside it (``[^\W_]+(?:['’][^\W_]+)*``),
+# as a capturing split. Possessive quantifiers give the same tokens (nothing that
 # can follow a run of word characters matches inside it) without backtracking bookkeeping.
 _SPLIT_RE = re.compile(r"([^\W_]++(?:['’][^\W_]++)*+)")
 # For ASCII text ``[^\W_]`` is exactly [0-9A-Za-z] and ’ cannot occur; a plain range is
@@ -202,8 +202,9 @@ _SHORT = 200  # shorter texts (headlines) split faster with the regex
 
 
 def tokenize(text: str) -> Tokens:
-    """Tokenise ``text``: the tokens of ``TOKEN_RE`` with their offsets, normalised words and
-    separators (:func:`tokenize_regex` is the reference; both give the same ``Tokens``).
+    """Tokenise ``text``: its tokens (runs of letters and digits, apostrophes inside) with
+    their offsets, normalised words and separators (:func:`tokenize_regex` is the reference;
+    both give the same ``Tokens``).
 
     The characters are classified with NumPy (a token is a maximal run of alphanumeric
     characters and apostrophes that have one on each side), and the token, word and separator

@@ -10,6 +10,7 @@ import pytest
 
 from hypemeter.bundles.bundle import (
     CARD_FILE,
+    FORMAT_VERSION,
     MODEL_FILE,
     load_bundle,
     publish_current,
@@ -206,12 +207,17 @@ def test_cli_missing_input_file_is_a_clear_error(
 
 
 def test_other_bundle_format_is_refused(bundle_dir: Path, tmp_path: Path) -> None:
+    """A bundle of an older format (3: before HypeModel.fit and the one span path) is refused
+    before unpickling, with the formats and the command that retrains it."""
     dst = _copy(bundle_dir, tmp_path, "format")
     card = json.loads((dst / CARD_FILE).read_text())
-    card["format_version"] = 0
+    card["format_version"] = 3
     (dst / CARD_FILE).write_text(json.dumps(card))
-    with pytest.raises(VersionMismatchError, match="format"):
+    with pytest.raises(VersionMismatchError) as caught:
         load_bundle(dst)
+    assert "bundle format 3" in str(caught.value)
+    assert f"bundle format {FORMAT_VERSION} only" in str(caught.value) and FORMAT_VERSION == 4
+    assert "hypemeter train" in str(caught.value)
 
 
 def test_recorded_measurements_keep_the_bundle_loadable(bundle_dir: Path, tmp_path: Path) -> None:

@@ -1,10 +1,8 @@
-"""Phrase spans read in context and sentence scores (hypemeter.spans.model,
-hypemeter.scoring.explain), on the
-real default model and texts written for these tests."""
+"""Phrase spans read in context and sentence scores (hypemeter.spans, hypemeter.scoring.explain),
+on the real default model and texts written for these tests."""
 
 from __future__ import annotations
 
-import copy
 import json
 import subprocess
 import sys
@@ -13,9 +11,10 @@ import numpy as np
 import pytest
 
 from hypemeter.records.results import Article
-from hypemeter.scoring.explain import explain
 from hypemeter.scoring.scorer import Scorer
-from hypemeter.spans.model import SpanModel, encode
+from hypemeter.spans.decoding import Runs, span_weights
+from hypemeter.spans.fast import encode_fast, token_proba
+from hypemeter.spans.model import SpanModel
 
 LOADED = "These cowardly thugs are killing our towns and laughing at every decent family!"
 PLAIN = "The storm flooded the valley on Sunday, killing two farmers, the county police said."
@@ -25,8 +24,7 @@ def word_proba(scorer: Scorer, text: str, word: str) -> float:
     model = scorer.bundle.model
     sm: SpanModel = model.span_model_
     an = model.analyze([Article("", text)])[0]
-    enc = encode(sm.vocab, sm.bigram_vocab, sm.suffix_vocab, sm.strong, [(an.body, text, False)])
-    proba = sm.token_proba(enc)
+    proba = token_proba(sm, encode_fast(sm, [(an.body, text, False)]))
     return float(proba[an.body.tokens.words.index(word)])
 
 
@@ -79,24 +77,12 @@ def test_sentences_cover_both_fields_in_order(scorer: Scorer) -> None:
     assert only.spans == [] and only.sentences == res.sentences
 
 
-def test_a_bundle_without_a_span_model_still_explains(scorer: Scorer) -> None:
-    """Bundles trained before the span model keep their lexicon spans and score sentences
-    with the whole model."""
-    old = copy.copy(scorer.bundle.model)
-    del old.span_model_
-    arts = [Article("Act now before it's too late", "Prices rose. Critics were furious!")]
-    [(spans, sentences)] = explain(old, arts, old.analyze(arts), sentences=True)
-    assert any(s.category == "urgency" for s in spans)
-    assert sentences is not None and [(s.field, s.start, s.end) for s in sentences] == [
-        ("headline", 0, 28), ("body", 0, 12), ("body", 13, 34)]
-    assert all(0.0 <= s.sensationalism <= 1.0 for s in sentences)
-
-
 def test_weights_are_calibrated_on_held_out_folds(scorer: Scorer) -> None:
     sm: SpanModel = scorer.bundle.model.span_model_
     assert 0.0 < sm.low <= sm.threshold < 1.0
-    low = sm.weight(np.array([sm.threshold]))
-    high = sm.weight(np.array([0.95, 0.9]))
+    at = np.zeros(2, np.int64)
+    low, high = span_weights(sm, Runs(at, at, at, np.array([sm.threshold, 0.95]),
+                                      np.array([sm.threshold, 0.925]), np.array([1, 2])))
     assert 0.0 <= low < high <= 1.0
     assert sm.metrics["held_out_folds"] >= 2
 
@@ -116,38 +102,6 @@ def test_cli_score_sentences() -> None:
         ("body", len(PLAIN) + 1, len(PLAIN) + 1 + len(LOADED))]
 
 
-@pytest.mark.parametrize("edge_ratio", [None, 0.0, 0.3, 0.7])
-def test_batched_decoding_finds_the_spans_of_field_by_field_decoding(
-        scorer: Scorer, edge_ratio: float | None) -> None:
-    """Scoring decodes the whole batch with array operations; training decodes one field at a
-    time (``runs``): both must give the same spans and weights, with any edge trimming
-    (``None``: the shipped model's own)."""
-    from hypemeter.spans.model import field_spans
-
-    model = scorer.bundle.model
-    if edge_ratio is not None:
-        model = copy.deepcopy(model)
-        model.span_model_.edge_ratio = edge_ratio
-    sm: SpanModel = model.span_model_
-    arts = [Article("SHOCKING betrayal: the corrupt elite LIED", f"{LOADED}\n{PLAIN}"),
-            Article("", "Plain words. Nothing here!"), Article("Cowards!", ""),
-            Article("Vote counted", "The count ended at 9 p.m. Turnout was 61 percent.")]
-    analyses = model.analyze(arts)
-    batched = [spans for spans, _ in explain(model, arts, analyses)]
-    fields = [(f, getattr(a, name), name == "headline") for a, an in zip(arts, analyses,
-              strict=True) for name, f in (("headline", an.headline), ("body", an.body))]
-    enc = encode(sm.vocab, sm.bigram_vocab, sm.suffix_vocab, sm.strong, fields)
-    proba = sm.token_proba(enc)
-    for i in range(len(arts)):
-        one = []
-        for j, name in enumerate(("headline", "body")):
-            k = 2 * i + j
-            one += field_spans(sm, name, fields[k][1], fields[k][0],
-                               proba[enc.bounds[k]:enc.bounds[k + 1]])
-        assert batched[i] == one
-    assert any(batched)
-
-
 def test_edge_trimming_drops_weak_edge_words_and_keeps_the_peak() -> None:
     from hypemeter.spans.decoding import trim_runs
 
@@ -156,17 +110,17 @@ def test_edge_trimming_drops_weak_edge_words_and_keeps_the_peak() -> None:
     stop = np.array([1, 0, 0, 0, 1, 1, 0, 0, 1, 0, 1], bool)
     starts, ends = np.array([0, 5, 8]), np.array([4, 7, 10])
     # stop words only: "sends deadly weapon", "cold war"; "of dull the" keeps "dull"
-    a, b = trim_runs(proba, stop, starts, ends, 0.0)
+    a, b, _ = trim_runs(proba, stop, starts, ends, 0.0)
     assert (a.tolist(), b.tolist()) == ([1, 6, 9], [3, 7, 9])
     # 30% of the peak: "sends" (0.14 < 0.174) goes, "weapon" (0.34) and "war" (0.2 < 0.27) ...
-    a, b = trim_runs(proba, stop, starts, ends, 0.3)
+    a, b, _ = trim_runs(proba, stop, starts, ends, 0.3)
     assert (a.tolist(), b.tolist()) == ([2, 6, 9], [3, 6, 9])
     # a run's peak always survives, even when a stop word inside it is more probable
-    a, b = trim_runs(np.array([.3, .9, .2]), np.array([0, 1, 0], bool),
+    a, b, _ = trim_runs(np.array([.3, .9, .2]), np.array([0, 1, 0], bool),
                      np.array([0]), np.array([2]), 1.0)
     assert (a.tolist(), b.tolist()) == ([0], [0])
     # a run of stop words only is dropped
-    a, b = trim_runs(np.array([.5, .5]), np.array([1, 1], bool), np.array([0]), np.array([1]),
+    a, b, _ = trim_runs(np.array([.5, .5]), np.array([1, 1], bool), np.array([0]), np.array([1]),
                      0.3)
     assert len(a) == len(b) == 0
 
@@ -190,27 +144,3 @@ def test_number_context_columns_stay_in_their_field_and_clause() -> None:
     assert near.tolist() == [float(abs(k - at) <= 2) for k in range(len(words))]
     semicolon = words.index("the", at)  # the second clause of the first field
     assert clause[:semicolon].all() and not clause[semicolon:].any()
-
-
-def test_a_model_fitted_before_the_number_columns_reads_the_columns_it_knows(
-        scorer: Scorer) -> None:
-    from hypemeter.spans.columns import DENSE_NAMES
-
-    model = copy.deepcopy(scorer.bundle.model)
-    sm: SpanModel = model.span_model_
-    assert len(sm.dense_coef) == len(DENSE_NAMES)
-    body = "The storm killed 41 people on Sunday. These cowardly thugs are killing our towns!"
-    an = model.analyze([Article("", body)])[0]
-    enc = encode(sm.vocab, sm.bigram_vocab, sm.suffix_vocab, sm.strong, [(an.body, body, False)])
-    known = len(DENSE_NAMES) - 2
-    older = copy.deepcopy(sm)
-    older.dense_coef = sm.dense_coef[:known]
-    zeroed = copy.deepcopy(sm)
-    zeroed.dense_coef = np.r_[sm.dense_coef[:known], 0.0, 0.0]
-    # the same sums up to the order of the additions
-    assert np.allclose(older.token_proba(enc), zeroed.token_proba(enc), rtol=0, atol=1e-12)
-    assert not np.allclose(older.token_proba(enc), sm.token_proba(enc), rtol=0, atol=1e-6)
-    model.span_model_ = older
-    arts = [Article("", body), Article("Up 3%", "Shares rose 3% after 2 days.")]
-    analyses = model.analyze(arts)
-    assert explain(model, arts, analyses) == explain(model, arts, analyses, reference=True)

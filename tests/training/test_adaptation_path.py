@@ -13,8 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hypemeter.training.corpora.registry import load_corpora
-from hypemeter.training.stacking import fit_model
+from hypemeter.training.recipe import Recipe, training_data
 
+from hypemeter.analysis.features import vader_valence
+from hypemeter.analysis.lexicon import PhraseLexicon
 from hypemeter.records.results import Article, Record
 from hypemeter.scoring.model import HypeModel
 
@@ -75,11 +77,18 @@ def test_corrections_reach_training_through_http_and_the_database(
                              own_files=[own], catalog={})
     assert sorted(map(_key, direct)) == sorted(map(_key, got))
     # and training takes them, as the benchmark's fit does
-    bare = HypeModel(seed=0)
+    records = [*sample, *got]
+    valence = dict(vader_valence())
+    data, phrases = training_data(Recipe(), records, seed=0)
+    bare = HypeModel(seed=0, C_meta=2.0)
     params = set(vars(bare))
-    model = fit_model(bare, [*sample, *got])
-    # an estimator's convention: fitting returns the model itself, and what it learnt ends in _
+    model = bare.fit(data, lexicon=PhraseLexicon().fit(records, valence), valence=valence,
+                     phrases=phrases)
+    # an estimator's convention: fitting returns the model itself, and what it learnt ends in
+    # _; its parameters are what it was made with
     assert model is bare and set(vars(model)) > params
+    assert model.get_params() == {**HypeModel().get_params(), "C_meta": 2.0}
+    assert set(model.get_params()) == params
     # (leading underscore: per-process caches, never pickled)
     assert all(name.endswith("_") for name in set(vars(model)) - params
                if not name.startswith("_"))

@@ -262,5 +262,5 @@ def test_own_weight_weighs_own_records_per_record_not_as_a_balanced_corpus() -> 
     kinds = np.array(corpora)
     totals = lambda w: {c: round(float(w[kinds == c].sum()), 6) for c in ("a", "b", "own:fb")}  # noqa: E731
     assert totals(balance(s, records)) == {"a": 15.0, "b": 15.0, "own:fb": 15.0}
-    s.w[40:] *= 3.0  # HypeModel(own_weight=3) does this before balancing
+    s.w[40:] *= 3.0  # Recipe(own_weight=3) does this before balancing
     assert totals(balance(s, records, keep_own=True)) == {"a": 20.0, "b": 20.0, "own:fb": 15.0}

@@ -13,24 +13,30 @@ import pytest
 from hypemeter.analysis.features import vader_valence
 from hypemeter.analysis.lexicon import PhraseLexicon
 from hypemeter.records.results import Article
-from hypemeter.scoring.model import HypeModel
 from hypemeter.scoring.scorer import Scorer
-from hypemeter.spans.model import SpanModel, calibration_features
+from hypemeter.spans.decoding import Runs, calibration_matrix
+from hypemeter.spans.fast import encode_fast, token_proba
+from hypemeter.spans.model import SpanModel
+from hypemeter.text.sentences import SentenceSplitter
 
 
 def _spans(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Synthetic held-out spans: calibration features of a run of 1-6 tokens and the share of
     its characters annotators marked, drawn so that the true rate rises with the run's top
     token probability."""
-    raw, hit = [], []
+    tops, means, sizes, hit = [], [], [], []
     for _ in range(n):
         size = int(rng.integers(1, 7))
         top = rng.uniform(0.3, 0.95)
         proba = np.r_[top, rng.uniform(0.05, top, size - 1)]
-        raw.append(calibration_features(proba))
+        tops.append(top)
+        means.append(proba.mean())
+        sizes.append(size)
         rate = 0.1 + 0.8 * (top - 0.3) / 0.65
         hit.append(float(rng.random() < rate) * rng.uniform(0.6, 1.0))
-    return np.asarray(raw), np.asarray(hit)
+    at = np.zeros(n, np.int64)
+    runs = Runs(at, at, at, np.asarray(tops), np.asarray(means), np.asarray(sizes))
+    return calibration_matrix(runs), np.asarray(hit)
 
 
 def test_weight_calibration_holds_on_held_out_spans_of_annotated_articles() -> None:
@@ -58,22 +64,22 @@ def test_weight_calibration_holds_on_held_out_spans_of_annotated_articles() -> N
 
 
 @pytest.fixture(scope="module")
-def small_fit() -> tuple[HypeModel, SpanModel, list[Any]]:
+def small_fit() -> tuple[PhraseLexicon, dict[str, float], SpanModel, list[Any]]:
     from hypemeter.training.corpora.registry import load_corpora
     from hypemeter.training.spans import fit_span_model
 
     records, _ = load_corpora(Path("/nonexistent"), names=[], include_sample=True)
-    model = HypeModel()
-    model.valence_ = dict(vader_valence())
-    model.lexicon_ = PhraseLexicon().fit(records, model.valence_)
-    return model, fit_span_model(model, records, folds=3), records
+    valence = dict(vader_valence())
+    lexicon = PhraseLexicon().fit(records, valence)
+    sm = fit_span_model(lexicon, valence, SentenceSplitter(), records, folds=3)
+    return lexicon, valence, sm, records
 
 
 def test_folded_tables_score_as_the_fitted_classifier(small_fit: Any) -> None:
     """Scoring reads lookup tables folded from the classifier's coefficients; fitting checks
     them against the classifier on every training token (an earlier recipe dropped the
     coefficient of unseen pairs and suffixes and scored every token too low)."""
-    _, sm, _ = small_fit
+    *_, sm, _ = small_fit
     assert sm.metrics["folding_error"] < 1e-9
     assert sm.bigram_left[0] != 0.0 or sm.bigram_right[0] != 0.0
 
@@ -96,15 +102,12 @@ def test_decoding_prefers_the_shortest_spans_within_tolerance(small_fit: Any) ->
     )
     from hypemeter.training.spans import _fields
 
-    from hypemeter.spans.model import encode
-
-    model, sm, records = small_fit
-    fields = _fields(model, records)
-    enc = encode(sm.vocab, sm.bigram_vocab, sm.suffix_vocab, sm.strong,
-                 [(f.analysis, f.text, f.name == "headline") for f in fields])
-    proba = sm.token_proba(enc)
-    f1, threshold, low = tune_decoding(fields, proba, enc.bounds)
-    grid = {(t, min(lo, t)): span_prf(span_rows(fields, proba, enc.bounds, t, min(lo, t))[0])[
+    lexicon, valence, sm, records = small_fit
+    fields = _fields(records, lexicon, valence)
+    enc = encode_fast(sm, [(f.analysis, f.text, f.name == "headline") for f in fields])
+    proba = token_proba(sm, enc)
+    f1, threshold, low = tune_decoding(fields, proba, enc)
+    grid = {(t, min(lo, t)): span_prf(span_rows(fields, proba, enc, t, min(lo, t))[0])[
         "f1"] for t in THRESHOLDS for lo in LOW_THRESHOLDS}
     best = max(grid.values())
     assert f1 == grid[threshold, low] and f1 >= best - TOLERANCE

@@ -1,0 +1,92 @@
+"""What :meth:`hypemeter.scoring.model.HypeModel.fit` learns from, and the fitting steps it uses.
+
+The training recipe (:mod:`hypemeter.training.recipe`) decides which records feed which learner
+with what target and weight and hands the result over as :class:`TrainingData`; the model fits
+its vectorizers, learners and stackers on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+
+from hypemeter.records.results import Article
+
+EPS = 1e-4
+LEARNERS = ("headline", "body", "claim", "article", "loaded_head", "sens_article")
+
+
+@dataclass
+class TrainSet:
+    """The rows one learner (or stacker) is fit on."""
+
+    idx: np.ndarray  # indices into TrainingData.articles
+    y: np.ndarray  # soft targets in [0, 1]
+    w: np.ndarray  # sample weights
+    groups: np.ndarray  # rows of a group stay in one fold
+
+
+def subset(s: TrainSet, mask: np.ndarray) -> TrainSet:
+    return TrainSet(s.idx[mask], s.y[mask], s.w[mask], s.groups[mask])
+
+
+def concat(a: TrainSet, b: TrainSet) -> TrainSet:
+    return TrainSet(
+        np.concatenate([a.idx, b.idx]), np.concatenate([a.y, b.y]),
+        np.concatenate([a.w, b.w]), np.concatenate([a.groups, b.groups]),
+    )
+
+
+@dataclass
+class TrainingData:
+    """Prepared training data: the texts, each base learner's rows (:data:`LEARNERS`) and the
+    stackers' rows per score (sensationalism, misinformation risk), with weights final."""
+
+    articles: list[Article]
+    sets: dict[str, TrainSet]
+    score_sets: tuple[TrainSet, TrainSet]
+    # the weights of a stacker's rows (the recipe balances the corpora of each subset fit)
+    stacker_weights: Callable[[TrainSet], np.ndarray]
+
+
+def new_learner(C: float, seed: int) -> LogisticRegression:
+    return LogisticRegression(C=C, max_iter=2000, solver="liblinear", random_state=seed)
+
+
+def soft_fit(model: LogisticRegression, X: Any, y: np.ndarray, w: np.ndarray
+             ) -> LogisticRegression:
+    """Fit a classifier on soft targets by splitting each row into a positive and a negative."""
+    pos = y > 0
+    neg = y < 1
+    Xs = sp.vstack([X[pos], X[neg]]) if sp.issparse(X) else np.vstack([X[pos], X[neg]])
+    ys = np.concatenate([np.ones(pos.sum()), np.zeros(neg.sum())])
+    ws = np.concatenate([w[pos] * y[pos], w[neg] * (1 - y[neg])])
+    return model.fit(Xs, ys.astype(int), sample_weight=ws)
+
+
+def logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, EPS, 1 - EPS)
+    return np.log(p / (1 - p))
+
+
+def oof_logits(C: float, seed: int, folds: int, X: sp.csr_matrix, s: TrainSet) -> np.ndarray:
+    """Out-of-fold logits of a learner with ``C`` on its set (grouped folds)."""
+    out = np.zeros(len(s.idx))
+    n_groups = len(np.unique(s.groups))
+    Xs = X[s.idx]
+    for tr, te in GroupKFold(n_splits=max(2, min(folds, n_groups))).split(Xs, s.y, s.groups):
+        m = soft_fit(new_learner(C, seed), Xs[tr], s.y[tr], s.w[tr])
+        out[te] = logit(m.predict_proba(Xs[te])[:, 1])
+    return out
+
+
+def design_matrix(b: dict[str, Any], blocks: tuple[str, ...]) -> sp.csr_matrix:
+    """The stacked design matrix of one learner (scoring adds its blocks one by one)."""
+    return sp.hstack([b[k] if sp.issparse(b[k]) else sp.csr_matrix(b[k]) for k in blocks],
+                     format="csr")
