@@ -83,7 +83,8 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
         holder.install(scorer)
     rollout = Rollout(holder, settings.run_dir)
     db_url = settings.database_url.get_secret_value() if settings.database_url else None
-    store = FeedbackStore(db_url)  # no connection yet: the migrations run in lifespan
+    # no connection yet: the migrations run in lifespan
+    store = FeedbackStore(db_url, timeout=settings.database_timeout)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -30,6 +30,14 @@ Variable                       Default                     Meaning
                                                            metrics)
 ``HYPEMETER_DATABASE_URL``     SQLite in the user data     feedback database (SQLAlchemy URL;
                                folder                      ``postgresql+psycopg://`` for PG)
+``HYPEMETER_DATABASE_TIMEOUT`` ``5``                       seconds any one database call may take
+                                                           (connect, statement, socket wait)
+``HYPEMETER_FEEDBACK_PAGE_BYTES`` ``8000000``              text bytes per ``GET /v1/feedback``
+                                                           page (fewer rows than ``limit`` then)
+``HYPEMETER_MAX_KEY_FAILURES`` ``20``                      wrong keys per client per
+                                                           ``HYPEMETER_KEY_FAILURE_WINDOW``; more
+                                                           get 429 (0: no limit)
+``HYPEMETER_KEY_FAILURE_WINDOW`` ``60``                    seconds the failures are counted over
 =============================  ==========================  ========================================
 
 ``Settings`` extends :class:`hypemeter.settings.CoreSettings` (``HYPEMETER_DATA_DIR``,
@@ -57,6 +65,8 @@ from pydantic_settings import NoDecode, SettingsConfigDict
 
 from hypemeter.paths import default_models_dir
 from hypemeter.settings import ENV_PREFIX, CoreSettings
+
+MIN_KEY_CHARS = 16
 
 LogLevel = Literal["critical", "error", "warning", "info", "debug"]
 
@@ -94,6 +104,10 @@ class Settings(CoreSettings):
     body_timeout: float = Field(default=30.0, gt=0)
     run_dir: Path | None = None
     malloc_arenas: int = Field(default=2, ge=0, le=64)  # 0: the C library's default
+    database_timeout: float = Field(default=5.0, gt=0, le=600)
+    feedback_page_bytes: int = Field(default=8_000_000, ge=1)
+    max_key_failures: int = Field(default=20, ge=0)
+    key_failure_window: float = Field(default=60.0, gt=0)
 
     @field_validator("api_key", "admin_key", mode="after")
     @classmethod
@@ -109,6 +123,12 @@ class Settings(CoreSettings):
                 )
             if secret != secret.strip():
                 raise ValueError("keys must not start or end with spaces")
+            if len(secret) < MIN_KEY_CHARS:
+                raise ValueError(
+                    f"keys must have at least {MIN_KEY_CHARS} characters (this one has "
+                    f"{len(secret)}): a short key is guessed in minutes; e.g. python -c "
+                    "'import secrets; print(secrets.token_urlsafe(32))'"
+                )
         return value
 
         # the feedback database (hypemeter.storage); unset: a SQLite file in the user data folder

@@ -22,9 +22,23 @@ from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
 from hypemeter.errors import InvalidInputError, StorageUnavailableError
-from hypemeter.storage.engine import make_engine, resolve_url, safe_text, translated_errors
+from hypemeter.storage.deadline import deadline
+from hypemeter.storage.engine import (
+    database_timeout,
+    make_engine,
+    resolve_url,
+    safe_text,
+    translated_errors,
+)
 from hypemeter.storage.migrate import upgrade
-from hypemeter.storage.records import LABELS, Feedback, NewFeedback, SpanVerdict, parse_time
+from hypemeter.storage.records import (
+    LABELS,
+    Feedback,
+    NewFeedback,
+    SpanVerdict,
+    check_no_nul,
+    parse_time,
+)
 from hypemeter.storage.tables import FeedbackRow
 
 MAX_LIMIT = 1000
@@ -58,8 +72,12 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         when, feedback_id = json.loads(raw)
-        return datetime.fromisoformat(when).astimezone(UTC), str(feedback_id)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        # out-of-range times (OverflowError) and NULs: no cursor this server gave out has them
+        moment = datetime.fromisoformat(when).astimezone(UTC)
+        if "\x00" in str(feedback_id):
+            raise ValueError("NUL")
+        return moment, str(feedback_id)
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise InvalidInputError(
             "cursor: not a cursor this server gave out (use next_cursor as it is)",
             field="cursor",
@@ -79,8 +97,10 @@ def _to_feedback(row: FeedbackRow) -> Feedback:
 
 
 class FeedbackStore:
-    def __init__(self, url: str | URL | None = None) -> None:
+    def __init__(self, url: str | URL | None = None, *, timeout: float | None = None) -> None:
         self.url: URL = url if isinstance(url, URL) else resolve_url(url)
+        # seconds any one operation may take, all its database calls together
+        self.timeout = database_timeout(timeout)
         self._engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
         self._ready = False
@@ -104,13 +124,14 @@ class FeedbackStore:
     def engine(self) -> Engine:
         with self._lock:
             if self._engine is None:
-                self._engine = make_engine(self.url)
+                self._engine = make_engine(self.url, self.timeout)
                 self._sessions = sessionmaker(self._engine, expire_on_commit=False)
             return self._engine
 
     def upgrade(self) -> str:
         """Apply the migrations (idempotent, safe from several processes at once)."""
-        revision = upgrade(self.engine())
+        with deadline(self.timeout):
+            revision = upgrade(self.engine())
         self._ready = True
         return revision
 
@@ -146,7 +167,7 @@ class FeedbackStore:
             "model_version": item.model_version,
             "note": item.note,
         }
-        with translated_errors():
+        with translated_errors(), deadline(self.timeout):
             if not self._ready:
                 self.upgrade()
             # one Core INSERT in its own transaction: no unit of work for a single row
@@ -155,13 +176,19 @@ class FeedbackStore:
         return _to_feedback(FeedbackRow(**values))
 
     def get(self, feedback_id: str) -> Feedback | None:
-        with translated_errors(), self._session(readonly=True) as session:
+        if "\x00" in feedback_id:  # no stored id holds one (PostgreSQL cannot even compare it)
+            return None
+        with translated_errors(), deadline(self.timeout), \
+                self._session(readonly=True) as session:
             row = session.get(FeedbackRow, feedback_id)
             return None if row is None else _to_feedback(row)
 
     def delete(self, feedback_id: str) -> bool:
         """True when a row was deleted."""
-        with translated_errors(), self._write_lock, self._session() as session, session.begin():
+        if "\x00" in feedback_id:
+            return False
+        with translated_errors(), deadline(self.timeout), self._write_lock, \
+                self._session() as session, session.begin():
             result = session.execute(delete(FeedbackRow).where(FeedbackRow.id == feedback_id))
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -189,7 +216,8 @@ class FeedbackStore:
                 and_(FeedbackRow.created_at == when, FeedbackRow.id < last_id),
             ))
         query = query.order_by(FeedbackRow.created_at.desc(), FeedbackRow.id.desc())
-        with translated_errors(), self._session(readonly=True) as session:
+        with translated_errors(), deadline(self.timeout), \
+                self._session(readonly=True) as session:
             rows = list(session.scalars(query.limit(limit + 1)))
         items = [_to_feedback(r) for r in rows[:limit]]
         more = len(rows) > limit
@@ -210,7 +238,8 @@ class FeedbackStore:
                     and_(FeedbackRow.created_at == after[0], FeedbackRow.id > after[1]),
                 ))
             query = query.order_by(FeedbackRow.created_at, FeedbackRow.id).limit(EXPORT_CHUNK)
-            with translated_errors(), self._session(readonly=True) as session:
+            with translated_errors(), deadline(self.timeout), \
+                    self._session(readonly=True) as session:
                 rows = [_to_feedback(r) for r in session.scalars(query)]
             yield from rows
             if len(rows) < EXPORT_CHUNK:
@@ -220,7 +249,8 @@ class FeedbackStore:
     def count(self) -> int:
         from sqlalchemy import func
 
-        with translated_errors(), self._session(readonly=True) as session:
+        with translated_errors(), deadline(self.timeout), \
+                self._session(readonly=True) as session:
             return int(session.scalar(select(func.count()).select_from(FeedbackRow)) or 0)
 
 
@@ -238,6 +268,7 @@ def _filters(
         when = parse_time(until, "until") if isinstance(until, str) else until
         conds.append(FeedbackRow.created_at < when)
     if model_version is not None:
+        check_no_nul(model_version, "model_version")
         conds.append(FeedbackRow.model_version == model_version)
     if label is not None:
         lf = LabelFilter.parse(label) if isinstance(label, str) else label
