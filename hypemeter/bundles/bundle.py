@@ -81,7 +81,7 @@ def resolve_bundle_dir(path: Path, version: str | None = None) -> Path:
         return path
     current = path / CURRENT
     if current.is_symlink() or current.is_dir():
-        target = _follow(current)
+        target = follow_link(current)
         if (target / CARD_FILE).is_file():
             return target
         raise ModelLoadError(f"{current} points at {target}, which holds no {CARD_FILE}")
@@ -91,7 +91,7 @@ def resolve_bundle_dir(path: Path, version: str | None = None) -> Path:
     raise ModelLoadError(f"no model bundle at {path} (expected {CARD_FILE} or {CURRENT})")
 
 
-def _follow(link: Path) -> Path:
+def follow_link(link: Path) -> Path:
     """Where ``link`` leads; a symlink loop is a :class:`ModelLoadError` naming it (Python
     raises RuntimeError for a loop before 3.13, OSError ELOOP from 3.13)."""
     try:

@@ -31,6 +31,7 @@ from hypemeter.storage.engine import (
     translated_errors,
 )
 from hypemeter.storage.migrate import upgrade
+from hypemeter.storage.paging import PlannedRow, batches, plan_page, row_bytes
 from hypemeter.storage.records import (
     LABELS,
     Feedback,
@@ -42,6 +43,7 @@ from hypemeter.storage.records import (
 from hypemeter.storage.tables import FeedbackRow
 
 MAX_LIMIT = 1000
+DEFAULT_PAGE_BYTES = 8_000_000
 EXPORT_CHUNK = 500
 
 
@@ -222,6 +224,58 @@ class FeedbackStore:
         items = [_to_feedback(r) for r in rows[:limit]]
         more = len(rows) > limit
         return items, (encode_cursor(items[-1].created_at, items[-1].id) if more else None)
+
+    def page(
+        self,
+        *,
+        limit: int = 100,
+        max_bytes: int = DEFAULT_PAGE_BYTES,
+        cursor: str | None = None,
+        since: datetime | str | None = None,
+        until: datetime | str | None = None,
+        model_version: str | None = None,
+        label: str | LabelFilter | None = None,
+    ) -> tuple[Iterator[list[Feedback]], str | None]:
+        """One page of :meth:`list`, bounded by ``limit`` rows and ``max_bytes`` of stored
+        text (at least one row), as batches read lazily (see :mod:`.paging`): the first batch
+        is read before this returns, so an outage is raised here, not mid-page."""
+        if not 1 <= limit <= MAX_LIMIT:
+            raise InvalidInputError(f"limit must be 1 to {MAX_LIMIT}", field="limit")
+        query = select(FeedbackRow.created_at, FeedbackRow.id, row_bytes())
+        for cond in _filters(since, until, model_version, label):
+            query = query.where(cond)
+        if cursor:
+            when, last_id = decode_cursor(cursor)
+            query = query.where(or_(
+                FeedbackRow.created_at < when,
+                and_(FeedbackRow.created_at == when, FeedbackRow.id < last_id),
+            ))
+        query = query.order_by(FeedbackRow.created_at.desc(), FeedbackRow.id.desc())
+        with translated_errors(), deadline(self.timeout), \
+                self._session(readonly=True) as session:
+            candidates = session.execute(query.limit(limit + 1)).all()
+        planned, more = plan_page(candidates, limit, max_bytes)
+        next_cursor = encode_cursor(planned[-1].created_at, planned[-1].id) if more else None
+        parts = batches(planned)
+        first = next(parts, None)
+        first_rows = self._read_batch(first) if first is not None else []
+
+        def read() -> Iterator[list[Feedback]]:
+            if first_rows:
+                yield first_rows
+            for batch in parts:
+                yield self._read_batch(batch)
+
+        return read(), next_cursor
+
+    def _read_batch(self, batch: list[PlannedRow]) -> list[Feedback]:
+        """The rows of ``batch``, in its order (a row deleted since the plan is left out)."""
+        ids = [row.id for row in batch]
+        with translated_errors(), deadline(self.timeout), \
+                self._session(readonly=True) as session:
+            found = {r.id: _to_feedback(r)
+                     for r in session.scalars(select(FeedbackRow).where(FeedbackRow.id.in_(ids)))}
+        return [found[i] for i in ids if i in found]
 
     def iter_all(
         self, *, since: datetime | str | None = None, until: datetime | str | None = None

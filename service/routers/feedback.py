@@ -11,12 +11,14 @@ touch the database at all.
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Iterator
 from typing import Annotated
 
 import anyio
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from hypemeter.service.auth import require_admin_key
 from hypemeter.service.errors import PayloadTooLargeError
 from hypemeter.service.feedback_schemas import (
@@ -41,7 +43,7 @@ from hypemeter.errors import (
     NotFoundError,
     StorageUnavailableError,
 )
-from hypemeter.storage import MAX_LIMIT, FeedbackStore, NewFeedback, SpanVerdict
+from hypemeter.storage import MAX_LIMIT, Feedback, FeedbackStore, NewFeedback, SpanVerdict
 from hypemeter.storage.records import iso_utc
 
 logger = logging.getLogger("hypemeter.service")
@@ -102,6 +104,20 @@ def to_new_feedback(payload: FeedbackRequest, max_chars: int) -> NewFeedback:
     )
 
 
+def stream_page(batches: Iterator[list[Feedback]], next_cursor: str | None) -> Iterator[bytes]:
+    """``{"items": [...], "next_cursor": ...}`` a batch at a time (the page is bounded in rows
+    and bytes, and never whole in memory). A database failure mid-page ends the response
+    without its closing bytes: the client sees a truncated body, never a wrong one."""
+    yield b'{"items":['
+    sep = b""
+    for batch in batches:
+        for item in batch:
+            yield sep + json.dumps(item.to_item(), ensure_ascii=False,
+                                   separators=(",", ":")).encode("utf-8")
+            sep = b","
+    yield b'],"next_cursor":' + json.dumps(next_cursor).encode("ascii") + b"}"
+
+
 def build_router(settings: Settings) -> APIRouter:
     """The feedback routes: keys checked before the body is read, as for scoring."""
     router = APIRouter(prefix=ROUTE, tags=["feedback"], route_class=KeyFirstRoute)
@@ -147,6 +163,11 @@ def build_router(settings: Settings) -> APIRouter:
         dependencies=admin_deps,
         responses={**ADMIN, 422: _err("a bad limit, cursor, time or label filter")},
         summary="List corrections, newest first (admin)",
+        description=(
+            "A page ends at `limit` rows or once its corrections' text passes the server's "
+            "`HYPEMETER_FEEDBACK_PAGE_BYTES` (at least one row): follow `next_cursor` until "
+            "it is null. The page is streamed."
+        ),
     )
     def list_feedback(
         request: Request,
@@ -167,13 +188,12 @@ def build_router(settings: Settings) -> APIRouter:
                   "label), optionally `:0`/`:1` (with that value)"),
         ] = None,
     ) -> Response:
-        items, next_cursor = _store(request).list(
-            limit=limit, cursor=cursor, since=since, until=until,
-            model_version=model_version, label=label,
+        batches, next_cursor = _store(request).page(
+            limit=limit, max_bytes=request.app.state.settings.feedback_page_bytes,
+            cursor=cursor, since=since, until=until, model_version=model_version, label=label,
         )
-        return JSONResponse(
-            {"items": [i.to_item() for i in items], "next_cursor": next_cursor}
-        )
+        return StreamingResponse(stream_page(batches, next_cursor),
+                                 media_type="application/json")
 
     @router.get(
         "/{feedback_id}",
