@@ -54,7 +54,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from benchmark_support import load_make_articles  # noqa: E402
 from serve_support import start_serve  # noqa: E402
 
-ADMIN_KEY = "soak-admin-key"
+ADMIN_KEY = "soak-admin-key-0123456789"
 JSON_CT = {"Content-Type": "application/json"}
 KILL_WINDOW = 3.0  # transport errors this long after the kill belong to the killed worker
 

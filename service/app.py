@@ -22,6 +22,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from hypemeter.service.docs import router as docs_router
 from hypemeter.service.error_handlers import install_error_handlers
 from hypemeter.service.handling import ScoreHandler
+from hypemeter.service.key_guard import KeyFailures
 from hypemeter.service.logging import configure_logging
 from hypemeter.service.memory import limit_malloc_arenas
 from hypemeter.service.metrics import ServiceMetrics
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
     app.state.holder = holder
     app.state.rollout = rollout
     app.state.feedback = store
+    app.state.key_failures = KeyFailures(settings.max_key_failures, settings.key_failure_window)
 
     install_error_handlers(app)
     app.include_router(score.build_router(settings, ScoreHandler(settings, metrics)))
@@ -135,6 +137,7 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
         max_bytes=settings.max_body_bytes,
         keep_text=settings.log_requests_text,
         timeout=settings.body_timeout,
+        routes=routes,
     )
     if settings.cors_origins:
         app.add_middleware(

@@ -22,6 +22,7 @@ from hypemeter.service.errors import (
     HTTP_CODES,
     HTTP_MESSAGES,
     REQUEST_ID_HEADER,
+    TooManyRequestsError,
     UnauthorizedError,
     body_parse_error,
     error_body,
@@ -55,6 +56,8 @@ def json_error(
 
 def hypemeter_error_response(exc: HypemeterError, request: Request | None = None) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, UnauthorizedError) else None
+    if isinstance(exc, TooManyRequestsError):
+        headers = {"Retry-After": str(exc.retry_after)}
     if isinstance(exc, StorageUnavailableError):
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
         outages = getattr(request.app.state, "outages", None) if request is not None else None

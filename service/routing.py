@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from hypemeter.service.auth import CHECK_BEFORE_BODY, require_api_key
 from hypemeter.service.errors import UnsupportedMediaTypeError
+from hypemeter.service.key_guard import run_key_checks
 from hypemeter.service.schemas import ErrorResponse
 from hypemeter.service.settings import Settings
 from starlette.responses import Response
@@ -58,19 +59,24 @@ class KeyFirstRoute(APIRoute):
     401, not 422, whatever its body. The key dependencies stay on the route for the OpenAPI
     document (and check again, cheaply)."""
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-        checks = [
+    @property
+    def key_checks(self) -> list[Callable[[Request], None]]:
+        """The header-only checks standing for this route's key dependencies (the body-limit
+        middleware runs them too, before it reads the body)."""
+        return [
             CHECK_BEFORE_BODY[dep.dependency]
             for dep in self.dependencies
             if dep.dependency in CHECK_BEFORE_BODY
         ]
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        checks = self.key_checks
         if not checks:
             return handler
 
         async def key_first(request: Request) -> Response:
-            for check in checks:
-                check(request)
+            run_key_checks(request, checks)
             return await handler(request)
 
         return key_first
