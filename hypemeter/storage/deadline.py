@@ -22,12 +22,13 @@ _local = threading.local()
 
 
 @contextmanager
-def deadline(seconds: float) -> Iterator[None]:
+def deadline(seconds: float, *, fresh: bool = False) -> Iterator[None]:
     """Everything the current thread does with the database inside ends within ``seconds``
-    (an enclosing deadline that ends sooner stays in force)."""
+    (an enclosing deadline that ends sooner stays in force, unless ``fresh``: the schema
+    migration on a store's first use gets its own time)."""
     outer: float | None = getattr(_local, "at", None)
     at = time.monotonic() + seconds
-    _local.at = at if outer is None else min(outer, at)
+    _local.at = at if outer is None or fresh else min(outer, at)
     try:
         yield
     finally:

@@ -20,6 +20,7 @@ from psycopg import errors as pg_errors
 from hypemeter.storage.deadline import seconds_left
 
 MIN_CONNECT_SECONDS = 2  # libpq's (and psycopg's) smallest connect_timeout
+NO_TIME_LEFT = 0.05  # seconds: less than this left, a new connection is not even tried
 # What psycopg's wait raises when its timeout expires (not exported under a public name).
 _WAIT_TIMEOUT: type[BaseException] = getattr(pg_errors, "_WaitTimeout", pg_errors.OperationalError)
 
@@ -67,15 +68,16 @@ class BoundedConnection(psycopg.Connection[Any]):
 
 
 def bounded_connect(timeout: float, cargs: Any, cparams: dict[str, Any]) -> BoundedConnection:
-    """Open a :class:`BoundedConnection`; ``connect_timeout`` is cut to the time left (and
-    the attempt refused when less than libpq's 2 s minimum is left)."""
+    """Open a :class:`BoundedConnection`; ``connect_timeout`` is cut to the time left (libpq
+    waits at least 2 s) and the attempt refused when no time is left (a frozen server: the
+    pool's ping used it all)."""
     left = seconds_left(timeout)
-    if left < MIN_CONNECT_SECONDS:
+    if left < NO_TIME_LEFT:
         raise psycopg.OperationalError(
             f"no time left to connect to the database ({max(left, 0):.1f} s of the "
             f"{timeout:g} s per operation)"
         )
-    params = {**cparams, "connect_timeout": max(MIN_CONNECT_SECONDS, int(left))}
+    params = {**cparams, "connect_timeout": max(MIN_CONNECT_SECONDS, math.ceil(left))}
     conn = BoundedConnection.connect(*cargs, **params)
     conn.io_timeout = timeout
     return conn

@@ -132,7 +132,7 @@ class FeedbackStore:
 
     def upgrade(self) -> str:
         """Apply the migrations (idempotent, safe from several processes at once)."""
-        with deadline(self.timeout):
+        with deadline(self.timeout, fresh=True):
             revision = upgrade(self.engine())
         self._ready = True
         return revision
