@@ -25,6 +25,8 @@ under 10%.
     .venv/bin/python benchmarks/soak.py                  # 60 s
     .venv/bin/python benchmarks/soak.py --duration 20    # the short form CI runs
     .venv/bin/python benchmarks/soak.py --json out.json  # also write the figures as JSON
+    .venv/bin/python benchmarks/soak.py --db-faults      # then the database faults (soak_db.py)
+    .venv/bin/python benchmarks/soak.py --db-only        # only the database faults
 """
 
 from __future__ import annotations
@@ -396,7 +398,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--malloc-arenas", type=int, default=None,
                         help="the server's HYPEMETER_MALLOC_ARENAS (default: the setting's)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--db-faults", action="store_true",
+                        help="then the database faults on a real PostgreSQL (soak_db.py): "
+                        "stopped, frozen, NUL corrections, an oversized list")
+    parser.add_argument("--db-only", action="store_true", help="only the database faults")
+    parser.add_argument("--phase-seconds", type=float, default=12.0,
+                        help="seconds of each database fault phase")
+    parser.add_argument("--db-timeout", type=float, default=5.0,
+                        help="the server's HYPEMETER_DATABASE_TIMEOUT for the fault phases")
     args = parser.parse_args(argv)
+    if args.db_faults or args.db_only:
+        import soak_db
+
+        if not args.db_only:
+            main([a for a in (argv if argv is not None else sys.argv[1:])
+                  if a not in ("--db-faults",)])
+        faults = soak_db.run(args.phase_seconds, args.db_timeout, 60, 3)
+        soak_db.report(faults)
+        if args.json:
+            path = args.json.with_name(args.json.stem + "-db" + args.json.suffix)
+            path.write_text(json.dumps(faults, indent=2) + "\n", encoding="utf-8")
+        return 0
     result = run(args)
     print(f"soak: {result['seconds']} s against hypemeter serve --workers 2")
     print(f"requests sent: {result['requests_sent']} {result['sent_by_kind']}")

@@ -410,10 +410,16 @@ def test_readme_documents_every_route() -> None:
     assert not missing, f"README.md does not mention these routes: {missing}"
 
 
+def documentation() -> str:
+    """README.md and every page under docs/ (the user documentation)."""
+    pages = [README, *sorted((REPO_ROOT / "docs").rglob("*.md"))]
+    return "\n".join(p.read_text(encoding="utf-8") for p in pages)
+
+
 def test_readme_documents_every_setting() -> None:
     from hypemeter.service.settings import Settings
 
-    readme = README.read_text(encoding="utf-8")
+    readme = documentation()
     prefix = Settings.model_config.get("env_prefix", "")
     names = {f"{prefix}{field}".upper() for field in Settings.model_fields}
     for package in PACKAGES:  # variables the code reads directly (HYPEMETER_DATA_DIR, ...)
@@ -422,7 +428,7 @@ def test_readme_documents_every_setting() -> None:
                                     path.read_text(encoding="utf-8")))
     assert len(names) >= 10
     missing = sorted(n for n in names if not re.search(rf"\b{n}\b", readme))
-    assert not missing, f"README.md does not document: {missing}"
+    assert not missing, f"neither README.md nor docs/*.md documents: {missing}"
 
 
 def test_readme_and_contributing_have_what_a_newcomer_needs() -> None:
