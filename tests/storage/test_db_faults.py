@@ -126,7 +126,7 @@ def test_statements_end_at_the_timeout_on_the_server_too(own_postgres: PostgresS
     store = FeedbackStore(url, timeout=TIMEOUT)
     store.upgrade()
     t0 = time.monotonic()
-    with pytest.raises(Exception, match="statement timeout|did not answer"), \
+    with pytest.raises(Exception, match=r"statement timeout|did not answer"), \
             store.engine().connect() as conn:
         conn.execute(text("SELECT pg_sleep(30)"))
     assert time.monotonic() - t0 < TIMEOUT + SLACK
