@@ -108,6 +108,8 @@ def both_workers_ready(url: str) -> bool:
 def start_server(models: Path, workdir: Path, args: argparse.Namespace) -> tuple[Any, str]:
     served = start_serve(models, workdir, {
         "HYPEMETER_ADMIN_KEY": ADMIN_KEY, "HYPEMETER_LOG_LEVEL": "warning",
+        # its own feedback database: never the user's (which a newer schema may hold)
+        "HYPEMETER_DATABASE_URL": f"sqlite:///{workdir / 'feedback.db'}",
         "HYPEMETER_HEADER_TIMEOUT": str(args.slow_timeout),
         "HYPEMETER_BODY_TIMEOUT": str(args.slow_timeout),
         **({"HYPEMETER_MALLOC_ARENAS": str(args.malloc_arenas)}
