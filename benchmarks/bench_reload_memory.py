@@ -29,6 +29,8 @@ def main() -> None:
     ap.add_argument("--reloads", type=int, default=12)
     ap.add_argument("--clients", type=int, default=3)
     ap.add_argument("--malloc-arenas", type=int, default=None)
+    ap.add_argument("--mmap-threshold", type=int, default=None,
+                    help="the server's HYPEMETER_MALLOC_MMAP_THRESHOLD (0: glibc's sliding one)")
     args = ap.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="hypemeter-reload-mem-"))
     proc = None
@@ -36,7 +38,8 @@ def main() -> None:
     try:
         models = soak.make_models(workdir)
         proc, url = soak.start_server(models, workdir, argparse.Namespace(
-            slow_timeout=2.0, malloc_arenas=args.malloc_arenas))
+            slow_timeout=2.0, malloc_arenas=args.malloc_arenas,
+            mmap_threshold=args.mmap_threshold))
         articles = [{"headline": a["headline"], "body": a["body"]} for a in generate(48, seed=7)]
 
         def score() -> None:

@@ -114,6 +114,8 @@ def start_server(models: Path, workdir: Path, args: argparse.Namespace) -> tuple
         "HYPEMETER_BODY_TIMEOUT": str(args.slow_timeout),
         **({"HYPEMETER_MALLOC_ARENAS": str(args.malloc_arenas)}
            if args.malloc_arenas is not None else {}),
+        **({"HYPEMETER_MALLOC_MMAP_THRESHOLD": str(args.mmap_threshold)}
+           if getattr(args, "mmap_threshold", None) is not None else {}),
     }, workers=2, timeout=180, ready=both_workers_ready, new_session=False)
     return served.proc, served.url
 
@@ -399,6 +401,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="HYPEMETER_HEADER_TIMEOUT and _BODY_TIMEOUT for the run")
     parser.add_argument("--malloc-arenas", type=int, default=None,
                         help="the server's HYPEMETER_MALLOC_ARENAS (default: the setting's)")
+    parser.add_argument("--mmap-threshold", type=int, default=None,
+                        help="the server's HYPEMETER_MALLOC_MMAP_THRESHOLD (default: the "
+                        "setting's)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--db-faults", action="store_true",
                         help="then the database faults on a real PostgreSQL (soak_db.py): "

@@ -24,7 +24,7 @@ from hypemeter.service.error_handlers import install_error_handlers
 from hypemeter.service.handling import ScoreHandler
 from hypemeter.service.key_guard import KeyFailures
 from hypemeter.service.logging import configure_logging
-from hypemeter.service.memory import limit_malloc_arenas
+from hypemeter.service.memory import limit_malloc_arenas, pin_mmap_threshold
 from hypemeter.service.metrics import ServiceMetrics
 from hypemeter.service.middleware import (
     BodyLimitMiddleware,
@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
     settings = settings or Settings()
     configure_logging(settings.log_level)
     limit_malloc_arenas(settings.malloc_arenas)
+    pin_mmap_threshold(settings.malloc_mmap_threshold)
     metrics = ServiceMetrics()
     holder = ModelHolder(
         settings.models_dir, on_swap=lambda m: metrics.set_model(m.name, m.version)

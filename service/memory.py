@@ -24,6 +24,7 @@ from typing import Any
 logger = logging.getLogger("hypemeter.service")
 
 M_ARENA_MAX = -8  # glibc's mallopt parameter number for the arena limit
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter number for the mmap threshold
 
 
 @cache
@@ -46,6 +47,21 @@ def limit_malloc_arenas(arenas: int) -> bool:
     applied = bool(libc.mallopt(M_ARENA_MAX, arenas))
     if not applied:
         logger.warning("could not limit malloc arenas to %d", arenas)
+    return applied
+
+
+def pin_mmap_threshold(nbytes: int) -> bool:
+    """Serve every allocation of ``nbytes`` or more with its own ``mmap`` (0: leave glibc's
+    default). glibc starts at 128 KB but raises the threshold (up to 32 MB) each time such a
+    block is freed: after the first reload frees the old model's arrays, the next model's
+    arrays land in the heap instead, among small long-lived objects, and their pages never
+    go back. A pinned threshold keeps large blocks in mappings the OS takes back on free."""
+    libc = _libc()
+    if nbytes <= 0 or libc is None:
+        return False
+    applied = bool(libc.mallopt(M_MMAP_THRESHOLD, nbytes))
+    if not applied:
+        logger.warning("could not set the malloc mmap threshold to %d", nbytes)
     return applied
 
 
