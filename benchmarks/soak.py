@@ -116,6 +116,8 @@ def start_server(models: Path, workdir: Path, args: argparse.Namespace) -> tuple
            if args.malloc_arenas is not None else {}),
         **({"HYPEMETER_MALLOC_MMAP_THRESHOLD": str(args.mmap_threshold)}
            if getattr(args, "mmap_threshold", None) is not None else {}),
+        **({"HYPEMETER_MALLOC_TRIM_INTERVAL": str(args.trim_interval)}
+           if getattr(args, "trim_interval", None) is not None else {}),
     }, workers=2, timeout=180, ready=both_workers_ready, new_session=False)
     return served.proc, served.url
 
@@ -403,6 +405,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="the server's HYPEMETER_MALLOC_ARENAS (default: the setting's)")
     parser.add_argument("--mmap-threshold", type=int, default=None,
                         help="the server's HYPEMETER_MALLOC_MMAP_THRESHOLD (default: the "
+                        "setting's)")
+    parser.add_argument("--trim-interval", type=float, default=None,
+                        help="the server's HYPEMETER_MALLOC_TRIM_INTERVAL (default: the "
                         "setting's)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--db-faults", action="store_true",

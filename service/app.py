@@ -24,7 +24,11 @@ from hypemeter.service.error_handlers import install_error_handlers
 from hypemeter.service.handling import ScoreHandler
 from hypemeter.service.key_guard import KeyFailures
 from hypemeter.service.logging import configure_logging
-from hypemeter.service.memory import limit_malloc_arenas, pin_mmap_threshold
+from hypemeter.service.memory import (
+    limit_malloc_arenas,
+    pin_mmap_threshold,
+    trim_periodically,
+)
 from hypemeter.service.metrics import ServiceMetrics
 from hypemeter.service.middleware import (
     BodyLimitMiddleware,
@@ -101,6 +105,7 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
         await feedback_routes.start_storage(store)
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(rollout.watch)
+            tasks.start_soon(trim_periodically, settings.malloc_trim_interval)
             try:
                 yield
             finally:

@@ -65,6 +65,26 @@ def pin_mmap_threshold(nbytes: int) -> bool:
     return applied
 
 
+def trim_heap() -> None:
+    """Hand the heap's free pages back to the OS (glibc's ``malloc_trim``; a few ms)."""
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+async def trim_periodically(interval: float) -> None:
+    """Background task: :func:`trim_heap` every ``interval`` seconds (0: never). Large
+    requests (a 1 MB body, a batch) free their buffers into the heap, where glibc keeps
+    them unless they sit at its top; a trim now and then returns them."""
+    import anyio
+
+    if interval <= 0 or _libc() is None:
+        return
+    while True:
+        await anyio.sleep(interval)
+        await anyio.to_thread.run_sync(trim_heap)
+
+
 def release_memory() -> None:
     """A little after a swap (when the requests still running on the old model have finished):
     collect the old model's cycles and hand freed heap pages back to the OS (glibc's

@@ -32,6 +32,7 @@ Variable                       Default                     Meaning
                                folder                      ``postgresql+psycopg://`` for PG)
 ``HYPEMETER_MALLOC_MMAP_THRESHOLD`` ``131072``             bytes from which malloc maps a block
                                                            on its own (0: glibc's sliding one)
+``HYPEMETER_MALLOC_TRIM_INTERVAL`` ``15``                  seconds between heap trims (0: none)
 ``HYPEMETER_DATABASE_TIMEOUT`` ``5``                       seconds any one database call may take
                                                            (connect, statement, socket wait)
 ``HYPEMETER_FEEDBACK_PAGE_BYTES`` ``8000000``              text bytes per ``GET /v1/feedback``
@@ -108,6 +109,7 @@ class Settings(CoreSettings):
     malloc_arenas: int = Field(default=2, ge=0, le=64)  # 0: the C library's default
     # blocks this large or larger get their own mmap (0: glibc's sliding default)
     malloc_mmap_threshold: int = Field(default=131_072, ge=0, le=32 * 2**20)
+    malloc_trim_interval: float = Field(default=15.0, ge=0)  # seconds; 0: no periodic trim
     database_timeout: float = Field(default=5.0, gt=0, le=600)
     feedback_page_bytes: int = Field(default=8_000_000, ge=1)
     max_key_failures: int = Field(default=20, ge=0)

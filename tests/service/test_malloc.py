@@ -36,3 +36,22 @@ def test_large_blocks_keep_their_own_mapping_after_a_reload_frees_larger_ones(
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == where
+
+
+@pytest.mark.skipif(_libc() is None, reason="glibc's malloc_trim is not available")
+def test_the_heap_is_trimmed_every_interval(monkeypatch: pytest.MonkeyPatch) -> None:
+    import anyio
+    from hypemeter.service import memory
+
+    calls: list[float] = []
+    monkeypatch.setattr(memory, "trim_heap", lambda: calls.append(1.0))
+
+    async def run(interval: float, seconds: float) -> None:
+        with anyio.move_on_after(seconds):
+            await memory.trim_periodically(interval)
+
+    anyio.run(run, 0.05, 0.33)
+    assert 4 <= len(calls) <= 7
+    calls.clear()
+    anyio.run(run, 0, 0.2)  # 0: never
+    assert calls == []
