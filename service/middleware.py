@@ -181,12 +181,12 @@ class BodyLimitMiddleware:
             return
         state = scope.setdefault("state", {})
         declared = _header(scope, b"content-length")
-        if self.routes is not None:
+        has_body = declared not in (None, b"0") or _header(scope, b"transfer-encoding")
+        if self.routes is not None and has_body:  # (bodiless requests: the route checks)
             problem = key_problem(scope, self.routes())
             if problem is not None:  # 401/403/429 from the headers alone: the body is not read
-                unread = declared not in (None, b"0") or _header(scope, b"transfer-encoding")
                 await send_json(send, problem.status, problem.to_dict(),
-                                [*problem_headers(problem), *(CLOSE if unread else [])])
+                                [*problem_headers(problem), *CLOSE])
                 return
         if declared is not None:
             try:

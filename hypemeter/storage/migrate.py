@@ -7,7 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from hypemeter.storage.engine import translated_errors
+from hypemeter.errors import StorageUnavailableError
+from hypemeter.storage.engine import UNAVAILABLE, translated_errors
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Alembic's `context` is module-global, so one process runs one migration at a time; across
@@ -41,9 +42,13 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine) -> str:
     """Bring the schema to the newest revision (a no-op when it is there); returns it."""
     from alembic import command
+    from alembic.util import CommandError
 
     cfg = _config()
-    with _PROCESS_LOCK, translated_errors(), engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    try:
+        with _PROCESS_LOCK, translated_errors(), engine.connect() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    except CommandError as exc:  # e.g. a schema revision from a newer hypemeter
+        raise StorageUnavailableError(UNAVAILABLE, reason=f"schema migration: {exc}") from None
     return head_revision()
