@@ -43,8 +43,8 @@ class TooManyRequestsError(HypemeterError):
     status = 429
     code = "too_many_requests"
 
-    def __init__(self, message: str, *, retry_after: int = 1) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, retry_after: int = 1, field: str | None = None) -> None:
+        super().__init__(message, field=field)
         self.retry_after = retry_after
 
 

@@ -155,3 +155,15 @@ def test_a_real_server_answers_401_before_reading_the_body(keyed_server: Server,
     reply = raw_reply(keyed_server.url, head)
     assert reply.startswith(b"HTTP/1.1 401"), reply[:200]
     assert time.monotonic() - began < 5  # no waiting for the body (the body timeout is 30 s)
+
+
+@pytest.mark.parametrize(("code", "status"), [("too_many_requests", 429),
+                                              ("database_unavailable", 503)])
+def test_the_client_raises_the_servers_class_for_429_and_503(code: str, status: int) -> None:
+    import httpx
+
+    from hypemeter.client import error_from_response
+
+    answer = httpx.Response(status, json={"error": {"code": code, "message": "retry later"}})
+    exc = error_from_response(answer)
+    assert exc.code == code and exc.status == status and exc.message == "retry later"
