@@ -44,6 +44,7 @@ from hypemeter.storage.tables import FeedbackRow
 
 MAX_LIMIT = 1000
 DEFAULT_PAGE_BYTES = 8_000_000
+MIGRATION_SECONDS = 120.0  # what a patient schema migration may take
 EXPORT_CHUNK = 500
 
 
@@ -130,10 +131,13 @@ class FeedbackStore:
                 self._sessions = sessionmaker(self._engine, expire_on_commit=False)
             return self._engine
 
-    def upgrade(self) -> str:
-        """Apply the migrations (idempotent, safe from several processes at once)."""
-        with deadline(self.timeout, fresh=True):
-            revision = upgrade(self.engine())
+    def upgrade(self, *, patient: bool = False) -> str:
+        """Apply the migrations (idempotent, safe from several processes at once). On first
+        use by a request they get the database timeout; ``patient`` (the service's start,
+        ``hypemeter db upgrade``) gives them :data:`MIGRATION_SECONDS` at least."""
+        seconds = max(self.timeout, MIGRATION_SECONDS) if patient else self.timeout
+        with deadline(seconds, fresh=True):
+            revision = upgrade(self.engine(), statement_seconds=seconds)
         self._ready = True
         return revision
 

@@ -69,7 +69,7 @@ async def start_storage(store: FeedbackStore) -> None:
     """Apply the migrations at startup; a database that is down is logged, not fatal (the
     feedback routes answer 503 and retry on the next request; scoring is unaffected)."""
     try:
-        revision = await anyio.to_thread.run_sync(store.upgrade)
+        revision = await anyio.to_thread.run_sync(lambda: store.upgrade(patient=True))
     except HypemeterError as exc:
         reason = exc.reason if isinstance(exc, StorageUnavailableError) else exc.message
         logger.error(

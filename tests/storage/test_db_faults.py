@@ -99,6 +99,7 @@ def test_a_frozen_postgres_costs_each_store_call_at_most_the_timeout(
 ) -> None:
     url = own_postgres.create_database("frozen")
     store = FeedbackStore(url, timeout=TIMEOUT)
+    store.upgrade(patient=True)
     stored = store.add(item())
     for _ in range(3):  # a few pooled connections, which the freeze leaves half-open
         store.list(limit=5)
@@ -124,7 +125,7 @@ def test_statements_end_at_the_timeout_on_the_server_too(own_postgres: PostgresS
 
     url = own_postgres.create_database("slow")
     store = FeedbackStore(url, timeout=TIMEOUT)
-    store.upgrade()
+    store.upgrade(patient=True)
     t0 = time.monotonic()
     with pytest.raises(Exception, match=r"statement timeout|did not answer"), \
             store.engine().connect() as conn:
