@@ -25,6 +25,8 @@ under 10%.
     .venv/bin/python benchmarks/soak.py                  # 60 s
     .venv/bin/python benchmarks/soak.py --duration 20    # the short form CI runs
     .venv/bin/python benchmarks/soak.py --json out.json  # also write the figures as JSON
+    .venv/bin/python benchmarks/soak.py --db-faults      # then the database faults (soak_db.py)
+    .venv/bin/python benchmarks/soak.py --db-only        # only the database faults
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from benchmark_support import load_make_articles  # noqa: E402
 from serve_support import start_serve  # noqa: E402
 
-ADMIN_KEY = "soak-admin-key"
+ADMIN_KEY = "soak-admin-key-0123456789"
 JSON_CT = {"Content-Type": "application/json"}
 KILL_WINDOW = 3.0  # transport errors this long after the kill belong to the killed worker
 
@@ -106,10 +108,16 @@ def both_workers_ready(url: str) -> bool:
 def start_server(models: Path, workdir: Path, args: argparse.Namespace) -> tuple[Any, str]:
     served = start_serve(models, workdir, {
         "HYPEMETER_ADMIN_KEY": ADMIN_KEY, "HYPEMETER_LOG_LEVEL": "warning",
+        # its own feedback database: never the user's (which a newer schema may hold)
+        "HYPEMETER_DATABASE_URL": f"sqlite:///{workdir / 'feedback.db'}",
         "HYPEMETER_HEADER_TIMEOUT": str(args.slow_timeout),
         "HYPEMETER_BODY_TIMEOUT": str(args.slow_timeout),
         **({"HYPEMETER_MALLOC_ARENAS": str(args.malloc_arenas)}
            if args.malloc_arenas is not None else {}),
+        **({"HYPEMETER_MALLOC_MMAP_THRESHOLD": str(args.mmap_threshold)}
+           if getattr(args, "mmap_threshold", None) is not None else {}),
+        **({"HYPEMETER_MALLOC_TRIM_INTERVAL": str(args.trim_interval)}
+           if getattr(args, "trim_interval", None) is not None else {}),
     }, workers=2, timeout=180, ready=both_workers_ready, new_session=False)
     return served.proc, served.url
 
@@ -395,8 +403,34 @@ def main(argv: list[str] | None = None) -> int:
                         help="HYPEMETER_HEADER_TIMEOUT and _BODY_TIMEOUT for the run")
     parser.add_argument("--malloc-arenas", type=int, default=None,
                         help="the server's HYPEMETER_MALLOC_ARENAS (default: the setting's)")
+    parser.add_argument("--mmap-threshold", type=int, default=None,
+                        help="the server's HYPEMETER_MALLOC_MMAP_THRESHOLD (default: the "
+                        "setting's)")
+    parser.add_argument("--trim-interval", type=float, default=None,
+                        help="the server's HYPEMETER_MALLOC_TRIM_INTERVAL (default: the "
+                        "setting's)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--db-faults", action="store_true",
+                        help="then the database faults on a real PostgreSQL (soak_db.py): "
+                        "stopped, frozen, NUL corrections, an oversized list")
+    parser.add_argument("--db-only", action="store_true", help="only the database faults")
+    parser.add_argument("--phase-seconds", type=float, default=12.0,
+                        help="seconds of each database fault phase")
+    parser.add_argument("--db-timeout", type=float, default=5.0,
+                        help="the server's HYPEMETER_DATABASE_TIMEOUT for the fault phases")
     args = parser.parse_args(argv)
+    if args.db_faults or args.db_only:
+        import soak_db
+
+        if not args.db_only:
+            main([a for a in (argv if argv is not None else sys.argv[1:])
+                  if a not in ("--db-faults",)])
+        faults = soak_db.run(args.phase_seconds, args.db_timeout, 60, 3)
+        soak_db.report(faults)
+        if args.json:
+            path = args.json.with_name(args.json.stem + "-db" + args.json.suffix)
+            path.write_text(json.dumps(faults, indent=2) + "\n", encoding="utf-8")
+        return 0
     result = run(args)
     print(f"soak: {result['seconds']} s against hypemeter serve --workers 2")
     print(f"requests sent: {result['requests_sent']} {result['sent_by_kind']}")

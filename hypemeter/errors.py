@@ -109,6 +109,7 @@ class StorageUnavailableError(HypemeterError):
     status = 503
     code = "database_unavailable"
 
-    def __init__(self, message: str, *, reason: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, reason: str | None = None,
+                 field: str | None = None) -> None:
+        super().__init__(message, field=field)
         self.reason = reason

@@ -12,6 +12,8 @@ Variable                       Meaning (defaults: :mod:`hypemeter.paths`)
 ``HYPEMETER_DATA_DIR``         folder of the public corpora (``hypemeter datasets``)
 ``HYPEMETER_DATASETS_DIR``     folder of the corpus catalog and the sample corpus
 ``HYPEMETER_START_METHOD``     how ``hypemeter score --jobs N`` starts its workers
+``HYPEMETER_DATABASE_URL``     the feedback database (SQLAlchemy URL)
+``HYPEMETER_DATABASE_TIMEOUT`` seconds any one feedback-database call may take (default 5)
 =============================  =========================================================
 """
 
@@ -35,6 +37,7 @@ class CoreSettings(BaseSettings):
     datasets_dir: str | None = None
     start_method: str | None = None
     database_url: str | None = None  # the feedback database (hypemeter.storage)
+    database_timeout: float | None = None  # seconds per database call (storage's default: 5)
 
 
 def core_settings() -> CoreSettings:

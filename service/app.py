@@ -22,8 +22,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from hypemeter.service.docs import router as docs_router
 from hypemeter.service.error_handlers import install_error_handlers
 from hypemeter.service.handling import ScoreHandler
+from hypemeter.service.key_guard import KeyFailures
 from hypemeter.service.logging import configure_logging
-from hypemeter.service.memory import limit_malloc_arenas
+from hypemeter.service.memory import (
+    limit_malloc_arenas,
+    pin_mmap_threshold,
+    trim_periodically,
+)
 from hypemeter.service.metrics import ServiceMetrics
 from hypemeter.service.middleware import (
     BodyLimitMiddleware,
@@ -76,6 +81,7 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
     settings = settings or Settings()
     configure_logging(settings.log_level)
     limit_malloc_arenas(settings.malloc_arenas)
+    pin_mmap_threshold(settings.malloc_mmap_threshold)
     metrics = ServiceMetrics()
     holder = ModelHolder(
         settings.models_dir, on_swap=lambda m: metrics.set_model(m.name, m.version)
@@ -84,7 +90,8 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
         holder.install(scorer)
     rollout = Rollout(holder, settings.run_dir)
     db_url = settings.database_url.get_secret_value() if settings.database_url else None
-    store = FeedbackStore(db_url)  # no connection yet: the migrations run in lifespan
+    # no connection yet: the migrations run in lifespan
+    store = FeedbackStore(db_url, timeout=settings.database_timeout)
     profile_runtime = ProfileRuntime(
         store, holder, cache_size=settings.profile_cache_size,
         poll_seconds=settings.profile_poll_seconds,
@@ -107,6 +114,7 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(rollout.watch)
             tasks.start_soon(profile_runtime.run)  # adapter versions, due refits
+            tasks.start_soon(trim_periodically, settings.malloc_trim_interval)
             try:
                 yield
             finally:
@@ -129,6 +137,7 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
     app.state.rollout = rollout
     app.state.feedback = store
     app.state.profiles = profile_runtime
+    app.state.key_failures = KeyFailures(settings.max_key_failures, settings.key_failure_window)
 
     install_error_handlers(app)
     app.include_router(score.build_router(settings, ScoreHandler(settings, metrics)))
@@ -146,6 +155,7 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
         max_bytes=settings.max_body_bytes,
         keep_text=settings.log_requests_text,
         timeout=settings.body_timeout,
+        routes=routes,
     )
     if settings.cors_origins:
         app.add_middleware(

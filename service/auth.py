@@ -111,7 +111,7 @@ def check_admin_key(request: Request) -> None:
     if expected is None:
         raise ForbiddenError(
             "admin routes are disabled: set HYPEMETER_ADMIN_KEY on the server to enable "
-            "POST /v1/admin/reload"
+            "them (POST /v1/admin/reload, reading and deleting /v1/feedback)"
         )
     _check(keys_from_headers(request), expected, "admin key")
 

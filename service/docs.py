@@ -10,10 +10,18 @@ URLs. The asset files (Swagger UI's bundle and CSS, ReDoc's standalone bundle) s
 
 Asset URLs are relative to the request's ``root_path``, so the pages also work behind a proxy
 that mounts the service under a path prefix.
+
+The pages carry the web page's security headers (``nosniff``, ``X-Frame-Options: DENY``,
+``Referrer-Policy``) and a Content-Security-Policy (:data:`DOCS_CSP`): scripts only from this
+origin plus the page's own inline start-up script (a fresh nonce per response), no framing.
+Styles may be inline (Swagger UI and ReDoc set ``style`` attributes and ReDoc injects
+``<style>`` elements), images from this origin and ``data:`` URLs, and ReDoc's search runs in
+a ``blob:`` worker.
 """
 
 from __future__ import annotations
 
+import secrets
 from functools import lru_cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
@@ -25,6 +33,7 @@ from fastapi.openapi.docs import (
     get_swagger_ui_oauth2_redirect_html,
 )
 from fastapi.responses import HTMLResponse, Response
+from hypemeter.service.web.routes import SECURITY_HEADERS
 
 from hypemeter.errors import NotFoundError
 
@@ -41,6 +50,22 @@ CACHE = "public, max-age=86400"
 
 router = APIRouter(include_in_schema=False)
 
+# {nonce}: a fresh random value per response, carried by the page's inline <script> elements.
+DOCS_CSP = (
+    "default-src 'none'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
+def secured(page: HTMLResponse) -> HTMLResponse:
+    """``page`` with the security headers and its inline scripts bearing this CSP's nonce."""
+    nonce = secrets.token_urlsafe(18)
+    body = bytes(page.body).replace(b"<script>", f'<script nonce="{nonce}">'.encode("ascii"))
+    headers = {**SECURITY_HEADERS, "Content-Security-Policy": DOCS_CSP.format(nonce=nonce),
+               "Cache-Control": "no-store"}
+    return HTMLResponse(body, status_code=page.status_code, headers=headers)
+
 
 def asset_dir() -> Traversable:
     """The folder holding the Swagger UI and ReDoc files (package data of fastapi-offline)."""
@@ -55,7 +80,7 @@ def _urls(request: Request) -> tuple[str, str]:
 @router.get("/docs")
 async def swagger_ui(request: Request) -> HTMLResponse:
     root, openapi_url = _urls(request)
-    return get_swagger_ui_html(
+    return secured(get_swagger_ui_html(
         openapi_url=openapi_url,
         title=f"{request.app.title} - Swagger UI",
         oauth2_redirect_url=f"{root}{OAUTH2_REDIRECT}",
@@ -63,24 +88,24 @@ async def swagger_ui(request: Request) -> HTMLResponse:
         swagger_css_url=f"{root}{ASSETS_PATH}/swagger-ui.css",
         swagger_favicon_url=f"{root}{ASSETS_PATH}/favicon.png",
         swagger_ui_parameters=request.app.swagger_ui_parameters,
-    )
+    ))
 
 
 @router.get(OAUTH2_REDIRECT)
 async def swagger_ui_redirect() -> HTMLResponse:
-    return get_swagger_ui_oauth2_redirect_html()
+    return secured(get_swagger_ui_oauth2_redirect_html())
 
 
 @router.get("/redoc")
 async def redoc(request: Request) -> HTMLResponse:
     root, openapi_url = _urls(request)
-    return get_redoc_html(
+    return secured(get_redoc_html(
         openapi_url=openapi_url,
         title=f"{request.app.title} - ReDoc",
         redoc_js_url=f"{root}{ASSETS_PATH}/redoc.standalone.js",
         redoc_favicon_url=f"{root}{ASSETS_PATH}/favicon.png",
         with_google_fonts=False,
-    )
+    ))
 
 
 # ReDoc's menu footer shows a logo from ReDoc's CDN (and hides it when it fails to load): point
@@ -101,4 +126,5 @@ async def asset(name: str) -> Response:
     media_type = ASSETS.get(name)
     if media_type is None:
         raise NotFoundError(f"no documentation asset named {name!r}")
-    return Response(_read(name), media_type=media_type, headers={"Cache-Control": CACHE})
+    return Response(_read(name), media_type=media_type,
+                    headers={"Cache-Control": CACHE, **SECURITY_HEADERS})

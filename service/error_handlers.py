@@ -22,15 +22,17 @@ from hypemeter.service.errors import (
     HTTP_CODES,
     HTTP_MESSAGES,
     REQUEST_ID_HEADER,
+    TooManyRequestsError,
     UnauthorizedError,
     body_parse_error,
     error_body,
     internal_error_body,
     validation_error_body,
 )
+from hypemeter.service.outage import RETRY_AFTER_SECONDS, OutageLog
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from hypemeter.errors import HypemeterError
+from hypemeter.errors import HypemeterError, StorageUnavailableError
 
 logger = logging.getLogger("hypemeter.service")
 
@@ -54,6 +56,13 @@ def json_error(
 
 def hypemeter_error_response(exc: HypemeterError, request: Request | None = None) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, UnauthorizedError) else None
+    if isinstance(exc, TooManyRequestsError):
+        headers = {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, StorageUnavailableError):
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        outages = getattr(request.app.state, "outages", None) if request is not None else None
+        if isinstance(outages, OutageLog):
+            outages.record(exc, request.url.path if request is not None else "")
     return json_error(exc.status, exc.to_dict(), request, headers)
 
 
@@ -90,6 +99,7 @@ async def _on_unhandled(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    app.state.outages = OutageLog()
     app.add_exception_handler(HypemeterError, _on_hypemeter_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)

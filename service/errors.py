@@ -37,6 +37,17 @@ class ForbiddenError(HypemeterError):
     code = "forbidden"
 
 
+class TooManyRequestsError(HypemeterError):
+    """Too many wrong keys from one client (:mod:`hypemeter.service.key_guard`)."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int = 1, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = retry_after
+
+
 HTTP_CODES: dict[int, str] = {
     400: "bad_request",
     401: "unauthorized",

@@ -24,6 +24,7 @@ from typing import Any
 logger = logging.getLogger("hypemeter.service")
 
 M_ARENA_MAX = -8  # glibc's mallopt parameter number for the arena limit
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter number for the mmap threshold
 
 
 @cache
@@ -47,6 +48,41 @@ def limit_malloc_arenas(arenas: int) -> bool:
     if not applied:
         logger.warning("could not limit malloc arenas to %d", arenas)
     return applied
+
+
+def pin_mmap_threshold(nbytes: int) -> bool:
+    """Serve every allocation of ``nbytes`` or more with its own ``mmap`` (0: leave glibc's
+    default). glibc starts at 128 KB but raises the threshold (up to 32 MB) each time such a
+    block is freed: after the first reload frees the old model's arrays, the next model's
+    arrays land in the heap instead, among small long-lived objects, and their pages never
+    go back. A pinned threshold keeps large blocks in mappings the OS takes back on free."""
+    libc = _libc()
+    if nbytes <= 0 or libc is None:
+        return False
+    applied = bool(libc.mallopt(M_MMAP_THRESHOLD, nbytes))
+    if not applied:
+        logger.warning("could not set the malloc mmap threshold to %d", nbytes)
+    return applied
+
+
+def trim_heap() -> None:
+    """Hand the heap's free pages back to the OS (glibc's ``malloc_trim``; a few ms)."""
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+async def trim_periodically(interval: float) -> None:
+    """Background task: :func:`trim_heap` every ``interval`` seconds (0: never). Large
+    requests (a 1 MB body, a batch) free their buffers into the heap, where glibc keeps
+    them unless they sit at its top; a trim now and then returns them."""
+    import anyio
+
+    if interval <= 0 or _libc() is None:
+        return
+    while True:
+        await anyio.sleep(interval)
+        await anyio.to_thread.run_sync(trim_heap)
 
 
 def release_memory() -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import anyio
 from hypemeter.service.errors import REQUEST_ID_HEADER, error_body, internal_error_body
+from hypemeter.service.key_guard import key_problem, problem_headers
 from hypemeter.service.logging import log_access, loggable_text
 from hypemeter.service.metrics import ServiceMetrics
 from starlette.routing import BaseRoute, Match
@@ -150,7 +151,9 @@ class RequestContextMiddleware:
 
 
 class BodyLimitMiddleware:
-    """413 for request bodies over ``max_bytes``.
+    """413 for request bodies over ``max_bytes``; before that (given ``routes``), the route's
+    key checks on the headers alone (:func:`hypemeter.service.key_guard.key_problem`), so a
+    request without its key gets 401 before a byte of its body is read.
 
     Checks ``Content-Length`` before reading anything, then counts the bytes actually received
     (chunked uploads, lying headers) while buffering the body, and hands the app the buffered
@@ -158,11 +161,13 @@ class BodyLimitMiddleware:
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int, keep_text: bool = False,
-                 timeout: float | None = None) -> None:
+                 timeout: float | None = None,
+                 routes: Callable[[], Iterable[BaseRoute]] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.keep_text = keep_text
         self.timeout = timeout
+        self.routes = routes  # given: keys are checked before the body is read
 
     def _too_large(self) -> dict[str, Any]:
         return error_body(
@@ -176,6 +181,13 @@ class BodyLimitMiddleware:
             return
         state = scope.setdefault("state", {})
         declared = _header(scope, b"content-length")
+        has_body = declared not in (None, b"0") or _header(scope, b"transfer-encoding")
+        if self.routes is not None and has_body:  # (bodiless requests: the route checks)
+            problem = await key_problem(scope, self.routes())
+            if problem is not None:  # 401/403/429 from the headers alone: the body is not read
+                await send_json(send, problem.status, problem.to_dict(),
+                                [*problem_headers(problem), *CLOSE])
+                return
         if declared is not None:
             try:
                 length = int(declared)

@@ -3,7 +3,6 @@ the API-key dependency."""
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
@@ -16,6 +15,7 @@ from hypemeter.service.auth import (
     require_api_key,
 )
 from hypemeter.service.errors import UnsupportedMediaTypeError
+from hypemeter.service.key_guard import run_key_checks
 from hypemeter.service.profile_auth import PROFILE_CHECKS, check_scoring
 from hypemeter.service.schemas import ErrorResponse
 from hypemeter.service.settings import Settings
@@ -79,22 +79,22 @@ class KeyFirstRoute(APIRoute):
     401, not 422, whatever its body. The key dependencies stay on the route for the OpenAPI
     document (and check again, cheaply)."""
 
+    @property
+    def key_checks(self) -> list[Callable[[Request], Any]]:
+        """The header-only checks standing for this route's key dependencies, the API/admin
+        key rules and the profile-key ones (the body-limit middleware runs them too, before it
+        reads the body)."""
+        known: dict[Any, Callable[[Request], Any]] = {**CHECK_BEFORE_BODY, **PROFILE_CHECKS}
+        return [known[dep.dependency] for dep in self.dependencies if dep.dependency in known]
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        known: dict[Any, Callable[[Request], Any]] = {**CHECK_BEFORE_BODY, **PROFILE_CHECKS}
-        checks = [
-            known[dep.dependency]
-            for dep in self.dependencies
-            if dep.dependency in known
-        ]
+        checks = self.key_checks
         if not checks:
             return handler
 
         async def key_first(request: Request) -> Response:
-            for check in checks:
-                outcome = check(request)
-                if inspect.isawaitable(outcome):
-                    await outcome
+            await run_key_checks(request, checks)
             return await handler(request)
 
         return key_first

@@ -64,6 +64,13 @@ def serve(
         )
         print(f"hypemeter serve: error: invalid settings: {problems}", file=sys.stderr)
         return 2
+    except (RuntimeError, OSError) as exc:  # --model a symlink loop (RuntimeError < 3.13)
+        print(f"hypemeter serve: error: --model {model}: {exc}", file=sys.stderr)
+        return 2
+    problem = broken_current(settings)
+    if problem is not None:
+        print(f"hypemeter serve: error: {problem}", file=sys.stderr)
+        return 2
     # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal; turn that second
     # delivery into a clean exit so `hypemeter serve` exits 0 after a graceful stop.
     in_main = threading.current_thread() is threading.main_thread()
@@ -97,6 +104,22 @@ def serve(
             else:
                 os.environ[name] = value
     return 0
+
+
+def broken_current(settings: Settings) -> str | None:
+    """Why the models folder's ``current`` link cannot be followed (a symlink loop), or None.
+    Every worker would fail on it, so serve stops before starting any."""
+    from hypemeter.bundles.bundle import CURRENT, follow_link
+    from hypemeter.errors import ModelLoadError
+
+    current = Path(settings.models_dir) / CURRENT
+    if settings.model_version is not None or not current.is_symlink():
+        return None
+    try:
+        follow_link(current)
+    except ModelLoadError as exc:
+        return exc.message
+    return None
 
 
 def make_run_dir(settings: Settings) -> Path:

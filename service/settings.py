@@ -44,6 +44,17 @@ Variable                       Default                     Meaning
 ``HYPEMETER_PROFILE_KEY_CACHE_SECONDS`` ``2``              how long a worker trusts a looked-up
                                                            profile key (revocation delay)
 ``HYPEMETER_PROFILE_FITS``     ``true``                    whether this server fits adapters
+``HYPEMETER_MALLOC_MMAP_THRESHOLD`` ``131072``             bytes from which malloc maps a block
+                                                           on its own (0: glibc's sliding one)
+``HYPEMETER_MALLOC_TRIM_INTERVAL`` ``15``                  seconds between heap trims (0: none)
+``HYPEMETER_DATABASE_TIMEOUT`` ``5``                       seconds any one database call may take
+                                                           (connect, statement, socket wait)
+``HYPEMETER_FEEDBACK_PAGE_BYTES`` ``8000000``              text bytes per ``GET /v1/feedback``
+                                                           page (fewer rows than ``limit`` then)
+``HYPEMETER_MAX_KEY_FAILURES`` ``20``                      wrong keys per client per
+                                                           ``HYPEMETER_KEY_FAILURE_WINDOW``; more
+                                                           get 429 (0: no limit)
+``HYPEMETER_KEY_FAILURE_WINDOW`` ``60``                    seconds the failures are counted over
 =============================  ==========================  ========================================
 
 ``Settings`` extends :class:`hypemeter.settings.CoreSettings` (``HYPEMETER_DATA_DIR``,
@@ -71,6 +82,8 @@ from pydantic_settings import NoDecode, SettingsConfigDict
 
 from hypemeter.paths import default_models_dir
 from hypemeter.settings import ENV_PREFIX, CoreSettings
+
+MIN_KEY_CHARS = 16
 
 LogLevel = Literal["critical", "error", "warning", "info", "debug"]
 
@@ -115,6 +128,13 @@ class Settings(CoreSettings):
     profile_max_wait_seconds: float = Field(default=3.0, ge=0)
     profile_key_cache_seconds: float = Field(default=2.0, ge=0, le=5)
     profile_fits: bool = True
+    # blocks this large or larger get their own mmap (0: glibc's sliding default)
+    malloc_mmap_threshold: int = Field(default=131_072, ge=0, le=32 * 2**20)
+    malloc_trim_interval: float = Field(default=15.0, ge=0)  # seconds; 0: no periodic trim
+    database_timeout: float = Field(default=5.0, gt=0, le=600)
+    feedback_page_bytes: int = Field(default=8_000_000, ge=1)
+    max_key_failures: int = Field(default=20, ge=0)
+    key_failure_window: float = Field(default=60.0, gt=0)
 
     @field_validator("api_key", "admin_key", mode="after")
     @classmethod
@@ -130,6 +150,12 @@ class Settings(CoreSettings):
                 )
             if secret != secret.strip():
                 raise ValueError("keys must not start or end with spaces")
+            if len(secret) < MIN_KEY_CHARS:
+                raise ValueError(
+                    f"keys must have at least {MIN_KEY_CHARS} characters (this one has "
+                    f"{len(secret)}): a short key is guessed in minutes; e.g. python -c "
+                    "'import secrets; print(secrets.token_urlsafe(32))'"
+                )
         return value
 
         # the feedback database (hypemeter.storage); unset: a SQLite file in the user data folder

@@ -84,7 +84,7 @@ def resolve_bundle_dir(path: Path, version: str | None = None) -> Path:
         return path
     current = path / CURRENT
     if current.is_symlink() or current.is_dir():
-        target = current.resolve()
+        target = follow_link(current)
         if (target / CARD_FILE).is_file():
             return target
         raise ModelLoadError(f"{current} points at {target}, which holds no {CARD_FILE}")
@@ -92,6 +92,18 @@ def resolve_bundle_dir(path: Path, version: str | None = None) -> Path:
         name = current.read_text(encoding="utf-8").strip()
         return resolve_bundle_dir(path, name)
     raise ModelLoadError(f"no model bundle at {path} (expected {CARD_FILE} or {CURRENT})")
+
+
+def follow_link(link: Path) -> Path:
+    """Where ``link`` leads; a symlink loop is a :class:`ModelLoadError` naming it (Python
+    raises RuntimeError for a loop before 3.13, OSError ELOOP from 3.13)."""
+    try:
+        return link.resolve()
+    except (RuntimeError, OSError) as exc:
+        raise ModelLoadError(
+            f"{link} is a symlink loop (or cannot be followed: {exc}); point it at a model "
+            "version folder"
+        ) from None
 
 
 _HEX = frozenset("0123456789abcdef")

@@ -23,7 +23,7 @@ def db_upgrade(database: str | None) -> int:
     """Create or migrate the schema at ``database`` (None: the configured default)."""
     store = FeedbackStore(database)
     try:
-        revision = store.upgrade()
+        revision = store.upgrade(patient=True)
     except StorageUnavailableError as exc:
         raise with_reason(exc) from exc
     finally:

@@ -27,12 +27,12 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from hypemeter.errors import DataError, StorageUnavailableError
 from hypemeter.settings import core_settings
+from hypemeter.storage.deadline import DEFAULT_TIMEOUT_SECONDS
 
 ENV_VAR = "HYPEMETER_DATABASE_URL"
 APP_NAME = "hypemeter"
 DEFAULT_FILENAME = "feedback.db"
 SQLITE_BUSY_SECONDS = 30
-CONNECT_TIMEOUT_SECONDS = 5
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")  # the two the tests run against
 UNAVAILABLE = "the feedback database is unavailable; try again later (scoring is unaffected)"
 
@@ -87,10 +87,22 @@ def sqlite_file(url: URL) -> Path | None:
     return Path(url.database)
 
 
-def make_engine(url: URL) -> Engine:
-    """An engine for ``url``; the SQLite folder is created here (first use)."""
+def database_timeout(timeout: float | None = None) -> float:
+    """``timeout``, else ``$HYPEMETER_DATABASE_TIMEOUT``, else 5 seconds."""
+    if timeout is not None:
+        return timeout
+    configured = core_settings().database_timeout
+    if configured is not None and configured <= 0:
+        raise DataError("HYPEMETER_DATABASE_TIMEOUT must be a number of seconds above 0")
+    return configured or DEFAULT_TIMEOUT_SECONDS
+
+
+def make_engine(url: URL, timeout: float | None = None) -> Engine:
+    """An engine for ``url``; the SQLite folder is created here (first use). On PostgreSQL
+    every call to the server ends within ``timeout`` seconds (:func:`database_timeout`)."""
     backend = url.get_backend_name()
-    kwargs: dict[str, Any] = {}
+    timeout = database_timeout(timeout)
+    kwargs: dict[str, Any] = {"pool_timeout": timeout}
     if backend == "sqlite":
         path = sqlite_file(url)
         if path is not None:
@@ -102,7 +114,12 @@ def make_engine(url: URL) -> Engine:
                 ) from exc
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_SECONDS}
     elif backend == "postgresql":
-        kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+        from hypemeter.storage.postgres import connect_args
+
+        options = url.query.get("options")
+        kwargs["connect_args"] = connect_args(
+            timeout, options if isinstance(options, str) else None
+        )
         kwargs["pool_pre_ping"] = True  # a restarted server leaves dead pooled connections
     try:
         engine = create_engine(url, **kwargs)
@@ -113,7 +130,18 @@ def make_engine(url: URL) -> Engine:
         ) from None
     if backend == "sqlite":
         _tune_sqlite(engine)
+    elif backend == "postgresql":
+        _bound_postgres(engine, timeout)
     return engine
+
+
+def _bound_postgres(engine: Engine, timeout: float) -> None:
+    """Connections whose every wait for the server ends in time (:mod:`.postgres`)."""
+    from hypemeter.storage.postgres import bounded_connect
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(_dialect: Any, _record: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
+        return bounded_connect(timeout, cargs, cparams)
 
 
 def _tune_sqlite(engine: Engine) -> None:

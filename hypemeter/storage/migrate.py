@@ -7,7 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from hypemeter.storage.engine import translated_errors
+from hypemeter.errors import StorageUnavailableError
+from hypemeter.storage.engine import UNAVAILABLE, translated_errors
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Alembic's `context` is module-global, so one process runs one migration at a time; across
@@ -38,12 +39,27 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine) -> str:
-    """Bring the schema to the newest revision (a no-op when it is there); returns it."""
+def upgrade(engine: Engine, statement_seconds: float | None = None) -> str:
+    """Bring the schema to the newest revision (a no-op when it is there); returns it.
+    ``statement_seconds``: PostgreSQL's statement timeout during the migration (the
+    connection's own, :mod:`hypemeter.storage.postgres`, comes back after)."""
     from alembic import command
+    from alembic.util import CommandError
 
     cfg = _config()
-    with _PROCESS_LOCK, translated_errors(), engine.connect() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    try:
+        with _PROCESS_LOCK, translated_errors(), engine.connect() as conn:
+            postgres = engine.dialect.name == "postgresql" and statement_seconds is not None
+            if postgres:
+                conn.exec_driver_sql(
+                    f"SET statement_timeout = {int((statement_seconds or 0) * 1000)}"
+                )
+                conn.commit()  # the session keeps the setting; the migration begins its own
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+            if postgres:
+                conn.exec_driver_sql("RESET statement_timeout")
+                conn.commit()
+    except CommandError as exc:  # e.g. a schema revision from a newer hypemeter
+        raise StorageUnavailableError(UNAVAILABLE, reason=f"schema migration: {exc}") from None
     return head_revision()

@@ -53,6 +53,8 @@ class NewFeedback:
 
     def validate(self) -> None:
         """Raise :class:`InvalidInputError` naming the field for anything the rules forbid."""
+        for name in TEXT_FIELDS:
+            check_no_nul(getattr(self, name), name)
         for name in LABELS:
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or value not in (0, 1)):
@@ -67,6 +69,23 @@ class NewFeedback:
             )
         for i, span in enumerate(self.spans):
             _check_span(i, span, self.headline if span.field == "headline" else self.body)
+
+
+# The stored text fields. PostgreSQL's text type cannot hold U+0000 (SQLite can): refusing it
+# on every backend keeps one answer for one request (422 naming the field).
+TEXT_FIELDS = ("article_id", "headline", "body", "model_version", "note")
+API_NAMES = {"article_id": "id"}  # the request's names where they differ from the record's
+
+
+def check_no_nul(value: str | None, field: str) -> None:
+    """422 for a NUL character (U+0000), which no backend is asked to store or compare."""
+    if value is not None and "\x00" in value:
+        name = API_NAMES.get(field, field)
+        where = value.index("\x00")
+        raise InvalidInputError(
+            f"{name}: holds a NUL character (U+0000 at position {where}), which "
+            "the feedback database cannot store; remove it", field=name,
+        )
 
 
 def _check_span(i: int, span: SpanVerdict, text: str) -> None:
@@ -171,4 +190,17 @@ def parse_time(text: str, field: str) -> datetime:
             f"{field}: {text[:64]!r} is not an ISO-8601 time (e.g. 2026-12-01T15:00:00Z)",
             field=field,
         ) from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return as_utc(value, field, text)
+
+
+def as_utc(value: datetime, field: str, text: str | None = None) -> datetime:
+    """``value`` in UTC (no offset means UTC); 422 when UTC would leave years 1-9999
+    (``0001-01-01T00:00:00+14:00`` is a valid ISO time that no datetime can hold in UTC)."""
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        shown = text if text is not None else value.isoformat()
+        raise InvalidInputError(
+            f"{field}: {shown[:64]!r} is out of range (in UTC it falls outside the years "
+            "1 to 9999)", field=field,
+        ) from None

@@ -22,12 +22,29 @@ from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
 from hypemeter.errors import InvalidInputError, StorageUnavailableError, UnknownProfileError
-from hypemeter.storage.engine import make_engine, resolve_url, safe_text, translated_errors
+from hypemeter.storage.deadline import deadline
+from hypemeter.storage.engine import (
+    database_timeout,
+    make_engine,
+    resolve_url,
+    safe_text,
+    translated_errors,
+)
 from hypemeter.storage.migrate import upgrade
-from hypemeter.storage.records import LABELS, Feedback, NewFeedback, SpanVerdict, parse_time
+from hypemeter.storage.paging import PlannedRow, batches, plan_page, row_bytes
+from hypemeter.storage.records import (
+    LABELS,
+    Feedback,
+    NewFeedback,
+    SpanVerdict,
+    check_no_nul,
+    parse_time,
+)
 from hypemeter.storage.tables import FeedbackRow, ProfileFitLeaseRow
 
 MAX_LIMIT = 1000
+DEFAULT_PAGE_BYTES = 8_000_000
+MIGRATION_SECONDS = 120.0  # what a patient schema migration may take
 EXPORT_CHUNK = 500
 
 
@@ -58,8 +75,12 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         when, feedback_id = json.loads(raw)
-        return datetime.fromisoformat(when).astimezone(UTC), str(feedback_id)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        # out-of-range times (OverflowError) and NULs: no cursor this server gave out has them
+        moment = datetime.fromisoformat(when).astimezone(UTC)
+        if "\x00" in str(feedback_id):
+            raise ValueError("NUL")
+        return moment, str(feedback_id)
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise InvalidInputError(
             "cursor: not a cursor this server gave out (use next_cursor as it is)",
             field="cursor",
@@ -96,8 +117,10 @@ def request_refit(conn: object, profile: str, now: datetime) -> None:
 
 
 class FeedbackStore:
-    def __init__(self, url: str | URL | None = None) -> None:
+    def __init__(self, url: str | URL | None = None, *, timeout: float | None = None) -> None:
         self.url: URL = url if isinstance(url, URL) else resolve_url(url)
+        # seconds any one operation may take, all its database calls together
+        self.timeout = database_timeout(timeout)
         self._engine: Engine | None = None
         self._sessions: sessionmaker[Session] | None = None
         self._ready = False
@@ -121,13 +144,17 @@ class FeedbackStore:
     def engine(self) -> Engine:
         with self._lock:
             if self._engine is None:
-                self._engine = make_engine(self.url)
+                self._engine = make_engine(self.url, self.timeout)
                 self._sessions = sessionmaker(self._engine, expire_on_commit=False)
             return self._engine
 
-    def upgrade(self) -> str:
-        """Apply the migrations (idempotent, safe from several processes at once)."""
-        revision = upgrade(self.engine())
+    def upgrade(self, *, patient: bool = False) -> str:
+        """Apply the migrations (idempotent, safe from several processes at once). On first
+        use by a request they get the database timeout; ``patient`` (the service's start,
+        ``hypemeter db upgrade``) gives them :data:`MIGRATION_SECONDS` at least."""
+        seconds = max(self.timeout, MIGRATION_SECONDS) if patient else self.timeout
+        with deadline(seconds, fresh=True):
+            revision = upgrade(self.engine(), statement_seconds=seconds)
         self._ready = True
         return revision
 
@@ -164,7 +191,7 @@ class FeedbackStore:
             "note": item.note,
             "profile": item.profile,
         }
-        with translated_errors():
+        with translated_errors(), deadline(self.timeout):
             if not self._ready:
                 self.upgrade()
             # one Core INSERT in its own transaction: no unit of work for a single row
@@ -175,14 +202,20 @@ class FeedbackStore:
         return _to_feedback(FeedbackRow(**values))
 
     def get(self, feedback_id: str) -> Feedback | None:
-        with translated_errors(), self._session(readonly=True) as session:
+        if "\x00" in feedback_id:  # no stored id holds one (PostgreSQL cannot even compare it)
+            return None
+        with translated_errors(), deadline(self.timeout), \
+                self._session(readonly=True) as session:
             row = session.get(FeedbackRow, feedback_id)
             return None if row is None else _to_feedback(row)
 
     def delete(self, feedback_id: str, *, profile: str | None = None) -> bool:
         """True when a row was deleted (with ``profile``: only a correction of that profile).
         Deleting a profile's correction asks for a refit of the profile."""
-        with translated_errors(), self._write_lock, self._session() as session, session.begin():
+        if "\x00" in feedback_id:
+            return False
+        with translated_errors(), deadline(self.timeout), self._write_lock, \
+                self._session() as session, session.begin():
             query = delete(FeedbackRow).where(FeedbackRow.id == feedback_id)
             if profile is not None:
                 query = query.where(FeedbackRow.profile == profile)
@@ -220,11 +253,65 @@ class FeedbackStore:
                 and_(FeedbackRow.created_at == when, FeedbackRow.id < last_id),
             ))
         query = query.order_by(FeedbackRow.created_at.desc(), FeedbackRow.id.desc())
-        with translated_errors(), self._session(readonly=True) as session:
+        with translated_errors(), deadline(self.timeout), \
+                self._session(readonly=True) as session:
             rows = list(session.scalars(query.limit(limit + 1)))
         items = [_to_feedback(r) for r in rows[:limit]]
         more = len(rows) > limit
         return items, (encode_cursor(items[-1].created_at, items[-1].id) if more else None)
+
+    def page(
+        self,
+        *,
+        limit: int = 100,
+        max_bytes: int = DEFAULT_PAGE_BYTES,
+        cursor: str | None = None,
+        since: datetime | str | None = None,
+        until: datetime | str | None = None,
+        model_version: str | None = None,
+        label: str | LabelFilter | None = None,
+        profile: str | None = None,
+    ) -> tuple[Iterator[list[Feedback]], str | None]:
+        """One page of :meth:`list`, bounded by ``limit`` rows and ``max_bytes`` of stored
+        text (at least one row), as batches read lazily (see :mod:`.paging`): the first batch
+        is read before this returns, so an outage is raised here, not mid-page."""
+        if not 1 <= limit <= MAX_LIMIT:
+            raise InvalidInputError(f"limit must be 1 to {MAX_LIMIT}", field="limit")
+        query = select(FeedbackRow.created_at, FeedbackRow.id, row_bytes())
+        for cond in _filters(since, until, model_version, label, profile):
+            query = query.where(cond)
+        if cursor:
+            when, last_id = decode_cursor(cursor)
+            query = query.where(or_(
+                FeedbackRow.created_at < when,
+                and_(FeedbackRow.created_at == when, FeedbackRow.id < last_id),
+            ))
+        query = query.order_by(FeedbackRow.created_at.desc(), FeedbackRow.id.desc())
+        with translated_errors(), deadline(self.timeout), \
+                self._session(readonly=True) as session:
+            candidates = session.execute(query.limit(limit + 1)).all()
+        planned, more = plan_page(candidates, limit, max_bytes)
+        next_cursor = encode_cursor(planned[-1].created_at, planned[-1].id) if more else None
+        parts = batches(planned)
+        first = next(parts, None)
+        first_rows = self._read_batch(first) if first is not None else []
+
+        def read() -> Iterator[list[Feedback]]:
+            if first_rows:
+                yield first_rows
+            for batch in parts:
+                yield self._read_batch(batch)
+
+        return read(), next_cursor
+
+    def _read_batch(self, batch: list[PlannedRow]) -> list[Feedback]:
+        """The rows of ``batch``, in its order (a row deleted since the plan is left out)."""
+        ids = [row.id for row in batch]
+        with translated_errors(), deadline(self.timeout), \
+                self._session(readonly=True) as session:
+            found = {r.id: _to_feedback(r)
+                     for r in session.scalars(select(FeedbackRow).where(FeedbackRow.id.in_(ids)))}
+        return [found[i] for i in ids if i in found]
 
     def iter_all(
         self, *, since: datetime | str | None = None, until: datetime | str | None = None,
@@ -242,7 +329,8 @@ class FeedbackStore:
                     and_(FeedbackRow.created_at == after[0], FeedbackRow.id > after[1]),
                 ))
             query = query.order_by(FeedbackRow.created_at, FeedbackRow.id).limit(EXPORT_CHUNK)
-            with translated_errors(), self._session(readonly=True) as session:
+            with translated_errors(), deadline(self.timeout), \
+                    self._session(readonly=True) as session:
                 rows = [_to_feedback(r) for r in session.scalars(query)]
             yield from rows
             if len(rows) < EXPORT_CHUNK:
@@ -256,7 +344,8 @@ class FeedbackStore:
             return {p: int(n) for p, n in session.execute(query)}
 
     def count(self) -> int:
-        with translated_errors(), self._session(readonly=True) as session:
+        with translated_errors(), deadline(self.timeout), \
+                self._session(readonly=True) as session:
             return int(session.scalar(select(func.count()).select_from(FeedbackRow)) or 0)
 
 
@@ -277,6 +366,7 @@ def _filters(
         when = parse_time(until, "until") if isinstance(until, str) else until
         conds.append(FeedbackRow.created_at < when)
     if model_version is not None:
+        check_no_nul(model_version, "model_version")
         conds.append(FeedbackRow.model_version == model_version)
     if label is not None:
         lf = LabelFilter.parse(label) if isinstance(label, str) else label

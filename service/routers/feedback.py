@@ -11,12 +11,14 @@ touch the database at all.
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Iterator
 from typing import Annotated
 
 import anyio
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from hypemeter.service.errors import ForbiddenError, PayloadTooLargeError
 from hypemeter.service.feedback_schemas import (
     FeedbackCreated,
@@ -71,7 +73,7 @@ async def start_storage(store: FeedbackStore) -> None:
     """Apply the migrations at startup; a database that is down is logged, not fatal (the
     feedback routes answer 503 and retry on the next request; scoring is unaffected)."""
     try:
-        revision = await anyio.to_thread.run_sync(store.upgrade)
+        revision = await anyio.to_thread.run_sync(lambda: store.upgrade(patient=True))
     except HypemeterError as exc:
         reason = exc.reason if isinstance(exc, StorageUnavailableError) else exc.message
         logger.error(
@@ -117,6 +119,20 @@ def own_correction(request: Request, found: Feedback | None, feedback_id: str) -
         raise ForbiddenError(f"this key belongs to the profile {principal.profile!r}; the "
                              "correction is not that profile's", field="feedback_id")
     return found
+
+
+def stream_page(batches: Iterator[list[Feedback]], next_cursor: str | None) -> Iterator[bytes]:
+    """``{"items": [...], "next_cursor": ...}`` a batch at a time (the page is bounded in rows
+    and bytes, and never whole in memory). A database failure mid-page ends the response
+    without its closing bytes: the client sees a truncated body, never a wrong one."""
+    yield b'{"items":['
+    sep = b""
+    for batch in batches:
+        for item in batch:
+            yield sep + json.dumps(item.to_item(), ensure_ascii=False,
+                                   separators=(",", ":")).encode("utf-8")
+            sep = b","
+    yield b'],"next_cursor":' + json.dumps(next_cursor).encode("ascii") + b"}"
 
 
 def build_router(settings: Settings) -> APIRouter:
@@ -169,6 +185,11 @@ def build_router(settings: Settings) -> APIRouter:
         dependencies=admin_deps,
         responses={**ADMIN, 422: _err("a bad limit, cursor, time or label filter")},
         summary="List corrections, newest first (admin)",
+        description=(
+            "A page ends at `limit` rows or once its corrections' text passes the server's "
+            "`HYPEMETER_FEEDBACK_PAGE_BYTES` (at least one row): follow `next_cursor` until "
+            "it is null. The page is streamed."
+        ),
     )
     def list_feedback(
         request: Request,
@@ -194,13 +215,13 @@ def build_router(settings: Settings) -> APIRouter:
         ] = None,
     ) -> Response:
         profile = principal_of(request).check_profile(profile)
-        items, next_cursor = _store(request).list(
-            limit=limit, cursor=cursor, since=since, until=until,
-            model_version=model_version, label=label, profile=profile,
+        batches, next_cursor = _store(request).page(
+            limit=limit, max_bytes=request.app.state.settings.feedback_page_bytes,
+            cursor=cursor, since=since, until=until, model_version=model_version, label=label,
+            profile=profile,
         )
-        return JSONResponse(
-            {"items": [i.to_item() for i in items], "next_cursor": next_cursor}
-        )
+        return StreamingResponse(stream_page(batches, next_cursor),
+                                 media_type="application/json")
 
     @router.get(
         "/{feedback_id}",

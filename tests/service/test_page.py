@@ -180,10 +180,10 @@ def test_page_config_falls_back_to_the_environment(monkeypatch: pytest.MonkeyPat
     client = TestClient(app)
     monkeypatch.delenv("HYPEMETER_API_KEY", raising=False)
     assert client.get("/v1/page-config").json()["api_key_required"] is False
-    monkeypatch.setenv("HYPEMETER_API_KEY", "from-env")
+    monkeypatch.setenv("HYPEMETER_API_KEY", "from-env-0123456789")
     resp = client.get("/v1/page-config")
     assert resp.json()["api_key_required"] is True
-    assert "from-env" not in resp.text
+    assert "from-env-0123456789" not in resp.text
 
 
 @pytest.mark.parametrize(

@@ -286,13 +286,13 @@ def test_scoped_keys_route_by_route(client: TestClient) -> None:
 def test_the_api_key_rule_still_holds(service_models_dir: Path, scorer: Scorer,
                                       database_url: str) -> None:
     settings = Settings(models_dir=service_models_dir, database_url=database_url,
-                        admin_key=ADMIN_KEY, api_key="the-api-key", **FAST)
+                        admin_key=ADMIN_KEY, api_key="the-api-key-0123", **FAST)
     with TestClient(create_app(settings, scorer=scorer)) as c:
         create(c)
         art = newsroom(1)[0]
         assert score(c, art).status_code == 401
         assert score(c, art, {"X-API-Key": "wrong"}).status_code == 401
-        assert score(c, art, {"X-API-Key": "the-api-key"}, profile="acme").status_code == 200
+        assert score(c, art, {"X-API-Key": "the-api-key-0123"}, profile="acme").status_code == 200
         k = key(c, "acme", "score")
         assert score(c, art, k).json()["model"]["profile"] == "acme"
-        assert c.get("/v1/profiles", headers={"X-API-Key": "the-api-key"}).status_code == 401
+        assert c.get("/v1/profiles", headers={"X-API-Key": "the-api-key-0123"}).status_code == 401

@@ -723,14 +723,14 @@ def test_cors_when_configured(service_models_dir: Path, scorer: Scorer) -> None:
 def test_settings_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("HYPEMETER_PORT", "9123")
     monkeypatch.setenv("HYPEMETER_MODELS_DIR", str(tmp_path))
-    monkeypatch.setenv("HYPEMETER_API_KEY", "k")
+    monkeypatch.setenv("HYPEMETER_API_KEY", "k-0123456789abcdef")
     monkeypatch.setenv("HYPEMETER_ADMIN_KEY", "")
     monkeypatch.setenv("HYPEMETER_CORS_ORIGINS", "https://a.example, https://b.example")
     monkeypatch.setenv("HYPEMETER_LOG_REQUESTS_TEXT", "true")
     monkeypatch.setenv("HYPEMETER_LOG_LEVEL", "WARNING")
     s = Settings()
     assert s.port == 9123 and s.models_dir == tmp_path
-    assert s.api_key is not None and s.api_key.get_secret_value() == "k"
+    assert s.api_key is not None and s.api_key.get_secret_value() == "k-0123456789abcdef"
     assert s.admin_key is None
     assert s.cors_origins == ["https://a.example", "https://b.example"]
     assert s.log_requests_text is True and s.log_level == "warning"

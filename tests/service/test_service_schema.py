@@ -7,6 +7,7 @@ schema.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,9 @@ APP = create_app(
         max_body_bytes=1_000_000,
         max_batch_items=256,
         cors_origins=[],
+        # built at import, before tests/conftest.py points the user data folder elsewhere:
+        # its own database, never the real home folder's
+        database_url=f"sqlite:///{tempfile.mkdtemp(prefix='hypemeter-schema-')}/feedback.db",
     )
 )
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
