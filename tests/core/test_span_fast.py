@@ -11,7 +11,7 @@ import pickle
 from pathlib import Path
 
 import pytest
-from benchmark_support import load_make_articles
+from support.benchmarks import load_make_articles
 
 from hypemeter.records.results import Article
 from hypemeter.scoring.explain import explain

@@ -21,10 +21,10 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from support.texts import ADMIN_KEY
 
 from hypemeter.scoring.scorer import Scorer
 
-ADMIN_KEY = "schema-test-admin-key"
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
