@@ -1,40 +1,9 @@
 """All service configuration in one typed object, read from ``HYPEMETER_*`` environment variables.
 
-=============================  ==========================  ========================================
-Variable                       Default                     Meaning
-=============================  ==========================  ========================================
-``HYPEMETER_HOST``             ``127.0.0.1``               interface ``hypemeter serve`` binds
-``HYPEMETER_PORT``             ``8000``                    TCP port
-``HYPEMETER_WORKERS``          ``1``                       uvicorn worker processes
-``HYPEMETER_MODELS_DIR``       ``./models`` or the repo's  models directory (or one bundle dir)
-``HYPEMETER_MODEL_VERSION``    unset (``current``)         bundle version to load at startup
-``HYPEMETER_API_KEY``          unset (open)                key the ``/v1`` routes require
-``HYPEMETER_ADMIN_KEY``        unset (reload disabled)     key ``POST /v1/admin/reload`` requires
-``HYPEMETER_MAX_BODY_BYTES``   ``1000000``                 request bodies above this get 413
-``HYPEMETER_MAX_FIELD_CHARS``  ``200000``                  headline/body above this get 413
-``HYPEMETER_MAX_BATCH_ITEMS``  ``256``                     items per ``/v1/score/batch`` request
-``HYPEMETER_CORS_ORIGINS``     empty (CORS off)            comma-separated or JSON list of origins
-``HYPEMETER_LOG_REQUESTS_TEXT`` ``false``                  put request bodies in the access log
-``HYPEMETER_LOG_LEVEL``        ``info``                    log level of the service loggers
-``HYPEMETER_SCORE_MODE``       ``batch``                   how requests reach the model (below)
-``HYPEMETER_SCORE_THREADS``    ``2``                       model calls running at once per
-                                                           worker (``batch``/``thread`` modes)
-``HYPEMETER_MAX_CONCURRENCY``  ``64``                      requests in progress per worker;
-                                                           more get 503 with ``Retry-After``
-``HYPEMETER_MAX_CONNECTIONS``  ``1000``                    open connections per worker
-``HYPEMETER_KEEPALIVE_TIMEOUT`` ``5``                      seconds an idle keep-alive connection
-                                                           stays open
-``HYPEMETER_HEADER_TIMEOUT``   ``10``                      seconds to send a request's headers
-``HYPEMETER_BODY_TIMEOUT``     ``30``                      seconds to send a request's body
-``HYPEMETER_RUN_DIR``          set by ``hypemeter serve``  folder the workers share (reloads,
-                                                           metrics)
-``HYPEMETER_DATABASE_URL``     SQLite in the user data     feedback database (SQLAlchemy URL;
-                               folder                      ``postgresql+psycopg://`` for PG)
-=============================  ==========================  ========================================
-
-``Settings`` extends :class:`hypemeter.settings.CoreSettings` (``HYPEMETER_DATA_DIR``,
-``HYPEMETER_DATASETS_DIR``, ``HYPEMETER_START_METHOD``, ``HYPEMETER_MODELS_DIR``): one settings
-object reads every ``HYPEMETER_*`` variable.
+Each field's ``description`` is its documentation: the configuration page of the docs site is
+generated from these fields (``docs/gen/site.py``), so a new setting is documented where it is
+declared. ``Settings`` extends :class:`hypemeter.settings.CoreSettings`: one settings object
+reads every ``HYPEMETER_*`` variable.
 
 Score modes (the model is CPU-bound and holds the GIL most of the time, so more threads per
 worker add memory and tail latency, not throughput; scale out with ``HYPEMETER_WORKERS``):
@@ -72,28 +41,61 @@ class Settings(CoreSettings):
         protected_namespaces=(),
     )
 
-    host: str = "127.0.0.1"
-    port: int = Field(default=8000, ge=0, le=65535)
-    workers: int = Field(default=1, ge=1)
-    models_dir: Path = Field(default_factory=default_models_dir)  # type: ignore[assignment]
-    model_version: str | None = None
-    api_key: SecretStr | None = None
-    admin_key: SecretStr | None = None
-    max_body_bytes: int = Field(default=1_000_000, ge=1)
-    max_field_chars: int = Field(default=200_000, ge=1)
-    max_batch_items: int = Field(default=256, ge=1)
-    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    log_requests_text: bool = False
-    log_level: LogLevel = "info"
-    score_mode: Literal["batch", "thread", "sync"] = "batch"
-    score_threads: int = Field(default=2, ge=1, le=64)
-    max_concurrency: int = Field(default=64, ge=1)
-    max_connections: int = Field(default=1000, ge=1)
-    keepalive_timeout: float = Field(default=5.0, gt=0)
-    header_timeout: float = Field(default=10.0, gt=0)
-    body_timeout: float = Field(default=30.0, gt=0)
-    run_dir: Path | None = None
-    malloc_arenas: int = Field(default=2, ge=0, le=64)  # 0: the C library's default
+    host: str = Field("127.0.0.1", description="interface to bind")
+    port: int = Field(default=8000, ge=0, le=65535, description="TCP port")
+    workers: int = Field(default=1, ge=1, description="uvicorn worker processes (one per core)")
+    models_dir: Path = Field(  # type: ignore[assignment]
+        default_factory=default_models_dir,
+        description="models folder (holding `current` and `<version>/` bundles) or one bundle "
+        "folder; unset: `./models` if it exists, else the source tree's `models/`")
+    model_version: str | None = Field(
+        None, description="bundle version to load at startup; unset: `current`")
+    api_key: SecretStr | None = Field(
+        None, description="key the `/v1` routes require (`Authorization: Bearer KEY` or "
+        "`X-API-Key: KEY`; printable ASCII); unset: open")
+    admin_key: SecretStr | None = Field(
+        None, description="key the admin routes (`/v1/admin/reload`, reading and deleting "
+        "corrections) require; unset: those routes answer 403")
+    max_body_bytes: int = Field(
+        default=1_000_000, ge=1, description="request bodies above this get 413")
+    max_field_chars: int = Field(
+        default=200_000, ge=1, description="a headline or body above this gets 413 (and is a "
+        "skipped bad record in `hypemeter score` and `evaluate`)")
+    max_batch_items: int = Field(
+        default=256, ge=1, description="items per `/v1/score/batch` request")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="comma-separated or JSON list of allowed origins; "
+        "empty: CORS off")
+    log_requests_text: bool = Field(
+        False, description="put request bodies in the access log (never otherwise)")
+    log_level: LogLevel = Field("info", description="level of the service's loggers")
+    score_mode: Literal["batch", "thread", "sync"] = Field(
+        "batch", description="`batch` (micro-batches requests that arrive while the model is "
+        "busy), `thread` (one request per model call in a thread) or `sync`")
+    score_threads: int = Field(
+        default=2, ge=1, le=64, description="model calls running at once per worker")
+    max_concurrency: int = Field(
+        default=64, ge=1, description="requests in progress per worker; more get 503 "
+        "`overloaded` with `Retry-After: 1` (`/healthz`, `/readyz`, `/metrics` never are)")
+    max_connections: int = Field(
+        default=1000, ge=1, description="open connections per worker; a connection over it "
+        "gets 503 with `Retry-After` and is closed")
+    keepalive_timeout: float = Field(
+        default=5.0, gt=0, description="seconds an idle keep-alive connection stays open")
+    header_timeout: float = Field(
+        default=10.0, gt=0, description="seconds a connection has to send a request's headers "
+        "(from opening, or from a request's first byte); then 408 and closed")
+    body_timeout: float = Field(
+        default=30.0, gt=0, description="seconds to send a request's body; then 408 and closed")
+    run_dir: Path | None = Field(
+        None, description="where `hypemeter serve` creates the folder its workers share "
+        "(published model, Prometheus multiprocess files), removed at exit; unset: the system "
+        "temporary folder. Set it only when running `uvicorn --workers N` on the app factory "
+        "directly (then `PROMETHEUS_MULTIPROC_DIR` must point at an empty folder)")
+    malloc_arenas: int = Field(
+        default=2, ge=0, le=64, description="malloc heaps a worker's threads share (glibc; `0` "
+        "keeps the C library's default of 8 per core): fewer heaps hand freed memory back, so "
+        "reloads and large requests do not ratchet the RSS up")
 
     @field_validator("api_key", "admin_key", mode="after")
     @classmethod
@@ -111,8 +113,8 @@ class Settings(CoreSettings):
                 raise ValueError("keys must not start or end with spaces")
         return value
 
-        # the feedback database (hypemeter.storage); unset: a SQLite file in the user data folder
-    database_url: SecretStr | None = None
+    database_url: SecretStr | None = Field(  # type: ignore[assignment]
+        None, description=CoreSettings.model_fields["database_url"].description)
 
     @field_validator("api_key", "admin_key", "model_version", "run_dir", "database_url",
                      mode="before")

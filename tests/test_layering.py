@@ -206,7 +206,8 @@ TEST_FOLDERS = {  # tests/<folder>/ -> the package it tests
     "engines": "hypemeter/engines", "storage": "hypemeter/storage", "service": "service",
     "training": "training",
 }
-REPOSITORY_WIDE = {"test_packaging.py", "test_compose.py", "test_layering.py", "test_one_way.py"}
+REPOSITORY_WIDE = {"test_packaging.py", "test_compose.py", "test_layering.py", "test_one_way.py",
+                   "test_docs.py"}
 
 
 def test_the_tests_mirror_the_packages() -> None:
