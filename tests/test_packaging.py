@@ -21,8 +21,7 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
-
-from hypemeter.paths import REPO_ROOT
+from support.paths import REPO as REPO_ROOT
 
 PYPROJECT = REPO_ROOT / "pyproject.toml"
 LOCK = REPO_ROOT / "requirements.lock"

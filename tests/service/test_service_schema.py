@@ -7,6 +7,7 @@ schema.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -37,10 +38,12 @@ CHECKS = [
 # The app is built at import time (schemathesis reads /openapi.json to generate the tests; its
 # lazy ``from_fixture`` loader does not work with pytest 9), without a model; the fixture below
 # installs the session's scorer before each test. A small per-field limit lets the generator
-# reach that 413 path without huge payloads.
+# reach that 413 path without huge payloads. Its feedback database is a file of its own (built
+# at import, the app would otherwise open the default one in the real user data folder).
 APP = create_app(
     Settings(
         models_dir=Path("/nonexistent"),
+        database_url=f"sqlite:///{Path(tempfile.mkdtemp(prefix='hypemeter-schema-'))}/fb.db",
         api_key=None,
         admin_key=ADMIN_KEY,
         model_version=None,
