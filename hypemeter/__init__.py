@@ -2,11 +2,9 @@
 settings object (``settings``) and the default folders (``paths``); it imports neither the
 service nor training.
 
-Installed, ``hypemeter.service`` and ``hypemeter.training`` are inside this package; in a
-checkout they are the ``service/`` and ``training/`` folders beside it (pyproject's
-``package-dir``). :func:`_map_checkout` maps those names when this is the checkout's copy, so
-that ``python -m pytest`` (the checkout first on ``sys.path``) works whether the package is
-installed editable or not.
+In a checkout, ``hypemeter.service`` and ``hypemeter.training`` are the ``service/`` and
+``training/`` folders beside this one (installed, they are inside it): the finder below maps
+them, so ``python -m pytest`` works with the package installed editable or not.
 """
 
 import sys
@@ -21,24 +19,17 @@ __version__ = "0.1.0"
 MODEL_NAME = "hypemeter"
 
 
+_CHECKOUT = Path(__file__).resolve().parent.parent
+
+
 class _CheckoutFinder:
-    def __init__(self, root: Path) -> None:
-        self.root = [str(root)]
-
     def find_spec(self, name: str, path: object = None, target: object = None) -> ModuleSpec | None:
-        if name in ("hypemeter.service", "hypemeter.training"):
-            return PathFinder.find_spec(name, self.root)
-        return None
+        mapped = name in ("hypemeter.service", "hypemeter.training")
+        return PathFinder.find_spec(name, [str(_CHECKOUT)]) if mapped else None
 
 
-def _map_checkout() -> None:
-    root = Path(__file__).resolve().parent.parent
-    if (root / "pyproject.toml").is_file() and (root / "service" / "__init__.py").is_file() \
-            and not any(isinstance(f, _CheckoutFinder) for f in sys.meta_path):
-        sys.meta_path.append(_CheckoutFinder(root))
-
-
-_map_checkout()
+if (_CHECKOUT / "service" / "__init__.py").is_file():
+    sys.meta_path.append(_CheckoutFinder())
 
 
 def __getattr__(name: str) -> Any:

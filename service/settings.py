@@ -1,18 +1,9 @@
 """All service configuration in one typed object, read from ``HYPEMETER_*`` environment variables.
 
-Each field's ``description`` is its documentation: the configuration page of the docs site is
-generated from these fields (``docs/gen/site.py``), so a new setting is documented where it is
-declared. ``Settings`` extends :class:`hypemeter.settings.CoreSettings`: one settings object
-reads every ``HYPEMETER_*`` variable.
-
-Score modes (the model is CPU-bound and holds the GIL most of the time, so more threads per
-worker add memory and tail latency, not throughput; scale out with ``HYPEMETER_WORKERS``):
-
-* ``batch``: async endpoints; at most ``score_threads`` model calls at once, and single-article
-  requests that arrive while the model is busy are scored together in one call (micro-batching).
-* ``thread``: async endpoints calling the model with ``anyio.to_thread.run_sync`` under a
-  ``score_threads`` limiter, one request per call.
-* ``sync``: plain ``def`` endpoints on Starlette's shared 40-thread pool.
+Each field's ``description`` is its documentation (the docs site's configuration page is
+generated from them); ``Settings`` extends :class:`hypemeter.settings.CoreSettings`, so one
+object reads every ``HYPEMETER_*`` variable. The score modes are explained by
+:class:`hypemeter.service.handling.ScoreHandler`.
 """
 
 from __future__ import annotations
@@ -30,6 +21,10 @@ from hypemeter.settings import ENV_PREFIX, CoreSettings
 LogLevel = Literal["critical", "error", "warning", "info", "debug"]
 
 
+def _core(name: str) -> str | None:
+    return CoreSettings.model_fields[name].description
+
+
 class Settings(CoreSettings):
     """All settings: the core's (:class:`hypemeter.settings.CoreSettings`: data dir, datasets
     dir, start method) and the service's; every field can be set with ``HYPEMETER_<FIELD>``."""
@@ -45,57 +40,37 @@ class Settings(CoreSettings):
     port: int = Field(default=8000, ge=0, le=65535, description="TCP port")
     workers: int = Field(default=1, ge=1, description="uvicorn worker processes (one per core)")
     models_dir: Path = Field(  # type: ignore[assignment]
-        default_factory=default_models_dir,
-        description="models folder (holding `current` and `<version>/` bundles) or one bundle "
-        "folder; unset: `./models` if it exists, else the source tree's `models/`")
-    model_version: str | None = Field(
-        None, description="bundle version to load at startup; unset: `current`")
-    api_key: SecretStr | None = Field(
-        None, description="key the `/v1` routes require (`Authorization: Bearer KEY` or "
-        "`X-API-Key: KEY`; printable ASCII); unset: open")
-    admin_key: SecretStr | None = Field(
-        None, description="key the admin routes (`/v1/admin/reload`, reading and deleting "
-        "corrections) require; unset: those routes answer 403")
-    max_body_bytes: int = Field(
-        default=1_000_000, ge=1, description="request bodies above this get 413")
-    max_field_chars: int = Field(
-        default=200_000, ge=1, description="a headline or body above this gets 413 (and is a "
-        "skipped bad record in `hypemeter score` and `evaluate`)")
-    max_batch_items: int = Field(
-        default=256, ge=1, description="items per `/v1/score/batch` request")
+        default_factory=default_models_dir, description=_core("models_dir"))
+    model_version: str | None = Field(None, description="bundle to load at start; unset: current")
+    api_key: SecretStr | None = Field(None, description="key the `/v1` routes require (as "
+                                      "`Authorization: Bearer KEY` or `X-API-Key`); unset: open")
+    admin_key: SecretStr | None = Field(None, description="key of the admin routes (reload, "
+                                        "reading corrections); unset: they answer 403")
+    max_body_bytes: int = Field(default=1_000_000, ge=1, description="larger bodies get 413")
+    max_field_chars: int = Field(default=200_000, ge=1, description="a longer headline or body "
+                                 "gets 413 (a bad record in `hypemeter score` and `evaluate`)")
+    max_batch_items: int = Field(default=256, ge=1, description="items per batch request")
     cors_origins: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="comma-separated or JSON list of allowed origins; "
-        "empty: CORS off")
-    log_requests_text: bool = Field(
-        False, description="put request bodies in the access log (never otherwise)")
+        default_factory=list, description="allowed origins, comma-separated or JSON; empty: off")
+    log_requests_text: bool = Field(False, description="put request bodies in the access log")
     log_level: LogLevel = Field("info", description="level of the service's loggers")
-    score_mode: Literal["batch", "thread", "sync"] = Field(
-        "batch", description="`batch` (micro-batches requests that arrive while the model is "
-        "busy), `thread` (one request per model call in a thread) or `sync`")
-    score_threads: int = Field(
-        default=2, ge=1, le=64, description="model calls running at once per worker")
-    max_concurrency: int = Field(
-        default=64, ge=1, description="requests in progress per worker; more get 503 "
-        "`overloaded` with `Retry-After: 1` (`/healthz`, `/readyz`, `/metrics` never are)")
-    max_connections: int = Field(
-        default=1000, ge=1, description="open connections per worker; a connection over it "
-        "gets 503 with `Retry-After` and is closed")
-    keepalive_timeout: float = Field(
-        default=5.0, gt=0, description="seconds an idle keep-alive connection stays open")
-    header_timeout: float = Field(
-        default=10.0, gt=0, description="seconds a connection has to send a request's headers "
-        "(from opening, or from a request's first byte); then 408 and closed")
-    body_timeout: float = Field(
-        default=30.0, gt=0, description="seconds to send a request's body; then 408 and closed")
-    run_dir: Path | None = Field(
-        None, description="where `hypemeter serve` creates the folder its workers share "
-        "(published model, Prometheus multiprocess files), removed at exit; unset: the system "
-        "temporary folder. Set it only when running `uvicorn --workers N` on the app factory "
-        "directly (then `PROMETHEUS_MULTIPROC_DIR` must point at an empty folder)")
-    malloc_arenas: int = Field(
-        default=2, ge=0, le=64, description="malloc heaps a worker's threads share (glibc; `0` "
-        "keeps the C library's default of 8 per core): fewer heaps hand freed memory back, so "
-        "reloads and large requests do not ratchet the RSS up")
+    score_mode: Literal["batch", "thread", "sync"] = Field("batch", description="`batch` "
+        "(micro-batching), `thread` (a thread per request) or `sync` (ScoreHandler)")
+    score_threads: int = Field(default=2, ge=1, le=64, description="model calls at once per worker")
+    max_concurrency: int = Field(default=64, ge=1, description="requests in progress per worker; "
+                                 "more get 503 `overloaded` (never the probes and `/metrics`)")
+    max_connections: int = Field(default=1000, ge=1, description="open connections per worker; "
+                                 "one more gets 503 and is closed")
+    keepalive_timeout: float = Field(default=5.0, gt=0, description="seconds an idle connection "
+                                     "stays open")
+    header_timeout: float = Field(default=10.0, gt=0, description="seconds to send a request's "
+                                  "headers; then 408 and closed")
+    body_timeout: float = Field(default=30.0, gt=0, description="seconds to send a request's "
+                                "body; then 408 and closed")
+    run_dir: Path | None = Field(None, description="where `hypemeter serve` puts the folder its "
+                                 "workers share; unset: the temporary folder (deployment.md)")
+    malloc_arenas: int = Field(default=2, ge=0, le=64, description="malloc heaps per worker "
+                               "(glibc; 0: its default): fewer hand freed memory back")
 
     @field_validator("api_key", "admin_key", mode="after")
     @classmethod
@@ -113,8 +88,7 @@ class Settings(CoreSettings):
                 raise ValueError("keys must not start or end with spaces")
         return value
 
-    database_url: SecretStr | None = Field(  # type: ignore[assignment]
-        None, description=CoreSettings.model_fields["database_url"].description)
+    database_url: SecretStr | None = Field(None, description=_core("database_url"))  # type: ignore[assignment]
 
     @field_validator("api_key", "admin_key", "model_version", "run_dir", "database_url",
                      mode="before")
