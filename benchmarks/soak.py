@@ -53,8 +53,8 @@ import psutil
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
-from benchmark_support import load_make_articles  # noqa: E402
 from serve_support import start_serve  # noqa: E402
+from support.benchmarks import load_make_articles  # noqa: E402
 
 ADMIN_KEY = "soak-admin-key-0123456789"
 JSON_CT = {"Content-Type": "application/json"}

@@ -1,5 +1,5 @@
 """The database faults of ``benchmarks/soak.py --db-faults``: a real ``hypemeter serve
---workers 2`` on a real PostgreSQL (started here, tests/postgres_support.py), under steady
+--workers 2`` on a real PostgreSQL (started here, tests/support/postgres.py), under steady
 scoring and feedback load, through one phase per fault:
 
 * ``baseline``: no fault;
@@ -37,8 +37,8 @@ import psutil
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
-from postgres_support import PostgresServer, require_postgres, running_postgres  # noqa: E402
 from serve_support import start_serve  # noqa: E402
+from support.postgres import PostgresServer, require_postgres, running_postgres  # noqa: E402
 
 ADMIN_KEY = "soak-db-admin-key-0123456789"
 ADMIN = {"X-API-Key": ADMIN_KEY}

@@ -6,7 +6,7 @@ pages of each one, so a threaded Python server's RSS creeps up with every reload
 briefly live at once) and every large request, although nothing is leaked. Limiting the
 arenas (what ``MALLOC_ARENA_MAX`` does, applied here with ``mallopt`` because the worker is
 already running) keeps the freed memory in fewer heaps that ``malloc_trim`` can return.
-Measured with ``python benchmarks/soak.py`` (see the README's production notes).
+Measured with ``python benchmarks/soak.py`` (docs/benchmarks.md).
 
 Both calls do nothing where the C library is not glibc.
 """

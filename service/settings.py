@@ -1,6 +1,5 @@
 """All service configuration in one typed object, read from ``HYPEMETER_*`` environment variables.
 
-=============================  ==========================  ========================================
 Variable                       Default                     Meaning
 =============================  ==========================  ========================================
 ``HYPEMETER_HOST``             ``127.0.0.1``               interface ``hypemeter serve`` binds
@@ -69,6 +68,11 @@ worker add memory and tail latency, not throughput; scale out with ``HYPEMETER_W
 * ``thread``: async endpoints calling the model with ``anyio.to_thread.run_sync`` under a
   ``score_threads`` limiter, one request per call.
 * ``sync``: plain ``def`` endpoints on Starlette's shared 40-thread pool.
+=======
+Each field's ``description`` is its documentation (the docs site's configuration page is
+generated from them); ``Settings`` extends :class:`hypemeter.settings.CoreSettings`, so one
+object reads every ``HYPEMETER_*`` variable. The score modes are explained by
+:class:`hypemeter.service.handling.ScoreHandler`.
 """
 
 from __future__ import annotations
@@ -88,6 +92,10 @@ MIN_KEY_CHARS = 16
 LogLevel = Literal["critical", "error", "warning", "info", "debug"]
 
 
+def _core(name: str) -> str | None:
+    return CoreSettings.model_fields[name].description
+
+
 class Settings(CoreSettings):
     """All settings: the core's (:class:`hypemeter.settings.CoreSettings`: data dir, datasets
     dir, start method) and the service's; every field can be set with ``HYPEMETER_<FIELD>``."""
@@ -99,42 +107,68 @@ class Settings(CoreSettings):
         protected_namespaces=(),
     )
 
-    host: str = "127.0.0.1"
-    port: int = Field(default=8000, ge=0, le=65535)
-    workers: int = Field(default=1, ge=1)
-    models_dir: Path = Field(default_factory=default_models_dir)  # type: ignore[assignment]
-    model_version: str | None = None
-    api_key: SecretStr | None = None
-    admin_key: SecretStr | None = None
-    max_body_bytes: int = Field(default=1_000_000, ge=1)
-    max_field_chars: int = Field(default=200_000, ge=1)
-    max_batch_items: int = Field(default=256, ge=1)
-    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    log_requests_text: bool = False
-    log_level: LogLevel = "info"
-    score_mode: Literal["batch", "thread", "sync"] = "batch"
-    score_threads: int = Field(default=2, ge=1, le=64)
-    max_concurrency: int = Field(default=64, ge=1)
-    max_connections: int = Field(default=1000, ge=1)
-    keepalive_timeout: float = Field(default=5.0, gt=0)
-    header_timeout: float = Field(default=10.0, gt=0)
-    body_timeout: float = Field(default=30.0, gt=0)
-    run_dir: Path | None = None
-    malloc_arenas: int = Field(default=2, ge=0, le=64)  # 0: the C library's default
+    host: str = Field("127.0.0.1", description="interface to bind")
+    port: int = Field(default=8000, ge=0, le=65535, description="TCP port")
+    workers: int = Field(default=1, ge=1, description="uvicorn worker processes (one per core)")
+    models_dir: Path = Field(  # type: ignore[assignment]
+        default_factory=default_models_dir, description=_core("models_dir"))
+    model_version: str | None = Field(None, description="bundle to load at start; unset: current")
+    api_key: SecretStr | None = Field(None, description="key the `/v1` routes require (as "
+                                      "`Authorization: Bearer KEY` or `X-API-Key`); unset: open")
+    admin_key: SecretStr | None = Field(None, description="key of the admin routes (reload, "
+                                        "reading corrections); unset: they answer 403")
+    max_body_bytes: int = Field(default=1_000_000, ge=1, description="larger bodies get 413")
+    max_field_chars: int = Field(default=200_000, ge=1, description="a longer headline or body "
+                                 "gets 413 (a bad record in `hypemeter score` and `evaluate`)")
+    max_batch_items: int = Field(default=256, ge=1, description="items per batch request")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="allowed origins, comma-separated or JSON; empty: off")
+    log_requests_text: bool = Field(False, description="put request bodies in the access log")
+    log_level: LogLevel = Field("info", description="level of the service's loggers")
+    score_mode: Literal["batch", "thread", "sync"] = Field("batch", description="`batch` "
+        "(micro-batching), `thread` (a thread per request) or `sync` (ScoreHandler)")
+    score_threads: int = Field(default=2, ge=1, le=64, description="model calls at once per worker")
+    max_concurrency: int = Field(default=64, ge=1, description="requests in progress per worker; "
+                                 "more get 503 `overloaded` (never the probes and `/metrics`)")
+    max_connections: int = Field(default=1000, ge=1, description="open connections per worker; "
+                                 "one more gets 503 and is closed")
+    keepalive_timeout: float = Field(default=5.0, gt=0, description="seconds an idle connection "
+                                     "stays open")
+    header_timeout: float = Field(default=10.0, gt=0, description="seconds to send a request's "
+                                  "headers; then 408 and closed")
+    body_timeout: float = Field(default=30.0, gt=0, description="seconds to send a request's "
+                                "body; then 408 and closed")
+    run_dir: Path | None = Field(None, description="where `hypemeter serve` puts the folder its "
+                                 "workers share; unset: the temporary folder (deployment.md)")
+    malloc_arenas: int = Field(default=2, ge=0, le=64, description="malloc heaps per worker "
+                               "(glibc; 0: its default): fewer hand freed memory back")
     # profiles (hypemeter.profiles, docs/profiles.md)
-    profile_cache_size: int = Field(default=256, ge=1)
-    profile_poll_seconds: float = Field(default=1.0, gt=0, le=5)
-    profile_debounce_seconds: float = Field(default=0.5, ge=0)
-    profile_max_wait_seconds: float = Field(default=3.0, ge=0)
-    profile_key_cache_seconds: float = Field(default=2.0, ge=0, le=5)
-    profile_fits: bool = True
-    # blocks this large or larger get their own mmap (0: glibc's sliding default)
-    malloc_mmap_threshold: int = Field(default=131_072, ge=0, le=32 * 2**20)
-    malloc_trim_interval: float = Field(default=15.0, ge=0)  # seconds; 0: no periodic trim
-    database_timeout: float = Field(default=5.0, gt=0, le=600)
-    feedback_page_bytes: int = Field(default=8_000_000, ge=1)
-    max_key_failures: int = Field(default=20, ge=0)
-    key_failure_window: float = Field(default=60.0, gt=0)
+    profile_cache_size: int = Field(default=256, ge=1, description="profiles' adapters kept "
+                                    "loaded per worker (an LRU; profiles.md)")
+    profile_poll_seconds: float = Field(default=1.0, gt=0, le=5, description="how often a "
+                                        "worker looks for new adapter versions and due refits")
+    profile_debounce_seconds: float = Field(default=0.5, ge=0, description="quiet time after a "
+                                            "correction before its profile refits")
+    profile_max_wait_seconds: float = Field(default=3.0, ge=0, description="longest a refit "
+                                            "waits for the quiet")
+    profile_key_cache_seconds: float = Field(default=2.0, ge=0, le=5, description="how long a "
+                                             "worker trusts a looked-up profile key (the "
+                                             "revocation delay)")
+    profile_fits: bool = Field(True, description="whether this server fits adapters")
+    malloc_mmap_threshold: int = Field(default=131_072, ge=0, le=32 * 2**20, description="bytes "
+                                       "from which malloc maps a block on its own (0: glibc's "
+                                       "sliding default; operations.md)")
+    malloc_trim_interval: float = Field(default=15.0, ge=0, description="seconds between heap "
+                                        "trims (0: none)")
+    database_timeout: float = Field(default=5.0, gt=0, le=600, description="seconds any one "
+                                    "feedback-database call may take (connect, statement, "
+                                    "socket wait)")
+    feedback_page_bytes: int = Field(default=8_000_000, ge=1, description="text bytes per "
+                                     "`GET /v1/feedback` page (fewer rows than `limit` then)")
+    max_key_failures: int = Field(default=20, ge=0, description="wrong keys per client per "
+                                  "`HYPEMETER_KEY_FAILURE_WINDOW`; more get 429 (0: no limit)")
+    key_failure_window: float = Field(default=60.0, gt=0, description="seconds the wrong keys "
+                                      "are counted over")
 
     @field_validator("api_key", "admin_key", mode="after")
     @classmethod
@@ -158,8 +192,7 @@ class Settings(CoreSettings):
                 )
         return value
 
-        # the feedback database (hypemeter.storage); unset: a SQLite file in the user data folder
-    database_url: SecretStr | None = None
+    database_url: SecretStr | None = Field(None, description=_core("database_url"))  # type: ignore[assignment]
 
     @field_validator("api_key", "admin_key", "model_version", "run_dir", "database_url",
                      mode="before")

@@ -1,4 +1,5 @@
-"""Shared fixtures: the shipped model bundle to test against, and a scorer over it.
+"""Shared fixtures: the shipped model bundle to test against, a scorer over it, the test models
+dir and the feedback databases; the apps, servers and browser are in ``support/fixtures.py``.
 
 ``bundle_dir`` is the shipped default model, ``models/current``. If it does not load (through
 the same path as the CLI and the server, smoke test included) every test that uses it fails:
@@ -12,13 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.models import copy_bundle
+from support.paths import SHIPPED
 
 from hypemeter.bundles.bundle import load_bundle
 from hypemeter.errors import HypemeterError
-from hypemeter.paths import REPO_ROOT
 from hypemeter.scoring.scorer import Scorer, load_scorer
 
-SHIPPED = REPO_ROOT / "models" / "current"
+pytest_plugins = ["support.fixtures"]
 
 
 @pytest.fixture
@@ -47,20 +49,6 @@ def bundle_dir() -> Path:
 @pytest.fixture(scope="session")
 def scorer(bundle_dir: Path) -> Scorer:
     return Scorer(load_bundle(bundle_dir))
-
-
-def copy_bundle(src: Path, models_dir: Path, version: str) -> Path:
-    """Copy a bundle under a new version name (the model file, hence its sha256, is unchanged)."""
-    import json
-    import shutil
-
-    dst = models_dir / version
-    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("report"))
-    card_path = dst / "card.json"
-    card = json.loads(card_path.read_text(encoding="utf-8"))
-    card["version"] = version
-    card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
-    return dst
 
 
 @pytest.fixture(scope="session")
@@ -117,8 +105,8 @@ DATABASE_BACKENDS = ("sqlite", "postgresql")
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[object]:
     """A real PostgreSQL server for the session (skipped locally, failed under CI, when the
-    binaries are missing; see tests/postgres_support.py)."""
-    from postgres_support import require_postgres, running_postgres
+    binaries are missing; see tests/support/postgres.py)."""
+    from support.postgres import require_postgres, running_postgres
 
     with running_postgres(require_postgres()) as server:
         yield server

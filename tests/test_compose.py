@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import yaml
 from sqlalchemy.engine import make_url
-
-from hypemeter.paths import REPO_ROOT
+from support.paths import REPO as REPO_ROOT
 
 
 def test_compose_runs_the_service_on_postgresql_with_volumes_and_health_checks() -> None:

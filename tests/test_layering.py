@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.paths import REPO as REPO_ROOT
 
 from hypemeter.cli import build_parser
-from hypemeter.paths import REPO_ROOT
 
 CLI_DIR = REPO_ROOT / "hypemeter" / "cli"
 CLIENT_DIR = REPO_ROOT / "hypemeter" / "client"
@@ -206,7 +206,8 @@ TEST_FOLDERS = {  # tests/<folder>/ -> the package it tests
     "engines": "hypemeter/engines", "storage": "hypemeter/storage", "service": "service",
     "training": "training",
 }
-REPOSITORY_WIDE = {"test_packaging.py", "test_compose.py", "test_layering.py", "test_one_way.py"}
+REPOSITORY_WIDE = {"test_packaging.py", "test_compose.py", "test_layering.py", "test_one_way.py",
+                   "test_docs.py", "test_install.py"}
 
 
 def test_the_tests_mirror_the_packages() -> None:

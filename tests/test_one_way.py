@@ -135,7 +135,7 @@ def _environ_reads(path: Path) -> list[str]:
 def test_every_setting_is_read_through_the_settings_object(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from hypemeter.paths import REPO_ROOT
+    from support.paths import REPO as REPO_ROOT
 
     reads = [r for package in ("hypemeter", "service", "training")
              for path in sorted((REPO_ROOT / package).rglob("*.py"))

@@ -1,5 +1,5 @@
 """Packaging checks (fast, no network, no Docker): the lock files, the Dockerfile and its
-.dockerignore, .ci/run, and that the README documents every route and every setting.
+.dockerignore, .ci/run and the wheel (the documentation's checks are in tests/test_docs.py).
 
 These read the files as text and parse what they need; nothing is hard-coded that the code
 itself can tell (routes come from the app, settings from
@@ -21,8 +21,7 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
-
-from hypemeter.paths import REPO_ROOT
+from support.paths import REPO as REPO_ROOT
 
 PYPROJECT = REPO_ROOT / "pyproject.toml"
 LOCK = REPO_ROOT / "requirements.lock"
@@ -31,7 +30,6 @@ DOCKERFILE = REPO_ROOT / "Dockerfile"
 DOCKERIGNORE = REPO_ROOT / ".dockerignore"
 CI_RUN = REPO_ROOT / ".ci" / "run"
 README = REPO_ROOT / "README.md"
-CONTRIBUTING = REPO_ROOT / "CONTRIBUTING.md"
 PACKAGES = ("hypemeter", "service", "training")
 
 # The two README commands (the second is what .ci/run runs in its own venv).
@@ -174,18 +172,6 @@ def dockerignore_excludes(path: str) -> bool:
         if any(match(pattern, prefix) for prefix in prefixes):
             excluded = not negate
     return excluded
-
-
-def app_route_paths() -> list[str]:
-    from hypemeter.service.app import create_app, flat_routes
-    from hypemeter.service.settings import Settings
-
-    app = create_app(Settings(models_dir=REPO_ROOT / "models"))
-    paths = sorted(
-        {getattr(r, "path", "") for r in flat_routes(app.routes)} - {"", "/docs/oauth2-redirect"}
-    )
-    assert "/v1/score" in paths and "/healthz" in paths and "/" in paths
-    return paths
 
 
 # --------------------------------------------------------------------------- lock files
@@ -383,6 +369,7 @@ def test_ci_run_installs_and_tests_the_way_the_readme_says() -> None:
     assert script.startswith("#!/usr/bin/env bash") or script.startswith("#!/bin/bash")
     assert "set -euo pipefail" in script
     assert "ruff\" check ." in script or "ruff check ." in script
+    assert "mkdocs build --strict" in script, "CI builds the documentation site"
     readme = README.read_text(encoding="utf-8")
     for command in (INSTALL_DEV, TEST_COMMAND):
         assert command in readme, f"README lacks {command!r}"
@@ -391,66 +378,6 @@ def test_ci_run_installs_and_tests_the_way_the_readme_says() -> None:
     assert runs and not any(" -m \"not slow\"" in line or "-m 'not slow'" in line
                             for line in runs), "CI runs every test, slow ones included"
     assert "playwright install" not in script.replace("no `playwright install`", "")
-
-
-# --------------------------------------------------------------------------- documentation
-
-
-def user_docs() -> str:
-    """README.md and every page of the documentation site (docs/**/*.md)."""
-    pages = [README, *sorted((REPO_ROOT / "docs").rglob("*.md"))]
-    return "\n".join(p.read_text(encoding="utf-8") for p in pages)
-
-
-def test_readme_documents_every_route() -> None:
-    readme = user_docs()
-    missing = []
-    for path in app_route_paths():
-        needle = path.split("{", 1)[0]  # /v1/model/report/{name:path} -> /v1/model/report/
-        if needle == "/":
-            found = re.search(r"127\.0\.0\.1:8000/[\s`'\"]|localhost:8000/[\s`'\"]", readme)
-        else:
-            found = re.search(re.escape(needle) + r"(?![\w-])", readme)
-        if not found:
-            missing.append(path)
-    assert not missing, f"README.md and docs/ do not mention these routes: {missing}"
-
-
-def test_readme_documents_every_setting() -> None:
-    from hypemeter.service.settings import Settings
-
-    readme = user_docs()
-    prefix = Settings.model_config.get("env_prefix", "")
-    names = {f"{prefix}{field}".upper() for field in Settings.model_fields}
-    for package in PACKAGES:  # variables the code reads directly (HYPEMETER_DATA_DIR, ...)
-        for path in (REPO_ROOT / package).rglob("*.py"):
-            names |= set(re.findall(r"\bHYPEMETER_[A-Z][A-Z0-9_]*\b",
-                                    path.read_text(encoding="utf-8")))
-    assert len(names) >= 10
-    missing = sorted(n for n in names if not re.search(rf"\b{n}\b", readme))
-    assert not missing, f"README.md and docs/ do not document: {missing}"
-
-
-def test_readme_and_contributing_have_what_a_newcomer_needs() -> None:
-    readme = README.read_text(encoding="utf-8")
-    for needle in ("docs/screenshot.png", "docker build", "docker run", "hypemeter train",
-                   "hypemeter score", "hypemeter evaluate", "--engine dask", "--jobs",
-                   "hypemeter.training.corpora.checksums", "card.json", "benchmarks/",
-                   "not a fact-check",
-                   "<!-- figures -->"):
-        assert needle in readme, f"README.md lacks {needle!r}"
-    contributing = CONTRIBUTING.read_text(encoding="utf-8")
-    for needle in ('pytest -m "not slow"', "CorpusLoader", "training/corpora",
-                   "datasets/catalog.json", "benchmarks/"):
-        assert needle in contributing, f"CONTRIBUTING.md lacks {needle!r}"
-
-
-@pytest.mark.parametrize("link", ["docs/screenshot.png", "CONTRIBUTING.md", "datasets/README.md"])
-def test_readme_links_point_at_files(link: str) -> None:
-    assert link in README.read_text(encoding="utf-8")
-    if link == "docs/screenshot.png" and not (REPO_ROOT / link).exists():
-        pytest.skip("the screenshot is written by the browser tests (tests/service/test_page.py)")
-    assert (REPO_ROOT / link).exists()
 
 
 def test_dockerignore_matcher_follows_docker_rules() -> None:

@@ -4,7 +4,7 @@
   strongest word (:func:`hypemeter.spans.decoding.trim_runs`), a rule of the product rather than
   a tuned figure: the hysteresis lets a confident word take in weak neighbours ("sends" in
   "sends deadly weapon"), and a reader checks a phrase, not the clause around it. Held-out F1
-  with and without it is in the README.
+  with and without it is in docs/benchmarks.md.
 - :func:`tune_decoding`: the decoding thresholds (a span needs a token at ``threshold`` and takes
   in its clause's neighbours down to ``low``) with the best held-out span F1; among settings
   within ``TOLERANCE`` of the best, the one with the shortest spans (the highest ``low``): a

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from live_server import free_port
+from support.servers import free_port
 
 from hypemeter import __version__
 from hypemeter.cli import build_parser, main

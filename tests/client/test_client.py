@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypemeter.service.errors import UnauthorizedError
-from live_server import Server, free_port, start_server
+from support.servers import Server, free_port
+from support.texts import API_KEY, BODY, HEADLINE
 
 import hypemeter
 from hypemeter.bundles.bundle import load_bundle
@@ -20,26 +20,7 @@ from hypemeter.errors import InvalidInputError
 from hypemeter.records.results import Article
 from hypemeter.scoring.scorer import Scorer
 
-KEY = "client-test-key-1c9e"
-HEADLINE = "SHOCKING: officials are FURIOUS about this one weird rule"
-BODY = "Residents are terrified. Act now before it is too late!\n\nThe council meets Monday."
-
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def server(bundle_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = start_server(bundle_dir, tmp_path_factory.mktemp("client-server"))
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture(scope="module")
-def keyed_server(bundle_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = start_server(bundle_dir, tmp_path_factory.mktemp("client-keyed"),
-                       {"HYPEMETER_API_KEY": KEY, "HYPEMETER_MAX_FIELD_CHARS": "5000"})
-    yield srv
-    srv.stop()
 
 
 def test_client_results_equal_local_scoring(server: Server, scorer: Scorer,
@@ -76,7 +57,7 @@ def test_client_raises_the_servers_error_classes(server: Server, keyed_server: S
     with Client(keyed_server.url) as client, pytest.raises(UnauthorizedError) as exc:
         client.score(headline=HEADLINE)
     assert exc.value.status == 401
-    with Client(keyed_server.url, api_key=KEY) as client:
+    with Client(keyed_server.url, api_key=API_KEY) as client:
         assert client.score(headline=HEADLINE).scores
     with Client(f"http://127.0.0.1:{free_port()}", timeout=5) as client, \
             pytest.raises(ServiceUnreachableError):
@@ -110,7 +91,7 @@ def test_score_through_the_server_gives_the_local_output(
     out_local, out_remote = tmp_path / "local.jsonl", tmp_path / "remote.jsonl"
     assert run_cli(str(src), "--model", str(bundle_dir), "--no-explain",
                    "-o", str(out_local)).returncode == 3
-    keyed = run_cli(str(src), "--server", keyed_server.url, "--api-key", KEY, "--no-explain",
+    keyed = run_cli(str(src), "--server", keyed_server.url, "--api-key", API_KEY, "--no-explain",
                     "-o", str(out_remote))
     assert keyed.returncode == 3, keyed.stderr
     assert out_remote.read_bytes() == out_local.read_bytes()
@@ -139,7 +120,9 @@ def test_sentence_scores_through_the_server_equal_local_ones(
                        "-o", str(remote)).returncode == 0
         assert remote.read_bytes() == local.read_bytes()
     first = json.loads((tmp_path / "remote-out.jsonl").read_text().splitlines()[0])
-    assert [s["field"] for s in first["sentences"]][:2] == ["headline", "body"]
+    fields = [s["field"] for s in first["sentences"]]  # both fields', the headline's first
+    assert set(fields) == {"headline", "body"}
+    assert fields == sorted(fields, key=["headline", "body"].index)
     with Client(server.url) as client:
         result = client.score(f"{HEADLINE} 0", BODY, sentences=True)
         assert result.sentences and result.to_dict()["sentences"] == first["sentences"]
@@ -153,7 +136,7 @@ def test_a_record_the_server_rejects_is_reported_and_the_rest_scored(
     rows[3]["body"] = "word " * 1500  # over the server's 5,000 characters: a 413 for item 3
     src = tmp_path / "in.jsonl"
     src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    remote = run_cli(str(src), "--server", keyed_server.url, "--api-key", KEY)
+    remote = run_cli(str(src), "--server", keyed_server.url, "--api-key", API_KEY)
     assert remote.returncode == 3, remote.stderr
     assert f"{src}:4" in remote.stderr and "rejected by the server" in remote.stderr
     kept = tmp_path / "kept.jsonl"

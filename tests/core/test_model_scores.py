@@ -22,8 +22,9 @@ import json
 import sys
 from pathlib import Path
 
+from support.paths import REPO as REPO_ROOT
+
 from hypemeter.bundles.bundle import Bundle, load_bundle
-from hypemeter.paths import REPO_ROOT
 from hypemeter.records.results import Article
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

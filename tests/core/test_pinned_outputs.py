@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from benchmark_support import load_make_articles
+from support.benchmarks import load_make_articles
 
 from hypemeter.records.results import Article
 from hypemeter.scoring.scorer import Scorer

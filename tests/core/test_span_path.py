@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import span_reference
-from benchmark_support import load_make_articles
+from support.benchmarks import load_make_articles
 
 from hypemeter.records.results import Article, SentenceScore, Span
 from hypemeter.scoring.model import HypeModel

@@ -90,7 +90,7 @@ def test_weights_are_calibrated_on_held_out_folds(scorer: Scorer) -> None:
 @pytest.mark.slow
 def test_cli_score_sentences() -> None:
     line = json.dumps({"id": "x", "headline": "Act now", "body": f"{PLAIN} {LOADED}"})
-    from hypemeter.paths import REPO_ROOT
+    from support.paths import REPO as REPO_ROOT
 
     res = subprocess.run([sys.executable, "-m", "hypemeter", "score", "-", "--sentences",
                           "--model", str(REPO_ROOT / "models" / "current")],

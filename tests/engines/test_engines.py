@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from benchmark_support import load_make_articles
+from support.benchmarks import load_make_articles
 
 from hypemeter.cli import main
 from hypemeter.engines import ScoreOptions, make_engine

@@ -25,8 +25,7 @@ import pytest
 from fastapi.testclient import TestClient
 from hypemeter.service.app import create_app
 from hypemeter.service.settings import Settings
-from live_server import Server, start_server
-from test_page import browser  # noqa: F401 (the page tests' Chromium fixture, shared)
+from support.servers import Server, start_server
 
 from hypemeter.scoring.scorer import Scorer
 from hypemeter.storage import FeedbackStore, NewFeedback
@@ -278,7 +277,7 @@ def docs_server(bundle_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 @pytest.mark.slow
-def test_doc_pages_render_in_chromium_under_their_csp(browser: Browser,  # noqa: F811
+def test_doc_pages_render_in_chromium_under_their_csp(browser: Browser,
                                                       docs_server: Server) -> None:
     context = browser.new_context()
     page = context.new_page()

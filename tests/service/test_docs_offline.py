@@ -7,7 +7,6 @@ every request that is not for that loopback server blocked.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,19 +15,11 @@ from fastapi.testclient import TestClient
 from hypemeter.service.app import create_app
 from hypemeter.service.docs import ASSETS, asset_dir
 from hypemeter.service.settings import Settings
-from live_server import Server, start_server
-from test_page import (  # browser: the page tests' Chromium fixture, shared
-    ARTIFACTS,
-    browser,  # noqa: F401
-)
+from support.browser import ARTIFACTS
+from support.servers import Server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Route
-
-
-@pytest.fixture()
-def client(tmp_path: Path) -> TestClient:
-    return TestClient(create_app(Settings(models_dir=tmp_path)))
 
 
 def asset_urls(html: str) -> list[str]:
@@ -36,21 +27,21 @@ def asset_urls(html: str) -> list[str]:
 
 
 @pytest.mark.parametrize("page", ["/docs", "/redoc"])
-def test_doc_pages_reference_only_local_assets(client: TestClient, page: str) -> None:
-    resp = client.get(page)
+def test_doc_pages_reference_only_local_assets(bare_client: TestClient, page: str) -> None:
+    resp = bare_client.get(page)
     assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/html")
     urls = asset_urls(resp.text)
     assert urls and all(u.startswith("/") for u in urls), urls
     assert "cdn" not in resp.text and "fonts.googleapis" not in resp.text
     for url in urls:
         if url.startswith("/docs/assets/"):
-            asset = client.get(url)
+            asset = bare_client.get(url)
             assert asset.status_code == 200 and len(asset.content) > 1000, url
 
 
-def test_assets_are_the_packaged_files_and_nothing_else(client: TestClient) -> None:
+def test_assets_are_the_packaged_files_and_nothing_else(bare_client: TestClient) -> None:
     for name, media_type in ASSETS.items():
-        resp = client.get(f"/docs/assets/{name}")
+        resp = bare_client.get(f"/docs/assets/{name}")
         assert resp.status_code == 200
         assert resp.headers["content-type"] == media_type
         packaged = (asset_dir() / name).read_bytes()
@@ -61,7 +52,7 @@ def test_assets_are_the_packaged_files_and_nothing_else(client: TestClient) -> N
         else:
             assert resp.content == packaged
     for name in ("core.py", "..%2Fcore.py", "swagger-ui.css.map"):
-        resp = client.get(f"/docs/assets/{name}")
+        resp = bare_client.get(f"/docs/assets/{name}")
         assert resp.status_code == 404
         assert resp.json()["error"]["code"] == "not_found"
 
@@ -77,16 +68,8 @@ def test_pages_follow_the_root_path_behind_a_proxy(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- in Chromium
 
 
-@pytest.fixture(scope="module")
-def server(bundle_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = start_server(bundle_dir, tmp_path_factory.mktemp("docs-server"))
-    yield srv
-    srv.stop()
-
-
 @pytest.mark.slow
-def test_docs_render_in_chromium_with_the_network_cut_off(browser: Browser,  # noqa: F811
-                                                          server: Server) -> None:
+def test_docs_render_in_chromium_with_the_network_cut_off(browser: Browser, server: Server) -> None:
     context = browser.new_context()
     blocked: list[str] = []
 

@@ -12,18 +12,14 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from hypemeter.service.app import create_app
-from hypemeter.service.settings import Settings
 from sqlalchemy import inspect, text
+from support.apps import app_client
+from support.servers import start_server
+from support.texts import ADMIN, ADMIN_KEY, API_KEY, BODY, HEADLINE
 
 from hypemeter.scoring.scorer import Scorer
 from hypemeter.storage import FeedbackStore
 
-ADMIN_KEY = "feedback-admin-key-42"
-API_KEY = "feedback-api-key-42"
-HEADLINE = "Outrageous: mayor's SHOCKING bike lane plan sparks fury"
-BODY = "The council will add 12 km of bike lanes by 2027. The plan was approved 6-3."
-ADMIN = {"X-API-Key": ADMIN_KEY}
 UNREACHABLE_PG = "postgresql+psycopg://nobody@127.0.0.1:1/none"
 
 
@@ -32,12 +28,13 @@ pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 def make_client(models_dir: Path, scorer: Scorer, url: str, **kw: Any) -> TestClient:
-    settings = Settings(models_dir=models_dir, database_url=url, admin_key=ADMIN_KEY, **kw)
-    return TestClient(create_app(settings, scorer=scorer))
+    return app_client(models_dir, scorer, database_url=url, admin_key=ADMIN_KEY, **kw)
 
 
 @pytest.fixture
-def client(service_models_dir: Path, scorer: Scorer, database_url: str) -> Iterator[TestClient]:
+def feedback_client(service_models_dir: Path, scorer: Scorer,
+                    database_url: str) -> Iterator[TestClient]:
+    """The app with a fresh feedback database (SQLite, then PostgreSQL) and the admin key."""
     with make_client(service_models_dir, scorer, database_url) as c:
         yield c
 
@@ -48,11 +45,11 @@ def post(c: TestClient, **kw: Any) -> httpx.Response:
     return c.post("/v1/feedback", json=body)
 
 
-def test_post_get_list_delete(client: TestClient) -> None:
-    r = post(client, id="story-7", model_version="v1", note="a quote",
+def test_post_get_list_delete(feedback_client: TestClient) -> None:
+    r = post(feedback_client, id="story-7", model_version="v1", note="a quote",
              labels={"misinformation": 0},
-             spans=[{"field": "headline", "start": 20, "end": 28, "verdict": "loaded",
-                     "text": "SHOCKING"},
+             spans=[{"field": "headline", "start": 18, "end": 25, "verdict": "loaded",
+                     "text": "FURIOUS"},
                     {"field": "body", "start": 0, "end": 11, "verdict": "not_loaded",
                      "category": "loaded_language"}])
     assert r.status_code == 201, r.text
@@ -60,30 +57,30 @@ def test_post_get_list_delete(client: TestClient) -> None:
     assert set(created) == {"feedback_id", "created_at"}
     assert created["created_at"].endswith("Z")
     assert r.headers["location"] == f"/v1/feedback/{created['feedback_id']}"
-    one = client.get(f"/v1/feedback/{created['feedback_id']}", headers=ADMIN).json()
+    one = feedback_client.get(f"/v1/feedback/{created['feedback_id']}", headers=ADMIN).json()
     assert one == {
         **created, "id": "story-7", "headline": HEADLINE, "body": BODY,
         "labels": {"misinformation": 0},
-        "spans": [{"field": "headline", "start": 20, "end": 28, "verdict": "loaded"},
+        "spans": [{"field": "headline", "start": 18, "end": 25, "verdict": "loaded"},
                   {"field": "body", "start": 0, "end": 11, "verdict": "not_loaded",
                    "category": "loaded_language"}],
         "model_version": "v1", "note": "a quote",
     }
-    second = post(client).json()["feedback_id"]
-    page = client.get("/v1/feedback", headers=ADMIN).json()
+    second = post(feedback_client).json()["feedback_id"]
+    page = feedback_client.get("/v1/feedback", headers=ADMIN).json()
     assert [i["feedback_id"] for i in page["items"]] == [second, created["feedback_id"]]
     assert page["next_cursor"] is None
-    first_page = client.get("/v1/feedback?limit=1", headers=ADMIN).json()
+    first_page = feedback_client.get("/v1/feedback?limit=1", headers=ADMIN).json()
     assert [i["feedback_id"] for i in first_page["items"]] == [second]
-    rest = client.get("/v1/feedback", params={"limit": 1, "cursor": first_page["next_cursor"]},
-                      headers=ADMIN).json()
+    rest = feedback_client.get("/v1/feedback", headers=ADMIN,
+                               params={"limit": 1, "cursor": first_page["next_cursor"]}).json()
     assert [i["feedback_id"] for i in rest["items"]] == [created["feedback_id"]]
-    only = client.get("/v1/feedback", params={"label": "sensational:1"},
-                      headers=ADMIN).json()
+    only = feedback_client.get("/v1/feedback", params={"label": "sensational:1"},
+                               headers=ADMIN).json()
     assert [i["feedback_id"] for i in only["items"]] == [second]
-    assert client.delete(f"/v1/feedback/{second}", headers=ADMIN).status_code == 204
+    assert feedback_client.delete(f"/v1/feedback/{second}", headers=ADMIN).status_code == 204
     for method in ("get", "delete"):
-        r = getattr(client, method)(f"/v1/feedback/{second}", headers=ADMIN)
+        r = getattr(feedback_client, method)(f"/v1/feedback/{second}", headers=ADMIN)
         assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
 
 
@@ -96,7 +93,7 @@ def test_post_get_list_delete(client: TestClient) -> None:
     ({"labels": {"spicy": 1}}, 422, "labels.spicy"),
     ({"spans": [{"field": "headline", "start": 50, "end": 99, "verdict": "loaded"}]},
      422, "spans.0.end"),
-    ({"spans": [{"field": "body", "start": 90, "end": 95, "verdict": "loaded"}]},
+    ({"spans": [{"field": "body", "start": 190, "end": 195, "verdict": "loaded"}]},
      422, "spans.0.start"),
     ({"spans": [{"field": "body", "start": 5, "end": 5, "verdict": "loaded"}]},
      422, "spans.0.end"),
@@ -126,9 +123,9 @@ def test_bad_feedback_gets_a_clear_error_and_nothing_is_stored(
         assert c.get("/v1/feedback", headers=ADMIN).json()["items"] == []
 
 
-def test_spans_alone_and_astral_offsets_in_code_points(client: TestClient) -> None:
+def test_spans_alone_and_astral_offsets_in_code_points(feedback_client: TestClient) -> None:
     headline = "🚨🚨 Shock horror"
-    r = client.post("/v1/feedback", json={
+    r = feedback_client.post("/v1/feedback", json={
         "headline": headline, "body": "",
         "spans": [{"field": "headline", "start": 3, "end": 8, "verdict": "loaded",
                    "text": "Shock"}]})
@@ -158,8 +155,7 @@ def test_json_content_type_and_api_key_rule(
 def test_admin_routes_are_off_without_an_admin_key(
     service_models_dir: Path, scorer: Scorer, database_url: str
 ) -> None:
-    settings = Settings(models_dir=service_models_dir, database_url=database_url)
-    with TestClient(create_app(settings, scorer=scorer)) as c:
+    with app_client(service_models_dir, scorer, database_url=database_url) as c:
         assert post(c).status_code == 201
         for r in (c.get("/v1/feedback"), c.get("/v1/feedback/x"), c.delete("/v1/feedback/x")):
             assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
@@ -167,8 +163,8 @@ def test_admin_routes_are_off_without_an_admin_key(
 
 @pytest.mark.parametrize("query", [{"limit": 0}, {"limit": 1001}, {"cursor": "%%%"},
                                    {"since": "tomorrow"}, {"label": "spicy"}])
-def test_bad_list_queries(client: TestClient, query: dict[str, Any]) -> None:
-    r = client.get("/v1/feedback", params=query, headers=ADMIN)
+def test_bad_list_queries(feedback_client: TestClient, query: dict[str, Any]) -> None:
+    r = feedback_client.get("/v1/feedback", params=query, headers=ADMIN)
     assert r.status_code == 422
     assert r.json()["error"]["field"] == next(iter(query))
 
@@ -238,8 +234,6 @@ def test_openapi_documents_the_feedback_routes(client: TestClient) -> None:
 def test_real_server_two_workers_store_every_concurrent_post(
     service_models_dir: Path, database_url: str, tmp_path: Path
 ) -> None:
-    from test_service_server import start_server
-
     server = start_server(service_models_dir, tmp_path, {
         "HYPEMETER_WORKERS": "2", "HYPEMETER_DATABASE_URL": database_url,
         "HYPEMETER_ADMIN_KEY": ADMIN_KEY})

@@ -16,8 +16,8 @@ import pytest
 from fastapi.testclient import TestClient
 from hypemeter.service.app import create_app
 from hypemeter.service.settings import Settings
-from live_server import Server, start_server
 from pydantic import ValidationError
+from support.servers import Server, start_server
 
 from hypemeter.scoring.scorer import Scorer
 

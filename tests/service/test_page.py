@@ -12,72 +12,30 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from hypemeter.service.app import create_app
-from hypemeter.service.settings import Settings
 from hypemeter.service.web import STATIC_DIR, router
-from live_server import Server, start_server
-
-from hypemeter.paths import REPO_ROOT
+from support.apps import app_client
+from support.browser import ARTIFACTS, api_score, score_and_wait
+from support.fixtures import KEYED_MAX_FIELD_CHARS
+from support.paths import REPO
+from support.servers import Server, start_server
+from support.texts import API_KEY
+from support.texts import EMOJI_BODY as BODY
+from support.texts import EMOJI_HEADLINE as HEADLINE
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Page
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = REPO_ROOT / "artifacts"
-DOCS_SCREENSHOT = REPO_ROOT / "docs" / "screenshot.png"
-API_KEY = "page-test-key-7f3a"
-MAX_FIELD_CHARS = 5000  # for the keyed server, so a real 413 is cheap to provoke
-
-# Astral characters (emoji) before the phrases: JS offsets differ from the API's code points.
-HEADLINE = "🚨 SHOCKING: Doctors FURIOUS over one weird trick 😱"
-BODY = (
-    "😀 You won't believe what happened next.\n"
-    "Experts are terrified as the outrageous scheme spreads like wildfire. 🔥🔥\n\n"
-    "Act now before it's too late!"
-)
+DOCS_SCREENSHOT = REPO / "docs" / "screenshot.png"
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def build_app(settings: Settings) -> FastAPI:
-    """The app exactly as the factory builds it: the page router must come from
-    ``create_app`` itself (a factory without it fails these tests)."""
-    return create_app(settings)
-
-
-def api_score(server: Server, headline: str, body: str,
-              key: str | None = None) -> tuple[int, dict[str, Any]]:
-    """What ``POST /v1/score`` answers for the request the page sends."""
-    data = json.dumps({"headline": headline, "body": body, "explain": True}).encode("utf-8")
-    headers = {"Content-Type": "application/json"}
-    if key:
-        headers["Authorization"] = f"Bearer {key}"
-    req = urllib.request.Request(server.url + "/v1/score", data=data, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
 
 
 # JS run in the page: each highlight of a rendered field, with its offset in that field's text
@@ -139,14 +97,8 @@ def check_rendered_spans(page: Page, field: str, text: str, spans: list[dict[str
 # --------------------------------------------------------------------------- route tests
 
 
-@pytest.fixture()
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    # No ``with``: the lifespan (model loading) does not run; the page needs no model.
-    yield TestClient(build_app(Settings(models_dir=tmp_path)))
-
-
-def test_page_is_html_with_embedded_config_and_security_headers(client: TestClient) -> None:
-    resp = client.get("/")
+def test_page_is_html_with_embedded_config_and_security_headers(bare_client: TestClient) -> None:
+    resp = bare_client.get("/")
     assert resp.status_code == 200
     assert resp.headers["content-type"] == "text/html; charset=utf-8"
     assert resp.headers["cache-control"] == "no-cache"
@@ -157,14 +109,14 @@ def test_page_is_html_with_embedded_config_and_security_headers(client: TestClie
     assert json.loads(match.group(1))["api_key_required"] is False
     assert re.search(r'src="static/app\.js\?v=[0-9a-f]{16}"', resp.text)
     assert re.search(r'href="static/style\.css\?v=[0-9a-f]{16}"', resp.text)
-    again = client.get("/", headers={"If-None-Match": resp.headers["etag"]})
+    again = bare_client.get("/", headers={"If-None-Match": resp.headers["etag"]})
     assert again.status_code == 304
-    assert client.head("/").status_code == 200
+    assert bare_client.head("/").status_code == 200
 
 
 def test_page_config_says_a_key_is_needed_but_never_shows_it(tmp_path: Path) -> None:
     secret = "do-not-leak-this-key-123"
-    client = TestClient(build_app(Settings(models_dir=tmp_path, api_key=secret)))
+    client = app_client(tmp_path, api_key=secret)  # the page router comes from create_app
     page = client.get("/")
     config = client.get("/v1/page-config")
     assert config.status_code == 200
@@ -196,18 +148,18 @@ def test_page_config_falls_back_to_the_environment(monkeypatch: pytest.MonkeyPat
     ],
 )
 def test_static_assets_have_content_types_and_cache_headers(
-    client: TestClient, name: str, content_type: str
+    bare_client: TestClient, name: str, content_type: str
 ) -> None:
-    resp = client.get(f"/static/{name}")
+    resp = bare_client.get(f"/static/{name}")
     assert resp.status_code == 200
     assert resp.headers["content-type"] == content_type
     assert resp.headers["x-content-type-options"] == "nosniff"
     assert resp.content == (STATIC_DIR / name).read_bytes()
     etag = resp.headers["etag"]
     assert "max-age=300" in resp.headers["cache-control"]
-    versioned = client.get(f"/static/{name}?v={etag.strip(chr(34))}")
+    versioned = bare_client.get(f"/static/{name}?v={etag.strip(chr(34))}")
     assert versioned.headers["cache-control"] == "public, max-age=31536000, immutable"
-    assert client.get(f"/static/{name}", headers={"If-None-Match": etag}).status_code == 304
+    assert bare_client.get(f"/static/{name}", headers={"If-None-Match": etag}).status_code == 304
 
 
 @pytest.mark.parametrize(
@@ -227,8 +179,8 @@ def test_static_assets_have_content_types_and_cache_headers(
         "/static/%2Fetc%2Fpasswd",
     ],
 )
-def test_static_route_serves_nothing_outside_its_folder(client: TestClient, path: str) -> None:
-    resp = client.get(path)
+def test_static_route_serves_nothing_outside_its_folder(bare_client: TestClient, path: str) -> None:
+    resp = bare_client.get(path)
     assert resp.status_code == 404
     assert "import" not in resp.text  # no Python source leaked
     if resp.headers.get("content-type", "").startswith("application/json"):
@@ -254,7 +206,7 @@ def test_static_allowlist_skips_symlinks_and_unknown_types(tmp_path: Path) -> No
 def test_static_files_are_package_data() -> None:
     import tomllib
 
-    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     patterns = pyproject["tool"]["setuptools"]["package-data"]["hypemeter.service"]
     assert "web/static/*" in patterns
     for name in ("index.html", "app.js", "style.css"):
@@ -271,69 +223,6 @@ def test_page_never_injects_html() -> None:
 # --------------------------------------------------------------------------- browser tests
 
 
-def _playwright_available() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright is not installed (pip install playwright)"
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        return f"{CHROMIUM} is missing (apt-get install -y chromium)"
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    problem = _playwright_available()
-    if problem:
-        if os.environ.get("CI"):
-            pytest.fail(problem)
-        pytest.skip(problem)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("page-servers")
-
-
-@pytest.fixture(scope="module")
-def server(bundle_dir: Path, workdir: Path) -> Iterator[Server]:
-    srv = start_server(bundle_dir, workdir)
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture(scope="module")
-def keyed_server(bundle_dir: Path, workdir: Path) -> Iterator[Server]:
-    srv = start_server(bundle_dir, workdir, {
-        "HYPEMETER_API_KEY": API_KEY,
-        "HYPEMETER_MAX_FIELD_CHARS": str(MAX_FIELD_CHARS),
-    })
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture()
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.on(
-        "console",
-        lambda msg: errors.append(msg.text)
-        if msg.type == "error" and "Content Security Policy" in msg.text else None,
-    )
-    yield pg
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
-
-
 def shot(page: Page, name: str, docs: bool = False) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name), full_page=True, animations="disabled")
@@ -348,11 +237,6 @@ def shot(page: Page, name: str, docs: bool = False) -> None:
             clip={"x": 0, "y": 0, "width": 1280, "height": height},
         )
         assert DOCS_SCREENSHOT.stat().st_size < 300_000
-
-
-def score_and_wait(page: Page) -> None:
-    page.click("#score-btn")
-    page.wait_for_selector("#results-body", state="visible", timeout=30_000)
 
 
 @pytest.mark.slow
@@ -522,23 +406,23 @@ def test_api_key_field_401_and_413(page: Page, keyed_server: Server) -> None:
     stored = page.evaluate("() => sessionStorage.getItem('hypemeter.apiKey')")
     assert stored is None  # not remembered unless asked
 
-    page.fill("#body", "word " * (MAX_FIELD_CHARS // 5 + 10))
+    page.fill("#body", "word " * (KEYED_MAX_FIELD_CHARS // 5 + 10))
     page.click("#score-btn")
     page.wait_for_function(
         "() => document.getElementById('error').textContent.includes('too long')"
     )
-    assert str(MAX_FIELD_CHARS) in (page.locator("#error").text_content() or "")
+    assert str(KEYED_MAX_FIELD_CHARS) in (page.locator("#error").text_content() or "")
     shot(page, "page-error-413.png")
 
 
 @pytest.mark.slow
 def test_no_model_503_and_network_errors_are_readable(
-    page: Page, workdir: Path, tmp_path: Path
+    page: Page, tmp_path: Path
 ) -> None:
     empty = tmp_path / "no-models"
     empty.mkdir()
     # the folder comes from $HYPEMETER_MODELS_DIR (an explicit --model must hold a model)
-    srv = start_server(empty, workdir, ready_path="/healthz", model_flag=False)
+    srv = start_server(empty, tmp_path, ready_path="/healthz", model_flag=False)
     try:
         page.goto(srv.url + "/")
         page.fill("#body", BODY)

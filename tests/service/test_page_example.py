@@ -1,22 +1,15 @@
 """The page's Example button takes the previous article's result off the screen (issue 22,
 item 7): scores, highlights and the correction controls belonged to the old text. In a real
-headless Chromium against a real server (see test_page.py for the harness)."""
+headless Chromium against a real server (fixtures from tests/support)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 import pytest
-from live_server import Server
-from test_page import (  # noqa: F401  (fixtures used by name)
-    BODY,
-    HEADLINE,
-    browser,
-    page,
-    score_and_wait,
-    server,
-    workdir,
-)
+from support.browser import score_and_wait
+from support.servers import Server
+from support.texts import BODY, HEADLINE
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page, Route
@@ -24,7 +17,7 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.slow
 
 
-def test_example_clears_the_previous_result(page: Page, server: Server) -> None:  # noqa: F811
+def test_example_clears_the_previous_result(page: Page, server: Server) -> None:
     page.goto(server.url + "/")
     page.fill("#headline", HEADLINE)
     page.fill("#body", BODY)
@@ -44,7 +37,7 @@ def test_example_clears_the_previous_result(page: Page, server: Server) -> None:
 
 
 def test_example_while_scoring_drops_the_late_answer(
-    page: Page, server: Server,  # noqa: F811
+    page: Page, server: Server,
 ) -> None:
     """A result that arrives after Example was pressed is for the old text: never shown."""
     page.goto(server.url + "/")

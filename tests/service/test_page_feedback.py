@@ -11,21 +11,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from live_server import Server, start_server
-from test_page import (  # noqa: F401  (fixtures used by name)
-    BODY,
-    HEADLINE,
-    STATIC_DIR,
-    api_score,
-    browser,
-    page,
-    score_and_wait,
-)
+from hypemeter.service.web import STATIC_DIR
+from support.browser import api_score, score_and_wait
+from support.servers import Server, start_server
+from support.texts import ADMIN_KEY
+from support.texts import EMOJI_BODY as BODY
+from support.texts import EMOJI_HEADLINE as HEADLINE
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-ADMIN_KEY = "page-feedback-admin"
 pytestmark = pytest.mark.slow
 
 
@@ -47,7 +42,7 @@ def stored(server: Server) -> list[dict[str, Any]]:
         return list(json.load(resp)["items"])
 
 
-def select_text(page: Page, element_id: str, needle: str) -> None:  # noqa: F811
+def select_text(page: Page, element_id: str, needle: str) -> None:
     """Select the first occurrence of needle (in one text node) inside the element."""
     page.evaluate(
         """([id, needle]) => {
@@ -68,7 +63,7 @@ def select_text(page: Page, element_id: str, needle: str) -> None:  # noqa: F811
     )
 
 
-def test_corrections_from_the_page_reach_the_database(page: Page, fb_server: Server) -> None:  # noqa: F811
+def test_corrections_from_the_page_reach_the_database(page: Page, fb_server: Server) -> None:
     page.goto(fb_server.url + "/")
     assert page.locator("#feedback").is_hidden()  # nothing to correct before scoring
     page.fill("#headline", HEADLINE)
@@ -115,7 +110,7 @@ def test_corrections_from_the_page_reach_the_database(page: Page, fb_server: Ser
     assert page.locator("#fb-list li").count() == 1
 
 
-def test_keyboard_only_correction_with_a_typed_phrase(page: Page, fb_server: Server) -> None:  # noqa: F811
+def test_keyboard_only_correction_with_a_typed_phrase(page: Page, fb_server: Server) -> None:
     page.goto(fb_server.url + "/")
     page.fill("#headline", HEADLINE)
     page.fill("#body", BODY)
@@ -143,7 +138,7 @@ def test_keyboard_only_correction_with_a_typed_phrase(page: Page, fb_server: Ser
     assert BODY[span["start"]:span["end"]] == "Experts are terrified"
 
 
-def test_nothing_to_send_is_said_on_screen(page: Page, fb_server: Server) -> None:  # noqa: F811
+def test_nothing_to_send_is_said_on_screen(page: Page, fb_server: Server) -> None:
     page.goto(fb_server.url + "/")
     page.fill("#headline", HEADLINE)
     score_and_wait(page)

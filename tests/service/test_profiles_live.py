@@ -20,8 +20,8 @@ from typing import Any
 
 import httpx
 import pytest
-from live_server import Server, start_server
 from profile_texts import newsroom
+from support.servers import Server, start_server
 
 from hypemeter.storage import FeedbackStore
 from hypemeter.storage.profiles import ProfileStore

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -17,33 +16,17 @@ from hypemeter.service.schemas import DEFAULT_MAX_SPANS
 from hypemeter.service.server import serve
 from hypemeter.service.settings import Settings
 from pydantic import ValidationError
+from support.apps import assert_error
+from support.paths import MODELS
+from support.texts import ADMIN_KEY, API_KEY
 
-from hypemeter.paths import REPO_ROOT
 from hypemeter.scoring.scorer import Scorer
 
-API_KEY = "hardening-api-key-42"
-ADMIN_KEY = "hardening-admin-key-42"
 JSON = {"Content-Type": "application/json"}
 
 
 # every test here starts without HYPEMETER_* settings (tests/conftest.py)
 pytestmark = pytest.mark.usefixtures("clean_env")
-
-
-def assert_error(resp: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    assert resp.status_code == status, resp.text
-    assert resp.headers["content-type"].startswith("application/json")
-    body = resp.json()
-    assert set(body) == {"error"} and body["error"]["code"] == code
-    return dict(body["error"])
-
-
-@pytest.fixture
-def loaded(service_models_dir: Path) -> Iterator[TestClient]:
-    """The factory's app loading ``current`` (v1) at startup, keys set."""
-    settings = Settings(models_dir=service_models_dir, api_key=API_KEY, admin_key=ADMIN_KEY)
-    with TestClient(create_app(settings)) as client:
-        yield client
 
 
 # ----------------------------------------------------------------- the key before the body
@@ -52,19 +35,22 @@ def loaded(service_models_dir: Path) -> Iterator[TestClient]:
 @pytest.mark.parametrize("body", [b'{"body": ', b"[[[", b'{"items": 3}', b"\xff\xfe"])
 @pytest.mark.parametrize("path", ["/v1/score", "/v1/score/batch"])
 def test_missing_key_is_401_even_with_a_malformed_body(
-    loaded: TestClient, path: str, body: bytes
+    loaded_client: TestClient, path: str, body: bytes
 ) -> None:
-    assert_error(loaded.post(path, content=body, headers=JSON), 401, "unauthorized")
+    assert_error(loaded_client.post(path, content=body, headers=JSON), 401, "unauthorized")
     wrong = {**JSON, "X-API-Key": "wrong"}
-    assert_error(loaded.post(path, content=body, headers=wrong), 401, "unauthorized")
+    assert_error(loaded_client.post(path, content=body, headers=wrong), 401, "unauthorized")
     right = {**JSON, "X-API-Key": API_KEY}
-    assert_error(loaded.post(path, content=body, headers=right), 422, "invalid_input")
+    assert_error(loaded_client.post(path, content=body, headers=right), 422, "invalid_input",
+                 ...)
 
 
-def test_reload_without_admin_key_is_401_even_with_a_malformed_body(loaded: TestClient) -> None:
-    r = loaded.post("/v1/admin/reload", content=b'{"version": ', headers=JSON)
+def test_reload_without_admin_key_is_401_even_with_a_malformed_body(
+    loaded_client: TestClient,
+) -> None:
+    r = loaded_client.post("/v1/admin/reload", content=b'{"version": ', headers=JSON)
     assert_error(r, 401, "unauthorized")
-    r = loaded.post("/v1/admin/reload", content=b'{"version": ',
+    r = loaded_client.post("/v1/admin/reload", content=b'{"version": ',
                     headers={**JSON, "X-API-Key": API_KEY})  # the API key is not the admin key
     assert_error(r, 401, "unauthorized")
 
@@ -95,16 +81,16 @@ def test_printable_ascii_keys_still_work(service_models_dir: Path, scorer: Score
 # ----------------------------------------------------------------- spans are capped
 
 
-def test_spans_have_a_default_cap_per_article(loaded: TestClient) -> None:
+def test_spans_have_a_default_cap_per_article(loaded_client: TestClient) -> None:
     key = {"X-API-Key": API_KEY}
     loud = {"body": "SHOCKING! " * 3000}
-    assert len(loaded.post("/v1/score", json=loud, headers=key).json()["spans"]) == 100
+    assert len(loaded_client.post("/v1/score", json=loud, headers=key).json()["spans"]) == 100
     assert DEFAULT_MAX_SPANS == 100
-    capped = loaded.post("/v1/score", json={**loud, "max_spans": None}, headers=key)
+    capped = loaded_client.post("/v1/score", json={**loud, "max_spans": None}, headers=key)
     assert len(capped.json()["spans"]) == 100
-    more = loaded.post("/v1/score", json={**loud, "max_spans": 2000}, headers=key)
+    more = loaded_client.post("/v1/score", json={**loud, "max_spans": 2000}, headers=key)
     assert len(more.json()["spans"]) == 2000
-    batch = loaded.post("/v1/score/batch", json={"items": [loud, loud]}, headers=key)
+    batch = loaded_client.post("/v1/score/batch", json={"items": [loud, loud]}, headers=key)
     assert [len(r["spans"]) for r in batch.json()["results"]] == [100, 100]
 
 
@@ -113,13 +99,13 @@ def test_spans_have_a_default_cap_per_article(loaded: TestClient) -> None:
 
 @pytest.mark.parametrize("version", ["tampered", "does-not-exist"])
 def test_reload_errors_name_no_server_path(
-    loaded: TestClient, service_models_dir: Path, version: str
+    loaded_client: TestClient, service_models_dir: Path, version: str
 ) -> None:
-    r = loaded.post("/v1/admin/reload", json={"version": version},
-                    headers={"X-API-Key": ADMIN_KEY})
+    r = loaded_client.post("/v1/admin/reload", json={"version": version},
+                           headers={"X-API-Key": ADMIN_KEY})
     error = assert_error(r, 409 if version == "tampered" else 404,
                          "model_checksum_mismatch" if version == "tampered"
-                         else "model_version_not_found")
+                         else "model_version_not_found", ...)
     for root in (service_models_dir, service_models_dir.resolve(), Path("/tmp")):
         assert str(root) not in error["message"]
     assert not any(word.startswith("/") for word in error["message"].split())
@@ -136,8 +122,8 @@ def test_reload_errors_name_no_server_path(
         (b'{"body": 1' + b"2" * 5000 + b"}", "number with too many digits"),
     ],
 )
-def test_json_errors_read_well(loaded: TestClient, raw: bytes, expected: str) -> None:
-    r = loaded.post("/v1/score", content=raw, headers={**JSON, "X-API-Key": API_KEY})
+def test_json_errors_read_well(loaded_client: TestClient, raw: bytes, expected: str) -> None:
+    r = loaded_client.post("/v1/score", content=raw, headers={**JSON, "X-API-Key": API_KEY})
     message = assert_error(r, 422, "invalid_input")["message"]
     assert expected in message
     assert " at at " not in message and "UTF-8 JSON expected" not in message
@@ -198,10 +184,10 @@ def test_slow_body_gets_408(service_models_dir: Path, scorer: Scorer) -> None:
 # ----------------------------------------------------------------- documentation and examples
 
 
-def test_redoc_and_illustrative_examples(loaded: TestClient) -> None:
-    r = loaded.get("/redoc")
+def test_redoc_and_illustrative_examples(loaded_client: TestClient) -> None:
+    r = loaded_client.get("/redoc")
     assert r.status_code == 200 and "redoc" in r.text.lower()
-    schemas = loaded.get("/openapi.json").json()["components"]["schemas"]
+    schemas = loaded_client.get("/openapi.json").json()["components"]["schemas"]
     for name in ("ScoreResponse", "ScoreBatchResponse"):
         assert "illustrative" in schemas[name]["description"]
 
@@ -212,7 +198,7 @@ def test_redoc_and_illustrative_examples(loaded: TestClient) -> None:
 def test_fixed_spans_and_scores_from_the_shipped_model(tmp_path: Path) -> None:
     """The app the factory builds, over the models folder the project ships, on texts written
     for this test: the spans are fixed offsets, not read back from the response."""
-    settings = Settings(models_dir=REPO_ROOT / "models")
+    settings = Settings(models_dir=MODELS)
     with TestClient(create_app(settings)) as client:
         r = client.post("/v1/score", json={
             "headline": "SHOCKING: you won't believe what happened next at the council",

@@ -22,10 +22,10 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from support.texts import ADMIN_KEY
 
 from hypemeter.scoring.scorer import Scorer
 
-ADMIN_KEY = "schema-test-admin-key"
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -38,10 +38,12 @@ CHECKS = [
 # The app is built at import time (schemathesis reads /openapi.json to generate the tests; its
 # lazy ``from_fixture`` loader does not work with pytest 9), without a model; the fixture below
 # installs the session's scorer before each test. A small per-field limit lets the generator
-# reach that 413 path without huge payloads.
+# reach that 413 path without huge payloads. Its feedback database is a file of its own (built
+# at import, the app would otherwise open the default one in the real user data folder).
 APP = create_app(
     Settings(
         models_dir=Path("/nonexistent"),
+        database_url=f"sqlite:///{Path(tempfile.mkdtemp(prefix='hypemeter-schema-'))}/fb.db",
         api_key=None,
         admin_key=ADMIN_KEY,
         model_version=None,
@@ -49,9 +51,6 @@ APP = create_app(
         max_body_bytes=1_000_000,
         max_batch_items=256,
         cors_origins=[],
-        # built at import, before tests/conftest.py points the user data folder elsewhere:
-        # its own database, never the real home folder's
-        database_url=f"sqlite:///{tempfile.mkdtemp(prefix='hypemeter-schema-')}/feedback.db",
     )
 )
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)

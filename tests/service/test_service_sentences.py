@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
-from hypemeter.service.app import create_app
-from hypemeter.service.settings import Settings
 
-from hypemeter.scoring.scorer import Scorer
-
+# sentence ends the splitter must get right: "!", a newline, an abbreviation ("Mr.")
 HEADLINE = "Furious parents slam 'disgraceful' school cuts"
 BODY = "The board voted on Tuesday. Critics called the plan a shameful betrayal!\nMr. Lee left."
-
-
-@pytest.fixture
-def client(service_models_dir: Path, scorer: Scorer) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(models_dir=service_models_dir), scorer=scorer)) as c:
-        yield c
 
 
 def test_sentences_on_request(client: TestClient) -> None:

@@ -3,111 +3,23 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import select
-import shutil
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
+from support.servers import Server, start_server
+from support.texts import ADMIN_KEY, BODY, HEADLINE
 
 pytestmark = pytest.mark.slow
 
-ADMIN_KEY = "server-test-admin-key"
-HEADLINE = "Outrageous! Experts STUNNED as shocking scandal rocks the nation"
-BODY = "Officials confirmed the figures on Monday. Critics called the plan a total disaster."
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def hypemeter_command() -> list[str]:
-    exe = Path(sys.executable).parent / "hypemeter"
-    if exe.exists():
-        return [str(exe)]
-    found = shutil.which("hypemeter")
-    return [found] if found else [sys.executable, "-m", "hypemeter"]
-
-
-@dataclass
-class Server:
-    proc: subprocess.Popen[bytes]
-    url: str
-    log_path: Path
-    stopped: bool = field(default=False)
-
-    def stop(self, timeout: float = 20.0) -> int:
-        if not self.stopped:
-            self.stopped = True
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                return self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                raise
-        return int(self.proc.returncode)
-
-    def log_lines(self) -> list[str]:
-        return self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
-
-
-def start_server(models_dir: Path, workdir: Path, extra_env: dict[str, str] | None = None,
-                 timeout: float = 60.0) -> Server:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HYPEMETER_")}
-    env.update(extra_env or {})
-    log_path = workdir / f"server-{port}.log"
-    log = log_path.open("wb")
-    proc = subprocess.Popen(
-        [*hypemeter_command(), "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--model", str(models_dir)],
-        cwd=workdir,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    log.close()
-    server = Server(proc=proc, url=f"http://127.0.0.1:{port}", log_path=log_path)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited early ({proc.returncode}):\n"
-                               + "\n".join(server.log_lines()[-30:]))
-        try:
-            if httpx.get(f"{server.url}/readyz", timeout=1.0).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    server.stop()
-    raise RuntimeError("server did not become ready:\n" + "\n".join(server.log_lines()[-30:]))
-
-
-@pytest.fixture
-def server(service_models_dir: Path, tmp_path: Path) -> Iterator[Server]:
-    srv = start_server(service_models_dir, tmp_path, {"HYPEMETER_ADMIN_KEY": ADMIN_KEY})
-    try:
-        yield srv
-    finally:
-        if srv.proc.poll() is None:
-            srv.stop()
-
-
-def test_real_server_end_to_end(server: Server) -> None:
-    with httpx.Client(base_url=server.url, timeout=10.0) as http:
+def test_real_server_end_to_end(admin_server: Server) -> None:
+    with httpx.Client(base_url=admin_server.url, timeout=10.0) as http:
         assert http.get("/healthz").json() == {"status": "ok"}
         assert http.get("/readyz").json()["model"]["version"] == "v1"
         r = http.post("/v1/score", json={"id": "x", "headline": HEADLINE, "body": BODY},
@@ -132,24 +44,24 @@ def test_real_server_end_to_end(server: Server) -> None:
         assert r.status_code == 200 and r.json()["model"]["version"] == "v2"
         assert http.post("/v1/score", json={"body": BODY}).json()["model"]["version"] == "v2"
 
-    assert server.stop() == 0  # SIGTERM: graceful shutdown, exit status 0
-    access = [json.loads(line) for line in server.log_lines() if line.startswith("{")]
+    assert admin_server.stop() == 0  # SIGTERM: graceful shutdown, exit status 0
+    access = [json.loads(line) for line in admin_server.log_lines() if line.startswith("{")]
     access = [a for a in access if a.get("logger") == "hypemeter.access"]
     mine = [a for a in access if a["request_id"] == "real-1"]
     assert len(mine) == 1 and mine[0]["route"] == "/v1/score" and mine[0]["status"] == 200
-    assert all(ADMIN_KEY not in line for line in server.log_lines())
+    assert all(ADMIN_KEY not in line for line in admin_server.log_lines())
 
 
-def test_real_server_body_limits(server: Server) -> None:
+def test_real_server_body_limits(admin_server: Server) -> None:
     big = b'{"body": "' + b"x" * 1_100_000 + b'"}'
-    with httpx.Client(base_url=server.url, timeout=10.0) as http:
+    with httpx.Client(base_url=admin_server.url, timeout=10.0) as http:
         r = http.post("/v1/score", content=big, headers={"Content-Type": "application/json"})
         assert r.status_code == 413 and r.json()["error"]["code"] == "payload_too_large"
 
         assert http.get("/healthz").status_code == 200
     # Chunked transfer encoding (no Content-Length), on a raw socket: send 10 KB chunks and
     # read whatever the server answers as soon as it answers, so the 413 is always seen.
-    host, port = server.url.removeprefix("http://").split(":")
+    host, port = admin_server.url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as sock:
         sock.sendall(b"POST /v1/score HTTP/1.1\r\nHost: t\r\nContent-Type: application/json"
                      b"\r\nTransfer-Encoding: chunked\r\n\r\n")
@@ -172,41 +84,25 @@ def test_real_server_body_limits(server: Server) -> None:
     assert reply.startswith(b"HTTP/1.1 413"), reply[:200]
     assert b"content-type: application/json" in reply.lower()
     assert b'"payload_too_large"' in reply
-    with httpx.Client(base_url=server.url, timeout=10.0) as http:
+    with httpx.Client(base_url=admin_server.url, timeout=10.0) as http:
         assert http.get("/healthz").status_code == 200
 
 
 def test_real_server_without_model_is_not_ready(tmp_path: Path) -> None:
     empty = tmp_path / "no-models"
     empty.mkdir()
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HYPEMETER_")}
     # an empty models volume named by the setting (an explicit --model must hold a model:
     # tests/cli/test_cli_family.py)
-    env["HYPEMETER_MODELS_DIR"] = str(empty)
-    proc = subprocess.Popen(
-        [*hypemeter_command(), "serve", "--port", str(port)],
-        cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    srv = start_server(empty, tmp_path, ready_path="/healthz", model_flag=False)
     try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                r = httpx.get(f"{url}/healthz", timeout=1.0)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        assert r.status_code == 200
-        assert httpx.get(f"{url}/readyz").status_code == 503
-        r = httpx.post(f"{url}/v1/score", json={"body": BODY})
+        assert httpx.get(f"{srv.url}/readyz").status_code == 503
+        r = httpx.post(f"{srv.url}/v1/score", json={"body": BODY})
         assert r.status_code == 503 and r.json()["error"]["code"] == "model_not_ready"
     finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=20) == 0
+        assert srv.stop() == 0
 
 
-def test_reload_under_load(server: Server) -> None:
+def test_reload_under_load(admin_server: Server) -> None:
     """Reloads alternating v1/v2 while 8 clients score: no request fails, no response mixes
     versions, and both versions get served."""
     stop = threading.Event()
@@ -217,7 +113,7 @@ def test_reload_under_load(server: Server) -> None:
 
     def client(seed: int) -> None:
         rng = random.Random(seed)
-        with httpx.Client(base_url=server.url, timeout=30.0) as http:
+        with httpx.Client(base_url=admin_server.url, timeout=30.0) as http:
             while not stop.is_set():
                 try:
                     if rng.random() < 0.5:
@@ -243,7 +139,7 @@ def test_reload_under_load(server: Server) -> None:
         t.start()
     reloads = 0
     try:
-        with httpx.Client(base_url=server.url, timeout=30.0,
+        with httpx.Client(base_url=admin_server.url, timeout=30.0,
                           headers={"X-API-Key": ADMIN_KEY}) as admin:
             deadline = time.monotonic() + 6.0
             while reloads < 4 or time.monotonic() < deadline:  # a count, not a timing

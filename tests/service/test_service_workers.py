@@ -13,25 +13,10 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
-from test_service_server import Server, start_server
+from support.servers import Server, start_server
+from support.texts import ADMIN
 
 pytestmark = pytest.mark.slow
-
-ADMIN_KEY = "workers-test-admin-key"
-ADMIN = {"X-API-Key": ADMIN_KEY}
-
-
-@pytest.fixture
-def two_workers(service_models_dir: Path, tmp_path: Path) -> Iterator[Server]:
-    # HYPEMETER_WORKERS (not --workers): the README's setting does start two workers
-    srv = start_server(service_models_dir, tmp_path,
-                       {"HYPEMETER_ADMIN_KEY": ADMIN_KEY, "HYPEMETER_WORKERS": "2"},
-                       timeout=120.0)
-    try:
-        yield srv
-    finally:
-        if srv.proc.poll() is None:
-            srv.stop()
 
 
 def probe_versions(url: str, n: int = 40) -> list[str]:
@@ -133,11 +118,8 @@ def strict_server(service_models_dir: Path, tmp_path: Path) -> Iterator[Server]:
         "HYPEMETER_HEADER_TIMEOUT": "1", "HYPEMETER_BODY_TIMEOUT": "1",
         "HYPEMETER_KEEPALIVE_TIMEOUT": "1", "HYPEMETER_MAX_CONNECTIONS": "4",
     })
-    try:
-        yield srv
-    finally:
-        if srv.proc.poll() is None:
-            srv.stop()
+    yield srv
+    srv.stop()
 
 
 def connect(url: str) -> socket.socket:

@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from hypemeter.paths import REPO_ROOT
+from support.paths import REPO
 
 pytestmark = pytest.mark.slow
 
@@ -18,7 +17,7 @@ pytestmark = pytest.mark.slow
 def test_soak_short_form(tmp_path: Path) -> None:
     out = tmp_path / "soak.json"
     proc = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "benchmarks" / "soak.py"), "--duration", "20",
+        [sys.executable, str(REPO / "benchmarks" / "soak.py"), "--duration", "20",
          "--json", str(out)],
         capture_output=True, text=True, timeout=600, cwd=tmp_path,
     )

@@ -3,7 +3,7 @@ call at most the timeout (``HYPEMETER_DATABASE_TIMEOUT``), in the store and thro
 ``hypemeter serve``; the store works again once the server runs again. And listing large
 corrections keeps a real worker's memory within +100 MB of its idle size.
 
-Each test starts its own PostgreSQL server (tests/postgres_support.py), since freezing the
+Each test starts its own PostgreSQL server (tests/support/postgres.py), since freezing the
 session's would stall the other tests.
 """
 
@@ -21,8 +21,8 @@ from typing import Any
 import httpx
 import psutil
 import pytest
-from live_server import start_server
-from postgres_support import PostgresServer, require_postgres, running_postgres
+from support.postgres import PostgresServer, require_postgres, running_postgres
+from support.servers import start_server
 
 from hypemeter.errors import StorageUnavailableError
 from hypemeter.storage import FeedbackStore, NewFeedback

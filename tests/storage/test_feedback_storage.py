@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from support.texts import BODY, HEADLINE
 
 from hypemeter.cli import main
 from hypemeter.errors import InvalidInputError, StorageUnavailableError
@@ -19,8 +20,6 @@ from hypemeter.storage.export import export_feedback
 from hypemeter.storage.migrate import current_revision, head_revision
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-HEADLINE = "Furious crowds SLAM council over rubbish plan"
-BODY = "The council voted 5-4 on Monday to collect bins every two weeks. Residents objected."
 
 
 @pytest.fixture
@@ -109,7 +108,7 @@ def test_add_get_delete_round_trip(store: FeedbackStore) -> None:
     (fb(sensational=2), "labels.sensational"),
     (fb(sensational=True), "labels.sensational"),
     (fb(headline="", body=" "), "body"),
-    (fb(spans=(SpanVerdict("headline", 40, 60, "loaded"),)), "spans.0.end"),
+    (fb(spans=(SpanVerdict("headline", 60, 90, "loaded"),)), "spans.0.end"),  # past its end
     (fb(spans=(SpanVerdict("body", 500, 501, "loaded"),)), "spans.0.start"),
     (fb(spans=(SpanVerdict("body", 3, 3, "loaded"),)), "spans.0.end"),
     (fb(spans=(SpanVerdict("body", 3, 4, "loaded"),)), "spans.0.end"),  # a lone space

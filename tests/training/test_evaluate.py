@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from benchmark_support import load_make_articles
 from hypemeter.training.evaluate import evaluate_file, parse_label, parse_spans
 from hypemeter.training.report import write_report, write_validation_report
+from support.benchmarks import load_make_articles
 
 from hypemeter.cli import main
 from hypemeter.errors import DataError

@@ -133,7 +133,8 @@ def test_results_carry_only_the_public_categories(scorer: Scorer) -> None:
 def test_the_page_legend_lists_the_public_categories() -> None:
     import re
 
-    from hypemeter.paths import REPO_ROOT
+    from support.paths import REPO as REPO_ROOT
+
     from hypemeter.records.results import SPAN_CATEGORIES
 
     static = REPO_ROOT / "service" / "web" / "static"

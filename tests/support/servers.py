@@ -1,9 +1,14 @@
-"""A real ``hypemeter serve`` process for the tests (on a free loopback port, its log in the
-test's folder): the page, docs and client tests start theirs with :func:`start_server`."""
+"""A real ``hypemeter serve`` process for the tests: on a free loopback port, started from the
+test's folder with none of the caller's ``HYPEMETER_*`` variables, its log in that folder.
+
+The shared servers (one worker and two) are fixtures in :mod:`support.fixtures`; a test that
+needs its own settings calls :func:`start_server`.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -11,10 +16,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-
-from hypemeter.paths import REPO_ROOT
 
 
 def free_port() -> int:
@@ -23,13 +26,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def hypemeter_command() -> list[str]:
+    """The ``hypemeter`` console script, as a user runs it."""
+    exe = Path(sys.executable).parent / "hypemeter"
+    if exe.exists():
+        return [str(exe)]
+    found = shutil.which("hypemeter")
+    return [found] if found else [sys.executable, "-m", "hypemeter"]
+
+
 def server_command(port: int, model: Path, model_flag: bool = True) -> list[str]:
     """``hypemeter serve``, as a user starts it (``model_flag``: with ``--model``; without,
     the model comes from ``$HYPEMETER_MODELS_DIR`` alone)."""
-    exe = Path(sys.executable).parent / "hypemeter"
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "hypemeter"]
     flag = ["--model", str(model)] if model_flag else []
-    return [*cmd, "serve", "--host", "127.0.0.1", "--port", str(port), *flag]
+    return [*hypemeter_command(), "serve", "--host", "127.0.0.1", "--port", str(port), *flag]
 
 
 @dataclass
@@ -37,35 +47,45 @@ class Server:
     proc: subprocess.Popen[bytes]
     url: str
     log_path: Path
+    stopped: bool = field(default=False)
 
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+    def stop(self, timeout: float = 20.0) -> int:
+        """SIGTERM, then the exit status (killed if it does not stop in ``timeout``)."""
+        if not self.stopped:
+            self.stopped = True
+            if self.proc.poll() is None:
+                self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout=20)
+                return self.proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+                raise
+        return int(self.proc.returncode)
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
+
+    def log_lines(self) -> list[str]:
+        return self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
 
 
 def start_server(model: Path, workdir: Path, env_extra: dict[str, str] | None = None,
                  ready_path: str = "/readyz", timeout: float = 90.0,
                  model_flag: bool = True) -> Server:
-    """``hypemeter serve`` on a free port, ready. A ``--model`` without a model bundle is an
-    error; pass ``model_flag=False`` to serve an empty models folder (503 until a model)."""
+    """Start ``hypemeter serve --model model`` (``HYPEMETER_WORKERS`` in ``env_extra`` for
+    several workers) and wait until ``ready_path`` answers 200; a server that exits, or whose
+    model fails to load, fails the test with its log. A ``--model`` without a model bundle is
+    an error: ``model_flag=False`` serves the folder through ``$HYPEMETER_MODELS_DIR`` (503
+    until a model arrives)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HYPEMETER_")}
     env["HYPEMETER_MODELS_DIR"] = str(model)
     env.update(env_extra or {})
     log_path = workdir / f"server-{port}.log"
     with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            server_command(port, model, model_flag), cwd=REPO_ROOT, env=env, stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        proc = subprocess.Popen(server_command(port, model, model_flag), cwd=workdir, env=env,
+                                stdout=log, stderr=subprocess.STDOUT)
     server = Server(proc, f"http://127.0.0.1:{port}", log_path)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -82,6 +102,6 @@ def start_server(model: Path, workdir: Path, env_extra: dict[str, str] | None = 
                 raise AssertionError(f"{ready_path}: {answer}\n{server.log()}") from None
         except OSError:
             pass
-        time.sleep(0.2)
+        time.sleep(0.1)
     server.stop()
     raise AssertionError(f"server not ready after {timeout}s:\n{server.log()}")
