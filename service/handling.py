@@ -22,7 +22,7 @@ from hypemeter.service.settings import Settings
 from hypemeter.service.state import LoadedModel
 from starlette.responses import Response
 
-from hypemeter.errors import InvalidInputError
+from hypemeter.errors import InvalidInputError, UnsupportedLanguageError
 from hypemeter.records.results import Article, ScoreResult
 from hypemeter.scoring.scorer import validate_article
 
@@ -41,7 +41,7 @@ def to_article(item: ScoreRequest, max_chars: int, prefix: str = "") -> Article:
                 f"{prefix}{name} has {len(text)} characters; the limit is {max_chars}",
                 field=f"{prefix}{name}",
             )
-    article = Article(headline=headline, body=body, id=item.id)
+    article = Article(headline=headline, body=body, id=item.id, language=item.language)
     try:
         validate_article(article)
     except InvalidInputError as exc:
@@ -49,6 +49,16 @@ def to_article(item: ScoreRequest, max_chars: int, prefix: str = "") -> Article:
         message = f"{where}: {exc.message}" if where else exc.message
         raise InvalidInputError(message, field=f"{prefix}{exc.field or 'body'}") from None
     return article
+
+
+def scored_or_refused(loaded: LoadedModel, result: ScoreResult) -> ScoreResult:
+    """A single article's result, or the 422 ``unsupported_language`` it stands for."""
+    if result.error is None:
+        return result
+    supported = loaded.scorer.gate.supported
+    hint = f' (set "language": "{supported[0]}" to score it anyway)' if supported else ""
+    raise UnsupportedLanguageError(result.error.message + hint, language=result.language,
+                                   supported=supported)
 
 
 def score_items(
@@ -114,7 +124,8 @@ class ScoreHandler:
         """One article, scored by ``loaded`` (the model the request took at its start)."""
         if self.batcher is not None:
             article = to_article(item, self.max_chars)
-            return result_response(await self.batcher.submit(loaded, item, article))
+            result = await self.batcher.submit(loaded, item, article)
+            return result_response(scored_or_refused(loaded, result))
         return await self._in_thread(partial(self._one, loaded, item))
 
     async def score_many(self, loaded: LoadedModel, items: Sequence[ScoreRequest]) -> Response:
@@ -127,7 +138,7 @@ class ScoreHandler:
     def _one(self, loaded: LoadedModel, item: ScoreRequest) -> Response:
         article = to_article(item, self.max_chars)
         result = score_items(loaded, [item], [article], self.metrics, ROUTE_SCORE)[0]
-        return result_response(result)
+        return result_response(scored_or_refused(loaded, result))
 
     def _many(self, loaded: LoadedModel, items: Sequence[ScoreRequest]) -> Response:
         articles = [to_article(it, self.max_chars, f"items.{i}.") for i, it in enumerate(items)]

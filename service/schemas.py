@@ -45,6 +45,23 @@ EXAMPLE_RESULT: dict[str, Any] = {
         },
     ],
     "model": {"name": "hypemeter", "version": "20250101-120000"},
+    "language": "en",
+    "language_asserted": False,
+}
+
+# A batch item in a language the model does not read: not scored (illustrative).
+EXAMPLE_REFUSED: dict[str, Any] = {
+    "id": "story-44",
+    "scores": None,
+    "spans": [],
+    "model": {"name": "hypemeter", "version": "20250101-120000"},
+    "language": "es",
+    "language_asserted": False,
+    "error": {
+        "code": "unsupported_language",
+        "message": "the text is in Spanish (es), which this model does not read (it reads "
+                   "English (en)); not scored",
+    },
 }
 
 MAX_SPANS_LIMIT = 10_000
@@ -101,6 +118,18 @@ class ScoreRequest(BaseModel):
         bool, Field(description="also score every sentence of both fields (`sentences` in "
                                 "the result)")
     ] = False
+    language: Annotated[
+        str | None,
+        Field(
+            pattern=r"^[a-z]{2,3}$",
+            description=(
+                "assert the text's language (ISO 639-1, e.g. `en`) instead of detecting it: "
+                "the result then has `language_asserted: true`. Text in a language the model "
+                "reads is scored; asserting another one is refused like detected text"
+            ),
+            examples=["en"],
+        ),
+    ] = None
 
     _check_text = field_validator("id", "headline", "body")(_valid_unicode)
 
@@ -124,6 +153,10 @@ def batch_request_model(max_items: int) -> type[BaseModel]:
                         "items": [
                             item_example,
                             {"id": "story-43", "headline": "City council approves budget"},
+                            {"id": "story-44",
+                             "headline": "El ayuntamiento aprueba el presupuesto municipal",
+                             "body": "El pleno aprobó el martes las cuentas del próximo año "
+                                     "con los votos de tres grupos."},
                         ]
                     }
                 ]
@@ -171,6 +204,16 @@ class ModelRef(BaseModel):
     version: str
 
 
+LANGUAGE_DESCRIPTION = (
+    "the text's language: an ISO 639-1 code (three letters for the few languages without "
+    "one), or `und` when the text is too short or too mixed to tell (it is scored)")
+
+
+class ItemError(BaseModel):
+    code: Literal["unsupported_language"]
+    message: str
+
+
 class ScoreResponse(BaseModel):
     """The core result object. The example values are illustrative (they show the shape), not
     what a particular model returns for the example request."""
@@ -181,18 +224,45 @@ class ScoreResponse(BaseModel):
     scores: Scores
     spans: list[SpanOut]
     model: ModelRef
+    language: Annotated[str, Field(pattern=r"^([a-z]{2,3}|und)$",
+                                   description=LANGUAGE_DESCRIPTION)]
+    language_asserted: Annotated[bool, Field(
+        description="true when the request set `language` (it was not detected)")]
     sentences: Annotated[list[SentenceOut] | None, Field(
         description="every sentence of both fields, in order; only when `sentences` was asked "
                     "for")] = None
+
+
+class BatchItemResponse(BaseModel):
+    """One item of a batch: a result, or (``error`` present) an item that was not scored
+    because its text is in a language the model does not read: ``scores`` null, ``spans``
+    empty."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_RESULT, EXAMPLE_REFUSED]})
+
+    id: str | None
+    scores: Scores | None
+    spans: list[SpanOut]
+    model: ModelRef
+    language: Annotated[str, Field(pattern=r"^([a-z]{2,3}|und)$",
+                                   description=LANGUAGE_DESCRIPTION)]
+    language_asserted: Annotated[bool, Field(
+        description="true when the request set `language` (it was not detected)")]
+    sentences: Annotated[list[SentenceOut] | None, Field(
+        description="every sentence of both fields, in order; only when `sentences` was asked "
+                    "for")] = None
+    error: Annotated[ItemError | None, Field(
+        description="only on an item that was not scored (then `scores` is null)")] = None
 
 
 class ScoreBatchResponse(BaseModel):
     """Results in request order. The example values are illustrative (they show the shape), not
     what a particular model returns for the example request."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"results": [EXAMPLE_RESULT]}]})
+    model_config = ConfigDict(json_schema_extra={
+        "examples": [{"results": [EXAMPLE_RESULT, EXAMPLE_REFUSED]}]})
 
-    results: list[ScoreResponse]
+    results: list[BatchItemResponse]
 
 
 class ReportFile(BaseModel):
@@ -321,7 +391,14 @@ class ErrorResponse(BaseModel):
                         "message": "items.3.body: Input should be a valid string",
                         "field": "items.3.body",
                     }
-                }
+                },
+                {
+                    "error": {
+                        "code": "unsupported_language",
+                        "message": "the text is in Spanish (es), which this model does not "
+                                   "read (it reads English (en)); not scored",
+                    }
+                },
             ]
         }
     )
