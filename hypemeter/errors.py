@@ -49,8 +49,8 @@ class UnsupportedLanguageError(InvalidInputError):
 
     code = "unsupported_language"
 
-    def __init__(self, message: str, *, language: str, supported: tuple[str, ...],
-                 field: str | None = None) -> None:
+    def __init__(self, message: str, *, language: str = "und",
+                 supported: tuple[str, ...] = (), field: str | None = None) -> None:
         super().__init__(message, field=field)
         self.language = language
         self.supported = supported

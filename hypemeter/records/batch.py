@@ -21,7 +21,7 @@ from hypemeter.bundles.bundle import Bundle
 from hypemeter.engines import ScoreOptions, make_engine, open_bundle, scores_in_process
 from hypemeter.engines.output import Output, check_output_is_not_input, render_jsonl
 from hypemeter.engines.partitions import PartitionError, iter_chunks, resolve_inputs
-from hypemeter.records.io import BadRecord, InputRecord
+from hypemeter.records.io import BadRecord, InputRecord, UnsupportedLanguageRecord
 from hypemeter.scoring.scorer import Scorer
 
 T = TypeVar("T")
@@ -33,6 +33,7 @@ RemoteFactory = Callable[[ScoreOptions], Any]
 class ScoreStats:
     scored: int = 0
     skipped: int = 0
+    unsupported_language: int = 0  # of the skipped: text in a language the model does not read
     partitions: int = 0
     bad_partitions: int = 0
     engine: str = "local"
@@ -77,6 +78,15 @@ def score_records(
         if good:
             results = scorer.score([r.article for r in good], explain=explain,
                                    max_spans=max_spans, sentences=sentences)
+            for rec, result in zip(good, results, strict=True):
+                if result.error is not None:
+                    refused = UnsupportedLanguageRecord(
+                        rec.source, rec.line,
+                        f"{result.error.code} ({result.language}): {result.error.message}")
+                    stats.skipped += 1
+                    stats.unsupported_language += 1
+                    report_bad(refused, errors)
+            results = [r for r in results if r.error is None]
             out.write(render_jsonl(results))
             stats.scored += len(results)
         if progress is not None:
@@ -118,6 +128,7 @@ def score_stream(
     scorer: Scorer | None = None,
     max_field_chars: int | None = None,
     remote: RemoteFactory | None = None,
+    language: str | None = None,
 ) -> ScoreStats:
     """Score ``input_path`` (stdin, file, directory or glob) into ``output_path``.
 
@@ -127,6 +138,8 @@ def score_stream(
     ``remote`` builds, from the options, an engine that scores through a running service
     instead of a local model (``hypemeter score --server`` passes
     :class:`hypemeter.client.engine.RemoteEngine`; the core never imports the client).
+    ``language`` asserts every record's language (``--language en``); otherwise a record
+    confidently in a language the model does not read is skipped and reported.
     """
     errors = errors if errors is not None else sys.stderr
     parts = resolve_inputs(input_path, fmt)
@@ -143,7 +156,7 @@ def score_stream(
     output = Output(output_path, output_format, sentences=sentences)
     opts = ScoreOptions(explain=explain, max_spans=max_spans, sentences=sentences,
                         render="jsonl" if output.fmt == "jsonl" else "rows",
-                        max_field_chars=max_field_chars)
+                        max_field_chars=max_field_chars, language=language)
     stats = ScoreStats(partitions=len(parts), engine=engine)
     runner = None
     progress = None
@@ -161,6 +174,7 @@ def score_stream(
             for bad in res.bad:
                 stats.skipped += 1
                 stats.bad_partitions += isinstance(bad, PartitionError)
+                stats.unsupported_language += isinstance(bad, UnsupportedLanguageRecord)
                 report_bad(bad, errors)
             if res.scored:
                 output.write(res.part, res.payload)
