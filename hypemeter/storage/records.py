@@ -49,6 +49,7 @@ class NewFeedback:
     article_id: str | None = None
     model_version: str | None = None
     note: str | None = None
+    language: str | None = None  # detected by the writer (hypemeter.language.detect)
 
     def validate(self) -> None:
         """Raise :class:`InvalidInputError` naming the field for anything the rules forbid."""
@@ -113,6 +114,7 @@ class Feedback:
     article_id: str | None = None
     model_version: str | None = None
     note: str | None = None
+    language: str | None = None
 
     @property
     def labels(self) -> dict[str, int]:
@@ -130,6 +132,7 @@ class Feedback:
             "spans": [s.to_dict() for s in self.spans],
             "model_version": self.model_version,
             "note": self.note,
+            "language": self.language,
         }
 
     def to_export(self) -> dict[str, Any]:
@@ -141,6 +144,8 @@ class Feedback:
         out["created_at"] = iso_utc(self.created_at)
         if self.model_version is not None:
             out["model_version"] = self.model_version
+        if self.language is not None:
+            out["language"] = self.language
         # no "source": each correction is its own group when training splits and folds (one
         # shared source would put every correction in one group: none held out to validate
         # them, and one fold of the grouped out-of-fold fits holding them all)

@@ -75,6 +75,7 @@ def _to_feedback(row: FeedbackRow) -> Feedback:
         id=row.id, created_at=row.created_at, headline=row.headline, body=row.body,
         sensational=row.sensational, misinformation=row.misinformation, spans=spans,
         article_id=row.article_id, model_version=row.model_version, note=row.note,
+        language=row.language,
     )
 
 
@@ -145,6 +146,7 @@ class FeedbackStore:
             "spans": [s.to_dict() for s in item.spans],
             "model_version": item.model_version,
             "note": item.note,
+            "language": item.language,
         }
         with translated_errors():
             if not self._ready:

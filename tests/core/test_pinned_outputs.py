@@ -55,7 +55,13 @@ def _digests(scorer: Scorer) -> dict[str, str]:
     plain = scorer.score(articles, explain=False)
     out = {}
     for a, f, p in zip(articles, full, plain, strict=True):
-        blob = json.dumps([f.to_dict(), p.to_dict()], sort_keys=True, ensure_ascii=True)
+        assert f.language == p.language == "en" and not f.language_asserted
+        # what the model computes is pinned; the language fields (issue 24) are checked above
+        # and in tests/core/test_language.py
+        fd, pd = f.to_dict(), p.to_dict()
+        for d in (fd, pd):
+            del d["language"], d["language_asserted"]
+        blob = json.dumps([fd, pd], sort_keys=True, ensure_ascii=True)
         out[str(a.id)] = hashlib.sha256(blob.encode()).hexdigest()
     return out
 
