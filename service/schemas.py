@@ -265,6 +265,23 @@ class ScoreBatchResponse(BaseModel):
     results: list[BatchItemResponse]
 
 
+# FastAPI drops null values from the OpenAPI document (``exclude_none``), so an example whose
+# ``scores`` is null would show without it: :func:`with_null_examples` puts these back.
+NULL_EXAMPLES: dict[str, list[dict[str, Any]]] = {
+    "BatchItemResponse": [EXAMPLE_RESULT, EXAMPLE_REFUSED],
+    "ScoreBatchResponse": [{"results": [EXAMPLE_RESULT, EXAMPLE_REFUSED]}],
+}
+
+
+def with_null_examples(document: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI ``document`` with the examples of :data:`NULL_EXAMPLES` as written."""
+    schemas = document.get("components", {}).get("schemas", {})
+    for name, examples in NULL_EXAMPLES.items():
+        if name in schemas:
+            schemas[name]["examples"] = examples
+    return document
+
+
 class ReportFile(BaseModel):
     name: str
     url: str

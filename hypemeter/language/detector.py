@@ -27,7 +27,7 @@ from hypemeter.records.results import Article
 
 UNDETERMINED = "und"
 DEFAULT_LANGUAGES: tuple[str, ...] = ("en",)  # what a bundle whose card lists none reads
-PREFIX_CHARS = 400
+PREFIX_CHARS = 300
 MIN_CHARS = 20
 SHORT_CHARS = 100
 SHORT_CONFIDENCE = 0.95
