@@ -119,3 +119,22 @@ def test_worker_processes_report_the_same(tmp_path: Path, bundle_dir: Path) -> N
     for line, code in ((2, "es"), (4, "zh"), (6, "de")):
         assert f"{src}:{line}: unsupported_language ({code})" in run.stderr
     assert "(3 in a language the model does not read)" in run.stderr
+
+
+def test_evaluate_skips_rows_in_other_languages(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], bundle_dir: Path) -> None:
+    rows = [{"id": it["id"], "headline": it["headline"], "body": it["body"],
+             "label": int(it["kind"] == "sensational")} for it in ITEMS.values()
+            if it["kind"] != "headline"]
+    data = tmp_path / "labelled.jsonl"
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    status = main(["evaluate", "--data", str(data), "--out", str(tmp_path / "report"),
+                   "--model", str(bundle_dir)])
+    err = capsys.readouterr().err
+    english = [r for r in rows if r["id"].startswith("en-")]
+    assert status == 3  # finished, rows skipped
+    assert err.count("unsupported_language") == len(rows) - len(english)
+    assert f"{data}:1: unsupported_language (es)" in err
+    metrics = json.loads((tmp_path / "report" / "metrics.json").read_text("utf-8"))
+    assert metrics["binary"]["n"] == len(english)
+    assert metrics["meta"]["skipped"] == len(rows) - len(english)
