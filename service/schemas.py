@@ -302,6 +302,7 @@ class ModelCardResponse(BaseModel):
                     "training_records": 120,
                     "validation": {"records": 24, "sensationalism": {"roc_auc": 0.91}},
                     "thresholds": {"sensationalism": 0.5, "misinformation_risk": 0.5},
+                    "languages": ["en"],
                     "limits": ["Scores measure style; they are not a fact-check."],
                     "measured": {
                         "scoring": {
@@ -329,6 +330,10 @@ class ModelCardResponse(BaseModel):
     training_records: int | None = None
     validation: dict[str, Any] = Field(default_factory=dict)
     thresholds: dict[str, Any] = Field(default_factory=dict)
+    languages: list[str] = Field(
+        default_factory=lambda: ["en"],
+        description="the languages the model reads (ISO 639-1); text confidently in another "
+        "one is not scored (422 `unsupported_language`)")
     limits: list[Any] = Field(default_factory=list)
     measured: dict[str, Any] = Field(
         default_factory=dict,

@@ -156,12 +156,23 @@ def test_openapi_documents_the_language_contract(client: TestClient) -> None:
     assert any(e["error"]["code"] == "unsupported_language" for e in errors)
 
 
+def test_the_model_card_lists_the_languages(client: TestClient) -> None:
+    card = client.get("/v1/model").json()
+    assert card["languages"] == ["en"]
+    doc = client.get("/openapi.json").json()
+    assert "languages" in doc["components"]["schemas"]["ModelCardResponse"]["properties"]
+
+
 def test_a_correction_in_another_language_is_stored_with_it(client: TestClient) -> None:
     r = client.post("/v1/feedback", json={**SPANISH, "labels": {"sensational": 0}})
     assert r.status_code == 201, r.text
     assert r.json()["language"] == "es"
     r2 = client.post("/v1/feedback", json={**ENGLISH, "labels": {"misinformation": 0}})
     assert r2.status_code == 201 and r2.json()["language"] == "en"
+    store = client.app.state.feedback  # type: ignore[attr-defined]
+    stored = store.get(r.json()["feedback_id"])
+    assert stored.language == "es" and stored.headline == SPANISH["headline"]
+    assert stored.to_item()["language"] == "es" and stored.to_export()["language"] == "es"
 
 
 # --------------------------------------------------------------- a real server (slow)
