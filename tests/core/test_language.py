@@ -62,6 +62,13 @@ def test_short_text_is_undetermined(text: str) -> None:
     assert detect(text) == UNDETERMINED
 
 
+@pytest.mark.parametrize("text", ["\U0001f525" * 30, "\x00" * 30, "1234567890 " * 5,
+                                  "<p>" * 20, "a" * 5000, "\u200b" * 40, "-- " * 50])
+def test_text_without_words_is_never_refused(scorer: Scorer, text: str) -> None:
+    assert detect(text) in ("en", UNDETERMINED)
+    assert scorer.score_one(Article(headline=text)).scores is not None
+
+
 def test_long_english_articles_are_english_whatever_their_case() -> None:
     body = ("The city council approved the budget on Tuesday after a long debate about "
             "school repairs, bus routes and the cost of heating the town hall next winter.")
