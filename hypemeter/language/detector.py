@@ -11,7 +11,8 @@ The rule, measured by ``benchmarks/bench_language.py`` (figures in docs/language
   :data:`CONFIDENCE`. When X is a language the model does not read, two more conditions: the
   supported languages together get less than :data:`SUPPORTED_FLOOR`, and under
   :data:`SHORT_CHARS` characters (where English headlines in Title Case are easily taken for
-  another language) X needs :data:`SHORT_CONFIDENCE`. Anything else is ``"und"``.
+  another language) X needs :data:`SHORT_CONFIDENCE` unless the text is mostly in another
+  script than Latin. Anything else is ``"und"``.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ MIN_CHARS = 20
 SHORT_CHARS = 100
 SHORT_CONFIDENCE = 0.95
 CONFIDENCE = 0.5
-SUPPORTED_FLOOR = 0.05
+SUPPORTED_FLOOR = 0.15
+NON_LATIN_SHARE = 0.8  # short text mostly in another script needs only CONFIDENCE
 TOP_K = 3
 
 _CODE = re.compile(r"^[a-z]{2,3}$")
@@ -84,6 +86,16 @@ def _prepare(headline: str, body: str) -> str:
     return " ".join(raw[: PREFIX_CHARS * 2].split())[:PREFIX_CHARS].lower()
 
 
+def _non_latin(text: str) -> bool:
+    """Are at least :data:`NON_LATIN_SHARE` of the letters outside the Latin script (Cyrillic,
+    Chinese, Arabic...)? Such a text is no English headline in Title Case."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return False
+    other = sum(1 for c in letters if ord(c) >= 0x250)  # past Latin Extended-B
+    return other >= NON_LATIN_SHARE * len(letters)
+
+
 def guess(headline: str, body: str = "") -> list[tuple[str, float]]:
     """The model's first :data:`TOP_K` languages for the article's prefix, most probable
     first (empty for text with nothing to read)."""
@@ -107,7 +119,7 @@ def detect(headline: str, body: str = "",
     if p < CONFIDENCE:
         return UNDETERMINED
     if best not in supported:
-        if len(text) < SHORT_CHARS and p < SHORT_CONFIDENCE:
+        if len(text) < SHORT_CHARS and p < SHORT_CONFIDENCE and not _non_latin(text):
             return UNDETERMINED
         readable = sum(float(r["score"]) for r in found if r["lang"] in supported)
         if readable >= SUPPORTED_FLOOR:

@@ -255,3 +255,31 @@ def test_training_writes_the_languages_into_the_card(tmp_path: Path) -> None:
     card = json.loads((bundle_dir / "card.json").read_text(encoding="utf-8"))
     assert card["languages"] == list(TRAINING_LANGUAGES)
     assert load_bundle(bundle_dir).languages == TRAINING_LANGUAGES
+
+
+# Two-sentence sober reports (about 30-105 characters), the kind the issue was filed with.
+SHORT_REPORTS = {
+    "es": "El ayuntamiento aprobó el presupuesto el martes. La oposición pidió más fondos "
+          "para el transporte.",
+    "ru": "Городской совет утвердил бюджет во вторник. Оппозиция потребовала больше денег на "
+          "транспорт.",
+    "zh": "市议会周二通过了预算。反对派要求为公共交通拨更多资金。",
+    "de": "Der Stadtrat hat am Dienstag den Haushalt beschlossen. Die Opposition forderte mehr "
+          "Geld für Busse.",
+    "fr": "Le conseil municipal a adopté le budget mardi. L'opposition a demandé plus "
+          "d'argent pour les transports.",
+    "ja": "市議会は火曜日に予算を可決した。野党は公共交通への予算増額を求めた。",
+}
+
+
+@pytest.mark.parametrize("code", sorted(SHORT_REPORTS))
+def test_short_sober_reports_are_refused(scorer: Scorer, code: str) -> None:
+    result = scorer.score_one(Article(body=SHORT_REPORTS[code]))
+    assert result.scores is None and result.language == code
+
+
+def test_a_short_english_report_is_scored(scorer: Scorer) -> None:
+    result = scorer.score_one(Article(
+        body="The council approved the budget on Tuesday. The opposition asked for more money "
+             "for buses."))
+    assert result.scores is not None and result.language == "en"
