@@ -243,7 +243,8 @@ def rule(text: str, found: list[tuple[str, float]]) -> str:
     if p < lang.CONFIDENCE:
         return lang.UNDETERMINED
     if best != "en":
-        if len(text) < lang.SHORT_CHARS and p < lang.SHORT_CONFIDENCE:
+        if len(text) < lang.SHORT_CHARS and p < lang.SHORT_CONFIDENCE \
+                and not lang._non_latin(text):
             return lang.UNDETERMINED
         if sum(q for c, q in found if c == "en") >= lang.SUPPORTED_FLOOR:
             return lang.UNDETERMINED
