@@ -44,6 +44,18 @@ class InvalidInputError(HypemeterError):
     code = "invalid_input"
 
 
+class UnsupportedLanguageError(InvalidInputError):
+    """Text confidently in a language the model does not read (see hypemeter.language)."""
+
+    code = "unsupported_language"
+
+    def __init__(self, message: str, *, language: str = "und",
+                 supported: tuple[str, ...] = (), field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.language = language
+        self.supported = supported
+
+
 class NotFoundError(HypemeterError):
     status = 404
     code = "not_found"

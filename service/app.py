@@ -40,6 +40,7 @@ from hypemeter.service.rollout import Rollout, RolloutMiddleware
 from hypemeter.service.routers import feedback as feedback_routes
 from hypemeter.service.routers import keys, model, ops, page, profiles, score
 from hypemeter.service.routers.model import report_files
+from hypemeter.service.schemas import with_null_examples
 from hypemeter.service.settings import Settings
 from hypemeter.service.state import ModelHolder
 
@@ -148,6 +149,13 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
     app.include_router(keys.build_router())
     app.include_router(page.router)
     app.include_router(docs_router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = with_null_examples(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     routes: Callable[[], Sequence[Any]] = lambda: flat_routes(app.router.routes)  # noqa: E731
     app.add_middleware(

@@ -33,7 +33,7 @@ EXAMPLE_FEEDBACK = {
     "note": "the second phrase is a quote, not the outlet's wording",
 }
 EXAMPLE_CREATED = {"feedback_id": "0b9f6c1e-4f0a-4d5e-9a57-3c2d1e0f9b8a",
-                   "created_at": "2026-12-01T15:04:05.123456Z"}
+                   "created_at": "2026-12-01T15:04:05.123456Z", "language": "en"}
 EXAMPLE_ITEM = {**EXAMPLE_CREATED, **EXAMPLE_FEEDBACK}
 
 
@@ -118,6 +118,9 @@ class FeedbackCreated(BaseModel):
 
     feedback_id: str
     created_at: Annotated[str, Field(description="ISO-8601, UTC")]
+    language: Annotated[str | None, Field(
+        description="the text's detected language (ISO 639-1, or `und`); a correction in a "
+                    "language the model does not read is stored but not used for training")]
 
 
 class SpanVerdictOut(BaseModel):
@@ -141,6 +144,8 @@ class FeedbackItem(BaseModel):
     model_version: str | None
     note: str | None
     profile: Annotated[str | None, Field(description="only for a profile's correction")] = None
+    language: Annotated[str | None, Field(
+        description="detected when stored (null for corrections stored before detection)")]
 
 
 class FeedbackPage(BaseModel):

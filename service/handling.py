@@ -22,7 +22,7 @@ from hypemeter.service.settings import Settings
 from hypemeter.service.state import LoadedModel
 from starlette.responses import Response
 
-from hypemeter.errors import InvalidInputError
+from hypemeter.errors import InvalidInputError, UnsupportedLanguageError
 from hypemeter.records.results import Article, ScoreResult
 from hypemeter.scoring.scorer import validate_article
 
@@ -46,7 +46,7 @@ def to_article(item: ScoreRequest, max_chars: int, prefix: str = "") -> Article:
                 f"{prefix}{name} has {len(text)} characters; the limit is {max_chars}",
                 field=f"{prefix}{name}",
             )
-    article = Article(headline=headline, body=body, id=item.id)
+    article = Article(headline=headline, body=body, id=item.id, language=item.language)
     try:
         validate_article(article)
     except InvalidInputError as exc:
@@ -54,6 +54,16 @@ def to_article(item: ScoreRequest, max_chars: int, prefix: str = "") -> Article:
         message = f"{where}: {exc.message}" if where else exc.message
         raise InvalidInputError(message, field=f"{prefix}{exc.field or 'body'}") from None
     return article
+
+
+def scored_or_refused(loaded: LoadedModel, result: ScoreResult) -> ScoreResult:
+    """A single article's result, or the 422 ``unsupported_language`` it stands for."""
+    if result.error is None:
+        return result
+    supported = loaded.scorer.gate.supported
+    hint = f' (set "language": "{supported[0]}" to score it anyway)' if supported else ""
+    raise UnsupportedLanguageError(result.error.message + hint, language=result.language,
+                                   supported=supported)
 
 
 def score_items(
@@ -124,7 +134,7 @@ class ScoreHandler:
             result = await self.batcher.submit(loaded, item, article)
             if post is not None:
                 result = post([result], [article], [item])[0]
-            return result_response(result)
+            return result_response(scored_or_refused(loaded, result))
         return await self._in_thread(partial(self._one, loaded, item, post))
 
     async def score_many(self, loaded: LoadedModel, items: Sequence[ScoreRequest],
@@ -141,7 +151,7 @@ class ScoreHandler:
         results = score_items(loaded, [item], [article], self.metrics, ROUTE_SCORE)
         if post is not None:
             results = post(results, [article], [item])
-        return result_response(results[0])
+        return result_response(scored_or_refused(loaded, results[0]))
 
     def _many(self, loaded: LoadedModel, items: Sequence[ScoreRequest],
               post: PostProcess | None = None) -> Response:

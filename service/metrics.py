@@ -84,6 +84,12 @@ class ServiceMetrics:
             "Articles scored",
             registry=self.registry,
         )
+        self.not_scored = Counter(
+            "hypemeter_articles_not_scored_total",
+            "Articles answered without scores, by reason (unsupported_language)",
+            ("reason",),
+            registry=self.registry,
+        )
         self.scores = Histogram(
             "hypemeter_score",
             "Distribution of returned scores",
@@ -121,6 +127,10 @@ class ServiceMetrics:
         self.scoring.labels(route=route).observe(seconds)
         n = 0
         for result in results:
+            if result.scores is None:
+                reason = result.error.code if result.error is not None else "unknown"
+                self.not_scored.labels(reason=reason).inc()
+                continue
             n += 1
             for name, child in self._score_children.items():
                 value = result.scores.get(name)

@@ -30,7 +30,9 @@ def error_doc(description: str) -> dict[str, Any]:
 R401 = {401: error_doc("API key missing or wrong (only when HYPEMETER_API_KEY is set)")}
 R413 = {413: error_doc("request body or a text field over the limit")}
 R415 = {415: error_doc("the body is not `application/json`")}
-R422 = {422: error_doc("invalid JSON, wrong types, or headline and body both empty")}
+R422 = {422: error_doc("invalid JSON, wrong types, or headline and body both empty "
+                       "(`invalid_input`); on `POST /v1/score`, text confidently in a "
+                       "language the model does not read (`unsupported_language`)")}
 R503 = {503: error_doc("no model loaded yet")}
 SCORE_ERRORS: dict[int | str, dict[str, Any]] = {**R401, **R413, **R415, **R422, **R503}
 

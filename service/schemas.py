@@ -45,6 +45,23 @@ EXAMPLE_RESULT: dict[str, Any] = {
         },
     ],
     "model": {"name": "hypemeter", "version": "20250101-120000"},
+    "language": "en",
+    "language_asserted": False,
+}
+
+# A batch item in a language the model does not read: not scored (illustrative).
+EXAMPLE_REFUSED: dict[str, Any] = {
+    "id": "story-44",
+    "scores": None,
+    "spans": [],
+    "model": {"name": "hypemeter", "version": "20250101-120000"},
+    "language": "es",
+    "language_asserted": False,
+    "error": {
+        "code": "unsupported_language",
+        "message": "the text is in Spanish (es), which this model does not read (it reads "
+                   "English (en)); not scored",
+    },
 }
 
 MAX_SPANS_LIMIT = 10_000
@@ -110,6 +127,18 @@ class ScoreRequest(BaseModel):
         description="score as this profile (its adapter; `model.profile` and "
                     "`model.adapter_version` in the result). In a batch, give it once at the "
                     "top level. A profile key implies its own profile.")] = None
+    language: Annotated[
+        str | None,
+        Field(
+            pattern=r"^[a-z]{2,3}$",
+            description=(
+                "assert the text's language (ISO 639-1, e.g. `en`) instead of detecting it: "
+                "the result then has `language_asserted: true`. Text in a language the model "
+                "reads is scored; asserting another one is refused like detected text"
+            ),
+            examples=["en"],
+        ),
+    ] = None
 
     _check_text = field_validator("id", "headline", "body")(_valid_unicode)
 
@@ -133,6 +162,10 @@ def batch_request_model(max_items: int) -> type[BaseModel]:
                         "items": [
                             item_example,
                             {"id": "story-43", "headline": "City council approves budget"},
+                            {"id": "story-44",
+                             "headline": "El ayuntamiento aprueba el presupuesto municipal",
+                             "body": "El pleno aprobó el martes las cuentas del próximo año "
+                                     "con los votos de tres grupos."},
                         ]
                     }
                 ]
@@ -189,6 +222,16 @@ class ModelRef(BaseModel):
                     "base model; the base scores); only when scored as a profile")] = None
 
 
+LANGUAGE_DESCRIPTION = (
+    "the text's language: an ISO 639-1 code (three letters for the few languages without "
+    "one), or `und` when the text is too short or too mixed to tell (it is scored)")
+
+
+class ItemError(BaseModel):
+    code: Literal["unsupported_language"]
+    message: str
+
+
 class ScoreResponse(BaseModel):
     """The core result object. The example values are illustrative (they show the shape), not
     what a particular model returns for the example request."""
@@ -199,18 +242,62 @@ class ScoreResponse(BaseModel):
     scores: Scores
     spans: list[SpanOut]
     model: ModelRef
+    language: Annotated[str, Field(pattern=r"^([a-z]{2,3}|und)$",
+                                   description=LANGUAGE_DESCRIPTION)]
+    language_asserted: Annotated[bool, Field(
+        description="true when the request set `language` (it was not detected)")]
     sentences: Annotated[list[SentenceOut] | None, Field(
         description="every sentence of both fields, in order; only when `sentences` was asked "
                     "for")] = None
+
+
+class BatchItemResponse(BaseModel):
+    """One item of a batch: a result, or (``error`` present) an item that was not scored
+    because its text is in a language the model does not read: ``scores`` null, ``spans``
+    empty."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_RESULT, EXAMPLE_REFUSED]})
+
+    id: str | None
+    scores: Scores | None
+    spans: list[SpanOut]
+    model: ModelRef
+    language: Annotated[str, Field(pattern=r"^([a-z]{2,3}|und)$",
+                                   description=LANGUAGE_DESCRIPTION)]
+    language_asserted: Annotated[bool, Field(
+        description="true when the request set `language` (it was not detected)")]
+    sentences: Annotated[list[SentenceOut] | None, Field(
+        description="every sentence of both fields, in order; only when `sentences` was asked "
+                    "for")] = None
+    error: Annotated[ItemError | None, Field(
+        description="only on an item that was not scored (then `scores` is null)")] = None
 
 
 class ScoreBatchResponse(BaseModel):
     """Results in request order. The example values are illustrative (they show the shape), not
     what a particular model returns for the example request."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"results": [EXAMPLE_RESULT]}]})
+    model_config = ConfigDict(json_schema_extra={
+        "examples": [{"results": [EXAMPLE_RESULT, EXAMPLE_REFUSED]}]})
 
-    results: list[ScoreResponse]
+    results: list[BatchItemResponse]
+
+
+# FastAPI drops null values from the OpenAPI document (``exclude_none``), so an example whose
+# ``scores`` is null would show without it: :func:`with_null_examples` puts these back.
+NULL_EXAMPLES: dict[str, list[dict[str, Any]]] = {
+    "BatchItemResponse": [EXAMPLE_RESULT, EXAMPLE_REFUSED],
+    "ScoreBatchResponse": [{"results": [EXAMPLE_RESULT, EXAMPLE_REFUSED]}],
+}
+
+
+def with_null_examples(document: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI ``document`` with the examples of :data:`NULL_EXAMPLES` as written."""
+    schemas = document.get("components", {}).get("schemas", {})
+    for name, examples in NULL_EXAMPLES.items():
+        if name in schemas:
+            schemas[name]["examples"] = examples
+    return document
 
 
 class ReportFile(BaseModel):
@@ -233,6 +320,7 @@ class ModelCardResponse(BaseModel):
                     "training_records": 120,
                     "validation": {"records": 24, "sensationalism": {"roc_auc": 0.91}},
                     "thresholds": {"sensationalism": 0.5, "misinformation_risk": 0.5},
+                    "languages": ["en"],
                     "limits": ["Scores measure style; they are not a fact-check."],
                     "measured": {
                         "scoring": {
@@ -260,6 +348,10 @@ class ModelCardResponse(BaseModel):
     training_records: int | None = None
     validation: dict[str, Any] = Field(default_factory=dict)
     thresholds: dict[str, Any] = Field(default_factory=dict)
+    languages: list[str] = Field(
+        default_factory=lambda: ["en"],
+        description="the languages the model reads (ISO 639-1); text confidently in another "
+        "one is not scored (422 `unsupported_language`)")
     limits: list[Any] = Field(default_factory=list)
     measured: dict[str, Any] = Field(
         default_factory=dict,
@@ -339,7 +431,14 @@ class ErrorResponse(BaseModel):
                         "message": "items.3.body: Input should be a valid string",
                         "field": "items.3.body",
                     }
-                }
+                },
+                {
+                    "error": {
+                        "code": "unsupported_language",
+                        "message": "the text is in Spanish (es), which this model does not "
+                                   "read (it reads English (en)); not scored",
+                    }
+                },
             ]
         }
     )

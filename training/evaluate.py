@@ -37,7 +37,7 @@ from hypemeter.engines.partitions import (
 )
 from hypemeter.errors import DataError
 from hypemeter.records.batch import chunked
-from hypemeter.records.io import BadRecord, InputRecord, parse_json
+from hypemeter.records.io import BadRecord, InputRecord, UnsupportedLanguageRecord, parse_json
 from hypemeter.records.results import Article, ScoreResult
 from hypemeter.scoring.scorer import Scorer, isolate_failures, load_scorer
 
@@ -165,6 +165,10 @@ def score_rows(scorer: Scorer, rows: list[Row], *, explain: bool
         if isinstance(outcome, Exception):
             yield BadRecord(row.source, row.lineno,
                             f"cannot score: {type(outcome).__name__}: {outcome}")
+        elif outcome.error is not None:  # a language the model does not read: no score
+            yield UnsupportedLanguageRecord(
+                row.source, row.lineno,
+                f"{outcome.error.code} ({outcome.language}): {outcome.error.message}")
         else:
             yield row, outcome
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from hypemeter.training.corpora.base import LoadReport
+from hypemeter.training.corpora.own import TRAINING_LANGUAGES
 from hypemeter.training.corpora.registry import (
     SAMPLE_NAME,
     check_corpus_names,
@@ -158,6 +159,9 @@ def train_bundle(
         # what fitting the final span model measured on its held-out folds
         "span_model": dict(final.span_model_.metrics),
         "thresholds": {"sensationalism": 0.5, "misinformation_risk": 0.5},
+        # the languages the model reads; text confidently in another one is not scored
+        # (docs/languages.md)
+        "languages": list(TRAINING_LANGUAGES),
         "training_seconds": None,
         "limits": [
             "Scores measure style (sensational, loaded, clickbait-like language and the "

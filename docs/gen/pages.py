@@ -214,7 +214,9 @@ def example_output() -> str:
         f'  "id": {json.dumps(result["id"])},',
         f'  "scores": {json.dumps(result["scores"])},',
         '  "spans": [', spans, "  ],",
-        f'  "model": {json.dumps(result["model"])}',
+        f'  "model": {json.dumps(result["model"])},',
+        f'  "language": {json.dumps(result["language"])},',
+        f'  "language_asserted": {json.dumps(result["language_asserted"])}',
         "}", "```",
     ])
 

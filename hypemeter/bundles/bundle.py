@@ -53,6 +53,21 @@ class Bundle:
     def version(self) -> str:
         return str(self.card["version"])
 
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages the model reads (the card's ``languages``; a card without the field
+        was trained on English only: ``("en",)``)."""
+        return card_languages(self.card)
+
+
+DEFAULT_CARD_LANGUAGES: tuple[str, ...] = ("en",)
+
+
+def card_languages(card: dict[str, Any]) -> tuple[str, ...]:
+    """The card's ``languages`` (checked by :func:`card_problem`), or ``("en",)``."""
+    value = card.get("languages")
+    return DEFAULT_CARD_LANGUAGES if value is None else tuple(value)
+
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     digest = hashlib.sha256()
@@ -131,6 +146,14 @@ def card_problem(card: Any) -> str | None:
         return f"has 'model_sha256' = {_short(sha)}; it must be {CARD_FIELDS['model_sha256'][1]}"
     if not all(isinstance(v, str) for v in card["libraries"].values()):
         return "has a library version that is not a string in 'libraries'"
+    langs = card.get("languages")
+    if langs is not None and not (
+        isinstance(langs, list) and langs
+        and all(isinstance(c, str) and 2 <= len(c) <= 3 and c.isascii() and c.islower()
+                for c in langs)
+    ):
+        return (f"has 'languages' = {_short(langs)}; it must be a non-empty list of language "
+                "codes such as [\"en\"]")
     return None
 
 

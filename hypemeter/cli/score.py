@@ -72,8 +72,22 @@ def add_parser(sub: Subparsers) -> None:
     p.add_argument("--database", default=None, metavar="URL",
                    help="the feedback database holding the profile (default: "
                         "HYPEMETER_DATABASE_URL)")
+    p.add_argument("--language", type=language_code, default=None, metavar="CODE",
+                   help="assert every record's language (e.g. en) instead of detecting it; "
+                   "by default a record confidently in a language the model does not read "
+                   "is skipped and reported (file, line, language)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
+
+
+def language_code(value: str) -> str:
+    """``--language``: a 2-letter ISO 639-1 code (3 letters for a few languages)."""
+    from hypemeter.language import valid_code
+
+    if not valid_code(value):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a language code: give an ISO 639-1 code such as en")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -118,9 +132,14 @@ def run(args: argparse.Namespace) -> int:
         max_field_chars=field_limit(),
         remote=remote,
         scorer=scorer,
+        language=args.language,
     )
-    bad_parts = f" ({stats.bad_partitions} unreadable partition(s))" if stats.bad_partitions \
-        else ""
+    notes = []
+    if stats.bad_partitions:
+        notes.append(f"{stats.bad_partitions} unreadable partition(s)")
+    if stats.unsupported_language:
+        notes.append(f"{stats.unsupported_language} in a language the model does not read")
+    bad_parts = f" ({'; '.join(notes)})" if notes else ""
     print(
         f"scored {stats.scored} record(s) from {stats.partitions} partition(s), skipped "
         f"{stats.skipped} bad record(s){bad_parts}",

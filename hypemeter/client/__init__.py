@@ -8,8 +8,12 @@
         results = client.score_batch([{"id": "1", "headline": "..."}, {"id": "2", "body": "..."}])
         print(client.model()["version"])
 
-Results are the same :class:`hypemeter.records.results.ScoreResult` objects local scoring returns.
-An
+Results are the same :class:`hypemeter.records.results.ScoreResult` objects local scoring returns,
+with the text's ``language``. Text in a language the model does not read is not scored:
+:meth:`Client.score` raises :class:`hypemeter.errors.UnsupportedLanguageError` (the server's
+422 ``unsupported_language``); in :meth:`Client.score_batch` such an item's result has
+``scores`` None and its ``error`` set, the others are scored. ``language="en"`` asserts the
+language instead (the result then has ``language_asserted`` True). An
 error answer raises the error class the server mapped to its HTTP status
 (:class:`hypemeter.errors.InvalidInputError` for a 422,
 :class:`hypemeter.service.errors.UnauthorizedError` for a 401,
@@ -34,7 +38,7 @@ import httpx
 import hypemeter.service.errors  # noqa: F401
 from hypemeter import __version__
 from hypemeter.errors import HypemeterError
-from hypemeter.records.results import ModelInfo, ScoreResult, SentenceScore, Span
+from hypemeter.records.results import ModelInfo, ResultError, ScoreResult, SentenceScore, Span
 
 DEFAULT_TIMEOUT = 60.0
 
@@ -72,9 +76,11 @@ def error_from_response(response: httpx.Response) -> HypemeterError:
 
 def result_from_dict(data: Mapping[str, Any]) -> ScoreResult:
     """A :class:`ScoreResult` from its JSON form (``ScoreResult.to_dict``)."""
+    scores = data.get("scores")
+    error = data.get("error")
     return ScoreResult(
         id=data.get("id"),
-        scores={str(k): float(v) for k, v in data["scores"].items()},
+        scores=None if scores is None else {str(k): float(v) for k, v in scores.items()},
         spans=[Span(field=s["field"], start=int(s["start"]), end=int(s["end"]), text=s["text"],
                     category=s["category"], weight=float(s["weight"]))
                for s in data.get("spans", [])],
@@ -85,6 +91,10 @@ def result_from_dict(data: Mapping[str, Any]) -> ScoreResult:
             SentenceScore(field=s["field"], start=int(s["start"]), end=int(s["end"]),
                           sensationalism=float(s["sensationalism"]))
             for s in data["sentences"]],
+        language=str(data.get("language", "und")),
+        language_asserted=bool(data.get("language_asserted", False)),
+        error=None if error is None else ResultError(code=str(error["code"]),
+                                                     message=str(error["message"])),
     )
 
 
@@ -135,14 +145,21 @@ class Client:
 
     def score(self, headline: str = "", body: str = "", *, id: str | None = None,
               explain: bool = True, max_spans: int | None = None,
-              sentences: bool = False, profile: str | None = None) -> ScoreResult:
+              sentences: bool = False, profile: str | None = None,
+              language: str | None = None) -> ScoreResult:
         """``POST /v1/score``: one article (``sentences``: also score every sentence;
-        ``profile``: as that profile)."""
+        ``profile``: as that profile; ``language``: assert the text's language instead of
+        detecting it).
+
+        Raises :class:`hypemeter.errors.UnsupportedLanguageError` for text in a language the
+        model does not read."""
         payload: dict[str, Any] = {"headline": headline, "body": body, "explain": explain}
         if self._profile(profile) is not None:
             payload["profile"] = self._profile(profile)
         if id is not None:
             payload["id"] = id
+        if language is not None:
+            payload["language"] = language
         if max_spans is not None:
             payload["max_spans"] = max_spans
         if sentences:
@@ -151,15 +168,21 @@ class Client:
 
     def score_batch(self, items: Sequence[Mapping[str, Any]], *, explain: bool = True,
                     max_spans: int | None = None, sentences: bool = False,
-                    profile: str | None = None) -> list[ScoreResult]:
-        """``POST /v1/score/batch``: items ``{"id"?, "headline"?, "body"?}``, results in order.
+                    profile: str | None = None, language: str | None = None
+                    ) -> list[ScoreResult]:
+        """``POST /v1/score/batch``: items ``{"id"?, "headline"?, "body"?, "language"?}``,
+        results in order. ``language`` asserts the language of every item that has none.
 
         One bad item fails the whole request (:class:`InvalidInputError` whose ``field`` names
-        it, e.g. ``items.3.body``).
+        it, e.g. ``items.3.body``). An item in a language the model does not read does not:
+        its result has ``scores`` None and ``error`` set.
         """
         payload: list[dict[str, Any]] = []
         for item in items:
-            entry = {k: item[k] for k in ("id", "headline", "body") if item.get(k) is not None}
+            entry = {k: item[k] for k in ("id", "headline", "body", "language")
+                     if item.get(k) is not None}
+            if language is not None:
+                entry.setdefault("language", language)
             entry["explain"] = explain
             if max_spans is not None:
                 entry["max_spans"] = max_spans

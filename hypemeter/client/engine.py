@@ -4,7 +4,8 @@ Each chunk is parsed exactly as the local engines parse it, sent to ``POST /v1/s
 in requests of at most ``batch_items`` articles, and rendered by the same code, so the output
 is the same as local scoring with the same model. An item the server rejects (422 or 413
 naming ``items.N``) is reported as a bad record with the server's message, like a record the
-local model cannot score, and the rest of the request is sent again. Any other error (a wrong
+local model cannot score, and the rest of the request is sent again; an item the server did not
+score (a language the model does not read) is reported the same way. Any other error (a wrong
 key, no model loaded, no server) stops the run.
 """
 
@@ -15,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from hypemeter.client import Client
-from hypemeter.engines.base import ChunkResult, ScoreOptions, _parse
+from hypemeter.engines.base import ChunkResult, ScoreOptions, _parse, asserting, not_scored
 from hypemeter.engines.output import render_jsonl
 from hypemeter.engines.partitions import Chunk
 from hypemeter.errors import InvalidInputError
@@ -45,11 +46,13 @@ class RemoteEngine:
             todo = items[start:start + self.batch_items]
             while todo:
                 try:
-                    results += self.client.score_batch(
-                        [{"id": a.id, "headline": a.headline, "body": a.body} for _, a in todo],
+                    answer = self.client.score_batch(
+                        [{"id": a.id, "headline": a.headline, "body": a.body,
+                          "language": a.language} for _, a in todo],
                         explain=self.opts.explain, max_spans=self.opts.max_spans,
                         sentences=self.opts.sentences,
                     )
+                    results += not_scored(answer, [line for line, _ in todo], source, bad)
                     break
                 except (InvalidInputError, PayloadTooLargeError) as exc:
                     match = _ITEM_FIELD.match(exc.field or "")
@@ -65,6 +68,7 @@ class RemoteEngine:
     def map(self, chunks: Iterable[Chunk]) -> Iterator[ChunkResult]:
         for chunk in chunks:
             items, bad = _parse(chunk)
+            items = asserting(items, self.opts.language)
             results = self._score(items, chunk.source, bad) if items else []
             bad.sort(key=lambda b: b.line)
             payload: str | list[dict[str, Any]] = (

@@ -8,7 +8,7 @@ why every engine gives the same output bytes for the same input.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -16,7 +16,7 @@ from hypemeter.bundles.bundle import Bundle
 from hypemeter.engines.output import render_jsonl
 from hypemeter.engines.partitions import Chunk
 from hypemeter.errors import HypemeterError, ModelLoadError, describe, message_of
-from hypemeter.records.io import BadRecord, iter_jsonl
+from hypemeter.records.io import BadRecord, UnsupportedLanguageRecord, iter_jsonl
 from hypemeter.records.results import Article, ScoreResult
 from hypemeter.scoring.scorer import Scorer, isolate_failures, load_scorer
 
@@ -32,6 +32,7 @@ class ScoreOptions:
     sentences: bool = False
     render: str = "jsonl"  # "jsonl": payload is output text; "rows": result dicts
     max_field_chars: int | None = None  # headline/body cap (the API's HYPEMETER_MAX_FIELD_CHARS)
+    language: str | None = None  # asserted for every record (``hypemeter score --language``)
 
 
 @dataclass(slots=True)
@@ -86,10 +87,36 @@ def _parse(chunk: Chunk, max_field_chars: int | None = None
     return items, bad
 
 
+def asserting(items: list[tuple[int, Article]], language: str | None
+              ) -> list[tuple[int, Article]]:
+    """The articles with ``language`` asserted (``--language``), unless one says its own."""
+    if language is None:
+        return items
+    return [(line, a if a.language is not None else replace(a, language=language))
+            for line, a in items]
+
+
+def not_scored(results: list[ScoreResult], lines: list[int], source: str,
+               bad: list[BadRecord]) -> list[ScoreResult]:
+    """The scored results; each one not scored (a language the model does not read) becomes
+    a skipped record at its line, its reason naming the language."""
+    kept: list[ScoreResult] = []
+    for line, result in zip(lines, results, strict=True):
+        if result.error is None:
+            kept.append(result)
+        else:
+            bad.append(UnsupportedLanguageRecord(
+                source, line, f"{result.error.code} ({result.language}): "
+                              f"{result.error.message}"))
+    return kept
+
+
 def process_chunk(scorer: Scorer, chunk: Chunk, opts: ScoreOptions) -> ChunkResult:
     """Parse (if raw), score and render one chunk. Never raises on bad data: a record the
-    model cannot score is isolated and reported like any bad record."""
+    model cannot score is isolated and reported like any bad record, and so is one in a
+    language the model does not read."""
     items, bad = _parse(chunk, opts.max_field_chars)
+    items = asserting(items, opts.language)
     outcomes = isolate_failures(
         lambda arts: scorer.score(arts, explain=opts.explain, max_spans=opts.max_spans,
                                   sentences=opts.sentences),
@@ -108,6 +135,8 @@ def process_chunk(scorer: Scorer, chunk: Chunk, opts: ScoreOptions) -> ChunkResu
         ) from exc
     bad.extend(BadRecord(chunk.source, line, f"cannot score: {message_of(exc)}")
                for line, exc in failed)
+    results = not_scored(results, [line for (line, _), o in zip(items, outcomes, strict=True)
+                                   if isinstance(o, ScoreResult)], chunk.source, bad)
     bad.sort(key=lambda b: b.line)
     payload: str | list[dict[str, Any]] = (
         render_jsonl(results) if opts.render == "jsonl" else [r.to_dict() for r in results]

@@ -31,7 +31,7 @@ from hypemeter.records.results import ScoreResult
 # --- writing ------------------------------------------------------------------------------
 
 CSV_COLUMNS = ("id", "sensationalism", "misinformation_risk", "spans", "model_name",
-               "model_version")
+               "model_version", "language", "language_asserted")
 # With sentence scores (``--sentences``) one more column, last as in the JSON result:
 # ``[{"field", "start", "end", "sensationalism"}, ...]``, JSON text in CSV like ``spans``.
 SENTENCES_COLUMN = "sentences"
@@ -58,6 +58,8 @@ def flat_row(result: dict[str, Any], sentences: bool = False) -> dict[str, Any]:
         "spans": result["spans"],
         "model_name": model["name"],
         "model_version": model["version"],
+        "language": result.get("language", "und"),
+        "language_asserted": bool(result.get("language_asserted", False)),
     }
     if sentences:
         row[SENTENCES_COLUMN] = result.get(SENTENCES_COLUMN) or []
@@ -127,7 +129,8 @@ def parquet_schema(sentences: bool = False) -> Any:
                       ("weight", pa.float64())])
     fields = [("id", pa.string()), ("sensationalism", pa.float64()),
               ("misinformation_risk", pa.float64()), ("spans", pa.list_(span)),
-              ("model_name", pa.string()), ("model_version", pa.string())]
+              ("model_name", pa.string()), ("model_version", pa.string()),
+              ("language", pa.string()), ("language_asserted", pa.bool_())]
     if sentences:
         sentence = pa.struct([("field", pa.string()), ("start", pa.int64()),
                               ("end", pa.int64()), ("sensationalism", pa.float64())])

@@ -34,25 +34,30 @@ def adapt(results: Sequence[ScoreResult], articles: Sequence[Article], profile: 
     ``adapter_version`` None. ``max_spans``: one cap, or one per result."""
     usable = (loaded is not None and results
               and loaded.base_model_version == results[0].model.version)
-    if not usable or loaded is None:
+    scored = [i for i, r in enumerate(results) if r.scores is not None]  # not: refused
+    if not usable or loaded is None or not scored:
         return [replace(r, model=replace(r.model, profile=profile, adapter_version=None))
                 for r in results]
-    base = np.array([[r.scores[h] for h in HEADS] for r in results], dtype=np.float64)
-    scores = loaded.adapter.predict_scores(
-        [article_text(a.headline, a.body) for a in articles], base)
+    base = np.array([[results[i].scores[h] for h in HEADS] for i in scored],  # type: ignore[index]
+                    dtype=np.float64)
+    rows = loaded.adapter.predict_scores(
+        [article_text(articles[i].headline, articles[i].body) for i in scored], base)
+    adapted = dict(zip(scored, rows, strict=True))
     caps = (list(max_spans) if isinstance(max_spans, Sequence)
             else [max_spans] * len(results))
     out = []
-    for result, article, row, cap in zip(results, articles, scores, caps, strict=True):
+    for i, (result, article, cap) in enumerate(zip(results, articles, caps, strict=True)):
+        model = ModelInfo(result.model.name, result.model.version, profile, loaded.version)
+        if i not in adapted:
+            out.append(replace(result, model=model))
+            continue
         spans = result.spans
         if loaded.spans and spans:  # highlights only where highlights were asked for
             spans = loaded.spans.adjust(article.headline, article.body, spans, cap)
         out.append(replace(
             result,
-            scores={h: round(float(v), 6) for h, v in zip(HEADS, row, strict=True)},
-            spans=spans,
-            model=ModelInfo(result.model.name, result.model.version, profile,
-                            loaded.version),
+            scores={h: round(float(v), 6) for h, v in zip(HEADS, adapted[i], strict=True)},
+            spans=spans, model=model,
         ))
     return out
 

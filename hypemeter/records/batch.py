@@ -26,7 +26,7 @@ from hypemeter.engines.partitions import (
     iter_chunks,
     resolve_inputs,
 )
-from hypemeter.records.io import BadRecord, InputRecord
+from hypemeter.records.io import BadRecord, InputRecord, UnsupportedLanguageRecord
 from hypemeter.scoring.scorer import Scorer
 
 T = TypeVar("T")
@@ -38,6 +38,7 @@ RemoteFactory = Callable[[ScoreOptions], Any]
 class ScoreStats:
     scored: int = 0
     skipped: int = 0
+    unsupported_language: int = 0  # of the skipped: text in a language the model does not read
     partitions: int = 0
     bad_partitions: int = 0
     engine: str = "local"
@@ -82,6 +83,15 @@ def score_records(
         if good:
             results = scorer.score([r.article for r in good], explain=explain,
                                    max_spans=max_spans, sentences=sentences)
+            for rec, result in zip(good, results, strict=True):
+                if result.error is not None:
+                    refused = UnsupportedLanguageRecord(
+                        rec.source, rec.line,
+                        f"{result.error.code} ({result.language}): {result.error.message}")
+                    stats.skipped += 1
+                    stats.unsupported_language += 1
+                    report_bad(refused, errors)
+            results = [r for r in results if r.error is None]
             out.write(render_jsonl(results))
             stats.scored += len(results)
         if progress is not None:
@@ -125,6 +135,7 @@ def score_stream(
     scorer: Scorer | None = None,
     max_field_chars: int | None = None,
     remote: RemoteFactory | None = None,
+    language: str | None = None,
 ) -> ScoreStats:
     """Score ``input_path`` (stdin, file, directory or glob) into ``output_path``.
 
@@ -134,6 +145,8 @@ def score_stream(
     ``remote`` builds, from the options, an engine that scores through a running service
     instead of a local model (``hypemeter score --server`` passes
     :class:`hypemeter.client.engine.RemoteEngine`; the core never imports the client).
+    ``language`` asserts every record's language (``--language en``); otherwise a record
+    confidently in a language the model does not read is skipped and reported.
     """
     errors = errors if errors is not None else sys.stderr
     parts = resolve_inputs(input_path, fmt)
@@ -150,7 +163,7 @@ def score_stream(
     output = Output(output_path, output_format, sentences=sentences)
     opts = ScoreOptions(explain=explain, max_spans=max_spans, sentences=sentences,
                         render="jsonl" if output.fmt == "jsonl" else "rows",
-                        max_field_chars=max_field_chars)
+                        max_field_chars=max_field_chars, language=language)
     stats = ScoreStats(partitions=len(parts), engine=engine)
     runner = None
     progress = None
@@ -169,6 +182,7 @@ def score_stream(
             for bad in res.bad:
                 stats.skipped += 1
                 stats.bad_partitions += isinstance(bad, PartitionError)
+                stats.unsupported_language += isinstance(bad, UnsupportedLanguageRecord)
                 report_bad(bad, errors)
             if res.scored:
                 output.write(res.part, res.payload)

@@ -43,6 +43,11 @@ class BadRecord:
         return f"{self.source}:{self.line}: {self.reason}"
 
 
+class UnsupportedLanguageRecord(BadRecord):
+    """A record whose text is in a language the model does not read: not scored, reported
+    and counted like any skipped record (its reason names the language)."""
+
+
 def format_of(name: str) -> str:
     """``csv`` / ``parquet`` / ``jsonl`` from a file name (``.gz`` is looked through); JSONL
     for anything else and for stdin. The one format rule of inputs and outputs."""

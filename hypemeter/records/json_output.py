@@ -45,6 +45,7 @@ def _num(value: object) -> str:
 
 
 _FIELDS = {"headline": '"headline"', "body": '"body"'}
+_BOOL = {True: "true", False: "false"}
 
 
 def _span(s: Span) -> str:
@@ -65,13 +66,18 @@ def _span(s: Span) -> str:
 
 
 def _fast(result: ScoreResult) -> str:
-    if result.sentences is not None or result.model.profile is not None:
-        raise _Unusual  # sentence scores, a profile: the standard encoder renders them
+    if result.sentences is not None or result.model.profile is not None \
+            or result.scores is None or result.error is not None:
+        raise _Unusual  # sentence scores, a profile, an item not scored: the standard encoder
+    asserted = result.language_asserted
+    if type(asserted) is not bool:
+        raise _Unusual
     rid = "null" if result.id is None else _str(result.id)
     scores = ",".join([f"{_str(k)}:{_num(v)}" for k, v in result.scores.items()])
     spans = ",".join([_span(s) for s in result.spans])
     model = f'{{"name":{_str(result.model.name)},"version":{_str(result.model.version)}}}'
-    return f'{{"id":{rid},"scores":{{{scores}}},"spans":[{spans}],"model":{model}}}'
+    language = f'"language":{_str(result.language)},"language_asserted":{_BOOL[asserted]}'
+    return f'{{"id":{rid},"scores":{{{scores}}},"spans":[{spans}],"model":{model},{language}}}'
 
 
 def result_json(result: ScoreResult) -> str:

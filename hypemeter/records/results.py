@@ -4,13 +4,19 @@ The result object (``ScoreResult.to_dict``) is the one contract shared by the CL
 the reports and the page::
 
     {"id": str | null,
-     "scores": {"sensationalism": float, "misinformation_risk": float},
+     "scores": {"sensationalism": float, "misinformation_risk": float} | null,
      "spans": [{"field": "headline" | "body", "start": int, "end": int, "text": str,
                 "category": str, "weight": float}],
      "model": {"name": "hypemeter", "version": str,
                "profile"?: str, "adapter_version"?: int | null},  # with a profile
+     "language": str,             # ISO 639-1 code (3 letters for a few), or "und"
+     "language_asserted": bool,   # true: the caller said the language; it was not detected
      "sentences": [{"field": "headline" | "body", "start": int, "end": int,
-                    "sensationalism": float}]}      # only when sentences are asked for
+                    "sensationalism": float}],      # only when sentences are asked for
+     "error": {"code": str, "message": str}}        # only on an item that was not scored
+
+``scores`` is null (and ``spans`` empty) exactly when ``error`` is present: the text is in a
+language the model does not read (``unsupported_language``; see docs/languages.md).
 """
 
 from __future__ import annotations
@@ -82,6 +88,7 @@ class Article:
     headline: str = ""
     body: str = ""
     id: str | None = None
+    language: str | None = None  # asserted by the caller; None: detected
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,23 +129,36 @@ class ModelInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class ResultError:
+    """Why an item of a batch was not scored."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
 class ScoreResult:
     id: str | None
-    scores: dict[str, float]
+    scores: dict[str, float] | None  # None exactly when ``error`` is set
     spans: list[Span]
     model: ModelInfo
     sentences: list[SentenceScore] | None = None  # only when asked for
+    language: str = "und"
+    language_asserted: bool = False
+    error: ResultError | None = None
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {
             "id": self.id,
-            "scores": dict(self.scores),
+            "scores": None if self.scores is None else dict(self.scores),
             "spans": [
                 {"field": s.field, "start": s.start, "end": s.end, "text": s.text,
                  "category": s.category, "weight": s.weight}
                 for s in self.spans
             ],
             "model": self.model.to_dict(),
+            "language": self.language,
+            "language_asserted": self.language_asserted,
         }
         if self.sentences is not None:
             out["sentences"] = [
@@ -146,6 +166,8 @@ class ScoreResult:
                  "sensationalism": s.sensationalism}
                 for s in self.sentences
             ]
+        if self.error is not None:
+            out["error"] = {"code": self.error.code, "message": self.error.message}
         return out
 
 

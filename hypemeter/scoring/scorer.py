@@ -12,7 +12,8 @@ from typing import TypeVar
 from hypemeter import MODEL_NAME
 from hypemeter.bundles.bundle import Bundle, load_bundle
 from hypemeter.errors import HypemeterError, InvalidInputError, ModelLoadError, describe
-from hypemeter.records.results import Article, ModelInfo, ScoreResult
+from hypemeter.language import Decision, LanguageGate, valid_code
+from hypemeter.records.results import Article, ModelInfo, ResultError, ScoreResult
 from hypemeter.scoring.gcpause import gc_paused
 
 T = TypeVar("T")
@@ -46,14 +47,25 @@ def validate_article(article: Article, *, where: str = "") -> None:
         raise InvalidInputError(
             f"{where}headline and body are both empty: give at least one", field="body"
         )
+    if article.language is not None and not valid_code(article.language):
+        raise InvalidInputError(
+            f"{where}language must be a 2-letter ISO 639-1 code such as 'en', not "
+            f"{article.language!r}", field="language")
 
 
 class Scorer:
-    """Scores batches of articles with one bundle. Stateless apart from the bundle."""
+    """Scores batches of articles with one bundle. Stateless apart from the bundle.
+
+    Every article's language is decided first (:class:`hypemeter.language.LanguageGate`, with
+    the languages the bundle's card lists): one the model does not read is not scored, and
+    its result has ``scores`` None, no spans and an ``unsupported_language`` error.
+    """
 
     def __init__(self, bundle: Bundle) -> None:
         self.bundle = bundle
         self.info = ModelInfo(name=MODEL_NAME, version=bundle.version)
+        self.gate = LanguageGate(bundle.languages)
+        self.gate.warm_up()
 
     @property
     def version(self) -> str:
@@ -71,12 +83,31 @@ class Scorer:
             validate_article(article)
         if not articles:
             return []
-        with gc_paused():  # see hypemeter.scoring.gcpause
-            return self._score(articles, explain, max_spans, sentences)
+        decisions = [self.gate.decide(a) for a in articles]
+        if all(d.scored for d in decisions):
+            with gc_paused():  # see hypemeter.scoring.gcpause
+                return self._score(articles, decisions, explain, max_spans, sentences)
+        keep = [i for i, d in enumerate(decisions) if d.scored]
+        scored: list[ScoreResult] = []
+        if keep:
+            with gc_paused():
+                scored = self._score([articles[i] for i in keep], [decisions[i] for i in keep],
+                                     explain, max_spans, sentences)
+        out: list[ScoreResult] = []
+        it = iter(scored)
+        for article, decision in zip(articles, decisions, strict=True):
+            out.append(next(it) if decision.scored else self._refused(article, decision))
+        return out
+
+    def _refused(self, article: Article, decision: Decision) -> ScoreResult:
+        err = self.gate.refusal(decision)
+        return ScoreResult(id=article.id, scores=None, spans=[], model=self.info,
+                           language=decision.language, language_asserted=decision.asserted,
+                           error=ResultError(err.code, err.message))
 
     def _score(
-        self, articles: Sequence[Article], explain: bool, max_spans: int | None,
-        sentences: bool,
+        self, articles: Sequence[Article], decisions: Sequence[Decision], explain: bool,
+        max_spans: int | None, sentences: bool,
     ) -> list[ScoreResult]:
         model = self.bundle.model
         analyses = model.analyze(articles)
@@ -87,7 +118,8 @@ class Scorer:
         else:
             explained = [([], None)] * len(articles)
         results = []
-        for article, row, (spans, sents) in zip(articles, scores, explained, strict=True):
+        for article, decision, row, (spans, sents) in zip(
+                articles, decisions, scores, explained, strict=True):
             results.append(
                 ScoreResult(
                     id=article.id,
@@ -98,6 +130,8 @@ class Scorer:
                     spans=spans,
                     model=self.info,
                     sentences=sents,
+                    language=decision.language,
+                    language_asserted=decision.asserted,
                 )
             )
         return results
@@ -121,6 +155,8 @@ def smoke_test(scorer: Scorer) -> None:
     """Score one canned article; a bundle that cannot do that is refused."""
     try:
         result = scorer.score([SMOKE_ARTICLE], explain=True)[0]
+        if result.scores is None:
+            raise ValueError(f"the smoke article was not scored ({result.error})")
         for value in result.scores.values():
             if not 0.0 <= float(value) <= 1.0:
                 raise ValueError(f"score {value!r} outside [0, 1]")

@@ -50,6 +50,7 @@ class NewFeedback:
     model_version: str | None = None
     note: str | None = None
     profile: str | None = None  # None: a correction of the shared model
+    language: str | None = None  # detected by the writer (hypemeter.language.detect)
 
     def validate(self) -> None:
         """Raise :class:`InvalidInputError` naming the field for anything the rules forbid."""
@@ -134,6 +135,7 @@ class Feedback:
     model_version: str | None = None
     note: str | None = None
     profile: str | None = None
+    language: str | None = None
 
     @property
     def labels(self) -> dict[str, int]:
@@ -151,6 +153,7 @@ class Feedback:
             "spans": [s.to_dict() for s in self.spans],
             "model_version": self.model_version,
             "note": self.note,
+            "language": self.language,
         }
         if self.profile is not None:
             item["profile"] = self.profile
@@ -169,6 +172,8 @@ class Feedback:
         out["created_at"] = iso_utc(self.created_at)
         if self.model_version is not None:
             out["model_version"] = self.model_version
+        if self.language is not None:
+            out["language"] = self.language
         # no "source": each correction is its own group when training splits and folds (one
         # shared source would put every correction in one group: none held out to validate
         # them, and one fold of the grouped out-of-fold fits holding them all)

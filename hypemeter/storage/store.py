@@ -97,6 +97,7 @@ def _to_feedback(row: FeedbackRow) -> Feedback:
         sensational=row.sensational, misinformation=row.misinformation, spans=spans,
         article_id=row.article_id, model_version=row.model_version, note=row.note,
         profile=row.profile,
+        language=row.language,
     )
 
 
@@ -190,6 +191,7 @@ class FeedbackStore:
             "model_version": item.model_version,
             "note": item.note,
             "profile": item.profile,
+            "language": item.language,
         }
         with translated_errors(), deadline(self.timeout):
             if not self._ready:

@@ -61,6 +61,8 @@ class FeedbackRow(Base):
     model_version: Mapped[str | None] = mapped_column(String(128))
     note: Mapped[str | None] = mapped_column(Text)
     profile: Mapped[str | None] = mapped_column(String(64))  # None: the shared model's
+    # detected when stored ("und": too short to tell); None for rows stored before that
+    language: Mapped[str | None] = mapped_column(String(8))
 
     __table_args__ = (
         Index("ix_feedback_created_at_id", "created_at", "id"),

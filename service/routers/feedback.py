@@ -47,6 +47,7 @@ from hypemeter.errors import (
     NotFoundError,
     StorageUnavailableError,
 )
+from hypemeter.language import DEFAULT_LANGUAGES, detect
 from hypemeter.storage import MAX_LIMIT, Feedback, FeedbackStore, NewFeedback, SpanVerdict
 from hypemeter.storage.records import iso_utc
 
@@ -85,8 +86,8 @@ async def start_storage(store: FeedbackStore) -> None:
                     extra={"fields": {"database": repr(store), "revision": revision}})
 
 
-def to_new_feedback(payload: FeedbackRequest, max_chars: int, profile: str | None = None
-                    ) -> NewFeedback:
+def to_new_feedback(payload: FeedbackRequest, max_chars: int, profile: str | None = None,
+                    supported: tuple[str, ...] = DEFAULT_LANGUAGES) -> NewFeedback:
     for name in ("headline", "body"):
         text = getattr(payload, name)
         if len(text) > max_chars:
@@ -107,6 +108,7 @@ def to_new_feedback(payload: FeedbackRequest, max_chars: int, profile: str | Non
         model_version=payload.model_version,
         note=payload.note,
         profile=profile,
+        language=detect(payload.headline, payload.body, supported),
     )
 
 
@@ -164,17 +166,23 @@ def build_router(settings: Settings) -> APIRouter:
             "1, either alone is fine) and span verdicts (code-point offsets into `headline` or "
             "`body`; `loaded` marks a loaded phrase, `not_loaded` a highlighted phrase that is "
             "not). At least one label or one span. Retraining with `hypemeter train "
-            "--feedback` learns from it."
+            "--feedback` learns from it. The text's detected `language` is stored with it; "
+            "a correction in a language the model does not read is kept but not trained on."
         ),
     )
     def create_feedback(payload: FeedbackRequest, request: Request) -> Response:
         profile = principal_of(request).check_profile(payload.profile)
-        item = to_new_feedback(payload, request.app.state.settings.max_field_chars, profile)
+        loaded = request.app.state.holder.current
+        supported = loaded.scorer.gate.supported if loaded is not None else DEFAULT_LANGUAGES
+        item = to_new_feedback(payload, request.app.state.settings.max_field_chars, profile,
+                               supported)
         stored = _store(request).add(item)  # a profile's: its refit is requested with it
         logger.info("feedback stored", extra={"fields": {"feedback_id": stored.id,
-                                                         "profile": profile}})
+                                                         "profile": profile,
+                                                         "language": stored.language}})
         return JSONResponse(
-            {"feedback_id": stored.id, "created_at": iso_utc(stored.created_at)},
+            {"feedback_id": stored.id, "created_at": iso_utc(stored.created_at),
+             "language": stored.language},
             status_code=201,
             headers={"Location": f"{ROUTE}/{stored.id}"},
         )

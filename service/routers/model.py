@@ -71,6 +71,7 @@ def build_router(settings: Settings) -> APIRouter:
             "training_records": training_records if isinstance(training_records, int) else None,
             "validation": dict(card.get("validation") or {}),
             "thresholds": dict(card.get("thresholds") or {}),
+            "languages": list(loaded.scorer.gate.supported),
             "limits": list(card.get("limits") or []),
             "measured": dict(card.get("measured") or {}),
             "report": [

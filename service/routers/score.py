@@ -82,7 +82,10 @@ def build_router(settings: Settings, handler: ScoreHandler) -> APIRouter:
         summary="Score one article",
         description=(
             "Returns the core result object: `scores`, `spans` (the phrases behind the score; "
-            "empty when `explain` is false) and `model`. `id` is echoed back."
+            "empty when `explain` is false), `model` and `language`. `id` is echoed back. "
+            "Text confidently in a language the model does not read is refused: 422 "
+            "`unsupported_language`, naming the language and the ones it reads; set "
+            "`language` (e.g. `\"en\"`) to assert the language and score it anyway."
         ),
         **common,
     )
@@ -94,7 +97,9 @@ def build_router(settings: Settings, handler: ScoreHandler) -> APIRouter:
         summary="Score up to 256 articles",
         description=(
             "Results come back in request order. One bad item fails the whole request with a "
-            "422 whose `field` names it, e.g. `items.3.body`."
+            "422 whose `field` names it, e.g. `items.3.body`. An item in a language the model "
+            "does not read is not scored and does not fail the others: its result has "
+            "`scores: null`, `spans: []` and `error: {code: unsupported_language, message}`."
         ),
         **common,
     )

@@ -53,7 +53,7 @@ def test_result_contract_offsets_and_text_agree(scorer: Scorer) -> None:
                 Article(headline="", body=LOADED.body), Article(headline=LOADED.headline)]
     for result in scorer.score(articles):
         d = result.to_dict()
-        assert set(d) == {"id", "scores", "spans", "model"}
+        assert set(d) == {"id", "scores", "spans", "model", "language", "language_asserted"}
         assert set(d["scores"]) == set(SCORE_NAMES)
         for value in d["scores"].values():
             assert 0.0 <= value <= 1.0

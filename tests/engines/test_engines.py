@@ -114,7 +114,7 @@ def test_bad_records_reported_with_file_and_line(partitions: Path, bundle_dir: P
     expected = [r["id"] for r in articles(40, seed=11)]
     assert [json.loads(ln)["id"] for ln in out] == expected  # input order kept
     first = json.loads(out[0])
-    assert set(first) == {"id", "scores", "spans", "model"}
+    assert set(first) == {"id", "scores", "spans", "model", "language", "language_asserted"}
     assert set(first["scores"]) == {"sensationalism", "misinformation_risk"}
 
 

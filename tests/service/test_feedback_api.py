@@ -54,7 +54,8 @@ def test_post_get_list_delete(feedback_client: TestClient) -> None:
                      "category": "loaded_language"}])
     assert r.status_code == 201, r.text
     created = r.json()
-    assert set(created) == {"feedback_id", "created_at"}
+    assert set(created) == {"feedback_id", "created_at", "language"}
+    assert created["language"] == "en"  # detected and stored (tests/service/test_language_api)
     assert created["created_at"].endswith("Z")
     assert r.headers["location"] == f"/v1/feedback/{created['feedback_id']}"
     one = feedback_client.get(f"/v1/feedback/{created['feedback_id']}", headers=ADMIN).json()

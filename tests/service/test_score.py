@@ -29,7 +29,7 @@ def test_score_matches_core_contract(client: TestClient, scorer: Scorer) -> None
     got = r.json()
     want = scorer.score_one(Article(headline=HEADLINE, body=BODY, id="a-1")).to_dict()
     assert got == json.loads(json.dumps(want))
-    assert set(got) == {"id", "scores", "spans", "model"}
+    assert set(got) == {"id", "scores", "spans", "model", "language", "language_asserted"}
     assert set(got["scores"]) == {"sensationalism", "misinformation_risk"}
     assert got["model"] == {"name": "hypemeter", "version": scorer.version}
     texts = {"headline": HEADLINE, "body": BODY}

@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from hypemeter.language import UNDETERMINED, detect, language_name
 from hypemeter.records.results import CORRECTION_CATEGORIES, NOT_LOADED, GoldSpan, Record, Task
 
 from .base import LoadReport, iter_json_items, read_bytes, text_bucket
@@ -51,6 +52,9 @@ CATEGORY_TECHNIQUE: dict[str, str] = {
     "doubt": "Doubt",
 }
 DEFAULT_TECHNIQUE = "Loaded_Language"
+# The languages the models trained here read (the card's "languages"). A correction or own
+# record confidently in another language is stored but not trained on: an issue, skipped.
+TRAINING_LANGUAGES: tuple[str, ...] = ("en",)
 
 SpanKey = tuple[str, int, int]
 
@@ -158,6 +162,12 @@ class OwnDataLoader:
             return None
         if not (headline.strip() or body.strip()):
             issue("empty text: headline and body are both empty")
+            return None
+        language = detect(headline, body, TRAINING_LANGUAGES)
+        if language != UNDETERMINED and language not in TRAINING_LANGUAGES:
+            reads = ", ".join(language_name(c) for c in TRAINING_LANGUAGES)
+            issue(f"unsupported language: the text is in {language_name(language)}; the "
+                  f"model is trained on {reads} only, so it is not used for training")
             return None
         raw_id = item.get("id")
         if raw_id is not None and (isinstance(raw_id, bool) or not isinstance(raw_id, str | int)):

@@ -225,6 +225,14 @@
           fieldId,
         };
       case 422:
+        if (err.code === "unsupported_language") {
+          return {
+            title: "This text is not in a language the model reads, so it was not scored.",
+            detail: "The server said: " + (message || "unsupported language") +
+              ". Scores for text the model cannot read would be meaningless.",
+            fieldId: null,
+          };
+        }
         if (/both empty/i.test(message)) {
           return {
             title: "Nothing to score yet.",
