@@ -13,9 +13,10 @@ import contextlib
 import json
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine, and_, delete, func, insert, or_, select, update
 from sqlalchemy.engine import URL
@@ -243,21 +244,11 @@ class FeedbackStore:
     ) -> tuple[list[Feedback], str | None]:
         """Newest first; ``since`` inclusive, ``until`` exclusive. Returns items and the cursor
         for the next page (None on the last page)."""
-        if not 1 <= limit <= MAX_LIMIT:
-            raise InvalidInputError(f"limit must be 1 to {MAX_LIMIT}", field="limit")
-        query = select(FeedbackRow)
-        for cond in _filters(since, until, model_version, label, profile):
-            query = query.where(cond)
-        if cursor:
-            when, last_id = decode_cursor(cursor)
-            query = query.where(or_(
-                FeedbackRow.created_at < when,
-                and_(FeedbackRow.created_at == when, FeedbackRow.id < last_id),
-            ))
-        query = query.order_by(FeedbackRow.created_at.desc(), FeedbackRow.id.desc())
+        query = _newest_first(select(FeedbackRow), limit, cursor,
+                              _filters(since, until, model_version, label, profile))
         with translated_errors(), deadline(self.timeout), \
                 self._session(readonly=True) as session:
-            rows = list(session.scalars(query.limit(limit + 1)))
+            rows = list(session.scalars(query))
         items = [_to_feedback(r) for r in rows[:limit]]
         more = len(rows) > limit
         return items, (encode_cursor(items[-1].created_at, items[-1].id) if more else None)
@@ -277,21 +268,11 @@ class FeedbackStore:
         """One page of :meth:`list`, bounded by ``limit`` rows and ``max_bytes`` of stored
         text (at least one row), as batches read lazily (see :mod:`.paging`): the first batch
         is read before this returns, so an outage is raised here, not mid-page."""
-        if not 1 <= limit <= MAX_LIMIT:
-            raise InvalidInputError(f"limit must be 1 to {MAX_LIMIT}", field="limit")
-        query = select(FeedbackRow.created_at, FeedbackRow.id, row_bytes())
-        for cond in _filters(since, until, model_version, label, profile):
-            query = query.where(cond)
-        if cursor:
-            when, last_id = decode_cursor(cursor)
-            query = query.where(or_(
-                FeedbackRow.created_at < when,
-                and_(FeedbackRow.created_at == when, FeedbackRow.id < last_id),
-            ))
-        query = query.order_by(FeedbackRow.created_at.desc(), FeedbackRow.id.desc())
+        query = _newest_first(select(FeedbackRow.created_at, FeedbackRow.id, row_bytes()), limit,
+                              cursor, _filters(since, until, model_version, label, profile))
         with translated_errors(), deadline(self.timeout), \
                 self._session(readonly=True) as session:
-            candidates = session.execute(query.limit(limit + 1)).all()
+            candidates = session.execute(query).all()
         planned, more = plan_page(candidates, limit, max_bytes)
         next_cursor = encode_cursor(planned[-1].created_at, planned[-1].id) if more else None
         parts = batches(planned)
@@ -349,6 +330,22 @@ class FeedbackStore:
         with translated_errors(), deadline(self.timeout), \
                 self._session(readonly=True) as session:
             return int(session.scalar(select(func.count()).select_from(FeedbackRow)) or 0)
+
+
+def _newest_first(query: Any, limit: int, cursor: str | None, conditions: Iterable[Any]) -> Any:
+    """``query`` filtered, after ``cursor``, newest first, with one row more than ``limit``
+    (which tells whether a next page exists)."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInputError(f"limit must be 1 to {MAX_LIMIT}", field="limit")
+    for cond in conditions:
+        query = query.where(cond)
+    if cursor:
+        when, last_id = decode_cursor(cursor)
+        query = query.where(or_(
+            FeedbackRow.created_at < when,
+            and_(FeedbackRow.created_at == when, FeedbackRow.id < last_id),
+        ))
+    return query.order_by(FeedbackRow.created_at.desc(), FeedbackRow.id.desc()).limit(limit + 1)
 
 
 def _filters(
