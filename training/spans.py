@@ -28,6 +28,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from hypemeter.analysis.features import FieldAnalysis
+from hypemeter.analysis.identity import PLACEHOLDER
 from hypemeter.analysis.lexicon import TECHNIQUE_CATEGORY, PhraseLexicon
 from hypemeter.records.results import Article, Record
 from hypemeter.spans.model import (
@@ -116,6 +117,9 @@ def _fields(model: Any, records: Sequence[Record]) -> list[_Field]:
                 gold = [(a, b) for a, b in gold
                         if len(tokenize(text[a:b]).words) <= MAX_ANNOTATED_WORDS]
             labels = _token_labels(fa, gold)
+            # an identity term is never the loaded part of a phrase ("radical" in "radical
+            # _identity_" is): the masked word is a plain token (hypemeter.analysis.identity)
+            labels[np.asarray(fa.tokens.words) == PLACEHOLDER] = 0.0
             weight = 1.0
             out.append(_Field(i, name, text, fa, gold, labels, weight, r.group,
                               bool(r.spans) and not _annotated(r)))

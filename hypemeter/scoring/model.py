@@ -103,6 +103,7 @@ class HypeModel:
         objective_sources: tuple[str, ...] = ("perez_rosas_amt",),
         ptc_soft_scale: float = 0.08,
         own_weight: float | None = 3.0,
+        identity_mask: bool = True,
     ) -> None:
         self.seed = seed
         self.n_features = n_features
@@ -120,20 +121,26 @@ class HypeModel:
         # like any article corpus (a file of 25 then weighs as much as a whole public corpus,
         # which cost other corpora up to 0.09 ROC-AUC in benchmarks/bench_adaptation.py).
         self.own_weight = own_weight
+        # Identity terms (a religion, ethnicity, nationality, orientation, gender identity,
+        # disability or political leaning) read as one placeholder word in every feature
+        # (hypemeter.analysis.identity); bundles made before this switch read them as words.
+        self.identity_mask = identity_mask
 
     # ------------------------------------------------------------------ features
     def analyze(self, articles: Sequence[Article]) -> list[Analysis]:
         fields = analyze_fields(
             [(text, head) for a in articles for text, head in ((a.headline, True),
                                                               (a.body, False))],
-            getattr(self, "lexicon_", None), self.valence_)
+            getattr(self, "lexicon_", None), self.valence_,
+            mask=getattr(self, "identity_mask", False))
         return [Analysis(fields[k], fields[k + 1]) for k in range(0, len(fields), 2)]
 
     def _counts(
         self, articles: Sequence[Article], analyses: Sequence[Analysis]
     ) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix]:
         """Raw hashed counts: headline words, headline characters, body words."""
-        heads = [a.headline.replace("’", "'") for a in articles]
+        heads = [(an.headline.masked or a.headline).replace("’", "'")
+                 for a, an in zip(articles, analyses, strict=True)]
         return (
             _word_counts(self.head_words_, [a.headline for a in analyses]),
             self._head_chars().transform(heads),
