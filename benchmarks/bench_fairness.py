@@ -26,10 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
-
-import joblib
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -41,36 +38,13 @@ from hypemeter.training.fairness import (
     template_rows,
 )
 from record import record
+from validation_support import validation_model
 
 from hypemeter.paths import default_models_dir
 from hypemeter.records.results import Article
 from hypemeter.scoring.scorer import load_scorer
 
 MATERIAL = Path(__file__).resolve().parent / "fairness"
-
-
-def validation_model(card: dict, data_dir: Path, cache: Path | None) -> tuple[object, list]:
-    """The bundle's recipe fit on the training groups of ``hypemeter train``'s split, and the
-    held-out records."""
-    from hypemeter.training.corpora.registry import load_corpora
-    from hypemeter.training.corpora.split import group_split
-    from hypemeter.training.stacking import fit_model
-
-    from hypemeter.scoring.model import HypeModel
-
-    records, _ = load_corpora(data_dir, None, include_sample=True)
-    train, valid = group_split(records, valid_fraction=0.2, seed=int(card.get("seed", 0)))
-    if cache is not None and cache.exists():
-        return joblib.load(cache), valid
-    t0 = time.perf_counter()
-    params = {k: (tuple(v) if isinstance(v, list) else v)
-              for k, v in card.get("params", {}).items()}
-    model = fit_model(HypeModel(**params), train)
-    print(f"fitted the validation model on {len(train)} records in "
-          f"{time.perf_counter() - t0:.0f}s", file=sys.stderr)
-    if cache is not None:
-        joblib.dump(model, cache)
-    return model, valid
 
 
 def seed_article(scorer, path: Path) -> dict:

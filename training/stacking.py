@@ -24,6 +24,7 @@ from hypemeter.training.recipe import (
     subset,
     train_sets,
 )
+from hypemeter.training.views import VIEW_KINDS, short_views
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
@@ -47,8 +48,13 @@ def fit_model(model: HypeModel, records: Sequence[Record]) -> HypeModel:
     model.valence_ = dict(vader_valence())
     model.lexicon_ = PhraseLexicon().fit(records, model.valence_)
     _vectorizers(model)
-    records = [*records, *sentence_records(records)]
+    view_weight = getattr(model, "view_weight", None)
+    views = short_views(records) if view_weight else []
+    records = [*records, *sentence_records(records), *views]
     sets = train_sets(model, records)
+    if views:  # headline-less, body-less and one-sentence views of the articles
+        for s in sets.values():
+            s.w[np.array([records[i].kind in VIEW_KINDS for i in s.idx], bool)] *= view_weight
     own_weight = getattr(model, "own_weight", None)
     if own_weight is not None:
         for s in sets.values():

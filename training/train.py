@@ -23,6 +23,7 @@ from hypemeter.training.span_report import write_span_report
 from hypemeter.training.spans import fit_span_model, punkt_texts
 from hypemeter.training.stacking import fit_model
 from hypemeter.training.validation import evaluate_records
+from hypemeter.training.views import short_views
 from joblib import Parallel, delayed
 
 from hypemeter import MODEL_NAME
@@ -130,7 +131,8 @@ def train_bundle(
         raise DataError(f"cannot train on these records: {message_of(exc)}") from exc
     log(f"fitted the validation model ({len(train)} records) and the final model "
         f"({len(records)} records) in {time.perf_counter() - t0:.1f}s")
-    validation = evaluate_records(model, valid)
+    # the held-out articles, and their short views (hypemeter.training.views) apart
+    validation = evaluate_records(model, [*valid, *short_views(valid)])
     created = datetime.now(UTC)
     version = version or created.strftime("%Y%m%d-%H%M%S")
     card: dict[str, Any] = {

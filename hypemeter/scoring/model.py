@@ -104,6 +104,7 @@ class HypeModel:
         ptc_soft_scale: float = 0.08,
         own_weight: float | None = 3.0,
         identity_mask: bool = True,
+        view_weight: float | None = 0.5,
     ) -> None:
         self.seed = seed
         self.n_features = n_features
@@ -125,6 +126,9 @@ class HypeModel:
         # disability or political leaning) read as one placeholder word in every feature
         # (hypemeter.analysis.identity); bundles made before this switch read them as words.
         self.identity_mask = identity_mask
+        # Training adds body-only, headline-only and first-sentence views of each article at
+        # this weight (hypemeter.training.views); None: no views.
+        self.view_weight = view_weight
 
     # ------------------------------------------------------------------ features
     def analyze(self, articles: Sequence[Article]) -> list[Analysis]:
