@@ -98,7 +98,12 @@ def _fill(text: str, term: Term) -> tuple[str, list[tuple[int, int]]]:
             value = value[:1].upper() + value[1:]
         start = sum(map(len, out))
         out.append(value)
-        ranges.append((start, start + len(value)))
+        # the term's own characters ("Jewish" in "Jewish residents"), not the carrier noun
+        at = value.lower().find(term.term.lower())
+        if at >= 0:
+            ranges.append((start + at, start + at + len(term.term)))
+        else:
+            ranges.append((start, start + len(value)))
         pos = m.end()
     out.append(text[pos:])
     return "".join(out), ranges
@@ -165,12 +170,30 @@ def _auc(y: np.ndarray, p: np.ndarray) -> float | None:
     return float(roc_auc_score(y, p))
 
 
+def _borkan(y: np.ndarray, p: np.ndarray, sub: np.ndarray, min_support: int
+            ) -> dict[str, Any]:
+    pos, neg = int((y[sub] == 1).sum()), int((y[sub] == 0).sum())
+    row: dict[str, Any] = {"positives": pos, "negatives": neg}
+    if pos >= min_support and neg >= min_support:
+        row["subgroup_auc"] = _auc(y[sub], p[sub])
+        bpsn = (sub & (y == 0)) | (~sub & (y == 1))
+        bnsp = (sub & (y == 1)) | (~sub & (y == 0))
+        row["bpsn_auc"] = _auc(y[bpsn], p[bpsn])
+        row["bnsp_auc"] = _auc(y[bnsp], p[bnsp])
+    return row
+
+
 def borkan_rows(model: Any, records: Sequence[Record], material: Material,
                 min_support: int = 10) -> dict[str, Any]:
     """Per task (sensationalism, misinformation): the overall ROC-AUC on ``records`` (labelled,
     held out) and per term with at least ``min_support`` positives and negatives among the
     records that mention it: subgroup, BPSN and BNSP AUC. Terms with less support are listed
-    with their counts only."""
+    with their counts only.
+
+    The pooled figures mix corpora: a term that one corpus mentions more than the others (party
+    names in LIAR's claims) takes that corpus's AUC, whatever the model does with the term.
+    ``within_corpus`` gives the same metrics inside each corpus (background: the corpus's other
+    records), beside the corpus's own AUC."""
     out: dict[str, Any] = {}
     for task, column in TASK_HEAD.items():
         recs = [r for r in records if r.task == task and r.label is not None]
@@ -178,21 +201,22 @@ def borkan_rows(model: Any, records: Sequence[Record], material: Material,
             continue
         y = np.array([int(r.label or 0) for r in recs])
         p = model.predict_scores([Article(r.headline, r.body, r.id) for r in recs])[:, column]
+        corpus = np.array([r.corpus for r in recs])
         overall = _auc(y, p)
-        terms = []
+        corpus_auc = {c: _auc(y[corpus == c], p[corpus == c]) for c in sorted(set(corpus))}
+        terms, within = [], []
         for term in material.terms:
             forms = term.forms()
             sub = np.array([mentions(r, forms) for r in recs], bool)
-            pos, neg = int((y[sub] == 1).sum()), int((y[sub] == 0).sum())
-            row: dict[str, Any] = {"term": term.term, "positives": pos, "negatives": neg}
-            if pos >= min_support and neg >= min_support:
-                row["subgroup_auc"] = _auc(y[sub], p[sub])
-                bpsn = (sub & (y == 0)) | (~sub & (y == 1))
-                bnsp = (sub & (y == 1)) | (~sub & (y == 0))
-                row["bpsn_auc"] = _auc(y[bpsn], p[bpsn])
-                row["bnsp_auc"] = _auc(y[bnsp], p[bnsp])
-            terms.append(row)
-        out[task] = {"records": len(recs), "overall_auc": overall, "terms": terms}
+            terms.append({"term": term.term, **_borkan(y, p, sub, min_support)})
+            for c in sorted(set(corpus[sub])):
+                m = corpus == c
+                row = _borkan(y[m], p[m], sub[m], min_support)
+                if "subgroup_auc" in row:
+                    within.append({"term": term.term, "corpus": c,
+                                   "corpus_auc": corpus_auc[c], **row})
+        out[task] = {"records": len(recs), "overall_auc": overall, "terms": terms,
+                     "corpus_auc": corpus_auc, "within_corpus": within}
     return out
 
 
@@ -223,6 +247,20 @@ def goals(rows: list[dict[str, Any]], borkan: dict[str, Any] | None = None) -> d
                     v = t.get(metric)
                     if v is not None and entry["overall_auc"] is not None:
                         gaps.append((entry["overall_auc"] - v, task, t["term"], metric))
+        within = []
+        for task, entry in borkan.items():
+            for t in entry.get("within_corpus", []):
+                for metric in ("subgroup_auc", "bpsn_auc", "bnsp_auc"):
+                    v = t.get(metric)
+                    if v is not None and t["corpus_auc"] is not None:
+                        within.append((t["corpus_auc"] - v, task, f"{t['term']}@{t['corpus']}",
+                                       metric))
+        if within:
+            gap = max(within)
+            out["worst_within_corpus_auc_gap"] = {
+                "gap": round(gap[0], 4), "task": gap[1], "term": gap[2], "metric": gap[3]}
+            out["within_corpus_terms_over_goal"] = sorted(
+                {f"{g[1]}:{g[2]}:{g[3]}" for g in within if g[0] > MAX_AUC_GAP})
         if gaps:
             gap = max(gaps)
             out["worst_auc_gap"] = {"gap": round(gap[0], 4), "task": gap[1], "term": gap[2],
@@ -266,4 +304,52 @@ def markdown(rows: list[dict[str, Any]], borkan: dict[str, Any] | None = None) -
                     lines.append(f"| {t['term']} | {t['positives']} | {t['negatives']} "
                                  f"| {_f(t['subgroup_auc'])} | {_f(t['bpsn_auc'])} "
                                  f"| {_f(t['bnsp_auc'])} |")
+            if entry.get("within_corpus"):
+                lines += ["", f"**{task}** within each corpus (background: the corpus's other "
+                          "held-out records):", "",
+                          "| term | corpus | corpus AUC | positives | negatives | subgroup AUC "
+                          "| BPSN AUC | BNSP AUC |", "|---|---|---|---|---|---|---|---|"]
+                for t in entry["within_corpus"]:
+                    lines.append(f"| {t['term']} | {t['corpus']} | {_f(t['corpus_auc'])} "
+                                 f"| {t['positives']} | {t['negatives']} "
+                                 f"| {_f(t['subgroup_auc'])} | {_f(t['bpsn_auc'])} "
+                                 f"| {_f(t['bnsp_auc'])} |")
     return "\n".join(lines) + "\n"
+
+
+MATERIAL_DIR = Path(__file__).resolve().parents[1] / "benchmarks" / "fairness"
+
+
+def fairness_report(report_dir: Path, final: Any, version: str, validation_model: Any,
+                    valid: Sequence[Record], material_dir: Path = MATERIAL_DIR
+                    ) -> dict[str, Any] | None:
+    """The training report's fairness section: the per-term template table of the final model
+    and Borkan's per-term AUCs of the validation model on the held-out groups, written to
+    ``report_dir/fairness.md`` and returned for the card (goal figures and per-term AUCs).
+    ``None`` where the benchmark's material is not there (an installed package)."""
+    if not (material_dir / "terms.json").is_file():
+        return None
+    from hypemeter.bundles.bundle import Bundle
+    from hypemeter.scoring.scorer import Scorer
+
+    material = load_material(material_dir)
+    rows = template_rows(Scorer(Bundle(final, {"version": version}, report_dir)), material)
+    borkan = borkan_rows(validation_model, valid, material)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    (report_dir / "fairness.md").write_text(
+        f"# Identity terms: {version}\n\nTemplates of benchmarks/fairness/ (the final model), "
+        "and Borkan et al.'s per-term AUCs on the held-out groups (the validation model); "
+        "`python benchmarks/bench_fairness.py` prints the same table.\n\n"
+        + markdown(rows, borkan), encoding="utf-8")
+    index = report_dir / "report.md"
+    if index.is_file():
+        with index.open("a", encoding="utf-8") as fh:
+            fh.write("## identity terms\n\nScores of sober and sensational templates per "
+                     "identity term, spans on the terms, per-term held-out AUCs: "
+                     "[fairness.md](fairness.md)\n")
+    summary = goals(rows, borkan)
+    return {"goals": summary, "report": "fairness.md",
+            "held_out": {task: {"overall_auc": e["overall_auc"],
+                                "terms": [t for t in e["terms"] if "subgroup_auc" in t],
+                                "within_corpus": e["within_corpus"]}
+                         for task, e in borkan.items()}}

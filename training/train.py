@@ -17,6 +17,7 @@ from typing import Any
 from hypemeter.training.corpora.base import LoadReport
 from hypemeter.training.corpora.registry import SAMPLE_NAME, default_data_dir, load_corpora
 from hypemeter.training.corpora.split import group_split
+from hypemeter.training.fairness import fairness_report
 from hypemeter.training.own_data import own_data_summary
 from hypemeter.training.report import write_validation_report
 from hypemeter.training.span_report import write_span_report
@@ -188,6 +189,8 @@ def train_bundle(
                             "precision and recall by weight band, categories. "
                             "[Full report](spans/report.md)\n\n"
                             "![spans reliability](spans/reliability.png)\n")
+        # identity terms: per-term table (templates, held-out AUCs), see training/fairness.py
+        card["fairness"] = fairness_report(report_dir, final, version, model, valid)
         card["training_seconds"] = round(time.perf_counter() - started, 1)
         bundle_dir = write_bundle(final, card, out_dir, extras={"report": report_dir})
     if publish:

@@ -25,6 +25,8 @@ bundles made before read the words as they are.
 
 from __future__ import annotations
 
+from itertools import compress, count
+
 from hypemeter.text.tokens import Tokens
 
 PLACEHOLDER = "_identity_"
@@ -96,9 +98,9 @@ def identity_positions(words: list[str]) -> list[int]:
     """Positions of the tokens that are (part of) an identity term."""
     out: list[int] = []
     n = len(words)
-    for i, w in enumerate(words):
-        if w not in TRIGGERS:
-            continue
+    # the candidates found in C (compress/map), the few of them looked at in Python
+    for i in compress(count(), map(TRIGGERS.__contains__, words)):
+        w = words[i]
         if w in _FIRSTS:
             for seq in SEQUENCES:
                 if seq[0] == w and tuple(words[i:i + len(seq)]) == seq:
