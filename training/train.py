@@ -174,6 +174,12 @@ def train_bundle(
             "would mark, not a complete list of problems.",
             "Calibration holds on data like the training data; on very different text, compare "
             "scores with each other rather than reading them as probabilities.",
+            "Words naming a religion, ethnicity, nationality, sexual orientation, gender "
+            "identity, disability or political leaning are read as one placeholder word "
+            "(hypemeter/analysis/identity.py), so a report scores the same whichever group it "
+            "names; a group named by a word outside that list, or by a slur, is read as "
+            "written. The per-term figures are in the card's fairness section "
+            "(docs/fairness.md).",
         ],
     }
     with tempfile.TemporaryDirectory(prefix="hypemeter-report-") as tmp:
