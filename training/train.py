@@ -14,6 +14,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from hypemeter.training.calibration_report import calibration_card, write_calibration_report
 from hypemeter.training.corpora.base import LoadReport
 from hypemeter.training.corpora.registry import SAMPLE_NAME, default_data_dir, load_corpora
 from hypemeter.training.corpora.split import group_split
@@ -130,6 +131,8 @@ def train_bundle(
         raise DataError(f"cannot train on these records: {message_of(exc)}") from exc
     log(f"fitted the validation model ({len(train)} records) and the final model "
         f"({len(records)} records) in {time.perf_counter() - t0:.1f}s")
+    loco = final.__dict__.pop("loco_", None)  # held-out predictions: the report's, not the bundle's
+    model.__dict__.pop("loco_", None)
     validation = evaluate_records(model, valid)
     created = datetime.now(UTC)
     version = version or created.strftime("%Y%m%d-%H%M%S")
@@ -152,6 +155,7 @@ def train_bundle(
         "own_data": own_data_summary(reports, records, valid, model),
         # what fitting the final span model measured on its held-out folds
         "span_model": dict(final.span_model_.metrics) if hasattr(final, "span_model_") else None,
+        "calibration": calibration_card(final, loco),
         "thresholds": {"sensationalism": 0.5, "misinformation_risk": 0.5},
         "training_seconds": None,
         "limits": [
@@ -179,6 +183,8 @@ def train_bundle(
             report_dir, model, valid, thresholds=card["thresholds"],
             title=f"hypemeter {version}: validation split",
         )
+        card["report"]["figures"] += write_calibration_report(
+            report_dir, model, valid, loco, card["calibration"])
         if "spans" in validation:
             card["report"]["figures"] += write_span_report(report_dir, validation["spans"])
             with (report_dir / "report.md").open("a", encoding="utf-8") as index:
@@ -196,7 +202,7 @@ def train_bundle(
 
 
 def _fit(records: list[Record], seed: int) -> HypeModel:
-    model = fit_model(HypeModel(seed=seed), records)
+    model = fit_model(HypeModel(seed=seed), records, calibrate=True)
     model.sentences_ = SentenceSplitter.train(punkt_texts(records))
     model.span_model_ = fit_span_model(model, records, seed=seed)
     return model
