@@ -50,9 +50,14 @@ VALIDATION_KEYS = ("sensationalism/articles", "sensationalism/headlines",
                    "misinformation/articles", "misinformation/headlines")
 
 
+# parameters a card may predate, with the value that reproduces the recipe before them
+BEFORE = {"mainstream_corpora": ()}
+
+
 def model_of(card: dict[str, Any]) -> HypeModel:
     """A model with the card's hyperparameters (those this version of HypeModel knows)."""
-    params = {k: tuple(v) if isinstance(v, list) else v for k, v in card["params"].items()}
+    params = {**BEFORE, **{k: tuple(v) if isinstance(v, list) else v
+                           for k, v in card["params"].items()}}
     known = HypeModel().__dict__
     return HypeModel(**{k: v for k, v in params.items() if k in known})
 

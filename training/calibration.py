@@ -72,12 +72,15 @@ class LocoPredictions:
 
 def loco_predictions(
     model: HypeModel, design: Design, *, corpora: Sequence[str] | None = None,
-    log: Callable[[str], Any] | None = None,
+    log: Callable[[str], Any] | None = None, quick: bool = True,
 ) -> LocoPredictions:
     """Refit ``model``'s learners without each corpus in turn and score that corpus.
 
     ``model`` must have been fitted on ``design`` (:func:`fit_learners` with the design's own
-    sets): a learner whose training set does not hold the corpus is reused, not refit."""
+    sets): a learner whose training set does not hold the corpus is reused, not refit.
+    ``quick``: a refit learner is fitted once, and the refit stackers read the full fit's
+    out-of-fold logits for the remaining rows (the held-out corpus's own logits always come
+    from learners fitted without it)."""
     started = time.perf_counter()
     records = design.records
     labelled = np.array([
@@ -104,7 +107,7 @@ def loco_predictions(
                 log(f"calibration: cannot refit without {name} (a learner loses a class)")
             continue
         t0 = time.perf_counter()
-        fold = fit_learners(copy.copy(model), design, sets, reuse=model)
+        fold = fit_learners(copy.copy(model), design, sets, reuse=model, reuse_oof=quick)
         z, _ = stacker_logits(fold, design.blocks, test)
         parts.append((test, z))
         if log:

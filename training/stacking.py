@@ -109,11 +109,13 @@ def prepare(model: HypeModel, records: Sequence[Record]) -> Design:
 
 
 def fit_learners(model: HypeModel, design: Design, sets: dict[str, TrainSet] | None = None,
-                 reuse: HypeModel | None = None) -> HypeModel:
+                 reuse: HypeModel | None = None, reuse_oof: bool = False) -> HypeModel:
     """Fit the six base learners and four stackers of ``model`` on ``sets`` (by default the
     design's own; a subset of them refits without some corpora). With ``reuse`` (a model
     fitted on the design's own sets), a base learner whose set is the design's own (the same
-    object) is taken from it with its out-of-fold logits instead of being refit."""
+    object) is taken from it with its out-of-fold logits instead of being refit; with
+    ``reuse_oof`` too, a refit learner's stacker inputs are the full fit's out-of-fold logits
+    of its remaining rows (one fit per learner instead of ``cv_folds + 1``)."""
     records, blocks, X = design.records, design.blocks, design.X
     own = sets is None
     sets = dict(design.sets if own else sets)
@@ -146,7 +148,11 @@ def fit_learners(model: HypeModel, design: Design, sets: dict[str, TrainSet] | N
             continue
         s = sets[key]
         learned = _lr(model, C)
-        oof[key] = _oof(model, learned, X[learner], s)
+        if reuse_oof and design.oof is not None:
+            position = {int(i): k for k, i in enumerate(design.sets[key].idx)}
+            oof[key] = design.oof[key][[position[int(i)] for i in s.idx]]
+        else:
+            oof[key] = _oof(model, learned, X[learner], s)
         soft_fit(learned, X[learner][s.idx], s.y, s.w)
         setattr(model, attr, learned)
     if own:

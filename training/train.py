@@ -125,14 +125,17 @@ def train_bundle(
     jobs = 2 if (os.cpu_count() or 1) > 1 and len(records) > 5000 else 1
     try:
         model, final = Parallel(n_jobs=jobs)(
-            delayed(_fit)(part, seed) for part in (train, records)
+            delayed(_fit)(part, seed, calibrate) for part, calibrate in ((train, False),
+                                                                         (records, True))
         )
     except ValueError as exc:  # too little or one-sided data for one of the learners
         raise DataError(f"cannot train on these records: {message_of(exc)}") from exc
     log(f"fitted the validation model ({len(train)} records) and the final model "
         f"({len(records)} records) in {time.perf_counter() - t0:.1f}s")
-    loco = final.__dict__.pop("loco_", None)  # held-out predictions: the report's, not the bundle's
-    model.__dict__.pop("loco_", None)
+    # The leave-one-corpus-out refits are made once, for the final model; the validation
+    # model reads the same calibration maps (a few parameters per score and kind).
+    loco = final.__dict__.pop("loco_", None)  # held-out predictions: for the report only
+    model.calibration_ = getattr(final, "calibration_", None)
     validation = evaluate_records(model, valid)
     created = datetime.now(UTC)
     version = version or created.strftime("%Y%m%d-%H%M%S")
@@ -149,6 +152,8 @@ def train_bundle(
         "training_records": len(records),
         "validation": {
             "split": "20% of groups (outlet, domain, speaker, article pair) held out",
+            "calibration": "the final model's calibration maps (fitted on leave-one-corpus-"
+                           "out predictions over all records, validation groups included)",
             "records": len(valid),
             **validation,
         },
@@ -173,8 +178,12 @@ def train_bundle(
             "articles; their weights are calibrated on held-out articles of that corpus (see "
             "the span report) and are rougher on other genres. They show wording annotators "
             "would mark, not a complete list of problems.",
-            "Calibration holds on data like the training data; on very different text, compare "
-            "scores with each other rather than reading them as probabilities.",
+            "Both scores are calibrated on corpora held out of the fit (leave-one-corpus-out) "
+            "and refer to a reference prevalence (the card's calibration entry): "
+            "misinformation_risk to a feed in which 10% of articles are fabricated. In a feed "
+            "with another share, move them with a prior shift (docs/calibration.md); on text "
+            "unlike any corpus here, compare scores with each other rather than reading them "
+            "as probabilities.",
         ],
     }
     with tempfile.TemporaryDirectory(prefix="hypemeter-report-") as tmp:
@@ -201,8 +210,8 @@ def train_bundle(
     return bundle_dir
 
 
-def _fit(records: list[Record], seed: int) -> HypeModel:
-    model = fit_model(HypeModel(seed=seed), records, calibrate=True)
+def _fit(records: list[Record], seed: int, calibrate: bool) -> HypeModel:
+    model = fit_model(HypeModel(seed=seed), records, calibrate=calibrate)
     model.sentences_ = SentenceSplitter.train(punkt_texts(records))
     model.span_model_ = fit_span_model(model, records, seed=seed)
     return model
