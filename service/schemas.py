@@ -201,6 +201,24 @@ class ReportFile(BaseModel):
     media_type: str
 
 
+class ModelCalibration(BaseModel):
+    """The card's ``calibration`` entry (see docs/calibration.md)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    method: dict[str, Any] | None = Field(
+        default=None, description="per score, the calibration form for text with a body "
+        "(`article`) and for headlines alone (`headline`): sigmoid, beta or isotonic")
+    reference_prevalence: dict[str, float] | None = Field(
+        default=None, description="per score, the share of positive texts in the feed the "
+        "probabilities are calibrated to (misinformation_risk 0.1: a feed in which 10% of "
+        "articles are fabricated)")
+    fitted_on: str | None = Field(
+        default=None, description="what the calibration was fitted on: "
+        "`leave-one-corpus-out` predictions (each corpus scored by a model fitted without it)")
+    meaning: dict[str, str] | None = None
+
+
 class ModelCardResponse(BaseModel):
     """What the loaded model is and how it was validated (from its card)."""
 
@@ -215,6 +233,15 @@ class ModelCardResponse(BaseModel):
                     "training_records": 120,
                     "validation": {"records": 24, "sensationalism": {"roc_auc": 0.91}},
                     "thresholds": {"sensationalism": 0.5, "misinformation_risk": 0.5},
+                    "calibration": {
+                        "method": {"sensationalism": {"article": "sigmoid",
+                                                      "headline": "isotonic"},
+                                   "misinformation_risk": {"article": "beta",
+                                                           "headline": "sigmoid"}},
+                        "reference_prevalence": {"sensationalism": 0.5,
+                                                 "misinformation_risk": 0.1},
+                        "fitted_on": "leave-one-corpus-out",
+                    },
                     "limits": ["Scores measure style; they are not a fact-check."],
                     "measured": {
                         "scoring": {
@@ -242,6 +269,11 @@ class ModelCardResponse(BaseModel):
     training_records: int | None = None
     validation: dict[str, Any] = Field(default_factory=dict)
     thresholds: dict[str, Any] = Field(default_factory=dict)
+    calibration: ModelCalibration | None = Field(
+        default=None,
+        description="how the scores were calibrated and the reference prevalence each is "
+        "calibrated to (null for a model without calibration)",
+    )
     limits: list[Any] = Field(default_factory=list)
     measured: dict[str, Any] = Field(
         default_factory=dict,

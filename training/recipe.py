@@ -68,6 +68,8 @@ def train_sets(model: HypeModel, records: Sequence[Record]) -> dict[str, TrainSe
                 if r.headline.strip():
                     rows["loaded_head"].append((i, y, 1.0))
                     rows["sens_article"].append((i, y, 1.0))
+                if r.corpus in getattr(model, "mainstream_corpora", ()) and r.label == 0:
+                    rows["article"].append((i, 0.0, 1.0))  # ordinary reporting: not fabricated
         elif r.task == "spans" and has_body and r.target is not None:
             y = min(1.0, float(r.target) / model.ptc_soft_scale)
             rows["body"].append((i, y, 1.0))

@@ -9,6 +9,7 @@ feed which learner is :mod:`hypemeter.training.recipe`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -43,8 +44,47 @@ META_FEATURE_NAMES = [
 ]
 
 
-def fit_model(model: HypeModel, records: Sequence[Record]) -> HypeModel:
-    """Fit every learner and stacker of ``model`` (with its hyperparameters) on ``records``."""
+@dataclass
+class Design:
+    """What every fit of the learners shares: the records (with the derived sentence rows),
+    each learner's training set, the feature blocks and each learner's design matrix."""
+
+    records: list[Record]
+    sets: dict[str, TrainSet]
+    blocks: dict[str, Any]
+    X: dict[str, sp.csr_matrix]
+    # the out-of-fold logits of the fit on the design's own sets (set by fit_learners)
+    oof: dict[str, np.ndarray] | None = None
+
+
+def fit_model(model: HypeModel, records: Sequence[Record], *, calibrate: bool = False,
+              log: Any = None) -> HypeModel:
+    """Fit every learner and stacker of ``model`` (with its hyperparameters) on ``records``.
+
+    ``calibrate`` also fits ``calibration_`` on leave-one-corpus-out refits (one more fit of
+    the learners per corpus, see :mod:`hypemeter.training.calibration`); its held-out
+    predictions are kept in ``model.loco_`` for the report (training drops them before the
+    model is written)."""
+    design = prepare(model, records)
+    fit_learners(model, design)
+    if calibrate:
+        from hypemeter.training.calibration import fit_calibration, loco_predictions
+
+        try:
+            model.loco_ = loco_predictions(model, design, log=log)
+            model.calibration_ = fit_calibration(model.loco_)
+        except ValueError as exc:  # fewer than two corpora to hold out, or one class only
+            model.calibration_ = None
+            model.calibration_problem_ = str(exc)
+    model.lexicon_.add_phrases(clickbait_phrases(model, design.records, design.sets["headline"]))
+    model.meta_feature_names_ = list(META_FEATURE_NAMES)
+    return model
+
+
+def prepare(model: HypeModel, records: Sequence[Record]) -> Design:
+    """Fit the lexicon, vectorizers and TF-IDF weights on ``records`` and build the design
+    every learner fit reads (:func:`fit_learners`, and the leave-one-corpus-out refits of
+    :mod:`hypemeter.training.calibration`)."""
     model.valence_ = dict(vader_valence())
     model.lexicon_ = PhraseLexicon().fit(records, model.valence_)
     _vectorizers(model)
@@ -59,8 +99,6 @@ def fit_model(model: HypeModel, records: Sequence[Record]) -> HypeModel:
     if own_weight is not None:
         for s in sets.values():
             s.w[own_mask(s, records)] *= own_weight
-    for key in ("body", "loaded_head"):  # article corpora: equal say each
-        sets[key].w = balance(sets[key], records, own_weight is not None)
     articles = [Article(r.headline, r.body, r.id) for r in records]
     analyses = model.analyze(articles)
     counts = model._counts(articles, analyses)
@@ -72,14 +110,37 @@ def fit_model(model: HypeModel, records: Sequence[Record]) -> HypeModel:
         (counts[0] + counts[2])[has_body]
     )
     blocks = model._blocks(articles, analyses, counts)
+    X = {learner: design_matrix(blocks, learner) for learner in model.BLOCKS}  # stacked once
+    return Design(records, sets, blocks, X)
 
+
+def fit_learners(model: HypeModel, design: Design, sets: dict[str, TrainSet] | None = None,
+                 reuse: HypeModel | None = None, reuse_oof: bool = False) -> HypeModel:
+    """Fit the six base learners and four stackers of ``model`` on ``sets`` (by default the
+    design's own; a subset of them refits without some corpora). With ``reuse`` (a model
+    fitted on the design's own sets), a base learner whose set is the design's own (the same
+    object) is taken from it with its out-of-fold logits instead of being refit; with
+    ``reuse_oof`` too, a refit learner's stacker inputs are the full fit's out-of-fold logits
+    of its remaining rows (one fit per learner instead of ``cv_folds + 1``)."""
+    records, blocks, X = design.records, design.blocks, design.X
+    own = sets is None
+    sets = dict(design.sets if own else sets)
+    same = set() if reuse is None or design.oof is None else {
+        key for key, s in sets.items() if s is design.sets[key]}
+    own_weight = getattr(model, "own_weight", None)
+    for key in ("body", "loaded_head"):  # article corpora: equal say each
+        s = sets[key]
+        sets[key] = TrainSet(s.idx, s.y, balance(s, records, own_weight is not None), s.groups)
     head_base, head_meta = holdout(sets["headline"], model.meta_headlines, model.seed)
     claim_base, claim_meta = holdout(sets["claim"], model.meta_headlines, model.seed)
-    X = {learner: design_matrix(blocks, learner) for learner in model.BLOCKS}  # stacked once
-    model.headline_ = _lr(model, model.C_headline)
-    soft_fit(model.headline_, X["headline"][head_base.idx], head_base.y, head_base.w)
-    model.claim_ = _lr(model, model.C_claim)
-    soft_fit(model.claim_, X["claim"][claim_base.idx], claim_base.y, claim_base.w)
+    for attr, key, base, C in (("headline_", "headline", head_base, model.C_headline),
+                               ("claim_", "claim", claim_base, model.C_claim)):
+        if key in same:
+            setattr(model, attr, getattr(reuse, attr))
+            continue
+        learned = _lr(model, C)
+        soft_fit(learned, X[key][base.idx], base.y, base.w)
+        setattr(model, attr, learned)
     oof: dict[str, np.ndarray] = {}
     for attr, learner, key, C in (
         ("body_", "body", "body", model.C_body),
@@ -87,11 +148,21 @@ def fit_model(model: HypeModel, records: Sequence[Record]) -> HypeModel:
         ("loaded_head_", "headline", "loaded_head", model.C_body),
         ("sens_article_", "sens_article", "sens_article", model.C_article),
     ):
+        if key in same:
+            setattr(model, attr, getattr(reuse, attr))
+            oof[key] = design.oof[key]  # type: ignore[index]
+            continue
         s = sets[key]
         learned = _lr(model, C)
-        oof[key] = _oof(model, learned, X[learner], s)
+        if reuse_oof and design.oof is not None:
+            position = {int(i): k for k, i in enumerate(design.sets[key].idx)}
+            oof[key] = design.oof[key][[position[int(i)] for i in s.idx]]
+        else:
+            oof[key] = _oof(model, learned, X[learner], s)
         soft_fit(learned, X[learner][s.idx], s.y, s.w)
         setattr(model, attr, learned)
+    if own:
+        design.oof = oof
 
     logits = model._base_logits(blocks)
     # out-of-fold logits replace in-sample ones for the rows the base models were fit on
@@ -114,8 +185,6 @@ def fit_model(model: HypeModel, records: Sequence[Record]) -> HypeModel:
             soft_fit(stacker, meta_x[part.idx][:, columns], part.y,
                      balance(part, records, own_weight is not None))
             setattr(model, f"{attr}_{kind}_", stacker)
-    model.lexicon_.add_phrases(clickbait_phrases(model, records, sets["headline"]))
-    model.meta_feature_names_ = list(META_FEATURE_NAMES)
     return model
 
 

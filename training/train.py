@@ -14,6 +14,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from hypemeter.training.calibration_report import calibration_card, write_calibration_report
 from hypemeter.training.corpora.base import LoadReport
 from hypemeter.training.corpora.registry import SAMPLE_NAME, default_data_dir, load_corpora
 from hypemeter.training.corpora.split import group_split
@@ -126,12 +127,17 @@ def train_bundle(
     jobs = 2 if (os.cpu_count() or 1) > 1 and len(records) > 5000 else 1
     try:
         model, final = Parallel(n_jobs=jobs)(
-            delayed(_fit)(part, seed) for part in (train, records)
+            delayed(_fit)(part, seed, calibrate) for part, calibrate in ((train, False),
+                                                                         (records, True))
         )
     except ValueError as exc:  # too little or one-sided data for one of the learners
         raise DataError(f"cannot train on these records: {message_of(exc)}") from exc
     log(f"fitted the validation model ({len(train)} records) and the final model "
         f"({len(records)} records) in {time.perf_counter() - t0:.1f}s")
+    # The leave-one-corpus-out refits are made once, for the final model; the validation
+    # model reads the same calibration maps (a few parameters per score and kind).
+    loco = final.__dict__.pop("loco_", None)  # held-out predictions: for the report only
+    model.calibration_ = getattr(final, "calibration_", None)
     # the held-out articles, and their short views (hypemeter.training.views) apart
     validation = evaluate_records(model, [*valid, *short_views(valid)])
     created = datetime.now(UTC)
@@ -149,12 +155,15 @@ def train_bundle(
         "training_records": len(records),
         "validation": {
             "split": "20% of groups (outlet, domain, speaker, article pair) held out",
+            "calibration": "the final model's calibration maps (fitted on leave-one-corpus-"
+                           "out predictions over all records, validation groups included)",
             "records": len(valid),
             **validation,
         },
         "own_data": own_data_summary(reports, records, valid, model),
         # what fitting the final span model measured on its held-out folds
         "span_model": dict(final.span_model_.metrics) if hasattr(final, "span_model_") else None,
+        "calibration": calibration_card(final, loco),
         "thresholds": {"sensationalism": 0.5, "misinformation_risk": 0.5},
         "training_seconds": None,
         "limits": [
@@ -172,14 +181,18 @@ def train_bundle(
             "articles; their weights are calibrated on held-out articles of that corpus (see "
             "the span report) and are rougher on other genres. They show wording annotators "
             "would mark, not a complete list of problems.",
-            "Calibration holds on data like the training data; on very different text, compare "
-            "scores with each other rather than reading them as probabilities.",
             "Words naming a religion, ethnicity, nationality, sexual orientation, gender "
             "identity, disability or political leaning are read as one placeholder word "
             "(hypemeter/analysis/identity.py), so a report scores the same whichever group it "
             "names; a group named by a word outside that list, or by a slur, is read as "
             "written. The per-term figures are in the card's fairness section "
             "(docs/fairness.md).",
+            "Both scores are calibrated on corpora held out of the fit (leave-one-corpus-out) "
+            "and refer to a reference prevalence (the card's calibration entry): "
+            "misinformation_risk to a feed in which 10% of articles are fabricated. In a feed "
+            "with another share, move them with a prior shift (docs/calibration.md); on text "
+            "unlike any corpus here, compare scores with each other rather than reading them "
+            "as probabilities.",
         ],
     }
     with tempfile.TemporaryDirectory(prefix="hypemeter-report-") as tmp:
@@ -188,6 +201,8 @@ def train_bundle(
             report_dir, model, valid, thresholds=card["thresholds"],
             title=f"hypemeter {version}: validation split",
         )
+        card["report"]["figures"] += write_calibration_report(
+            report_dir, model, valid, loco, card["calibration"])
         if "spans" in validation:
             card["report"]["figures"] += write_span_report(report_dir, validation["spans"])
             with (report_dir / "report.md").open("a", encoding="utf-8") as index:
@@ -206,8 +221,8 @@ def train_bundle(
     return bundle_dir
 
 
-def _fit(records: list[Record], seed: int) -> HypeModel:
-    model = fit_model(HypeModel(seed=seed), records)
+def _fit(records: list[Record], seed: int, calibrate: bool) -> HypeModel:
+    model = fit_model(HypeModel(seed=seed), records, calibrate=calibrate)
     model.sentences_ = SentenceSplitter.train(punkt_texts(records))
     model.span_model_ = fit_span_model(model, records, seed=seed)
     return model

@@ -12,8 +12,10 @@ Four stackers (logistic regressions on out-of-fold base logits; the sensationali
 on both fields' style vectors) turn them into ``sensationalism`` and ``misinformation_risk``
 probabilities: one per score for text with a body and one for headlines alone, because titles
 and claims teach a different task than articles. A headline's clickbait signal and a body's
-loaded language both count, and a field that is absent contributes nothing. The stackers are
-what calibrates the scores.
+loaded language both count, and a field that is absent contributes nothing. ``calibration_``
+(:mod:`hypemeter.scoring.calibration`, fitted on leave-one-corpus-out predictions) maps the
+stackers' logits to probabilities at each score's reference prevalence; a model without one
+reads the stackers' own sigmoid.
 """
 
 from __future__ import annotations
@@ -101,6 +103,7 @@ class HypeModel:
         meta_headlines: int = 3000,
         cv_folds: int = 3,
         objective_sources: tuple[str, ...] = ("perez_rosas_amt",),
+        mainstream_corpora: tuple[str, ...] = (),
         ptc_soft_scale: float = 0.08,
         own_weight: float | None = 3.0,
         identity_mask: bool = True,
@@ -116,6 +119,9 @@ class HypeModel:
         self.meta_headlines = meta_headlines
         self.cv_folds = cv_folds
         self.objective_sources = objective_sources
+        # corpora whose articles labelled not sensational are ordinary reporting: they also
+        # teach the misinformation learners what accurate articles look like
+        self.mainstream_corpora = mainstream_corpora
         self.ptc_soft_scale = ptc_soft_scale
         # A user's own records (corpora "own:..."): a number gives each own record that many
         # times an ordinary record's weight in every learner and stacker; None balances them
@@ -240,12 +246,20 @@ class HypeModel:
         blocks = self._blocks(articles, analyses)
         meta_x = self._meta(blocks, self._base_logits(blocks))
         with_body = meta_x[:, HAS_BODY] > 0
-        out = np.empty((len(articles), 2))
+        out = self._stacker_logits(meta_x)
+        calibration = getattr(self, "calibration_", None)  # None: the stackers' own sigmoid
+        return expit(out) if calibration is None else calibration(out, with_body)
+
+    def _stacker_logits(self, meta_x: np.ndarray) -> np.ndarray:
+        """The stackers' (n, 2) logits, before ``calibration_`` (see
+        :mod:`hypemeter.scoring.calibration`)."""
+        with_body = meta_x[:, HAS_BODY] > 0
+        out = np.empty((len(meta_x), 2))
         for j, (attr, columns) in enumerate(STACKERS):
             for kind, mask in (("article", with_body), ("headline", ~with_body)):
                 model = getattr(self, f"{attr}_{kind}_")
                 out[mask, j] = meta_x[mask][:, columns] @ model.coef_[0] + model.intercept_[0]
-        return expit(out)
+        return out
 
     @staticmethod
     def spans(article: Article, analysis: Analysis, max_spans: int | None = None) -> list[Span]:
