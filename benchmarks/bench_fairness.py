@@ -81,7 +81,7 @@ def main() -> int:
     borkan = None
     if args.data_dir is not None:
         model, valid = validation_model(scorer.bundle.card, args.data_dir,
-                                        args.validation_model)
+                                        args.validation_model, scorer.bundle.model)
         borkan = borkan_rows(model, valid, material, args.min_support)
     print(markdown(rows, borkan))
     summary = goals(rows, borkan)

@@ -121,7 +121,8 @@ def main() -> int:
     args = ap.parse_args()
 
     scorer = load_scorer(args.model or default_models_dir())
-    model, valid = validation_model(scorer.bundle.card, args.data_dir, args.validation_model)
+    model, valid = validation_model(scorer.bundle.card, args.data_dir, args.validation_model,
+                                    scorer.bundle.model)
     figures = measure(model, held_out(valid))
     print(f"model {scorer.version}: validation model on held-out groups")
     for head, rows in figures.items():

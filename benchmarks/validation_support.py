@@ -25,14 +25,18 @@ from hypemeter.scoring.model import HypeModel
 LEGACY: dict[str, Any] = {"identity_mask": False, "view_weight": None}
 
 
-def validation_model(card: dict[str, Any], data_dir: Path, cache: Path | None = None
-                     ) -> tuple[HypeModel, list[Record]]:
+def validation_model(card: dict[str, Any], data_dir: Path, cache: Path | None = None,
+                     final: Any = None) -> tuple[HypeModel, list[Record]]:
     """``(model fit on the training groups, held-out records)``; ``cache`` (a joblib file)
-    keeps the fitted model for the next run (delete it when the recipe changes)."""
+    keeps the fitted model for the next run (delete it when the recipe changes). The
+    validation model reads the calibration maps of the bundle's ``final`` model, as in
+    training (the leave-one-corpus-out refits are made for the final model only)."""
     records, _ = load_corpora(data_dir, None, include_sample=True)
     train, valid = group_split(records, valid_fraction=0.2, seed=int(card.get("seed", 0)))
     if cache is not None and cache.exists():
-        return joblib.load(cache), valid
+        model = joblib.load(cache)
+        model.calibration_ = getattr(final, "calibration_", None)
+        return model, valid
     t0 = time.perf_counter()
     params = {**LEGACY, **{k: (tuple(v) if isinstance(v, list) else v)
                            for k, v in card.get("params", {}).items()}}
@@ -41,4 +45,5 @@ def validation_model(card: dict[str, Any], data_dir: Path, cache: Path | None = 
           f"{time.perf_counter() - t0:.0f}s", file=sys.stderr)
     if cache is not None:
         joblib.dump(model, cache)
+    model.calibration_ = getattr(final, "calibration_", None)
     return model, valid

@@ -101,3 +101,23 @@ def test_terms_read_the_same_to_a_masking_model(scorer: Scorer) -> None:
                      f"bakery on Main Street on Friday.") for t in (a, b)]
     scores = model.predict_scores(texts)
     assert abs(scores[0] - scores[1]).max() < 1e-9
+
+
+def test_masked_analysis_is_the_same_on_both_paths(scorer: Scorer) -> None:
+    import numpy as np
+
+    from hypemeter.analysis.features import analyze_field_reference, analyze_fields
+
+    model = scorer.bundle.model
+    texts = ["LGBTQ and Black residents met liberal councillors!",
+             "The far-right group and the women\u2019s league: no loaded words here.",
+             "Nothing about anyone."]
+    fast = analyze_fields([(t, False) for t in texts], model.lexicon_, model.valence_,
+                          mask=True)
+    for text, fa in zip(texts, fast, strict=True):
+        ref = analyze_field_reference(text, model.lexicon_, model.valence_, is_headline=False,
+                                      mask=True)
+        assert fa.tokens == ref.tokens and fa.masked == ref.masked
+        assert np.allclose(fa.style, ref.style)
+    assert fast[0].style[5] == 0.0  # "LGBTQ" is no longer a run of capitals
+    assert fast[2].masked is None
