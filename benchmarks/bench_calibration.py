@@ -40,7 +40,7 @@ from hypemeter.training.recipe import own_mask, train_sets
 from hypemeter.training.stacking import Design, fit_learners, prepare
 from record import record
 
-from hypemeter.bundles.bundle import read_card, resolve_bundle_dir
+from hypemeter.bundles.bundle import CARD_FILE, resolve_bundle_dir
 from hypemeter.scoring.calibration import HEADS
 from hypemeter.scoring.model import HypeModel
 
@@ -52,6 +52,12 @@ VALIDATION_KEYS = ("sensationalism/articles", "sensationalism/headlines",
 
 # parameters a card may predate, with the value that reproduces the recipe before them
 BEFORE = {"mainstream_corpora": ()}
+
+
+def read_card(bundle_dir: Path) -> dict[str, Any]:
+    """The card only (its params, calibration and validation): a folder holding just a
+    card.json stands for a recipe whose bundle is not trained yet."""
+    return json.loads((bundle_dir / CARD_FILE).read_text(encoding="utf-8"))
 
 
 def model_of(card: dict[str, Any]) -> HypeModel:

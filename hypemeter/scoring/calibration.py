@@ -1,11 +1,12 @@
 """Turning the stackers' logits into the two published probabilities.
 
 A :class:`ScoreCalibration` holds, per score and input kind (text with a body, headline
-only), one monotone map fitted by training on leave-one-corpus-out predictions
-(:mod:`hypemeter.training.calibration`): Platt's sigmoid, beta calibration or isotonic
-regression. It then moves each score to the score's *reference prevalence* with a prior shift
-on the logit: a probability of ``p`` means "p, in a feed in which ``reference_prevalence`` of
-the texts are positive". Scoring only evaluates the maps (a few numpy operations per batch).
+only), one monotone map chosen and fitted by training on leave-one-corpus-out predictions
+(:mod:`hypemeter.training.calibration`): Platt's sigmoid, beta calibration, isotonic
+regression, or none (the stackers' own sigmoid) when none of them does better. It then
+moves each score to the score's *reference prevalence* with a prior shift on the logit: a
+probability of ``p`` means "p, in a feed in which ``reference_prevalence`` of the texts are
+positive". Scoring only evaluates the maps (a few numpy operations per batch).
 
 A reader whose feed has another prevalence ``q`` moves a score ``p`` with :func:`shift_prior`
 (``logit p + logit q - logit reference``), which is what a profile's recalibration does.
@@ -20,7 +21,7 @@ import numpy as np
 from scipy.special import expit, logit
 
 EPS = 1e-4
-METHODS = ("sigmoid", "beta", "isotonic")
+METHODS = ("identity", "sigmoid", "beta", "isotonic")
 KINDS = ("article", "headline")
 HEADS = ("sensationalism", "misinformation_risk")
 
@@ -33,6 +34,7 @@ def _clip(p: np.ndarray) -> np.ndarray:
 class Calibrator:
     """One fitted monotone map from a stacker logit ``z`` to a probability.
 
+    ``identity``: the stackers' own sigmoid ``expit(z)``, when no map does better;
     ``sigmoid``: ``expit(a z + b)`` (``params = [a, b]``); ``beta``: with ``s = expit(z)``,
     ``expit(a log s - b log(1 - s) + c)`` (``params = [a, b, c]``, a, b >= 0); ``isotonic``:
     linear interpolation through ``(x, y)`` knots on ``z``, clipped at both ends.
@@ -49,6 +51,8 @@ class Calibrator:
 
     def __call__(self, z: np.ndarray) -> np.ndarray:
         z = np.asarray(z, dtype=float)
+        if self.method == "identity":
+            return expit(z)
         if self.method == "sigmoid":
             a, b = self.params
             return expit(a * z + b)

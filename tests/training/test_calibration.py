@@ -71,7 +71,8 @@ def test_each_form_is_monotone_and_repairs_an_overconfident_shifted_model(
 
 
 def test_the_form_is_chosen_by_leave_one_corpus_out_log_loss(head: HeadData) -> None:
-    losses = {m: logo_log_loss(m, head) for m in ("sigmoid", "beta", "isotonic")}
+    losses = {m: logo_log_loss(m, head) for m in ("identity", "sigmoid", "beta", "isotonic")}
+    assert losses["identity"] > min(losses.values())  # an overconfident model needs a map
     _, chosen = fit_head(head, reference=0.5)
     assert chosen["article"]["method"] == min(losses, key=lambda m: losses[m])
     assert chosen["article"]["logo_log_loss"][chosen["article"]["method"]] == pytest.approx(
@@ -174,3 +175,27 @@ def test_evaluate_reports_calibration_per_group(tmp_path: Path) -> None:
     assert "## Per group" in report and "outlet-a" in report
     if saved["files"].get("reliability_per_group"):
         assert (tmp_path / "reliability_per_group.png").stat().st_size > 1000
+
+
+def test_evaluate_file_groups_rows_by_their_corpus_field(bundle_dir: Path,
+                                                         tmp_path: Path) -> None:
+    from hypemeter.training.evaluate import evaluate_file
+
+    rows = []
+    for k in range(12):
+        loud = k % 2 == 0
+        rows.append({
+            "headline": "SHOCKING: you won't believe this" if loud else "Council meets on Monday",
+            "body": "Experts are terrified. Act now!" if loud else "The council met to "
+                    f"discuss item {k} of the budget, officials said.",
+            "label": int(loud), "corpus": "outlet-a" if k < 6 else "outlet-b"})
+    data = tmp_path / "rows.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    metrics = evaluate_file(str(data), model_path=bundle_dir, out_dir=tmp_path / "report")
+    assert set(metrics["per_group"]) == {"outlet-a", "outlet-b"}
+    assert metrics["per_group"]["outlet-a"]["n"] == 6
+    saved = json.loads((tmp_path / "report" / "metrics.json").read_text())
+    assert saved["per_group"] == json.loads(json.dumps(metrics["per_group"]))
+    reference = ((json.loads((bundle_dir / "card.json").read_text()).get("calibration") or {})
+                 .get("reference_prevalence") or {}).get("sensationalism")
+    assert saved["binary"].get("reference_prevalence") == reference
