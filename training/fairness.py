@@ -154,8 +154,13 @@ def template_rows(scorer: Any, material: Material) -> list[dict[str, Any]]:
     return rows
 
 
-def mentions(record: Record, forms: set[tuple[str, ...]]) -> bool:
-    words = tokenize(f"{record.headline}\n{record.body}".replace("'", " ")).words
+def record_words(record: Record) -> list[str]:
+    return tokenize(f"{record.headline}\n{record.body}".replace("'", " ")).words
+
+
+def mentions(record: Record | list[str], forms: set[tuple[str, ...]]) -> bool:
+    """Whether the record (or its :func:`record_words`) holds one of the term's forms."""
+    words = record if isinstance(record, list) else record_words(record)
     lengths = {len(f) for f in forms}
     for n in lengths:
         for i in range(len(words) - n + 1):
@@ -204,10 +209,11 @@ def borkan_rows(model: Any, records: Sequence[Record], material: Material,
         corpus = np.array([r.corpus for r in recs])
         overall = _auc(y, p)
         corpus_auc = {c: _auc(y[corpus == c], p[corpus == c]) for c in sorted(set(corpus))}
+        words = [record_words(r) for r in recs]  # tokenised once, not once per term
         terms, within = [], []
         for term in material.terms:
             forms = term.forms()
-            sub = np.array([mentions(r, forms) for r in recs], bool)
+            sub = np.array([mentions(w, forms) for w in words], bool)
             terms.append({"term": term.term, **_borkan(y, p, sub, min_support)})
             for c in sorted(set(corpus[sub])):
                 m = corpus == c
