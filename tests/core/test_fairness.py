@@ -52,9 +52,6 @@ def test_the_material_is_what_the_benchmark_promises(material: Material) -> None
                                          f.term.people.lower())
 
 
-@pytest.mark.xfail(strict=True, reason="2026-12-07.2 measures +0.056 for left-wing/right-wing "
-                   "(two placeholder words; single-word terms +0.028): goal not met yet, see "
-                   "docs/fairness.md. Strict: passing means the goal is met; drop the mark.")
 def test_no_identity_term_raises_a_sober_report(rows: list[dict]) -> None:
     summary = goals(rows)
     worst = {r["term"]: round(max(r["sober_sens_excess"], r["sober_mis_excess"]), 3)
