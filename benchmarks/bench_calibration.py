@@ -34,7 +34,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from hypemeter.training.calibration import heldout, legitimate_medians, loco_predictions
+from hypemeter.training.calibration import (
+    LocoPredictions,
+    heldout,
+    legitimate_medians,
+    loco_predictions,
+)
 from hypemeter.training.corpora.registry import load_corpora
 from hypemeter.training.recipe import own_mask, train_sets
 from hypemeter.training.stacking import Design, fit_learners, prepare
@@ -78,8 +83,10 @@ def recipe_design(model: HypeModel, design: Design) -> Design:
     return Design(design.records, sets, design.blocks, design.X)
 
 
-def evaluate_bundle(path: Path, base: HypeModel, design: Design) -> dict[str, Any]:
-    """Refit ``path``'s recipe without each corpus on the shared features; measure it."""
+def evaluate_bundle(path: Path, base: HypeModel, design: Design,
+                    refits: dict[str, LocoPredictions]) -> dict[str, Any]:
+    """Refit ``path``'s recipe without each corpus on the shared features; measure it.
+    Bundles with the same parameters share their refits (``refits``, by parameters)."""
     card = read_card(resolve_bundle_dir(path))
     model = copy.copy(base)  # the fitted vectorizers and lexicon, this card's parameters
     model.__dict__.update(model_of(card).__dict__)
@@ -87,10 +94,13 @@ def evaluate_bundle(path: Path, base: HypeModel, design: Design) -> dict[str, An
     refs = calibration.get("reference_prevalence")
     mainstream = bool(calibration.get("mainstream_negatives"))
     t0 = time.perf_counter()
-    own = recipe_design(model, design)
-    fit_learners(model, own)
-    loco = loco_predictions(model, own,
-                            log=lambda s: print(f"  {s}", file=sys.stderr, flush=True))
+    key = json.dumps(model_of(card).__dict__, sort_keys=True, default=list)
+    if key not in refits:
+        own = recipe_design(model, design)
+        fit_learners(model, own)
+        refits[key] = loco_predictions(
+            model, own, log=lambda s: print(f"  {s}", file=sys.stderr, flush=True))
+    loco = refits[key]
     held = heldout(loco, refs, mainstream=mainstream)
     validation = card.get("validation") or {}
     return {
@@ -160,9 +170,10 @@ def main() -> None:
     print(f"features of {len(design.records)} records in {time.perf_counter() - t0:.0f}s",
           file=sys.stderr)
     results = []
+    refits: dict[str, LocoPredictions] = {}
     for path in args.models:
         print(f"{path}:", file=sys.stderr)
-        results.append(evaluate_bundle(path, first, design))
+        results.append(evaluate_bundle(path, first, design, refits))
     print(json.dumps(results, indent=2))
     print_table(results)
     if args.json:
