@@ -19,7 +19,10 @@ are scored by the refit model; a calibrated recipe's maps are fitted without tha
     python benchmarks/bench_calibration.py [--data-dir DATA] --models git:REV:models/OLD models/NEW
         [--record] [--json out.json]
 
-``--record`` writes the last bundle's figures into its card (``measured.calibration``).
+``--record`` writes the last bundle's figures into its card (``measured.calibration``). A
+variant of a recipe is a folder holding only a card.json: its ``params`` (e.g.
+``mainstream_corpora``) and ``calibration`` (``reference_prevalence``,
+``mainstream_negatives``) are what is measured.
 """
 
 from __future__ import annotations
@@ -94,7 +97,7 @@ def recipe_design(model: HypeModel, design: Design) -> Design:
 
 
 def evaluate_bundle(path: str, base: HypeModel, design: Design,
-                    refits: dict[str, LocoPredictions]) -> dict[str, Any]:
+                    refits: dict[str, LocoPredictions], exact: bool = False) -> dict[str, Any]:
     """Refit ``path``'s recipe without each corpus on the shared features; measure it.
     Bundles with the same parameters share their refits (``refits``, by parameters)."""
     card = read_card(path)
@@ -109,7 +112,8 @@ def evaluate_bundle(path: str, base: HypeModel, design: Design,
         own = recipe_design(model, design)
         fit_learners(model, own)
         refits[key] = loco_predictions(
-            model, own, log=lambda s: print(f"  {s}", file=sys.stderr, flush=True))
+            model, own, log=lambda s: print(f"  {s}", file=sys.stderr, flush=True),
+            quick=not exact)
     loco = refits[key]
     held = heldout(loco, refs, mainstream=mainstream)
     validation = card.get("validation") or {}
@@ -172,6 +176,10 @@ def main() -> None:
                     help="bundle folders, a models folder (its current bundle), or "
                          "git:REV:PATH for a bundle as committed at REV")
     ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--exact", action="store_true",
+                    help="refit every learner with its own inner folds (training's quick "
+                         "refits reuse the full fit's out-of-fold logits; several times "
+                         "slower)")
     ap.add_argument("--record", action="store_true",
                     help="write the last bundle's figures into its card")
     args = ap.parse_args()
@@ -185,7 +193,7 @@ def main() -> None:
     refits: dict[str, LocoPredictions] = {}
     for path in args.models:
         print(f"{path}:", file=sys.stderr)
-        results.append(evaluate_bundle(path, first, design, refits))
+        results.append(evaluate_bundle(path, first, design, refits, args.exact))
     print(json.dumps(results, indent=2))
     print_table(results)
     if args.json:
