@@ -16,10 +16,13 @@ are scored by the refit model; a calibrated recipe's maps are fitted without tha
   out of the fit: articles labelled accurate (FakeNewsNet, Pérez-Rosas, the sample) and
   articles judged not hyperpartisan (SemEval-2019).
 
-    python benchmarks/bench_calibration.py --data-dir DATA --models models/OLD models/NEW
+    python benchmarks/bench_calibration.py [--data-dir DATA] --models git:REV:models/OLD models/NEW
         [--record] [--json out.json]
 
-``--record`` writes the last bundle's figures into its card (``measured.calibration``).
+``--record`` writes the last bundle's figures into its card (``measured.calibration``). A
+variant of a recipe is a folder holding only a card.json: its ``params`` (e.g.
+``mainstream_corpora``) and ``calibration`` (``reference_prevalence``,
+``mainstream_negatives``) are what is measured.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -34,13 +38,19 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from hypemeter.training.calibration import heldout, legitimate_medians, loco_predictions
+from hypemeter.training.calibration import (
+    LocoPredictions,
+    heldout,
+    legitimate_medians,
+    loco_predictions,
+)
 from hypemeter.training.corpora.registry import load_corpora
 from hypemeter.training.recipe import own_mask, train_sets
 from hypemeter.training.stacking import Design, fit_learners, prepare
 from record import record
 
 from hypemeter.bundles.bundle import CARD_FILE, resolve_bundle_dir
+from hypemeter.paths import REPO_ROOT, default_data_dir
 from hypemeter.scoring.calibration import HEADS
 from hypemeter.scoring.model import HypeModel
 
@@ -54,9 +64,17 @@ VALIDATION_KEYS = ("sensationalism/articles", "sensationalism/headlines",
 BEFORE = {"mainstream_corpora": ()}
 
 
-def read_card(bundle_dir: Path) -> dict[str, Any]:
-    """The card only (its params, calibration and validation): a folder holding just a
-    card.json stands for a recipe whose bundle is not trained yet."""
+def read_card(where: str) -> dict[str, Any]:
+    """The card only (its params, calibration and validation) of a bundle folder, a models
+    folder (its current bundle), ``git:REV:PATH`` (a bundle as committed, e.g. one removed
+    since), or a folder holding just a card.json (a recipe whose bundle is not trained yet)."""
+    if where.startswith("git:"):
+        _, rev, path = where.split(":", 2)
+        text = subprocess.run(["git", "show", f"{rev}:{path.rstrip('/')}/{CARD_FILE}"],
+                              cwd=REPO_ROOT, capture_output=True, text=True,
+                              check=True).stdout
+        return json.loads(text)
+    bundle_dir = resolve_bundle_dir(Path(where))
     return json.loads((bundle_dir / CARD_FILE).read_text(encoding="utf-8"))
 
 
@@ -78,19 +96,25 @@ def recipe_design(model: HypeModel, design: Design) -> Design:
     return Design(design.records, sets, design.blocks, design.X)
 
 
-def evaluate_bundle(path: Path, base: HypeModel, design: Design) -> dict[str, Any]:
-    """Refit ``path``'s recipe without each corpus on the shared features; measure it."""
-    card = read_card(resolve_bundle_dir(path))
+def evaluate_bundle(path: str, base: HypeModel, design: Design,
+                    refits: dict[str, LocoPredictions], exact: bool = False) -> dict[str, Any]:
+    """Refit ``path``'s recipe without each corpus on the shared features; measure it.
+    Bundles with the same parameters share their refits (``refits``, by parameters)."""
+    card = read_card(path)
     model = copy.copy(base)  # the fitted vectorizers and lexicon, this card's parameters
     model.__dict__.update(model_of(card).__dict__)
     calibration = card.get("calibration") or {}
     refs = calibration.get("reference_prevalence")
     mainstream = bool(calibration.get("mainstream_negatives"))
     t0 = time.perf_counter()
-    own = recipe_design(model, design)
-    fit_learners(model, own)
-    loco = loco_predictions(model, own,
-                            log=lambda s: print(f"  {s}", file=sys.stderr, flush=True))
+    key = json.dumps(model_of(card).__dict__, sort_keys=True, default=list)
+    if key not in refits:
+        own = recipe_design(model, design)
+        fit_learners(model, own)
+        refits[key] = loco_predictions(
+            model, own, log=lambda s: print(f"  {s}", file=sys.stderr, flush=True),
+            quick=not exact)
+    loco = refits[key]
     held = heldout(loco, refs, mainstream=mainstream)
     validation = card.get("validation") or {}
     return {
@@ -146,29 +170,36 @@ def print_table(results: list[dict[str, Any]]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data-dir", type=Path, required=True)
-    ap.add_argument("--models", type=Path, nargs="+", required=True,
-                    help="bundle folders (or a models folder: its current bundle)")
+    ap.add_argument("--data-dir", type=Path, default=None,
+                    help="the corpora (default: $HYPEMETER_DATA_DIR)")
+    ap.add_argument("--models", nargs="+", required=True,
+                    help="bundle folders, a models folder (its current bundle), or "
+                         "git:REV:PATH for a bundle as committed at REV")
     ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--exact", action="store_true",
+                    help="refit every learner with its own inner folds (training's quick "
+                         "refits reuse the full fit's out-of-fold logits; several times "
+                         "slower)")
     ap.add_argument("--record", action="store_true",
                     help="write the last bundle's figures into its card")
     args = ap.parse_args()
-    records, _ = load_corpora(args.data_dir)
-    first = model_of(read_card(resolve_bundle_dir(args.models[0])))
+    records, _ = load_corpora(args.data_dir or default_data_dir())
+    first = model_of(read_card(args.models[0]))
     t0 = time.perf_counter()
     design = prepare(first, records)
     print(f"features of {len(design.records)} records in {time.perf_counter() - t0:.0f}s",
           file=sys.stderr)
     results = []
+    refits: dict[str, LocoPredictions] = {}
     for path in args.models:
         print(f"{path}:", file=sys.stderr)
-        results.append(evaluate_bundle(path, first, design))
+        results.append(evaluate_bundle(path, first, design, refits, args.exact))
     print(json.dumps(results, indent=2))
     print_table(results)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     if args.record:
-        record(args.models[-1], "calibration", {"models": results})
+        record(Path(args.models[-1]), "calibration", {"models": results})
 
 
 if __name__ == "__main__":
