@@ -28,7 +28,7 @@ variant of a recipe is a folder holding only a card.json: its ``params`` (e.g.
 from __future__ import annotations
 
 import argparse
-import copy
+import dataclasses
 import json
 import subprocess
 import sys
@@ -42,17 +42,18 @@ from hypemeter.training.calibration import (
     LocoPredictions,
     heldout,
     legitimate_medians,
-    loco_predictions,
 )
 from hypemeter.training.corpora.registry import load_corpora
-from hypemeter.training.recipe import own_mask, train_sets
-from hypemeter.training.stacking import Design, fit_learners, prepare
+from hypemeter.training.recipe import Recipe
+from hypemeter.training.stacking import fit_calibrated, split_params
 from record import record
 
 from hypemeter.bundles.bundle import CARD_FILE, resolve_bundle_dir
 from hypemeter.paths import REPO_ROOT, default_data_dir
 from hypemeter.scoring.calibration import HEADS
 from hypemeter.scoring.model import HypeModel
+
+RECIPE_FIELDS = frozenset(f.name for f in dataclasses.fields(Recipe))
 
 GOAL_ECE = 0.08
 GOAL_MEDIAN_RISK = 0.15
@@ -61,7 +62,7 @@ VALIDATION_KEYS = ("sensationalism/articles", "sensationalism/headlines",
 
 
 # parameters a card may predate, with the value that reproduces the recipe before them
-BEFORE = {"mainstream_corpora": ()}
+BEFORE = {"mainstream_corpora": (), "identity_mask": False, "view_weight": None}
 
 
 def read_card(where: str) -> dict[str, Any]:
@@ -78,42 +79,34 @@ def read_card(where: str) -> dict[str, Any]:
     return json.loads((bundle_dir / CARD_FILE).read_text(encoding="utf-8"))
 
 
-def model_of(card: dict[str, Any]) -> HypeModel:
-    """A model with the card's hyperparameters (those this version of HypeModel knows)."""
+def params_of(card: dict[str, Any]) -> dict[str, Any]:
+    """The card's parameters (HypeModel's and the Recipe's, those this code knows; a card
+    that predates one gets the value of :data:`BEFORE`)."""
     params = {**BEFORE, **{k: tuple(v) if isinstance(v, list) else v
                            for k, v in card["params"].items()}}
-    known = HypeModel().__dict__
-    return HypeModel(**{k: v for k, v in params.items() if k in known})
+    model, recipe = split_params({k: v for k, v in params.items()
+                                  if k in HypeModel().get_params() or k in RECIPE_FIELDS})
+    return {**model, **dataclasses.asdict(recipe)}
 
 
-def recipe_design(model: HypeModel, design: Design) -> Design:
-    """``design`` with ``model``'s training sets (the same features, this recipe's rows)."""
-    sets = train_sets(model, design.records)
-    own_weight = getattr(model, "own_weight", None)
-    if own_weight is not None:
-        for s in sets.values():
-            s.w[own_mask(s, design.records)] *= own_weight
-    return Design(design.records, sets, design.blocks, design.X)
-
-
-def evaluate_bundle(path: str, base: HypeModel, design: Design,
-                    refits: dict[str, LocoPredictions], exact: bool = False) -> dict[str, Any]:
-    """Refit ``path``'s recipe without each corpus on the shared features; measure it.
+def evaluate_bundle(path: str, records: list[Any], refits: dict[str, LocoPredictions],
+                    exact: bool = False) -> dict[str, Any]:
+    """Fit ``path``'s recipe on ``records`` and refit it without each corpus; measure it.
     Bundles with the same parameters share their refits (``refits``, by parameters)."""
     card = read_card(path)
-    model = copy.copy(base)  # the fitted vectorizers and lexicon, this card's parameters
-    model.__dict__.update(model_of(card).__dict__)
+    params = params_of(card)
     calibration = card.get("calibration") or {}
     refs = calibration.get("reference_prevalence")
     mainstream = bool(calibration.get("mainstream_negatives"))
     t0 = time.perf_counter()
-    key = json.dumps(model_of(card).__dict__, sort_keys=True, default=list)
+    key = json.dumps(params, sort_keys=True, default=list)
     if key not in refits:
-        own = recipe_design(model, design)
-        fit_learners(model, own)
-        refits[key] = loco_predictions(
-            model, own, log=lambda s: print(f"  {s}", file=sys.stderr, flush=True),
-            quick=not exact)
+        _, loco, problem = fit_calibrated(
+            records, seed=int(card.get("seed", 0)), explanations=False, quick=not exact,
+            log=lambda s: print(f"  {s}", file=sys.stderr, flush=True), **params)
+        if loco is None:
+            raise SystemExit(f"{path}: no leave-one-corpus-out predictions ({problem})")
+        refits[key] = loco
     loco = refits[key]
     held = heldout(loco, refs, mainstream=mainstream)
     validation = card.get("validation") or {}
@@ -184,16 +177,11 @@ def main() -> None:
                     help="write the last bundle's figures into its card")
     args = ap.parse_args()
     records, _ = load_corpora(args.data_dir or default_data_dir())
-    first = model_of(read_card(args.models[0]))
-    t0 = time.perf_counter()
-    design = prepare(first, records)
-    print(f"features of {len(design.records)} records in {time.perf_counter() - t0:.0f}s",
-          file=sys.stderr)
     results = []
     refits: dict[str, LocoPredictions] = {}
     for path in args.models:
         print(f"{path}:", file=sys.stderr)
-        results.append(evaluate_bundle(path, first, design, refits, args.exact))
+        results.append(evaluate_bundle(path, records, refits, args.exact))
     print(json.dumps(results, indent=2))
     print_table(results)
     if args.json:

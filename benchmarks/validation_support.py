@@ -35,7 +35,7 @@ def validation_model(card: dict[str, Any], data_dir: Path, cache: Path | None = 
     t0 = time.perf_counter()
     params = {k: (tuple(v) if isinstance(v, list) else v)
               for k, v in card.get("params", {}).items() if k != "seed"}
-    model = fit_model(train, seed=int(card.get("seed", 0)), **params)
+    model = fit_model(train, seed=int(card.get("seed", 0)), explanations=False, **params)
     print(f"fitted the validation model on {len(train)} records in "
           f"{time.perf_counter() - t0:.0f}s", file=sys.stderr)
     if cache is not None:

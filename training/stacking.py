@@ -43,18 +43,18 @@ def fit_model(records: Sequence[Record], *, seed: int = 0, explanations: bool = 
 
 
 def fit_calibrated(records: Sequence[Record], *, seed: int = 0, explanations: bool = True,
-                   log: Callable[[str], Any] | None = None, **params: Any
+                   log: Callable[[str], Any] | None = None, quick: bool = True, **params: Any
                    ) -> tuple[HypeModel, LocoPredictions | None, str | None]:
     """:func:`fit_model` with ``calibration_`` fitted on leave-one-corpus-out refits (one more
     fit of the learners per corpus, see :mod:`hypemeter.training.calibration`), the held-out
     predictions (for the report) and, when no calibration could be fitted (fewer than two
     corpora to hold out, or one class only), why: the model then keeps the stackers' own
-    sigmoid."""
+    sigmoid. ``quick``: see :func:`~hypemeter.training.calibration.loco_predictions`."""
     held: dict[str, Any] = {"loco": None, "problem": None}
 
     def calibration(model: HypeModel, design: Design) -> ScoreCalibration | None:
         try:
-            held["loco"] = loco_predictions(model, design, log=log)
+            held["loco"] = loco_predictions(model, design, log=log, quick=quick)
             return fit_calibration(held["loco"])
         except ValueError as exc:
             held["problem"] = str(exc)

@@ -93,8 +93,7 @@ def test_the_mask_covers_multi_word_terms_and_keeps_offsets() -> None:
 
 def test_terms_read_the_same_to_a_masking_model(scorer: Scorer) -> None:
     model = scorer.bundle.model
-    if not getattr(model, "identity_mask", False):
-        pytest.fail(f"the shipped model {scorer.version} does not mask identity terms")
+    assert model.identity_mask, f"the shipped model {scorer.version} does not mask identity terms"
     a = Term("Somali", "Somali", "Somalis")
     b = Term("Buddhist", "Buddhist", "Buddhists")
     texts = [Article(f"{t.adj} families open a bakery", f"The {t.adj} families opened a "
