@@ -86,6 +86,7 @@ def params_of(card: dict[str, Any]) -> dict[str, Any]:
                            for k, v in card["params"].items()}}
     model, recipe = split_params({k: v for k, v in params.items()
                                   if k in HypeModel().get_params() or k in RECIPE_FIELDS})
+    model.pop("seed", None)  # the card's seed is the fit's keyword
     return {**model, **dataclasses.asdict(recipe)}
 
 
