@@ -306,6 +306,24 @@ class ReportFile(BaseModel):
     media_type: str
 
 
+class ModelCalibration(BaseModel):
+    """The card's ``calibration`` entry (see docs/calibration.md)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    method: dict[str, Any] | None = Field(
+        default=None, description="per score, the calibration form for text with a body "
+        "(`article`) and for headlines alone (`headline`): sigmoid, beta or isotonic")
+    reference_prevalence: dict[str, float] | None = Field(
+        default=None, description="per score, the share of positive texts in the feed the "
+        "probabilities are calibrated to (misinformation_risk 0.1: a feed in which 10% of "
+        "articles are fabricated)")
+    fitted_on: str | None = Field(
+        default=None, description="what the calibration was fitted on: "
+        "`leave-one-corpus-out` predictions (each corpus scored by a model fitted without it)")
+    meaning: dict[str, str] | None = None
+
+
 class ModelCardResponse(BaseModel):
     """What the loaded model is and how it was validated (from its card)."""
 
@@ -321,6 +339,15 @@ class ModelCardResponse(BaseModel):
                     "validation": {"records": 24, "sensationalism": {"roc_auc": 0.91}},
                     "thresholds": {"sensationalism": 0.5, "misinformation_risk": 0.5},
                     "languages": ["en"],
+                    "calibration": {
+                        "method": {"sensationalism": {"article": "sigmoid",
+                                                      "headline": "isotonic"},
+                                   "misinformation_risk": {"article": "beta",
+                                                           "headline": "sigmoid"}},
+                        "reference_prevalence": {"sensationalism": 0.5,
+                                                 "misinformation_risk": 0.1},
+                        "fitted_on": "leave-one-corpus-out",
+                    },
                     "limits": ["Scores measure style; they are not a fact-check."],
                     "measured": {
                         "scoring": {
@@ -352,6 +379,11 @@ class ModelCardResponse(BaseModel):
         default_factory=lambda: ["en"],
         description="the languages the model reads (ISO 639-1); text confidently in another "
         "one is not scored (422 `unsupported_language`)")
+    calibration: ModelCalibration | None = Field(
+        default=None,
+        description="how the scores were calibrated and the reference prevalence each is "
+        "calibrated to (null for a model without calibration)",
+    )
     limits: list[Any] = Field(default_factory=list)
     measured: dict[str, Any] = Field(
         default_factory=dict,

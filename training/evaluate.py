@@ -9,7 +9,10 @@ scores every row that has a usable label, and writes ``metrics.json``, the figur
 * MSE and Spearman against a graded target (``--target-field``; by default ``truth_mean`` or
   ``target`` when the file has one);
 * span precision/recall/F1 (SemEval-2020 Task 11 character-overlap credit) on rows that carry
-  gold spans (``spans``: a list of ``{field, start, end}``, or that list as JSON text in CSV).
+  gold spans (``spans``: a list of ``{field, start, end}``, or that list as JSON text in CSV);
+* calibration per group (``--group-field``; by default ``corpus``, ``outlet`` or ``domain``
+  when the file has one): a reliability diagram per group, and for a calibrated model the ECE
+  with the file reweighted to the score's reference prevalence (see docs/calibration.md).
 
 Rows with bad JSON, no text, or a missing or unknown label (anything but 0/1/true/false) are
 reported with file:line and skipped; malformed gold spans or targets are reported and only
@@ -26,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from hypemeter.training.calibration_report import add_group_section
 from hypemeter.training.metrics import Interval
 from hypemeter.training.report import SCORE_OF_TASK, write_report
 
@@ -42,6 +46,7 @@ from hypemeter.records.results import Article, ScoreResult
 from hypemeter.scoring.scorer import Scorer, isolate_failures, load_scorer
 
 AUTO_TARGET_FIELDS = ("truth_mean", "target")
+AUTO_GROUP_FIELDS = ("corpus", "outlet", "domain")
 TRUE = {"1", "true"}
 FALSE = {"0", "false"}
 MAX_LISTED = 50
@@ -114,6 +119,7 @@ class Row:
     spans: list[tuple[str, int, int]] | None
     source: str = ""
     lineno: int = 0
+    group: str | None = None
 
 
 def collect_rows(
@@ -122,6 +128,7 @@ def collect_rows(
     label_field: str,
     target_fields: tuple[str, ...],
     spans_field: str,
+    group_fields: tuple[str, ...] = (),
 ) -> Iterator[Row | BadRecord | str]:
     """Turn input records into labelled rows, bad records, or warnings (text)."""
     for rec in records:
@@ -153,7 +160,9 @@ def collect_rows(
                 yield f"{where}: {parsed}; the row's spans are ignored"
             else:
                 spans = parsed
-        yield Row(where, rec.article, label, targets, spans, rec.source, rec.line)
+        group = next((str(f[name]) for name in group_fields
+                      if f.get(name) not in (None, "")), None)
+        yield Row(where, rec.article, label, targets, spans, rec.source, rec.line, group)
 
 
 def score_rows(scorer: Scorer, rows: list[Row], *, explain: bool
@@ -182,6 +191,7 @@ def evaluate_file(
     label_field: str = "label",
     target_field: str | None = None,
     spans_field: str = "spans",
+    group_field: str | None = None,
     fmt: str | None = None,
     batch_size: int = 256,
     quiet: bool = True,
@@ -203,6 +213,8 @@ def evaluate_file(
     bundle = scorer.bundle
     threshold = float((bundle.card.get("thresholds") or {}).get(score_name, 0.5))
     target_fields = (target_field,) if target_field else AUTO_TARGET_FIELDS
+    group_fields = (group_field,) if group_field else AUTO_GROUP_FIELDS
+    groups: list[str | None] = []
 
     progress = None
     if not quiet and errors.isatty():
@@ -217,7 +229,7 @@ def evaluate_file(
     listed: list[str] = []
     items = collect_rows(iter_inputs(parts, max_field_chars=max_field_chars),
                          label_field=label_field, target_fields=target_fields,
-                         spans_field=spans_field)
+                         spans_field=spans_field, group_fields=group_fields)
     try:
         for chunk in chunked(items, max(1, batch_size)):
             rows = [r for r in chunk if isinstance(r, Row)]
@@ -237,6 +249,7 @@ def evaluate_file(
                     row, res = item
                     ys.append(row.label)
                     ps.append(float(res.scores[score_name]))
+                    groups.append(row.group)
                     for name in target_fields:
                         targets[name].append(row.targets.get(name))
                     if row.spans is not None:
@@ -279,6 +292,10 @@ def evaluate_file(
         target=targets[chosen] if chosen else None, target_field=chosen or "target",
         span_pairs=span_pairs if span_pairs else None, meta=meta, notes=notes,
     )
+    calibration = bundle.card.get("calibration") or {}
+    reference = (calibration.get("reference_prevalence") or {}).get(score_name)
+    add_group_section(out_dir, metrics, ys, ps, groups,
+                      float(reference) if reference is not None else None)
     metrics["meta"]["seconds"] = round(time.perf_counter() - started, 2)
     return metrics
 

@@ -16,17 +16,24 @@ from sklearn.metrics import (
 )
 
 
-def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
-    """Equal-width-bin ECE: the weighted mean |accuracy - confidence| gap."""
+def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10,
+                               sample_weight: np.ndarray | None = None) -> float:
+    """Equal-width-bin ECE: the weighted mean |accuracy - confidence| gap. ``sample_weight``
+    reweights the records (e.g. to another class balance, see
+    :func:`hypemeter.training.calibration.cell_weights`)."""
     y = np.asarray(y, dtype=float)
     p = np.asarray(p, dtype=float)
+    w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     edges = np.linspace(0.0, 1.0, bins + 1)
     idx = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
     ece = 0.0
+    total = w.sum()
     for b in range(bins):
         m = idx == b
-        if m.any():
-            ece += m.mean() * abs(y[m].mean() - p[m].mean())
+        if m.any() and w[m].sum() > 0:
+            wb = w[m]
+            gap = abs(np.average(y[m], weights=wb) - np.average(p[m], weights=wb))
+            ece += wb.sum() / total * gap
     return float(ece)
 
 

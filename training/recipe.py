@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from hypemeter.training.views import VIEW_KINDS, VIEW_WEIGHT, short_views
 
 from hypemeter.analysis.lexicon import LOADED_TECHNIQUES
 from hypemeter.records.results import Article, Record
@@ -51,6 +52,9 @@ class Recipe:
     meta_headlines: int = 3000
     # sources whose accurate articles are plain reporting: negatives for the style learners
     objective_sources: tuple[str, ...] = ("perez_rosas_amt",)
+    # corpora whose articles labelled not sensational are ordinary reporting: they also
+    # teach the misinformation learners what accurate articles look like
+    mainstream_corpora: tuple[str, ...] = ()
     # a PTC article's span density at which its target reaches 1
     ptc_soft_scale: float = 0.08
     # A user's own records (corpora "own:..."): a number gives each own record that many
@@ -58,15 +62,25 @@ class Recipe:
     # like any article corpus (a file of 25 then weighs as much as a whole public corpus,
     # which cost other corpora up to 0.09 ROC-AUC in benchmarks/bench_adaptation.py).
     own_weight: float | None = 3.0
+    # body-only, headline-only and first-sentence views of each article join the training data
+    # at this weight (hypemeter.training.views); None: no views
+    view_weight: float | None = VIEW_WEIGHT
 
 
 def training_data(recipe: Recipe, records: Sequence[Record], seed: int
                   ) -> tuple[TrainingData, Callable[[HypeModel], PhraseTable]]:
     """The rows, targets and weights of every learner and stacker (``records`` with the
     sentence records of :func:`sentence_records` appended), and what mines the fitted model's
-    clickbait phrases from the whole headline set (:func:`clickbait_phrases`)."""
-    records = [*records, *sentence_records(records)]
+    clickbait phrases from the whole headline set (:func:`clickbait_phrases`). With
+    ``recipe.view_weight``, the short views of :func:`hypemeter.training.views.short_views` are
+    appended too, at that weight."""
+    views = short_views(records) if recipe.view_weight else []
+    records = [*records, *sentence_records(records), *views]
     sets = train_sets(recipe, records)
+    if views:  # headline-less, body-less and one-sentence views of the articles
+        for s in sets.values():
+            s.w[np.array([records[i].kind in VIEW_KINDS for i in s.idx], bool)] *= (
+                recipe.view_weight)
     keep_own = recipe.own_weight is not None
     if recipe.own_weight is not None:
         for s in sets.values():
@@ -78,6 +92,7 @@ def training_data(recipe: Recipe, records: Sequence[Record], seed: int
     sets["claim"], claim_meta = holdout(sets["claim"], recipe.meta_headlines, seed)
     return TrainingData(
         articles=[Article(r.headline, r.body, r.id) for r in records],
+        records=records,
         sets=sets,
         score_sets=(concat(sets["body"], head_meta), concat(sets["article"], claim_meta)),
         stacker_weights=lambda part: balance(part, records, keep_own),
@@ -103,6 +118,8 @@ def train_sets(recipe: Recipe, records: Sequence[Record]) -> dict[str, TrainSet]
                 if r.headline.strip():
                     rows["loaded_head"].append((i, y, 1.0))
                     rows["sens_article"].append((i, y, 1.0))
+                if r.corpus in recipe.mainstream_corpora and r.label == 0:
+                    rows["article"].append((i, 0.0, 1.0))  # ordinary reporting: not fabricated
         elif r.task == "spans" and has_body and r.target is not None:
             y = min(1.0, float(r.target) / recipe.ptc_soft_scale)
             rows["body"].append((i, y, 1.0))

@@ -28,6 +28,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from hypemeter.analysis.features import FieldAnalysis, analyze_fields
+from hypemeter.analysis.identity import PLACEHOLDER
 from hypemeter.analysis.lexicon import TECHNIQUE_CATEGORY, PhraseLexicon
 from hypemeter.records.results import Record
 from hypemeter.spans.columns import (
@@ -102,12 +103,12 @@ def _token_labels(fa: FieldAnalysis, spans: list[tuple[int, int]]) -> np.ndarray
     return y
 
 
-def _fields(records: Sequence[Record], lexicon: PhraseLexicon, valence: dict[str, float]
-            ) -> list[_Field]:
+def _fields(records: Sequence[Record], lexicon: PhraseLexicon, valence: dict[str, float],
+            mask: bool) -> list[_Field]:
     chosen = [r for r in records if _use(r)]
     analyses = analyze_fields([(text, head) for r in chosen
                                for text, head in ((r.headline, True), (r.body, False))],
-                              lexicon, valence)
+                              lexicon, valence, mask=mask)
     out = []
     for i, r in enumerate(chosen):
         for name, fa in (("headline", analyses[2 * i]), ("body", analyses[2 * i + 1])):
@@ -120,6 +121,9 @@ def _fields(records: Sequence[Record], lexicon: PhraseLexicon, valence: dict[str
                 gold = [(a, b) for a, b in gold
                         if len(tokenize(text[a:b]).words) <= MAX_ANNOTATED_WORDS]
             labels = _token_labels(fa, gold)
+            # an identity term is never the loaded part of a phrase ("radical" in "radical
+            # _identity_" is): the masked word is a plain token (hypemeter.analysis.identity)
+            labels[np.asarray(fa.tokens.words) == PLACEHOLDER] = 0.0
             weight = 1.0
             out.append(_Field(i, name, text, fa, gold, labels, weight, r.group,
                               bool(r.spans) and not _annotated(r)))
@@ -223,10 +227,12 @@ def _categories(records: Sequence[Record]) -> dict[str, str]:
 
 def fit_span_model(lexicon: PhraseLexicon, valence: dict[str, float],
                    splitter: SentenceSplitter, records: Sequence[Record], *, seed: int = 0,
-                   folds: int = 5, C: float = 1.0, edge_ratio: float = EDGE_RATIO) -> SpanModel:
-    """Fit the span model on ``records``, analysed with the model's ``lexicon`` and
-    ``valence``; ``splitter`` cuts the sentences the sentence score learns on."""
-    fields = _fields(records, lexicon, valence)
+                   folds: int = 5, C: float = 1.0, edge_ratio: float = EDGE_RATIO,
+                   mask: bool = True) -> SpanModel:
+    """Fit the span model on ``records``, analysed with the model's ``lexicon``, ``valence``
+    and identity ``mask`` (``HypeModel.identity_mask``); ``splitter`` cuts the sentences the
+    sentence score learns on."""
+    fields = _fields(records, lexicon, valence, mask)
     if not any(f.labels.any() for f in fields):
         raise ValueError("the span model needs span-labelled records")
     vocab, bigram_vocab, suffix_vocab = _vocabularies(fields, lexicon, valence)

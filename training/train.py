@@ -14,6 +14,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from hypemeter.training.calibration import LocoPredictions
+from hypemeter.training.calibration_report import calibration_card, write_calibration_report
 from hypemeter.training.corpora.base import LoadReport
 from hypemeter.training.corpora.own import TRAINING_LANGUAGES
 from hypemeter.training.corpora.registry import (
@@ -23,12 +25,14 @@ from hypemeter.training.corpora.registry import (
     load_corpora,
 )
 from hypemeter.training.corpora.split import group_split
+from hypemeter.training.fairness import fairness_report
 from hypemeter.training.own_data import own_data_summary
 from hypemeter.training.recipe import Recipe
 from hypemeter.training.report import write_validation_report
 from hypemeter.training.span_report import write_span_report
-from hypemeter.training.stacking import card_params, fit_model
+from hypemeter.training.stacking import card_params, fit_calibrated, fit_model
 from hypemeter.training.validation import evaluate_records, validation_lines
+from hypemeter.training.views import short_views
 from joblib import Parallel, delayed
 
 from hypemeter import MODEL_NAME
@@ -129,14 +133,20 @@ def train_bundle(
     # fits: run them side by side, one process each, when there are two cores to use.
     jobs = 2 if (os.cpu_count() or 1) > 1 and len(records) > 5000 else 1
     try:
-        model, final = Parallel(n_jobs=jobs)(
-            delayed(_fit)(part, seed) for part in (train, records)
+        (model, _, _), (final, loco, problem) = Parallel(n_jobs=jobs)(
+            delayed(_fit)(part, seed, calibrate) for part, calibrate in ((train, False),
+                                                                         (records, True))
         )
     except ValueError as exc:  # too little or one-sided data for one of the learners
         raise DataError(f"cannot train on these records: {message_of(exc)}") from exc
     log(f"fitted the validation model ({len(train)} records) and the final model "
         f"({len(records)} records) in {time.perf_counter() - t0:.1f}s")
-    validation = evaluate_records(model, valid)
+    # The leave-one-corpus-out refits are made once, for the final model (``loco``: their
+    # held-out predictions, for the report); the validation model reads the same calibration
+    # maps (a few parameters per score and kind).
+    model = model.with_calibration(final.calibration_)
+    # the held-out articles, and their short views (hypemeter.training.views) apart
+    validation = evaluate_records(model, [*valid, *short_views(valid)])
     created = datetime.now(UTC)
     version = version or created.strftime("%Y%m%d-%H%M%S")
     card: dict[str, Any] = {
@@ -152,12 +162,15 @@ def train_bundle(
         "training_records": len(records),
         "validation": {
             "split": "20% of groups (outlet, domain, speaker, article pair) held out",
+            "calibration": "the final model's calibration maps (fitted on leave-one-corpus-"
+                           "out predictions over all records, validation groups included)",
             "records": len(valid),
             **validation,
         },
         "own_data": own_data_summary(reports, records, valid, model),
         # what fitting the final span model measured on its held-out folds
         "span_model": dict(final.span_model_.metrics),
+        "calibration": calibration_card(final, loco, problem),
         "thresholds": {"sensationalism": 0.5, "misinformation_risk": 0.5},
         # the languages the model reads; text confidently in another one is not scored
         # (docs/languages.md)
@@ -178,8 +191,18 @@ def train_bundle(
             "articles; their weights are calibrated on held-out articles of that corpus (see "
             "the span report) and are rougher on other genres. They show wording annotators "
             "would mark, not a complete list of problems.",
-            "Calibration holds on data like the training data; on very different text, compare "
-            "scores with each other rather than reading them as probabilities.",
+            "Words naming a religion, ethnicity, nationality, sexual orientation, gender "
+            "identity, disability or political leaning are read as one placeholder word "
+            "(hypemeter/analysis/identity.py), so a report scores the same whichever group it "
+            "names; a group named by a word outside that list, or by a slur, is read as "
+            "written. The per-term figures are in the card's fairness section "
+            "(docs/fairness.md).",
+            "Both scores are calibrated on corpora held out of the fit (leave-one-corpus-out) "
+            "and refer to a reference prevalence (the card's calibration entry): "
+            "misinformation_risk to a feed in which 10% of articles are fabricated. In a feed "
+            "with another share, move them with a prior shift (docs/calibration.md); on text "
+            "unlike any corpus here, compare scores with each other rather than reading them "
+            "as probabilities.",
         ],
     }
     with tempfile.TemporaryDirectory(prefix="hypemeter-report-") as tmp:
@@ -188,6 +211,8 @@ def train_bundle(
             report_dir, model, valid, thresholds=card["thresholds"],
             title=f"hypemeter {version}: validation split",
         )
+        card["report"]["figures"] += write_calibration_report(
+            report_dir, model, valid, loco, card["calibration"])
         if "spans" in validation:
             card["report"]["figures"] += write_span_report(report_dir, validation["spans"])
             with (report_dir / "report.md").open("a", encoding="utf-8") as index:
@@ -195,6 +220,8 @@ def train_bundle(
                             "precision and recall by weight band, categories. "
                             "[Full report](spans/report.md)\n\n"
                             "![spans reliability](spans/reliability.png)\n")
+        # identity terms: per-term table (templates, held-out AUCs), see training/fairness.py
+        card["fairness"] = fairness_report(report_dir, final, version, model, valid)
         card["training_seconds"] = round(time.perf_counter() - started, 1)
         bundle_dir = write_bundle(final, card, out_dir, extras={"report": report_dir})
     if publish:
@@ -220,8 +247,11 @@ def loaded_message(records: list[Record], corpora: int, seconds: float) -> str:
             f"({tasks})")
 
 
-def _fit(records: list[Record], seed: int) -> HypeModel:
-    return fit_model(records, seed=seed)
+def _fit(records: list[Record], seed: int, calibrate: bool
+         ) -> tuple[HypeModel, LocoPredictions | None, str | None]:
+    if calibrate:
+        return fit_calibrated(records, seed=seed)
+    return fit_model(records, seed=seed), None, None
 
 
 def resolve_data_dir(data_dir: Path | None, corpora: list[str] | None) -> Path:

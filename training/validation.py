@@ -7,6 +7,7 @@ from typing import Any
 
 from hypemeter.training.metrics import binary_metrics, graded_metrics
 from hypemeter.training.span_metrics import span_metrics
+from hypemeter.training.views import VIEW_KINDS
 
 from hypemeter.records.results import Article, Record
 from hypemeter.scoring.model import HypeModel
@@ -21,6 +22,8 @@ def _segment(records: Sequence[Record]) -> dict[str, list[Record]]:
             continue
         kind = "articles" if r.body.strip() and r.headline.strip() else (
             "headlines" if r.headline.strip() else "body_only")
+        if r.kind in VIEW_KINDS:  # views of the held-out articles: segments of their own
+            kind = f"view_{r.kind}"
         seg.setdefault(f"{r.task}/{kind}", []).append(r)
     return seg
 

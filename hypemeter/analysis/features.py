@@ -19,6 +19,7 @@ from itertools import compress, count, repeat
 
 import numpy as np
 
+from hypemeter.analysis.identity import mask_field
 from hypemeter.analysis.lexicon import Match, PhraseLexicon
 from hypemeter.analysis.word_table import word_table
 from hypemeter.text.tokens import (
@@ -83,6 +84,9 @@ class FieldAnalysis:
     matches: list[Match]
     # each word's MurmurHash3 when the analysis has them (HashedNgrams.transform_hashes)
     hashes: np.ndarray | None = None
+    # the field's text with identity terms masked (hypemeter.analysis.identity), when the
+    # analysis masked any: what character features read
+    masked: str | None = None
 
 
 def _count_in(counts: Counter[str], vocabulary: frozenset[str]) -> int:
@@ -164,22 +168,31 @@ def _valence_stats(counts: Counter[str], valence: dict[str, float]) -> tuple[flo
 
 def analyze_fields(
     fields: Sequence[tuple[str, bool]], lexicon: PhraseLexicon | None,
-    valence: dict[str, float],
+    valence: dict[str, float], *, mask: bool = False,
 ) -> list[FieldAnalysis]:
     """The style vector and lexicon matches of each ``(text, is_headline)``, the word counts
     of the whole batch taken at once from the lexicon's
     :class:`~hypemeter.analysis.word_table.WordTable` (same values as
-    :func:`analyze_field_reference`, which counts with a ``Counter``)."""
+    :func:`analyze_field_reference`, which counts with a ``Counter``). With ``mask``,
+    identity terms read as one placeholder word (:mod:`hypemeter.analysis.identity`)."""
     if lexicon is None:
-        return [analyze_field_reference(text, lexicon, valence, is_headline=head)
+        return [analyze_field_reference(text, lexicon, valence, is_headline=head, mask=mask)
                 for text, head in fields]
     toks = [tokenize(text) for text, _ in fields]
+    texts = [text for text, _ in fields]
+    masked: list[str | None] = [None] * len(fields)
+    if mask:
+        for k, (text, tk) in enumerate(zip(texts, toks, strict=True)):
+            new_text, new_tk = mask_field(text, tk)
+            if new_tk is not tk:
+                texts[k], toks[k], masked[k] = new_text, new_tk, new_text
     table = word_table(lexicon, valence)
     counts = []
     for k in range(0, len(toks), CHUNK_FIELDS):  # keeps the token arrays in the cache
         counts += table.counts([t.words for t in toks[k:k + CHUNK_FIELDS]])
     out = []
-    for (text, is_headline), tk, c in zip(fields, toks, counts, strict=True):
+    for (_, is_headline), text, tk, c, m in zip(fields, texts, toks, counts, masked,
+                                                strict=True):
         style = np.zeros(N_STYLE, dtype=np.float64)
         if not tk.words:
             style[0] = 1.0
@@ -189,16 +202,22 @@ def analyze_fields(
         forward = _forward_references(tk.words, c.forward, c.forward_at) if c.forward else 0
         out.append(FieldAnalysis(tk, _style(
             text, tk, style, is_headline, c.second, c.intens, c.hedge, c.urgent, c.superl,
-            c.val_sum, c.val_max, c.negative, matches, forward), matches, c.hashes))
+            c.val_sum, c.val_max, c.negative, matches, forward), matches, c.hashes, m))
     return out
 
 
 def analyze_field_reference(
-    text: str, lexicon: PhraseLexicon | None, valence: dict[str, float], *, is_headline: bool
+    text: str, lexicon: PhraseLexicon | None, valence: dict[str, float], *, is_headline: bool,
+    mask: bool = False,
 ) -> FieldAnalysis:
     """:func:`analyze_fields` of one field counting words with a ``Counter`` (the
     reference)."""
     toks = tokenize(text)
+    masked = None
+    if mask:
+        new_text, new_toks = mask_field(text, toks)
+        if new_toks is not toks:
+            text, toks, masked = new_text, new_toks, new_text
     words = toks.words
     n = len(words)
     style = np.zeros(N_STYLE, dtype=np.float64)
@@ -218,7 +237,7 @@ def analyze_field_reference(
     forward = _forward_references(words, counts)
     return FieldAnalysis(toks, _style(text, toks, style, is_headline, second, intens, hedge,
                                       urgent, superl, val_sum, val_max, neg, matches, forward),
-                         matches)
+                         matches, masked=masked)
 
 
 def _style(

@@ -24,6 +24,7 @@ from sklearn.feature_extraction import DictVectorizer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.linear_model import LogisticRegression
 
+from hypemeter.analysis.identity import PLACEHOLDER
 from hypemeter.records.results import NOT_LOADED, Record
 from hypemeter.text.tokens import INTENSIFIERS, Tokens, is_superlative, tokenize
 
@@ -61,7 +62,10 @@ SEED_PHRASES: dict[str, str] = {
 }
 # Characters that end a sentence or clause: a phrase's words never span one.
 PHRASE_BREAKS = frozenset(".!?;:\n\r\u2026\u2028\u2029")
-STOPWORDS = frozenset(ENGLISH_STOP_WORDS) | {"s", "t", "it's", "i'm", "don't", "mr", "ms", "mrs"}
+# (the identity placeholder is one: an identity term alone is never a loaded phrase, and a
+# loaded word does not take it along; see hypemeter.analysis.identity)
+STOPWORDS = frozenset(ENGLISH_STOP_WORDS) | {"s", "t", "it's", "i'm", "don't", "mr", "ms", "mrs",
+                                              PLACEHOLDER}
 # Stop words after which a phrase goes on (span ends complete it, hypemeter.spans.decoding):
 # a determiner or possessive opens its noun ("breaking the internet"), an object pronoun closes
 # it ("losing it"). PHRASE_MARKS: bit 1 opens, bit 2 closes ("her" does both).

@@ -45,6 +45,9 @@ def add_parser(sub: Subparsers) -> None:
                    help="graded target in [0, 1] (default: truth_mean or target if present)")
     p.add_argument("--spans-field", default="spans",
                    help="gold spans: list of {field, start, end}")
+    p.add_argument("--group-field", default=None,
+                   help="field naming each row's outlet or corpus: metrics and a reliability "
+                        "diagram per group (default: corpus, outlet or domain if present)")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="report folder (default: report/, or report-2/, report-3/... if it "
                    "already holds a report)")
@@ -95,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
         label_field=args.label_field,
         target_field=args.target_field,
         spans_field=args.spans_field,
+        group_field=args.group_field,
         fmt=args.input_format,
         batch_size=args.batch_size,
         quiet=args.quiet,

@@ -8,7 +8,7 @@ its vectorizers, learners and stackers on it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from hypemeter.records.results import Article
+from hypemeter.records.results import Article, Record
 
 EPS = 1e-4
 LEARNERS = ("headline", "body", "claim", "article", "loaded_head", "sens_article")
@@ -49,10 +49,23 @@ class TrainingData:
     stackers' rows per score (sensationalism, misinformation risk), with weights final."""
 
     articles: list[Article]
+    records: list[Record]  # what each article was made from (corpus, group, task, label)
     sets: dict[str, TrainSet]
     score_sets: tuple[TrainSet, TrainSet]
     # the weights of a stacker's rows (the recipe balances the corpora of each subset fit)
     stacker_weights: Callable[[TrainSet], np.ndarray]
+
+
+@dataclass
+class Design:
+    """What every fit of the learners on one :class:`TrainingData` shares: the data, the feature
+    blocks, each learner's design matrix and (once the model's own fit has run) the base
+    learners' out-of-fold logits by logit column."""
+
+    data: TrainingData
+    blocks: dict[str, Any]
+    X: dict[str, sp.csr_matrix]
+    oof: dict[int, np.ndarray] = field(default_factory=dict)
 
 
 def new_learner(C: float, seed: int) -> LogisticRegression:

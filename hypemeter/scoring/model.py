@@ -12,12 +12,15 @@ Four stackers (logistic regressions on out-of-fold base logits; the sensationali
 on both fields' style vectors) turn them into ``sensationalism`` and ``misinformation_risk``
 probabilities: one per score for text with a body and one for headlines alone, because titles
 and claims teach a different task than articles. A headline's clickbait signal and a body's
-loaded language both count, and a field that is absent contributes nothing. The stackers are
-what calibrates the scores.
+loaded language both count, and a field that is absent contributes nothing. ``calibration_``
+(:mod:`hypemeter.scoring.calibration`, fitted on leave-one-corpus-out predictions) maps the
+stackers' logits to probabilities at each score's reference prevalence; a model without one
+reads the stackers' own sigmoid.
 """
 
 from __future__ import annotations
 
+import copy
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -34,10 +37,12 @@ from hypemeter.analysis.features import STYLE_NAMES, FieldAnalysis, analyze_fiel
 from hypemeter.analysis.lexicon import PhraseLexicon
 from hypemeter.analysis.vectorize import CharWbNgrams, HashedNgrams
 from hypemeter.records.results import Article
+from hypemeter.scoring.calibration import ScoreCalibration
 from hypemeter.scoring.explain import Explained, explain
 from hypemeter.scoring.fitting import (
     EPS,
     LEARNERS,
+    Design,
     TrainingData,
     design_matrix,
     new_learner,
@@ -121,6 +126,7 @@ class HypeModel:
         C_article: float = 8.0,
         C_meta: float = 1.0,
         cv_folds: int = 3,
+        identity_mask: bool = True,
     ) -> None:
         self.seed = seed
         self.n_features = n_features
@@ -130,6 +136,11 @@ class HypeModel:
         self.C_article = C_article
         self.C_meta = C_meta
         self.cv_folds = cv_folds
+
+        # Identity terms (a religion, ethnicity, nationality, orientation, gender identity,
+        # disability or political leaning) read as one placeholder word in every feature and in
+        # the span model (hypemeter.analysis.identity).
+        self.identity_mask = identity_mask
 
     def get_params(self) -> dict[str, Any]:
         """The constructor's parameters (scikit-learn's convention)."""
@@ -142,13 +153,34 @@ class HypeModel:
         phrases: Callable[[HypeModel], dict[tuple[str, ...], tuple[str, float]]] | None = None,
         sentences: SentenceSplitter | None = None,
         span_model: Callable[[HypeModel], SpanModel] | None = None,
+        calibration: Callable[[HypeModel, Design], ScoreCalibration | None] | None = None,
     ) -> HypeModel:
         """Fit the vectorizers, the base learners (on their rows of ``data``, with out-of-fold
         logits for the stackers) and the stackers, on the texts analysed with ``lexicon`` and
-        ``valence``. Then ``phrases(self)`` adds phrases to the lexicon (mined from the fitted
-        learners), and the explanations are set: ``sentences`` (the sentence splitter) and
-        ``span_model(self)`` (fit on the fitted model's analysis). Without them the model
-        scores but does not explain. Returns the model."""
+        ``valence``. ``calibration(self, design)`` then fits ``calibration_``, the map from the
+        stackers' logits to the scores (:mod:`hypemeter.scoring.calibration`; it may refit the
+        learners on subsets of the design with :meth:`refit_learners`); without it, or when it
+        returns None, the scores are the stackers' own sigmoid. Then ``phrases(self)`` adds
+        phrases to the lexicon (mined from the fitted learners), and the explanations are set:
+        ``sentences`` (the sentence splitter) and ``span_model(self)`` (fit on the fitted
+        model's analysis). Without them the model scores but does not explain. Returns the
+        model."""
+        design = self._fit_features(data, lexicon, valence)
+        self._fit_learners(design, data)
+        self.calibration_ = calibration(self, design) if calibration is not None else None
+        if phrases is not None:
+            self.lexicon_.add_phrases(phrases(self))
+        self.meta_feature_names_ = list(META_FEATURE_NAMES)
+        if sentences is not None:
+            self.sentences_ = sentences
+        if span_model is not None:
+            self.span_model_ = span_model(self)
+        return self
+
+    def _fit_features(self, data: TrainingData, lexicon: PhraseLexicon,
+                      valence: dict[str, float]) -> Design:
+        """Fit the vectorizers and TF-IDF weights on ``data`` and build the design every fit
+        of the learners reads (:meth:`_fit_learners`, :meth:`refit_learners`)."""
         self.valence_ = valence
         self.lexicon_ = lexicon
         self.head_words_ = HashedNgrams(n_features=self.n_features)
@@ -168,13 +200,55 @@ class HypeModel:
             (counts[0] + counts[2])[has_body])
         blocks = self._blocks(articles, analyses, counts)
         X = {learner: design_matrix(blocks, self.BLOCKS[learner]) for learner in self.BLOCKS}
+        return Design(data, blocks, X)
+
+    def refit_learners(self, data: TrainingData, design: Design, *,
+                       quick: bool = True) -> HypeModel:
+        """A copy of this fitted model whose learners and stackers are refit on ``data``,
+        subsets of the sets of the ``design`` this model was fitted on (the vectorizers,
+        TF-IDF weights and lexicon stay this model's). A learner whose set is the design's
+        own (the same object) is taken from this model with its out-of-fold logits; with
+        ``quick``, a refit learner's stacker inputs are this fit's out-of-fold logits of its
+        remaining rows (one fit per learner instead of ``cv_folds + 1``). The leave-one-
+        corpus-out refits of the calibration (:mod:`hypemeter.training.calibration`)."""
+        fold = copy.copy(self)
+        fold.__dict__.pop("calibration_", None)
+        fold._fit_learners(design, data, reuse=self, quick=quick)
+        return fold
+
+    def with_calibration(self, calibration: ScoreCalibration | None) -> HypeModel:
+        """A copy of this fitted model scoring through ``calibration`` (training's validation
+        model reads the final model's maps: the leave-one-corpus-out refits are made once)."""
+        out = copy.copy(self)
+        out.calibration_ = calibration
+        return out
+
+    def _fit_learners(self, design: Design, data: TrainingData, *,
+                      reuse: HypeModel | None = None, quick: bool = False) -> None:
+        """Fit the base learners and the stackers on ``data`` (see :meth:`refit_learners` for
+        ``reuse`` and ``quick``); the fit on the design's own data keeps its out-of-fold
+        logits in ``design.oof``."""
+        blocks, X = design.blocks, design.X
+        own = reuse is None
         logits_oof: dict[int, np.ndarray] = {}
         for key, C in zip(LEARNERS, (self.C_headline, self.C_body, self.C_claim, self.C_article,
                                      self.C_body, self.C_article), strict=True):
             s, Xk = data.sets[key], X[LEARNER_BLOCKS[key]]
+            column = LEARNERS.index(key)
+            if reuse is not None and s is design.data.sets[key]:
+                setattr(self, f"{key}_", getattr(reuse, f"{key}_"))
+                if column in design.oof:
+                    logits_oof[column] = design.oof[column]
+                continue
             if key not in ("headline", "claim"):  # their stacker rows are held out instead
-                logits_oof[LEARNERS.index(key)] = oof_logits(C, self.seed, self.cv_folds, Xk, s)
+                if quick and reuse is not None:
+                    position = {int(i): k for k, i in enumerate(design.data.sets[key].idx)}
+                    logits_oof[column] = design.oof[column][[position[int(i)] for i in s.idx]]
+                else:
+                    logits_oof[column] = oof_logits(C, self.seed, self.cv_folds, Xk, s)
             setattr(self, f"{key}_", soft_fit(new_learner(C, self.seed), Xk[s.idx], s.y, s.w))
+        if own:
+            design.oof = logits_oof
         logits = self._base_logits(blocks)
         # out-of-fold logits replace in-sample ones for the rows the base models were fit on
         for column, values in logits_oof.items():
@@ -192,28 +266,21 @@ class HypeModel:
                 setattr(self, f"{attr}_{kind}_", soft_fit(
                     new_learner(self.C_meta, self.seed), meta_x[part.idx][:, columns], part.y,
                     data.stacker_weights(part)))
-        if phrases is not None:
-            self.lexicon_.add_phrases(phrases(self))
-        self.meta_feature_names_ = list(META_FEATURE_NAMES)
-        if sentences is not None:
-            self.sentences_ = sentences
-        if span_model is not None:
-            self.span_model_ = span_model(self)
-        return self
 
     # ------------------------------------------------------------------ features
     def analyze(self, articles: Sequence[Article]) -> list[Analysis]:
         fields = analyze_fields(
             [(text, head) for a in articles for text, head in ((a.headline, True),
                                                               (a.body, False))],
-            self.lexicon_, self.valence_)
+            self.lexicon_, self.valence_, mask=self.identity_mask)
         return [Analysis(fields[k], fields[k + 1]) for k in range(0, len(fields), 2)]
 
     def _counts(
         self, articles: Sequence[Article], analyses: Sequence[Analysis]
     ) -> tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix]:
         """Raw hashed counts: headline words, headline characters, body words."""
-        heads = [a.headline.replace("’", "'") for a in articles]
+        heads = [(an.headline.masked or a.headline).replace("’", "'")
+                 for a, an in zip(articles, analyses, strict=True)]
         return (
             _word_counts(self.head_words_, [a.headline for a in analyses]),
             self._head_chars().transform(heads),
@@ -309,12 +376,21 @@ class HypeModel:
         blocks = self._blocks(articles, analyses)
         meta_x = self._meta(blocks, self._base_logits(blocks))
         with_body = meta_x[:, HAS_BODY] > 0
-        out = np.empty((len(articles), 2))
+        out = self._stacker_logits(meta_x)
+        if self.calibration_ is None:  # the stackers' own sigmoid
+            return expit(out)
+        return self.calibration_(out, with_body)
+
+    def _stacker_logits(self, meta_x: np.ndarray) -> np.ndarray:
+        """The stackers' (n, 2) logits, before ``calibration_`` (see
+        :mod:`hypemeter.scoring.calibration`)."""
+        with_body = meta_x[:, HAS_BODY] > 0
+        out = np.empty((len(meta_x), 2))
         for j, (attr, columns) in enumerate(STACKERS):
             for kind, mask in (("article", with_body), ("headline", ~with_body)):
                 model = getattr(self, f"{attr}_{kind}_")
                 out[mask, j] = meta_x[mask][:, columns] @ model.coef_[0] + model.intercept_[0]
-        return expit(out)
+        return out
 
     def base_logits(
         self, articles: Sequence[Article], analyses: Sequence[Analysis] | None = None

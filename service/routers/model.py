@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -42,6 +43,16 @@ def report_files(report_dir: Path | None) -> dict[str, Path]:
     return out
 
 
+def calibration_of(card: dict[str, Any]) -> dict[str, Any] | None:
+    """The card's calibration: method, reference prevalences, what they were fitted on and
+    mean (the measured tables stay in the card and the report); None without one."""
+    entry = card.get("calibration")
+    if not isinstance(entry, dict) or not entry.get("reference_prevalence"):
+        return None
+    keys = ("method", "reference_prevalence", "fitted_on", "meaning")
+    return {k: entry[k] for k in keys if k in entry}
+
+
 def media_type(name: str) -> str:
     return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
@@ -72,6 +83,7 @@ def build_router(settings: Settings) -> APIRouter:
             "validation": dict(card.get("validation") or {}),
             "thresholds": dict(card.get("thresholds") or {}),
             "languages": list(loaded.scorer.gate.supported),
+            "calibration": calibration_of(card),
             "limits": list(card.get("limits") or []),
             "measured": dict(card.get("measured") or {}),
             "report": [

@@ -103,7 +103,7 @@ def test_decoding_prefers_the_shortest_spans_within_tolerance(small_fit: Any) ->
     from hypemeter.training.spans import _fields
 
     lexicon, valence, sm, records = small_fit
-    fields = _fields(records, lexicon, valence)
+    fields = _fields(records, lexicon, valence, True)
     enc = encode_fast(sm, [(f.analysis, f.text, f.name == "headline") for f in fields])
     proba = token_proba(sm, enc)
     f1, threshold, low = tune_decoding(fields, proba, enc)

@@ -53,6 +53,7 @@ LOADERS: dict[str, CorpusLoader] = {
     )
 }
 SAMPLE_NAME = SampleLoader.name
+IDENTITY_REPORTS = "identity_reports.jsonl"
 OWN_PREFIX = "own:"
 
 
@@ -164,6 +165,10 @@ def load_corpora(
         report = LoadReport(corpus=SAMPLE_NAME)
         reports.append(report)
         _run(SampleLoader(path.name), path.parent, report, records, ids)
+        # the project's reports about groups, sober and sensational in equal numbers (issue
+        # 23, hypemeter.training.identity_reports): part of the sample corpus, beside it
+        if (path.parent / IDENTITY_REPORTS).is_file():
+            _run(SampleLoader(IDENTITY_REPORTS), path.parent, report, records, ids)
     for own in own_files:
         own = Path(own)
         name = f"{OWN_PREFIX}{own.stem}"
