@@ -174,9 +174,11 @@ def holdout(s: TrainSet, n: int, seed: int) -> tuple[TrainSet, TrainSet]:
         chosen.add(str(g))
         count += sizes[g]
     mask = np.array([str(g) in chosen for g in s.groups])
-    if mask.all() or not mask.any():
+    if mask.all() or not mask.any():  # too few groups: half of each class, at random
         mask = np.zeros(len(s.idx), dtype=bool)
-        mask[: min(n, len(s.idx) // 2)] = True
+        share = min(n, len(s.idx) // 2) / max(len(s.idx), 1)
+        for rows in (np.flatnonzero(s.y >= 0.5), np.flatnonzero(s.y < 0.5)):
+            mask[rng.permutation(rows)[: round(share * len(rows))]] = True
     return subset(s, ~mask), subset(s, mask)
 
 

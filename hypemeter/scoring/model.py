@@ -212,7 +212,7 @@ class HypeModel:
         remaining rows (one fit per learner instead of ``cv_folds + 1``). The leave-one-
         corpus-out refits of the calibration (:mod:`hypemeter.training.calibration`)."""
         fold = copy.copy(self)
-        fold.__dict__.pop("calibration_", None)
+        fold.calibration_ = None  # its scores are the refit stackers' own sigmoid
         fold._fit_learners(design, data, reuse=self, quick=quick)
         return fold
 

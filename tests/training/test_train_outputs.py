@@ -125,7 +125,9 @@ def test_train_says_what_it_counted_and_prints_the_validation_metrics(readme_ret
                       r"\(misinformation (\d+), sensationalism (\d+)\)", err)
     assert found, err
     records, texts, mis, sens = map(int, found.groups())
-    sample_lines = sum(1 for line in (REPO_ROOT / "datasets" / "sample" / "sample.jsonl")
+    # the sample corpus: sample.jsonl and the identity reports beside it
+    sample_lines = sum(1 for name in ("sample.jsonl", "identity_reports.jsonl")
+                       for line in (REPO_ROOT / "datasets" / "sample" / name)
                        .read_text(encoding="utf-8").splitlines() if line.strip())
     assert records == mis + sens and texts <= sample_lines < records
     tail = err[err.index("validation: "):]
