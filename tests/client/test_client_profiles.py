@@ -24,12 +24,13 @@ pytestmark = pytest.mark.usefixtures("clean_env")
 @pytest.mark.slow  # waits for a background fit
 def test_client_scores_and_corrects_as_a_profile(service_models_dir: Path, scorer: Scorer,
                                                  tmp_path: Path) -> None:
-    settings = Settings(models_dir=service_models_dir, admin_key="admin-key-0123456789",
+    admin = "admin-key-0123456789"
+    settings = Settings(models_dir=service_models_dir, admin_key=admin,
                         database_url=f"sqlite:///{tmp_path / 'f.db'}",
                         profile_poll_seconds=0.2, profile_debounce_seconds=0.1)
     with TestClient(create_app(settings, scorer=scorer)) as app:
-        app.post("/v1/profiles", json={"name": "acme"}, headers={"X-API-Key": "admin-key-0123456789"})
-        client = Client("http://testserver", api_key="admin-key-0123456789", transport=app._transport,
+        app.post("/v1/profiles", json={"name": "acme"}, headers={"X-API-Key": admin})
+        client = Client("http://testserver", api_key=admin, transport=app._transport,
                         profile="acme")
         for art in newsroom(40):
             client.feedback(art["headline"], art["body"],
