@@ -128,8 +128,11 @@ def two_workers(service_models_dir: Path, tmp_path: Path) -> Iterator[Server]:
 # --------------------------------------------------------------------------- browser
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium for one test module. Not longer: while Playwright's sync API is running, its
+    event loop owns the thread, and every later test that calls ``asyncio.run`` fails with
+    "Already running asyncio in this thread"."""
     problem = playwright_problem()
     if problem:
         if os.environ.get("CI"):
