@@ -251,24 +251,14 @@ class ScoreResponse(BaseModel):
                     "for")] = None
 
 
-class BatchItemResponse(BaseModel):
+class BatchItemResponse(ScoreResponse):
     """One item of a batch: a result, or (``error`` present) an item that was not scored
     because its text is in a language the model does not read: ``scores`` null, ``spans``
     empty."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_RESULT, EXAMPLE_REFUSED]})
 
-    id: str | None
-    scores: Scores | None
-    spans: list[SpanOut]
-    model: ModelRef
-    language: Annotated[str, Field(pattern=r"^([a-z]{2,3}|und)$",
-                                   description=LANGUAGE_DESCRIPTION)]
-    language_asserted: Annotated[bool, Field(
-        description="true when the request set `language` (it was not detected)")]
-    sentences: Annotated[list[SentenceOut] | None, Field(
-        description="every sentence of both fields, in order; only when `sentences` was asked "
-                    "for")] = None
+    scores: Scores | None  # type: ignore[assignment]
     error: Annotated[ItemError | None, Field(
         description="only on an item that was not scored (then `scores` is null)")] = None
 
