@@ -27,15 +27,24 @@ print("own-mapping" if (ptr & ~4095) in starts or ptr - 16 in starts else "heap"
 """
 
 
-@pytest.mark.skipif(_libc() is None, reason="glibc's mallopt is not available")
-@pytest.mark.parametrize(("threshold", "where"), [(131_072, "own-mapping"), (0, "heap")])
-def test_large_blocks_keep_their_own_mapping_after_a_reload_frees_larger_ones(
-    tmp_path: object, threshold: int, where: str
-) -> None:
+def _where_the_next_block_lands(tmp_path: object, threshold: int) -> str:
     proc = subprocess.run([sys.executable, "-c", PROBE, str(tmp_path), str(threshold)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stdout.strip() == where
+    return proc.stdout.strip()
+
+
+@pytest.mark.skipif(_libc() is None, reason="glibc's mallopt is not available")
+def test_large_blocks_keep_their_own_mapping_after_a_reload_frees_larger_ones(
+    tmp_path: object,
+) -> None:
+    # The control first: without the setting, glibc raises its threshold on the free and the
+    # next block lands in the heap. Where this machine's glibc (its tunables, or a heap top
+    # that cannot grow, which makes malloc fall back to mmap) does not do that, the setting
+    # has nothing to show here, and the test says so instead of passing on nothing.
+    if _where_the_next_block_lands(tmp_path, 0) != "heap":
+        pytest.skip("this glibc kept the block out of the heap without the setting")
+    assert _where_the_next_block_lands(tmp_path, 131_072) == "own-mapping"
 
 
 @pytest.mark.skipif(_libc() is None, reason="glibc's malloc_trim is not available")
