@@ -166,7 +166,8 @@ class Settings(CoreSettings):
     feedback_page_bytes: int = Field(default=8_000_000, ge=1, description="text bytes per "
                                      "`GET /v1/feedback` page (fewer rows than `limit` then)")
     max_key_failures: int = Field(default=20, ge=0, description="wrong keys per client per "
-                                  "`HYPEMETER_KEY_FAILURE_WINDOW`; more get 429 (0: no limit)")
+                                  "`HYPEMETER_KEY_FAILURE_WINDOW`, counted in the database "
+                                  "across workers; more get 429 (0: no limit)")
     key_failure_window: float = Field(default=60.0, gt=0, description="seconds the wrong keys "
                                       "are counted over")
 
