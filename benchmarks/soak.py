@@ -307,7 +307,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         time.sleep(min(3.0, args.duration / 10))
         start_procs = workers(proc)
         rss_start = rss_mb([psutil.Process(proc.pid), *start_procs])
-        rss_start_by_pid = {p.pid: rss_mb([p]) for p in start_procs}
+        rss_start_by_pid = {p.pid: round(rss_mb([p]), 1) for p in start_procs}
         t_start = time.monotonic()
         reloads: list[dict[str, Any]] = []
         killed: dict[str, Any] = {}
@@ -341,6 +341,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             with tally.lock:
                 later = {v for when, v in tally.versions if when > t0 + entry["reply_s"]}
             entry["scored_by_since_reply"] = sorted(later)  # requests started after the reply
+            entry["rss_mb_by_worker"] = {p.pid: round(rss_mb([p]), 1) for p in start_procs
+                                         if p.pid != killed.get("pid")}
             reloads.append(entry)
             stop.wait(max(0.5, args.duration / 8))
         stop.set()
@@ -352,8 +354,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         survivor = None
         if survivors:
             survivor = (rss_start_by_pid[survivors[0].pid], rss_mb(survivors[:1]))
-        return summarise(tally, reloads, killed, (rss_start, rss_end), survivor,
-                         time.monotonic() - t_start)
+        first = next((r["rss_mb_by_worker"] for r in reloads if r["status"] == 200), {})
+        by_worker = [{"pid": p.pid, "killed": False,
+                      **growth(rss_start_by_pid[p.pid], rss_mb([p])),
+                      # from the first reload on: a per-reload leak shows here, the one-time
+                      # cost of having held two models once (a high-water mark) does not
+                      "after_first_reload": first.get(p.pid)} for p in start_procs
+                     if p.pid != killed.get("pid")]
+        by_worker += [{"pid": p.pid, "killed": True, "start": rss_start_by_pid[p.pid]}
+                      for p in start_procs if p.pid == killed.get("pid")]
+        by_worker += [{"pid": p.pid, "replacement": True, "end": round(rss_mb([p]), 1)}
+                      for p in end_procs if p.pid not in rss_start_by_pid]
+        result = summarise(tally, reloads, killed, (rss_start, rss_end), survivor,
+                           time.monotonic() - t_start)
+        result["rss_mb_by_worker"] = by_worker
+        return result
     finally:
         if proc is not None and proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
@@ -449,6 +464,17 @@ def main(argv: list[str] | None = None) -> int:
     if worker:
         print(f"RSS (the worker not killed): start {worker['start']} MB, end {worker['end']} MB "
               f"({worker['growth_pct']:+.1f}%)")
+    for w in result["rss_mb_by_worker"]:
+        if w.get("replacement"):
+            print(f"RSS worker {w['pid']} (started after the kill): end {w['end']} MB")
+        elif w["killed"]:
+            print(f"RSS worker {w['pid']} (killed at half time): start {w['start']} MB")
+        else:
+            first = w["after_first_reload"]
+            since = (f"; after the first reload {first} MB, "
+                     f"{100 * (w['end'] - first) / first:+.1f}% since" if first else "")
+            print(f"RSS worker {w['pid']}: start {w['start']} MB, end {w['end']} MB "
+                  f"({w['growth_pct']:+.1f}%){since}")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return 0
