@@ -140,7 +140,7 @@ class Settings(CoreSettings):
                                 "body; then 408 and closed")
     run_dir: Path | None = Field(None, description="where `hypemeter serve` puts the folder its "
                                  "workers share; unset: the temporary folder (deployment.md)")
-    malloc_arenas: int = Field(default=2, ge=0, le=64, description="malloc heaps per worker "
+    malloc_arenas: int = Field(default=1, ge=0, le=64, description="malloc heaps per worker "
                                "(glibc; 0: its default): fewer hand freed memory back")
     # profiles (hypemeter.profiles, docs/profiles.md)
     profile_cache_size: int = Field(default=256, ge=1, description="profiles' adapters kept "
