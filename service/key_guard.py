@@ -16,7 +16,9 @@ that a client found with no failure is trusted for :data:`CLEAN_SECONDS` by this
 client that starts guessing on another worker is blocked here within that time; its own
 wrong keys here are counted at once). Requests to routes without keys never touch it. While
 the database is unavailable the worker counts in its own memory (:class:`KeyFailures`) and
-logs why, rate-limited. Behind a proxy every client has the proxy's address; put the limit on
+logs why, rate-limited; the read waits at most 0.5 s, and after a failure the database is left
+alone for :data:`BACKOFF_SECONDS`, so a hung database costs keyed requests little on top of
+what their own route waits. Behind a proxy every client has the proxy's address; put the limit on
 the proxy then (or set 0 to turn it off here).
 """
 
@@ -47,6 +49,7 @@ logger = logging.getLogger("hypemeter.service")
 MAX_CLIENTS = 10_000  # client addresses remembered at once (the oldest are forgotten)
 CLEAN_SECONDS = 1.0  # how long a worker trusts "no failures" for a client
 WARN_SECONDS = 60.0  # at most one warning per this many seconds about the database
+BACKOFF_SECONDS = 5.0  # after the database failed, count in memory this long before retrying
 CHECKED = "hypemeter_keys_checked"  # request state: the key checks passed (run them once)
 
 KeyCheck = Callable[[Request], Any]  # returns None or an awaitable (profile-key lookups)
@@ -111,6 +114,7 @@ class SharedKeyFailures:
         self._clean: OrderedDict[str, float] = OrderedDict()  # client -> trusted until
         self._lock = threading.Lock()
         self._warned = -WARN_SECONDS
+        self._down_until = 0.0  # monotonic time until which the database is not asked
 
     def _trusted(self, client: str) -> bool:
         with self._lock:
@@ -128,8 +132,12 @@ class SharedKeyFailures:
         with self._lock:
             self._clean.pop(client, None)
 
+    def _shared_up(self) -> bool:
+        return self.shared is not None and time.monotonic() >= self._down_until
+
     def _unavailable(self, exc: StorageUnavailableError) -> None:
         now = time.monotonic()
+        self._down_until = now + BACKOFF_SECONDS
         if now - self._warned >= WARN_SECONDS:
             self._warned = now
             logger.warning("key failures counted in this worker only: the database is "
@@ -140,8 +148,9 @@ class SharedKeyFailures:
         if self.limit <= 0:
             return None
         wait = self.local.retry_after(client)  # failures counted while the database was down
-        if wait is not None or self.shared is None or self._trusted(client):
+        if wait is not None or not self._shared_up() or self._trusted(client):
             return wait
+        assert self.shared is not None
         try:
             counted = await anyio.to_thread.run_sync(self.shared.count, client)
         except StorageUnavailableError as exc:
@@ -156,9 +165,10 @@ class SharedKeyFailures:
         if self.limit <= 0:
             return
         self._distrust(client)
-        if self.shared is None:
+        if not self._shared_up():
             self.local.fail(client)
             return
+        assert self.shared is not None
         try:
             await anyio.to_thread.run_sync(self.shared.fail, client)
         except StorageUnavailableError as exc:

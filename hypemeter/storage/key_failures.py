@@ -13,11 +13,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func, insert, select
 
+from hypemeter.storage.deadline import deadline
 from hypemeter.storage.engine import translated_errors
 from hypemeter.storage.store import FeedbackStore
 from hypemeter.storage.tables import KeyFailureRow
 
 MAX_CLIENT_CHARS = 64  # the column's width; an IPv6 address with a zone fits
+# the read before a keyed request waits at most this long (or the database timeout, if
+# shorter): a hung database must not hold every keyed request for the timeout twice
+READ_SECONDS = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +62,8 @@ class KeyFailureStore:
     def count(self, client: str, *, now: float | None = None) -> FailureCount:
         """``client``'s failures within the window (a read; no row is written)."""
         now = time.time() if now is None else now
-        with translated_errors(), self._engine().connect() as conn, conn.begin():
+        with translated_errors(), deadline(min(self.store.timeout, READ_SECONDS)), \
+                self._engine().connect() as conn, conn.begin():
             return self._count(conn.execution_options(hypemeter_readonly=True),
                                client[:MAX_CLIENT_CHARS], now)
 
@@ -67,7 +72,8 @@ class KeyFailureStore:
         one included. Rows older than the window (any client's) are deleted on the way."""
         now = time.time() if now is None else now
         client = client[:MAX_CLIENT_CHARS]
-        with translated_errors(), self.store._write_lock, self._engine().begin() as conn:
+        with translated_errors(), deadline(self.store.timeout), self.store._write_lock, \
+                self._engine().begin() as conn:
             conn.execute(delete(KeyFailureRow).where(KeyFailureRow.failed_at <= now - self.window))
             conn.execute(insert(KeyFailureRow), {"client": client, "failed_at": now})
             return self._count(conn, client, now)
