@@ -158,7 +158,7 @@ def start_peer(model_file: Path, workdir: Path) -> Served:
              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
              "--no-access-log"],
             env=env, cwd=workdir, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
-    served = Served(proc, f"http://127.0.0.1:{port}", log)
+    served = Served(proc, f"http://127.0.0.1:{port}", log, new_session=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:

@@ -282,7 +282,7 @@ class Server:
 def start_server(model: Path, mode: str, workdir: Path) -> Server:
     served = start_serve(model, workdir, {"HYPEMETER_SCORE_MODE": mode}, workers=1,
                          log_name=f"server-{mode}.log", new_session=False)
-    return Server(proc=served.proc, url=served.url, log=served.log)
+    return Server(proc=served.proc, url=served.url, log=served.log_path)
 
 
 # --------------------------------------------------------------------------- inputs

@@ -37,14 +37,11 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,26 +51,11 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 from serve_support import start_serve  # noqa: E402
+from soak_clients import Tally, hostile, scorer, slow_clients  # noqa: E402
 from support.benchmarks import load_make_articles  # noqa: E402
 
 ADMIN_KEY = "soak-admin-key-0123456789"
-JSON_CT = {"Content-Type": "application/json"}
 KILL_WINDOW = 3.0  # transport errors this long after the kill belong to the killed worker
-
-
-@dataclass
-class Tally:
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    sent: Counter[str] = field(default_factory=Counter)
-    ok: Counter[str] = field(default_factory=Counter)
-    expected: Counter[str] = field(default_factory=Counter)  # "<kind> -> <status> <code>"
-    unexpected: Counter[str] = field(default_factory=Counter)
-    transport: list[tuple[float, float, str]] = field(default_factory=list)  # start, end, what
-    versions: list[tuple[float, str]] = field(default_factory=list)  # request start, version
-
-    def add(self, counter: str, key: str) -> None:
-        with self.lock:
-            getattr(self, counter)[key] += 1
 
 
 def make_models(workdir: Path) -> Path:
@@ -143,126 +125,6 @@ def rss_mb(procs: list[psutil.Process]) -> float:
     return total / 1e6
 
 
-# ----------------------------------------------------------------- client loops
-
-
-def request(tally: Tally, http: httpx.Client, kind: str, method: str, path: str,
-            expect: int = 200, **kwargs: Any) -> httpx.Response | None:
-    tally.add("sent", kind)
-    t0 = time.monotonic()
-    try:
-        r = http.request(method, path, **kwargs)
-    except httpx.TransportError as exc:
-        with tally.lock:
-            tally.transport.append((t0, time.monotonic(), f"{kind}: {type(exc).__name__}"))
-        return None
-    if r.status_code == expect and expect == 200:
-        tally.add("ok", kind)
-    else:
-        try:
-            code = r.json()["error"]["code"]
-        except (ValueError, KeyError, TypeError):
-            code = r.headers.get("content-type", "?")
-        counter = "expected" if r.status_code == expect else "unexpected"
-        tally.add(counter, f"{kind} -> {r.status_code} {code}")
-    return r
-
-
-def scorer(url: str, tally: Tally, stop: threading.Event, articles: list[dict[str, str]],
-           batch: bool) -> None:
-    i = 0
-    with httpx.Client(base_url=url, timeout=60) as http:
-        while not stop.is_set():
-            i += 1
-            began = time.monotonic()
-            if batch:
-                items = [articles[(i + k) % len(articles)] for k in range(16)]
-                r = request(tally, http, "batch", "POST", "/v1/score/batch", json={"items": items})
-            else:
-                r = request(tally, http, "score", "POST", "/v1/score",
-                            json=articles[i % len(articles)])
-            if r is not None and r.status_code == 200:
-                data = r.json()
-                version = (data["results"][0] if batch else data)["model"]["version"]
-                with tally.lock:
-                    tally.versions.append((began, version))
-
-
-def raw_exchange(url: str, data: bytes, timeout: float) -> int:
-    host, port = url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=timeout) as sock:
-        if data:
-            sock.sendall(data)
-        reply = b""
-        while b"\r\n" not in reply:
-            chunk = sock.recv(4096)
-            if not chunk:
-                break
-            reply += chunk
-    return int(reply.split()[1]) if reply.startswith(b"HTTP/") else 0
-
-
-def hostile(url: str, tally: Tally, stop: threading.Event, timeout: float) -> None:
-    big = b'{"body": "' + b"x" * 1_100_000 + b'"}'
-    cases: list[tuple[str, int, dict[str, Any]]] = [
-        ("bad-json", 422, {"content": b'{"body": ', "headers": JSON_CT}),
-        ("wrong-type", 415, {"content": b"body=x", "headers": {"Content-Type": "text/plain"}}),
-        ("empty-fields", 422, {"json": {"headline": "", "body": ""}}),
-        ("oversized", 413, {"content": big, "headers": JSON_CT}),
-    ]
-    with httpx.Client(base_url=url, timeout=30) as http:
-        while not stop.is_set():
-            for kind, status, kwargs in cases:
-                request(tally, http, kind, "POST", "/v1/score", expect=status, **kwargs)
-            tally.add("sent", "bad-content-length")
-            head = b"POST /v1/score HTTP/1.1\r\nHost: s\r\nContent-Length: abc\r\n\r\n"
-            began = time.monotonic()
-            try:
-                status = raw_exchange(url, head, 10)
-            except OSError as exc:
-                status = 0
-                what = type(exc).__name__
-            else:
-                what = "closed without a reply"
-            if status == 0:
-                with tally.lock:
-                    tally.transport.append((began, time.monotonic(), f"bad-content-length: {what}"))
-                continue
-            tally.add("expected" if status == 400 else "unexpected",
-                      f"bad-content-length -> {status}")
-            stop.wait(0.2)
-
-
-def slow_clients(url: str, tally: Tally, stop: threading.Event, timeout: float) -> None:
-    cases = [
-        ("idle-connection", b""),
-        ("slow-headers", b"GET /healthz HTTP/1.1\r\nHost: s\r\n"),
-        ("slow-body", b"POST /v1/score HTTP/1.1\r\nHost: s\r\nContent-Type: application/json"
-                      b"\r\nContent-Length: 100\r\n\r\n{\"body\": "),
-    ]
-    while not stop.is_set():
-        threads = []
-        for kind, data in cases:
-            def run(kind: str = kind, data: bytes = data) -> None:
-                tally.add("sent", kind)
-                began = time.monotonic()
-                try:
-                    status = raw_exchange(url, data, timeout + 10)
-                except OSError as exc:
-                    status, what = 0, type(exc).__name__
-                else:
-                    what = "closed without a reply"
-                if status == 0:  # a transport error: the kill window decides whose it was
-                    with tally.lock:
-                        tally.transport.append((began, time.monotonic(), f"{kind}: {what}"))
-                    return
-                tally.add("expected" if status == 408 else "unexpected", f"{kind} -> {status}")
-            threads.append(threading.Thread(target=run))
-            threads[-1].start()
-        for t in threads:
-            t.join()
-
-
 def probe(url: str, n: int = 10) -> set[str]:
     """The versions ``/readyz`` names on ``n`` fresh connections (spread over the workers)."""
     answers = set()
@@ -307,7 +169,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         time.sleep(min(3.0, args.duration / 10))
         start_procs = workers(proc)
         rss_start = rss_mb([psutil.Process(proc.pid), *start_procs])
-        rss_start_by_pid = {p.pid: rss_mb([p]) for p in start_procs}
+        rss_start_by_pid = {p.pid: round(rss_mb([p]), 1) for p in start_procs}
         t_start = time.monotonic()
         reloads: list[dict[str, Any]] = []
         killed: dict[str, Any] = {}
@@ -341,6 +203,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             with tally.lock:
                 later = {v for when, v in tally.versions if when > t0 + entry["reply_s"]}
             entry["scored_by_since_reply"] = sorted(later)  # requests started after the reply
+            entry["rss_mb_by_worker"] = {p.pid: round(rss_mb([p]), 1) for p in start_procs
+                                         if p.pid != killed.get("pid")}
             reloads.append(entry)
             stop.wait(max(0.5, args.duration / 8))
         stop.set()
@@ -352,8 +216,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         survivor = None
         if survivors:
             survivor = (rss_start_by_pid[survivors[0].pid], rss_mb(survivors[:1]))
-        return summarise(tally, reloads, killed, (rss_start, rss_end), survivor,
-                         time.monotonic() - t_start)
+        first = next((r["rss_mb_by_worker"] for r in reloads if r["status"] == 200), {})
+        by_worker = [{"pid": p.pid, "killed": False,
+                      **growth(rss_start_by_pid[p.pid], rss_mb([p])),
+                      # from the first reload on: a per-reload leak shows here, the one-time
+                      # cost of having held two models once (a high-water mark) does not
+                      "after_first_reload": first.get(p.pid)} for p in start_procs
+                     if p.pid != killed.get("pid")]
+        by_worker += [{"pid": p.pid, "killed": True, "start": rss_start_by_pid[p.pid]}
+                      for p in start_procs if p.pid == killed.get("pid")]
+        by_worker += [{"pid": p.pid, "replacement": True, "end": round(rss_mb([p]), 1)}
+                      for p in end_procs if p.pid not in rss_start_by_pid]
+        result = summarise(tally, reloads, killed, (rss_start, rss_end), survivor,
+                           time.monotonic() - t_start)
+        result["rss_mb_by_worker"] = by_worker
+        return result
     finally:
         if proc is not None and proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
@@ -449,6 +326,17 @@ def main(argv: list[str] | None = None) -> int:
     if worker:
         print(f"RSS (the worker not killed): start {worker['start']} MB, end {worker['end']} MB "
               f"({worker['growth_pct']:+.1f}%)")
+    for w in result["rss_mb_by_worker"]:
+        if w.get("replacement"):
+            print(f"RSS worker {w['pid']} (started after the kill): end {w['end']} MB")
+        elif w["killed"]:
+            print(f"RSS worker {w['pid']} (killed at half time): start {w['start']} MB")
+        else:
+            first = w["after_first_reload"]
+            since = (f"; after the first reload {first} MB, "
+                     f"{100 * (w['end'] - first) / first:+.1f}% since" if first else "")
+            print(f"RSS worker {w['pid']}: start {w['start']} MB, end {w['end']} MB "
+                  f"({w['growth_pct']:+.1f}%){since}")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return 0

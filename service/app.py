@@ -22,7 +22,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from hypemeter.service.docs import router as docs_router
 from hypemeter.service.error_handlers import install_error_handlers
 from hypemeter.service.handling import ScoreHandler
-from hypemeter.service.key_guard import KeyFailures
+from hypemeter.service.key_guard import SharedKeyFailures
 from hypemeter.service.logging import configure_logging
 from hypemeter.service.memory import (
     limit_malloc_arenas,
@@ -138,7 +138,8 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
     app.state.rollout = rollout
     app.state.feedback = store
     app.state.profiles = profile_runtime
-    app.state.key_failures = KeyFailures(settings.max_key_failures, settings.key_failure_window)
+    app.state.key_failures = SharedKeyFailures(store, settings.max_key_failures,
+                                               settings.key_failure_window)
 
     install_error_handlers(app)
     app.include_router(score.build_router(settings, ScoreHandler(settings, metrics)))

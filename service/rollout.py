@@ -321,13 +321,8 @@ class Rollout:
             if nxt is not None and nxt.token != self._own_token and (
                 staged is None or staged[0] != nxt.token
             ) and (committed is None or committed.token != nxt.token):
-                staged = None
-                try:  # prepare in parallel with the worker that is reloading
-                    model = await anyio.to_thread.run_sync(self.holder.prepare_path,
-                                                           Path(nxt.path))
-                    staged = (nxt.token, model)
-                except HypemeterError:
-                    pass  # that worker will fail the same way and abort; nothing changes
+                staged = None  # drop an older prepared model before loading this one
+                staged = await self._prepare(nxt)
                 committed, nxt = self.read_state()
             if committed is None or committed.generation == self.applied:
                 if nxt is None:
@@ -343,6 +338,18 @@ class Rollout:
             else:
                 continue  # already failed on this one; a new reload will publish another
             self._report()
+
+    async def _prepare(self, nxt: Next) -> tuple[str, LoadedModel] | None:
+        """Load the bundle another worker is preparing, in parallel with it (None if it does
+        not load: that worker fails the same way and aborts; nothing changes). A helper of
+        its own so that the prepared model is held by ``staged`` alone: a local variable of
+        :meth:`watch` kept it alive after it had been swapped out again (two models resident
+        until this worker next prepared one, and their memory never released)."""
+        try:
+            model = await anyio.to_thread.run_sync(self.holder.prepare_path, Path(nxt.path))
+        except HypemeterError:
+            return None
+        return nxt.token, model
 
 
 class RolloutMiddleware:

@@ -140,7 +140,7 @@ class Settings(CoreSettings):
                                 "body; then 408 and closed")
     run_dir: Path | None = Field(None, description="where `hypemeter serve` puts the folder its "
                                  "workers share; unset: the temporary folder (deployment.md)")
-    malloc_arenas: int = Field(default=2, ge=0, le=64, description="malloc heaps per worker "
+    malloc_arenas: int = Field(default=1, ge=0, le=64, description="malloc heaps per worker "
                                "(glibc; 0: its default): fewer hand freed memory back")
     # profiles (hypemeter.profiles, docs/profiles.md)
     profile_cache_size: int = Field(default=256, ge=1, description="profiles' adapters kept "
@@ -166,7 +166,8 @@ class Settings(CoreSettings):
     feedback_page_bytes: int = Field(default=8_000_000, ge=1, description="text bytes per "
                                      "`GET /v1/feedback` page (fewer rows than `limit` then)")
     max_key_failures: int = Field(default=20, ge=0, description="wrong keys per client per "
-                                  "`HYPEMETER_KEY_FAILURE_WINDOW`; more get 429 (0: no limit)")
+                                  "`HYPEMETER_KEY_FAILURE_WINDOW`, counted in the database "
+                                  "across workers; more get 429 (0: no limit)")
     key_failure_window: float = Field(default=60.0, gt=0, description="seconds the wrong keys "
                                       "are counted over")
 

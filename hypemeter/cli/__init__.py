@@ -5,9 +5,10 @@ subcommand group builds its parser and turns the parsed arguments into a typed c
 heavy parts are imported lazily, per subcommand. ``main`` prints every
 :class:`~hypemeter.errors.HypemeterError` as ``hypemeter CMD: error: ...`` (status 2).
 
-One family, argparse's conventions (see docs/cli.md): every option has help text that shows its
-default (:class:`~hypemeter.cli.common.HelpFormatter`), a mistyped option is reported with the
-usage of the subcommand it was given to, and ``hypemeter --version`` prints the version.
+One family, argparse's conventions (see docs/command-line.md): every option has help text that
+shows its default (:class:`~hypemeter.cli.common.HelpFormatter`), a mistyped option is reported
+with the usage of the subcommand it was given to, and ``hypemeter --version`` prints the
+version.
 """
 
 from __future__ import annotations

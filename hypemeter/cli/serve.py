@@ -27,7 +27,7 @@ def add_parser(sub: Subparsers) -> None:
     p = sub.add_parser(
         "serve", help="serve the REST API with uvicorn",
         description="Serve the REST API and the page. Options override the HYPEMETER_* "
-        "settings (docs/cli.md). The model is loaded from --model, else "
+        "settings (docs/command-line.md). The model is loaded from --model, else "
         "$HYPEMETER_MODELS_DIR, else your trained models, else the shipped model; an --model "
         "that holds no model bundle is an error.",
     )

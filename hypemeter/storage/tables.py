@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -125,3 +126,18 @@ class ProfileFitLeaseRow(Base):
     fits: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     holder: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class KeyFailureRow(Base):
+    """One wrong API key from one client address (see :mod:`hypemeter.storage.key_failures`)."""
+
+    __tablename__ = "key_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    client: Mapped[str] = mapped_column(String(64), nullable=False)
+    failed_at: Mapped[float] = mapped_column(Float, nullable=False)  # seconds since the epoch
+
+    __table_args__ = (
+        Index("ix_key_failures_client_failed_at", "client", "failed_at"),
+        Index("ix_key_failures_failed_at", "failed_at"),
+    )

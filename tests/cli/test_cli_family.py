@@ -225,8 +225,8 @@ def test_serve_with_a_wrong_model_path_exits_with_an_error(tmp_path: Path) -> No
     assert f"hypemeter serve: error: no model bundle at {wrong}" in proc.stderr
 
 
-def test_docs_cli_md_names_every_subcommand_and_option() -> None:
-    doc = (REPO_ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+def test_docs_command_line_md_names_every_subcommand_and_option() -> None:
+    doc = (REPO_ROOT / "docs" / "command-line.md").read_text(encoding="utf-8")
     missing = []
     for path, p in leaf_parsers(build_parser()):
         if path and f"hypemeter {path}" not in doc and f"`{path.split()[-1]}" not in doc:
@@ -237,4 +237,4 @@ def test_docs_cli_md_names_every_subcommand_and_option() -> None:
             name = next(o for o in action.option_strings if o.startswith("--"))
             if name not in doc:
                 missing.append(f"{path} {name}")
-    assert not missing, f"docs/cli.md does not mention: {missing}"
+    assert not missing, f"docs/command-line.md does not mention: {missing}"

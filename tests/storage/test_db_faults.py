@@ -10,8 +10,6 @@ session's would stall the other tests.
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,7 +19,12 @@ from typing import Any
 import httpx
 import psutil
 import pytest
-from support.postgres import PostgresServer, require_postgres, running_postgres
+from support.postgres import (
+    PostgresServer,
+    frozen,
+    require_postgres,
+    running_postgres,
+)
 from support.servers import start_server
 
 from hypemeter.errors import StorageUnavailableError
@@ -40,27 +43,6 @@ ADMIN_KEY = "faults-admin-key-0123456789"
 def own_postgres() -> Iterator[PostgresServer]:
     with running_postgres(require_postgres()) as server:
         yield server
-
-
-def postgres_processes(server: PostgresServer) -> list[psutil.Process]:
-    """The postmaster and every process it started (backends, background workers)."""
-    pid = int((server.data_dir / "postmaster.pid").read_text().split()[0])
-    master = psutil.Process(pid)
-    return [master, *master.children(recursive=True)]
-
-
-@contextlib.contextmanager
-def frozen(server: PostgresServer) -> Iterator[None]:
-    """Every PostgreSQL process stopped (SIGSTOP) inside, resumed (SIGCONT) after."""
-    procs = postgres_processes(server)
-    for p in procs:
-        os.kill(p.pid, signal.SIGSTOP)
-    try:
-        yield
-    finally:
-        for p in reversed(procs):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(p.pid, signal.SIGCONT)
 
 
 def timed_calls(calls: list[Callable[[], Any]], limit: float) -> list[tuple[float, str]]:

@@ -10,10 +10,12 @@ that user.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -23,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import pytest
 
 DB_USER = "hypemeter"
@@ -157,3 +160,25 @@ def _wait_ready(server: PostgresServer, timeout: float = 30.0) -> None:
                 return
         time.sleep(0.1)
     raise RuntimeError("PostgreSQL did not start listening")
+
+
+def postgres_processes(server: PostgresServer) -> list[psutil.Process]:
+    """The postmaster and every process it started (backends, background workers)."""
+    pid = int((server.data_dir / "postmaster.pid").read_text().split()[0])
+    master = psutil.Process(pid)
+    return [master, *master.children(recursive=True)]
+
+
+@contextmanager
+def frozen(server: PostgresServer) -> Iterator[None]:
+    """Every PostgreSQL process stopped (SIGSTOP) inside, resumed (SIGCONT) after: a hung
+    host whose TCP still answers."""
+    procs = postgres_processes(server)
+    for p in procs:
+        os.kill(p.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for p in reversed(procs):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(p.pid, signal.SIGCONT)
