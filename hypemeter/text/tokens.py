@@ -9,7 +9,7 @@ count as loaded language is learned (see :mod:`hypemeter.analysis.lexicon`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate
 
 import numpy as np
@@ -179,7 +179,9 @@ def normalise_token(token: str) -> str:
 class Tokens:
     """Normalised tokens of one field, their offsets in the original text and separators.
 
-    ``seps[k]`` is the text between token ``k`` and token ``k + 1`` (or the end).
+    ``seps[k]`` is the text between token ``k`` and token ``k + 1`` (or the end). ``caps``,
+    when known, is ``len(ALL_CAPS_RE.findall(text))`` of the text tokenised (the style
+    features read it; :func:`tokenize` counts it from the characters it classifies anyway).
     """
 
     words: list[str]
@@ -187,6 +189,7 @@ class Tokens:
     ends: list[int]
     raw: list[str]
     seps: list[str]
+    caps: int | None = field(default=None, compare=False, repr=False)
 
 
 # A token: a run of letters and digits, apostrophes inside it (``[^\W_]+(?:['’][^\W_]+)*``),
@@ -225,8 +228,9 @@ def tokenize(text: str) -> Tokens:
     mask[1:-1] |= apostrophe[1:-1] & alnum[:-2] & alnum[2:]
     edges = np.flatnonzero(mask[1:] != mask[:-1])  # padded: edges are text offsets
     starts = edges[0::2]
+    capitals = np.flatnonzero((code >= 65) & (code <= 90))
     if not len(starts):
-        return Tokens([], [], [], [], [])
+        return Tokens([], [], [], [], [], _caps(capitals))
     ascii_ = code.dtype == np.uint8
     masked = _decode(np.where(mask, code, code.dtype.type(32)), ascii_)
     raw = masked.split()
@@ -234,7 +238,6 @@ def tokenize(text: str) -> Tokens:
         # lower-casing changes only the tokens that hold a capital: the others are their own
         # word (the same string object, hashed once for every table it is looked up in)
         words = list(raw)
-        capitals = np.flatnonzero((code >= 65) & (code <= 90))
         if len(capitals):
             for k in np.unique(np.searchsorted(starts, capitals - 1, side="right") - 1).tolist():
                 words[k] = raw[k].lower()
@@ -246,7 +249,17 @@ def tokenize(text: str) -> Tokens:
     keep = ~mask
     keep[starts + 1] = True
     seps = _decode(sep[1:-1][keep[1:-1]], ascii_).split("\x00")[1:]
-    return Tokens(words, starts.tolist(), edges[1::2].tolist(), raw, seps)
+    return Tokens(words, starts.tolist(), edges[1::2].tolist(), raw, seps, _caps(capitals))
+
+
+def _caps(capitals: np.ndarray) -> int:
+    """``len(ALL_CAPS_RE.findall(text))`` from the sorted offsets of the text's ASCII
+    capitals: the runs of three or more consecutive offsets."""
+    if len(capitals) < 3:
+        return 0
+    breaks = np.flatnonzero(np.diff(capitals) != 1)
+    lengths = np.diff(breaks, prepend=-1, append=len(capitals) - 1)
+    return int(np.count_nonzero(lengths >= 3))
 
 
 # chr(c).isalnum() (what ``[^\W_]`` matches) for the first 256 code points
