@@ -239,7 +239,12 @@ def tokenize(text: str) -> Tokens:
         # word (the same string object, hashed once for every table it is looked up in)
         words = list(raw)
         if len(capitals):
-            for k in np.unique(np.searchsorted(starts, capitals - 1, side="right") - 1).tolist():
+            # the token of each capital (sorted: capitals are); each token once
+            held = np.searchsorted(starts, capitals - 1, side="right")
+            first = np.empty(len(held), bool)
+            first[0] = True
+            np.not_equal(held[1:], held[:-1], out=first[1:])
+            for k in (held[first] - 1).tolist():
                 words[k] = raw[k].lower()
     else:
         words = masked.replace("’", "'").lower().split()
@@ -255,11 +260,13 @@ def tokenize(text: str) -> Tokens:
 def _caps(capitals: np.ndarray) -> int:
     """``len(ALL_CAPS_RE.findall(text))`` from the sorted offsets of the text's ASCII
     capitals: the runs of three or more consecutive offsets."""
-    if len(capitals) < 3:
+    n = len(capitals)
+    if n < 3:
         return 0
-    breaks = np.flatnonzero(np.diff(capitals) != 1)
-    lengths = np.diff(breaks, prepend=-1, append=len(capitals) - 1)
-    return int(np.count_nonzero(lengths >= 3))
+    # a run starts at i when capitals i, i+1, i+2 are consecutive and i - 1 is not before i
+    three = capitals[2:] - capitals[:-2] == 2
+    three[1:] &= capitals[1:n - 2] - capitals[:n - 3] != 1
+    return int(np.count_nonzero(three))
 
 
 # chr(c).isalnum() (what ``[^\W_]`` matches) for the first 256 code points
