@@ -22,6 +22,7 @@ import numpy as np
 from hypemeter.analysis.identity import PLACEHOLDER, identity_positions, mask_field
 from hypemeter.analysis.lexicon import Match, PhraseLexicon
 from hypemeter.analysis.word_table import WordTable, word_table
+from hypemeter.text.token_batch import tokenize_many
 from hypemeter.text.tokens import (
     ALL_CAPS_RE,
     FORWARD_REFERENCES,
@@ -178,8 +179,8 @@ def analyze_fields(
     if lexicon is None:
         return [analyze_field_reference(text, lexicon, valence, is_headline=head, mask=mask)
                 for text, head in fields]
-    toks = [tokenize(text) for text, _ in fields]
     texts = [text for text, _ in fields]
+    toks = tokenize_many(texts)
     masked: list[str | None] = [None] * len(fields)
     table = word_table(lexicon, valence)
     counts = []
