@@ -12,7 +12,7 @@ routers and wraps them in the middleware.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from hypemeter.service.docs import router as docs_router
 from hypemeter.service.error_handlers import install_error_handlers
+from hypemeter.service.fast_score import FastScoreMiddleware
 from hypemeter.service.handling import ScoreHandler
 from hypemeter.service.key_guard import SharedKeyFailures
 from hypemeter.service.logging import configure_logging
@@ -75,6 +76,23 @@ def flat_routes(routes: Iterable[Any]) -> list[Any]:
         inner = getattr(route, "original_router", None)
         out.extend(flat_routes(inner.routes) if inner is not None else [route])
     return out
+
+
+class RouteList:
+    """:func:`flat_routes` of the app, made again only when the app's routes change (the
+    middleware asks on every request)."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self._key: tuple[int, int] | None = None
+        self._flat: list[Any] = []
+
+    def __call__(self) -> Sequence[Any]:
+        routes = self.app.router.routes
+        key = (id(routes), len(routes))
+        if key != self._key:
+            self._flat, self._key = flat_routes(routes), key
+        return self._flat
 
 
 def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -> FastAPI:
@@ -142,7 +160,8 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
                                                settings.key_failure_window)
 
     install_error_handlers(app)
-    app.include_router(score.build_router(settings, ScoreHandler(settings, metrics)))
+    score_handler = ScoreHandler(settings, metrics)
+    app.include_router(score.build_router(settings, score_handler))
     app.include_router(model.build_router(settings))
     app.include_router(ops.build_router())
     app.include_router(feedback_routes.build_router(settings))
@@ -158,7 +177,8 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
 
     app.openapi = openapi  # type: ignore[method-assign]
 
-    routes: Callable[[], Sequence[Any]] = lambda: flat_routes(app.router.routes)  # noqa: E731
+    routes = RouteList(app)
+    app.add_middleware(FastScoreMiddleware, handler=score_handler, holder=holder, routes=routes)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,

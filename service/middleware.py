@@ -31,6 +31,7 @@ UNMATCHED = "<unmatched>"
 CLIENT_CLOSED = 499  # nginx's convention for "client closed the request", logged only
 CLOSE = [(b"connection", b"close")]
 EXEMPT_FROM_LIMIT = frozenset({"/healthz", "/readyz", "/metrics"})
+ROUTE_MEMORY = 1024  # (method, path) pairs whose route the body-limit middleware remembers
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:
@@ -168,6 +169,24 @@ class BodyLimitMiddleware:
         self.keep_text = keep_text
         self.timeout = timeout
         self.routes = routes  # given: keys are checked before the body is read
+        self._routes_seen: dict[tuple[str, str, str], list[BaseRoute]] = {}
+
+    def _route_of(self, scope: Scope) -> list[BaseRoute]:
+        """The route ``scope`` is for (the first that matches it fully) as a list of one, or
+        none; remembered per method and path (at most ``ROUTE_MEMORY`` of them)."""
+        key = (scope["method"], scope["path"], scope.get("root_path", ""))
+        found = self._routes_seen.get(key)
+        if found is None:
+            assert self.routes is not None
+            found = []
+            for route in self.routes():
+                if route.matches(scope)[0] is Match.FULL:
+                    found = [route]
+                    break
+            if len(self._routes_seen) >= ROUTE_MEMORY:
+                self._routes_seen.clear()
+            self._routes_seen[key] = found
+        return found
 
     def _too_large(self) -> dict[str, Any]:
         return error_body(
@@ -183,7 +202,7 @@ class BodyLimitMiddleware:
         declared = _header(scope, b"content-length")
         has_body = declared not in (None, b"0") or _header(scope, b"transfer-encoding")
         if self.routes is not None and has_body:  # (bodiless requests: the route checks)
-            problem = await key_problem(scope, self.routes())
+            problem = await key_problem(scope, self._route_of(scope))
             if problem is not None:  # 401/403/429 from the headers alone: the body is not read
                 await send_json(send, problem.status, problem.to_dict(),
                                 [*problem_headers(problem), *CLOSE])

@@ -15,13 +15,14 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from itertools import compress, count, repeat
+from itertools import chain, compress, count, repeat
 
 import numpy as np
 
-from hypemeter.analysis.identity import mask_field
+from hypemeter.analysis.identity import PLACEHOLDER, identity_positions, mask_field
 from hypemeter.analysis.lexicon import Match, PhraseLexicon
-from hypemeter.analysis.word_table import word_table
+from hypemeter.analysis.word_table import WordTable, word_table
+from hypemeter.text.token_batch import tokenize_many
 from hypemeter.text.tokens import (
     ALL_CAPS_RE,
     FORWARD_REFERENCES,
@@ -178,18 +179,17 @@ def analyze_fields(
     if lexicon is None:
         return [analyze_field_reference(text, lexicon, valence, is_headline=head, mask=mask)
                 for text, head in fields]
-    toks = [tokenize(text) for text, _ in fields]
     texts = [text for text, _ in fields]
+    toks = tokenize_many(texts)
     masked: list[str | None] = [None] * len(fields)
-    if mask:
-        for k, (text, tk) in enumerate(zip(texts, toks, strict=True)):
-            new_text, new_tk = mask_field(text, tk)
-            if new_tk is not tk:
-                texts[k], toks[k], masked[k] = new_text, new_tk, new_text
     table = word_table(lexicon, valence)
     counts = []
     for k in range(0, len(toks), CHUNK_FIELDS):  # keeps the token arrays in the cache
-        counts += table.counts([t.words for t in toks[k:k + CHUNK_FIELDS]])
+        chunk = [t.words for t in toks[k:k + CHUNK_FIELDS]]
+        ids = table.ids(list(chain.from_iterable(chunk)))
+        if mask:
+            _mask_chunk(table, k, chunk, ids, texts, toks, masked)
+        counts += table.counts(chunk, ids)
     out = []
     for (_, is_headline), text, tk, c, m in zip(fields, texts, toks, counts, masked,
                                                 strict=True):
@@ -204,6 +204,34 @@ def analyze_fields(
             text, tk, style, is_headline, c.second, c.intens, c.hedge, c.urgent, c.superl,
             c.val_sum, c.val_max, c.negative, matches, forward), matches, c.hashes, m))
     return out
+
+
+def _mask_chunk(table: WordTable, first: int, chunk: list[list[str]], ids: np.ndarray,
+                texts: list[str], toks: list[Tokens], masked: list[str | None]) -> None:
+    """Mask the identity terms of fields ``first ...`` (:func:`analyze_fields`): their texts,
+    tokens and ``chunk`` words in place, and their words' rows in ``ids``. The word table
+    says where the candidates are, so only those few words are looked at in Python."""
+    hits = table.identity_candidates(ids)
+    if not len(hits):
+        return
+    lens = np.fromiter(map(len, chunk), np.int64, len(chunk))
+    bounds = np.zeros(len(chunk) + 1, np.int64)
+    np.cumsum(lens, out=bounds[1:])
+    owner = np.searchsorted(bounds, hits, side="right") - 1
+    cut = np.searchsorted(owner, np.arange(len(chunk) + 1)).tolist()
+    local = (hits - bounds[owner]).tolist()
+    placeholder: int | None = None
+    for j in np.unique(owner).tolist():
+        at = identity_positions(chunk[j], local[cut[j]:cut[j + 1]])
+        if not at:
+            continue
+        k = first + j
+        texts[k], toks[k] = mask_field(texts[k], toks[k], at)
+        masked[k] = texts[k]
+        chunk[j] = toks[k].words
+        if placeholder is None:
+            placeholder = int(table.ids([PLACEHOLDER])[0])
+        ids[int(bounds[j]) + np.asarray(at)] = placeholder
 
 
 def analyze_field_reference(
@@ -249,7 +277,7 @@ def _style(
     n = len(toks.words)
     inv = 1.0 / n
     sentences = count_sentences(text)
-    caps = len(ALL_CAPS_RE.findall(text))
+    caps = toks.caps if toks.caps is not None else len(ALL_CAPS_RE.findall(text))
     quotes = sum(text.count(ch) for ch in QUOTE_CHARS)
     loaded = sum(m.weight * (m.last - m.first + 1) for m in matches)
     style[1] = math.log1p(len(text)) / 10.0

@@ -25,9 +25,10 @@ bundles made before read the words as they are.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from itertools import compress, count
 
-from hypemeter.text.tokens import Tokens
+from hypemeter.text.tokens import ALL_CAPS_RE, Tokens
 
 PLACEHOLDER = "_identity_"
 
@@ -94,12 +95,17 @@ _POSSESSIVES = frozenset(w + "'s" for w in SINGLE_WORDS)
 TRIGGERS: frozenset[str] = SINGLE_WORDS | _POSSESSIVES | _FIRSTS
 
 
-def identity_positions(words: list[str]) -> list[int]:
-    """Positions of the tokens that are (part of) an identity term."""
+def identity_positions(words: list[str], candidates: Iterable[int] | None = None
+                       ) -> list[int]:
+    """Positions of the tokens that are (part of) an identity term. ``candidates``, when
+    given, are the positions of the words in :data:`TRIGGERS` (the caller's word table knows
+    them); otherwise they are found here."""
     out: list[int] = []
     n = len(words)
     # the candidates found in C (compress/map), the few of them looked at in Python
-    for i in compress(count(), map(TRIGGERS.__contains__, words)):
+    if candidates is None:
+        candidates = compress(count(), map(TRIGGERS.__contains__, words))
+    for i in candidates:
         w = words[i]
         if w in _FIRSTS:
             for seq in SEQUENCES:
@@ -110,17 +116,21 @@ def identity_positions(words: list[str]) -> list[int]:
     return sorted(set(out))
 
 
-def mask_field(text: str, tokens: Tokens) -> tuple[str, Tokens]:
+def mask_field(text: str, tokens: Tokens, at: list[int] | None = None
+               ) -> tuple[str, Tokens]:
     """``(text, tokens)`` with identity terms replaced by :data:`PLACEHOLDER`; the same objects
     when the field names no group. The returned tokens keep the original offsets (into
     ``text`` as given); the returned text is for features that read characters (style counts,
-    character n-grams), not for offsets."""
-    words = tokens.words
-    if TRIGGERS.isdisjoint(words):  # the usual case: one C-level pass
-        return text, tokens
-    at = identity_positions(words)
+    character n-grams), not for offsets. ``at``: the field's :func:`identity_positions` when
+    the caller has them."""
+    if at is None:
+        words = tokens.words
+        if TRIGGERS.isdisjoint(words):  # the usual case: one C-level pass
+            return text, tokens
+        at = identity_positions(words)
     if not at:
         return text, tokens
+    words = tokens.words
     new_words = list(words)
     new_raw = list(tokens.raw)
     pieces = []
@@ -132,4 +142,8 @@ def mask_field(text: str, tokens: Tokens) -> tuple[str, Tokens]:
         pieces.append(PLACEHOLDER)
         prev = tokens.ends[i]
     pieces.append(text[prev:])
-    return "".join(pieces), Tokens(new_words, tokens.starts, tokens.ends, new_raw, tokens.seps)
+    caps = tokens.caps  # the placeholder has no capitals; a run never leaves its token
+    if caps is not None:
+        caps -= sum(len(ALL_CAPS_RE.findall(tokens.raw[i])) for i in at)
+    return "".join(pieces), Tokens(new_words, tokens.starts, tokens.ends, new_raw, tokens.seps,
+                                   caps)

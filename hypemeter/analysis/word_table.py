@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 from sklearn.utils import murmurhash3_32
 
+from hypemeter.analysis.identity import TRIGGERS
 from hypemeter.text.tokens import (
     FORWARD_REFERENCES,
     HEDGES,
@@ -45,6 +46,7 @@ SINGLE = 1  # matches the lexicon on its own (a loaded word or a one-word phrase
 HEAD_FIRST = 2  # first word of a multi-word phrase
 HEAD_SECOND = 4  # second word of a multi-word phrase
 FORWARD = 8  # a word of a forward-reference cue phrase
+IDENTITY = 16  # may be (part of) an identity term (hypemeter.analysis.identity.TRIGGERS)
 _EXTRA_SUPERLATIVES = frozenset({"most", "least", "best", "worst"})
 _FORWARD_WORDS = frozenset(w for p in FORWARD_REFERENCES for w in p)
 
@@ -87,6 +89,7 @@ class WordTable:
             + HEAD_FIRST * (word in self._firsts)
             + HEAD_SECOND * (word in self._seconds)
             + FORWARD * (word in _FORWARD_WORDS)
+            + IDENTITY * (word in TRIGGERS)
         )
         superl = (word.endswith("est") and is_superlative(word)) + (word in _EXTRA_SUPERLATIVES)
         return [word in SECOND_PERSON, word in INTENSIFIERS, word in HEDGES, word in URGENCY,
@@ -122,15 +125,21 @@ class WordTable:
             ids[missing] = list(map(index.__getitem__, [words[k] for k in missing.tolist()]))
         return ids
 
-    def counts(self, fields: Sequence[list[str]]) -> list[Counts]:
+    def identity_candidates(self, ids: np.ndarray) -> np.ndarray:
+        """Where ``ids`` (rows of :meth:`ids`) are words of :data:`TRIGGERS`."""
+        return np.flatnonzero(self.arrays[0][ids, FLAGS] & IDENTITY)
+
+    def counts(self, fields: Sequence[list[str]], ids: np.ndarray | None = None
+               ) -> list[Counts]:
         """What each field's words add up to, for a whole batch of fields in array
-        operations (one dictionary lookup per token is the only per-token Python work)."""
+        operations (one dictionary lookup per token is the only per-token Python work;
+        ``ids``, the fields' words' rows end to end, when the caller has them)."""
         nf = len(fields)
         lens = np.fromiter(map(len, fields), np.int64, nf)
         bounds = np.zeros(nf + 1, np.int64)
         np.cumsum(lens, out=bounds[1:])
-        words = list(chain.from_iterable(fields))
-        ids = self.ids(words)
+        if ids is None:
+            ids = self.ids(list(chain.from_iterable(fields)))
         props, absval, hashes = self.arrays
         per_token = props[ids]
         token_hashes = hashes[ids]

@@ -9,7 +9,7 @@ count as loaded language is learned (see :mod:`hypemeter.analysis.lexicon`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate
 
 import numpy as np
@@ -179,7 +179,9 @@ def normalise_token(token: str) -> str:
 class Tokens:
     """Normalised tokens of one field, their offsets in the original text and separators.
 
-    ``seps[k]`` is the text between token ``k`` and token ``k + 1`` (or the end).
+    ``seps[k]`` is the text between token ``k`` and token ``k + 1`` (or the end). ``caps``,
+    when known, is ``len(ALL_CAPS_RE.findall(text))`` of the text tokenised (the style
+    features read it; :func:`tokenize` counts it from the characters it classifies anyway).
     """
 
     words: list[str]
@@ -187,6 +189,7 @@ class Tokens:
     ends: list[int]
     raw: list[str]
     seps: list[str]
+    caps: int | None = field(default=None, compare=False, repr=False)
 
 
 # A token: a run of letters and digits, apostrophes inside it (``[^\W_]+(?:['’][^\W_]+)*``),
@@ -225,8 +228,9 @@ def tokenize(text: str) -> Tokens:
     mask[1:-1] |= apostrophe[1:-1] & alnum[:-2] & alnum[2:]
     edges = np.flatnonzero(mask[1:] != mask[:-1])  # padded: edges are text offsets
     starts = edges[0::2]
+    capitals = np.flatnonzero((code >= 65) & (code <= 90))
     if not len(starts):
-        return Tokens([], [], [], [], [])
+        return Tokens([], [], [], [], [], _caps(capitals))
     ascii_ = code.dtype == np.uint8
     masked = _decode(np.where(mask, code, code.dtype.type(32)), ascii_)
     raw = masked.split()
@@ -234,9 +238,13 @@ def tokenize(text: str) -> Tokens:
         # lower-casing changes only the tokens that hold a capital: the others are their own
         # word (the same string object, hashed once for every table it is looked up in)
         words = list(raw)
-        capitals = np.flatnonzero((code >= 65) & (code <= 90))
         if len(capitals):
-            for k in np.unique(np.searchsorted(starts, capitals - 1, side="right") - 1).tolist():
+            # the token of each capital (sorted: capitals are); each token once
+            held = np.searchsorted(starts, capitals - 1, side="right")
+            first = np.empty(len(held), bool)
+            first[0] = True
+            np.not_equal(held[1:], held[:-1], out=first[1:])
+            for k in (held[first] - 1).tolist():
                 words[k] = raw[k].lower()
     else:
         words = masked.replace("’", "'").lower().split()
@@ -246,7 +254,19 @@ def tokenize(text: str) -> Tokens:
     keep = ~mask
     keep[starts + 1] = True
     seps = _decode(sep[1:-1][keep[1:-1]], ascii_).split("\x00")[1:]
-    return Tokens(words, starts.tolist(), edges[1::2].tolist(), raw, seps)
+    return Tokens(words, starts.tolist(), edges[1::2].tolist(), raw, seps, _caps(capitals))
+
+
+def _caps(capitals: np.ndarray) -> int:
+    """``len(ALL_CAPS_RE.findall(text))`` from the sorted offsets of the text's ASCII
+    capitals: the runs of three or more consecutive offsets."""
+    n = len(capitals)
+    if n < 3:
+        return 0
+    # a run starts at i when capitals i, i+1, i+2 are consecutive and i - 1 is not before i
+    three = capitals[2:] - capitals[:-2] == 2
+    three[1:] &= capitals[1:n - 2] - capitals[:n - 3] != 1
+    return int(np.count_nonzero(three))
 
 
 # chr(c).isalnum() (what ``[^\W_]`` matches) for the first 256 code points

@@ -1,0 +1,104 @@
+"""Tokenising many texts at once: :func:`tokenize_many` gives ``[tokenize(t) for t in texts]``.
+
+:func:`hypemeter.text.tokens.tokenize` classifies a long text's characters with NumPy and
+splits masked copies of it with C-level ``str.split``; about a third of its time is the fixed
+cost of those calls. Here the long ASCII texts of a batch are laid end to end with one space
+between them (no token, separator or run of capitals crosses a space), classified and split
+once, and the result is cut back into one :class:`Tokens` per text with offsets into its own
+text: the same tokens, words, offsets, separators and capitals count as ``tokenize``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from hypemeter.text.tokens import _BYTE_ALNUM, _SHORT, Tokens, tokenize
+
+CHUNK_TEXTS = 64  # texts classified at once (keeps the arrays in the cache)
+
+
+def tokenize_many(texts: Sequence[str]) -> list[Tokens]:
+    """``[tokenize(t) for t in texts]``, the long ASCII texts classified in one pass: laid end
+    to end with one space between them (no token crosses it), so the NumPy work and the string
+    splits are paid once per batch instead of once per text."""
+    out: list[Tokens | None] = [None] * len(texts)
+    batch = []
+    for k, text in enumerate(texts):
+        if len(text) >= _SHORT and text.isascii() and "\x00" not in text:
+            batch.append(k)
+        else:
+            out[k] = tokenize(text)
+    for i in range(0, len(batch), CHUNK_TEXTS):
+        part = batch[i:i + CHUNK_TEXTS]
+        for k, tk in zip(part, _ascii_batch([texts[k] for k in part]), strict=True):
+            out[k] = tk
+    return out  # type: ignore[return-value]
+
+
+def _ascii_batch(texts: list[str]) -> list[Tokens]:
+    """The tokens of non-empty ASCII texts without NUL (the steps of ``tokenize``, on the
+    texts joined by spaces)."""
+    joined = " " + " ".join(texts) + " "
+    code = np.frombuffer(joined.encode("ascii"), np.uint8)
+    lens = np.fromiter(map(len, texts), np.int64, len(texts))
+    bases = np.empty(len(texts) + 1, np.int64)  # text k is joined[bases[k]:bases[k] + lens[k]]
+    bases[0] = 1
+    np.cumsum(lens + 1, out=bases[1:])
+    bases[1:] += 1
+    alnum = _BYTE_ALNUM[code]
+    mask = alnum.copy()
+    mask[1:-1] |= (code[1:-1] == 39) & alnum[:-2] & alnum[2:]
+    edges = np.flatnonzero(mask[1:] != mask[:-1])  # code is padded: edges are offsets
+    starts = edges[0::2]
+    ends = edges[1::2]
+    # tokens of text k: tcut[k]:tcut[k + 1]
+    # (edges are offsets in the text padded by one: a token at joined[i] has edge i - 1)
+    tcut = np.searchsorted(starts, bases - 1).tolist()
+    raw = _decode(np.where(mask, code, np.uint8(32))).split()
+    words = list(raw)
+    capitals = np.flatnonzero((code >= 65) & (code <= 90))
+    if len(capitals):
+        held = np.searchsorted(starts, capitals - 1, side="right")
+        first = np.empty(len(held), bool)
+        first[0] = True
+        np.not_equal(held[1:], held[:-1], out=first[1:])
+        for k in (held[first] - 1).tolist():
+            words[k] = raw[k].lower()
+    # runs of 3+ capitals, counted per text (a run never crosses the space between texts)
+    n = len(capitals)
+    if n >= 3:
+        three = capitals[2:] - capitals[:-2] == 2
+        three[1:] &= capitals[1:n - 2] - capitals[:n - 3] != 1
+        at = capitals[:-2][three]
+        ccut = np.searchsorted(at, bases)
+        caps = np.diff(ccut).tolist()
+    else:
+        caps = [0] * len(texts)
+    # separators: each token becomes one NUL, and so does each space between texts
+    sep = code.copy()
+    sep[starts + 1] = 0
+    keep = ~mask
+    keep[starts + 1] = True
+    pads = bases - 1
+    sep[pads] = 0
+    pieces = _decode(sep[keep]).split("\x00")
+    owner = np.repeat(np.arange(len(texts)), np.diff(tcut))
+    local_starts = (starts - (bases[:-1][owner] - 1)).tolist()
+    local_ends = (ends - (bases[:-1][owner] - 1)).tolist()
+    out = []
+    p = 1  # pieces[0] is before the first text
+    for k in range(len(texts)):
+        a, b = tcut[k], tcut[k + 1]
+        if a == b:
+            out.append(Tokens([], [], [], [], [], caps[k]))
+        else:
+            out.append(Tokens(words[a:b], local_starts[a:b], local_ends[a:b], raw[a:b],
+                              pieces[p + 1:p + 1 + b - a], caps[k]))
+        p += 1 + b - a
+    return out
+
+
+def _decode(code: np.ndarray) -> str:
+    return code.tobytes().decode("ascii")
