@@ -5,6 +5,12 @@
 state that workers and replicas share lives here: which adapter version is active, which fits
 are due, and who holds a profile's fit lease (at most one fit per profile at a time, across
 every process on the database).
+
+Adapters are keyed by the base model version they were fitted on: a server passes its own
+model's version (``model=``) and sees that model's active adapter and that model's due fits, so
+replicas serving different base models on one database each keep their own adapters (one
+model's fits never switch off, replace or re-request another model's). Without ``model`` the
+methods read the profile-wide state (the newest fit, whatever its model).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from hypemeter.storage.tables import (
     ProfileAdapterRow,
     ProfileFitLeaseRow,
     ProfileKeyRow,
+    ProfileModelAdapterRow,
     ProfileRow,
 )
 
@@ -157,14 +164,24 @@ class ProfileStore:
         """Remove the profile and every row of it: corrections, keys, adapters, fit state."""
         with translated_errors(), self.store._write_lock, self._begin() as conn:
             conn.execute(delete(FeedbackRow).where(FeedbackRow.profile == name))
-            for table in (ProfileKeyRow, ProfileAdapterRow, ProfileFitLeaseRow):
+            for table in (ProfileKeyRow, ProfileAdapterRow, ProfileModelAdapterRow,
+                          ProfileFitLeaseRow):
                 conn.execute(delete(table).where(table.profile == name))
             result = conn.execute(delete(ProfileRow).where(ProfileRow.name == name))
             return bool(result.rowcount)
 
-    def active_versions(self, names: list[str] | None = None) -> dict[str, int | None]:
-        """``name -> adapter_version`` of the named profiles that exist (all when None)."""
-        query = select(ProfileRow.name, ProfileRow.adapter_version)
+    def active_versions(self, names: list[str] | None = None, *, model: str | None = None
+                        ) -> dict[str, int | None]:
+        """``name -> adapter_version`` of the named profiles that exist (all when None): the
+        active adapter on the base model ``model`` (None: the newest fit's, whatever its
+        model)."""
+        if model is None:
+            query = select(ProfileRow.name, ProfileRow.adapter_version)
+        else:
+            per_model = ProfileModelAdapterRow
+            query = select(ProfileRow.name, per_model.adapter_version).outerjoin(
+                per_model, and_(per_model.profile == ProfileRow.name,
+                                per_model.base_model_version == model))
         if names is not None:
             if not names:
                 return {}
@@ -261,15 +278,32 @@ class ProfileStore:
                 "checksum": checksum})
             conn.execute(update(ProfileRow).where(ProfileRow.name == profile)
                          .values(adapter_version=version if active else None))
-            # keep the newest few versions: the history is for audit, not for serving
+            per_model = ProfileModelAdapterRow
+            values = {"fitted": fitted_through, "adapter_version": version if active else None}
+            done = conn.execute(update(per_model).where(
+                per_model.profile == profile,
+                per_model.base_model_version == base_model_version).values(**values))
+            if not done.rowcount:
+                conn.execute(insert(per_model), {"profile": profile,
+                                                 "base_model_version": base_model_version,
+                                                 **values})
+            # keep the newest few versions (the history is for audit, not for serving), and
+            # every version some base model serves
+            serving = select(per_model.adapter_version).where(
+                per_model.profile == profile, per_model.adapter_version.is_not(None))
             conn.execute(delete(ProfileAdapterRow).where(
-                ProfileAdapterRow.profile == profile, ProfileAdapterRow.version <= version - 5))
+                ProfileAdapterRow.profile == profile, ProfileAdapterRow.version <= version - 5,
+                ProfileAdapterRow.version.not_in(serving)))
             self._finish(conn, profile, holder, fitted_through, when)
         return version
 
-    def load_adapter(self, profile: str, version: int | None = None) -> StoredAdapter | None:
-        """The given version (default: the newest stored, active or not)."""
+    def load_adapter(self, profile: str, version: int | None = None, *,
+                     model: str | None = None) -> StoredAdapter | None:
+        """The given version (default: the newest stored, active or not; with ``model``, the
+        newest fitted on that base model)."""
         query = select(ProfileAdapterRow).where(ProfileAdapterRow.profile == profile)
+        if model is not None:
+            query = query.where(ProfileAdapterRow.base_model_version == model)
         query = (query.where(ProfileAdapterRow.version == version) if version is not None
                  else query.order_by(ProfileAdapterRow.version.desc()).limit(1))
         with translated_errors(), self._read() as conn, conn.begin():
@@ -285,43 +319,40 @@ class ProfileStore:
         with translated_errors(), self.store._write_lock, self._begin() as conn:
             request_refit(conn, profile, (now or datetime.now(UTC)).astimezone(UTC))
 
-    def request_fits_not_on(self, base_model_version: str, *, now: datetime | None = None
-                            ) -> int:
-        """Ask for a refit of every profile whose active adapter was fitted on another base
-        model (after a reload). Returns how many were asked for."""
-        when = (now or datetime.now(UTC)).astimezone(UTC)
-        stale = (select(ProfileAdapterRow.profile)
-                 .join(ProfileRow, and_(ProfileRow.name == ProfileAdapterRow.profile,
-                                        ProfileRow.adapter_version == ProfileAdapterRow.version))
-                 .where(ProfileAdapterRow.base_model_version != base_model_version))
-        with translated_errors(), self.store._write_lock, self._begin() as conn:
-            names = list(conn.scalars(stale))
-            if not names:
-                return 0
-            conn.execute(update(ProfileFitLeaseRow)
-                         .where(ProfileFitLeaseRow.profile.in_(names),
-                                ProfileFitLeaseRow.requested <= ProfileFitLeaseRow.fitted)
-                         .values(requested=ProfileFitLeaseRow.requested + 1, requested_at=when,
-                                 pending_since=when))
-        return len(names)
-
-    def fit_state(self, profile: str) -> dict[str, Any] | None:
+    def fit_state(self, profile: str, *, model: str | None = None) -> dict[str, Any] | None:
+        """The refits requested and done (``fitted``: by the newest fit; with ``model``, by
+        that base model's fits), the fits so far, and the lease."""
         with translated_errors(), self._read() as conn, conn.begin():
             row = conn.execute(select(ProfileFitLeaseRow)
                                .where(ProfileFitLeaseRow.profile == profile)).first()
+            fitted = None if row is None or model is None else conn.scalar(
+                select(self._fitted_on(model)).where(ProfileFitLeaseRow.profile == profile))
         if row is None:
             return None
-        return {"requested": row.requested, "fitted": row.fitted, "fits": row.fits,
+        return {"requested": row.requested,
+                "fitted": row.fitted if model is None else int(fitted or 0), "fits": row.fits,
                 "holder": row.holder, "lease_until": row.lease_until}
 
+    @staticmethod
+    def _fitted_on(model: str) -> Any:
+        """The refits ``model``'s fits of the lease row's profile covered (0 when it has
+        none): a scalar subquery correlated with ``profile_fit_leases``."""
+        per_model = ProfileModelAdapterRow
+        return func.coalesce(
+            select(per_model.fitted).where(per_model.base_model_version == model,
+                                           per_model.profile == ProfileFitLeaseRow.profile)
+            .correlate(ProfileFitLeaseRow).scalar_subquery(), 0)
+
     def due(self, *, debounce: float, max_wait: float, now: datetime | None = None,
-            limit: int = 16) -> list[str]:
-        """Profiles with refits requested, quiet for ``debounce`` seconds (or waiting for
-        ``max_wait``), whose lease is free."""
+            limit: int = 16, model: str | None = None) -> list[str]:
+        """Profiles with refits requested (with ``model``: not yet covered by a fit on that
+        base model, so on a new base model every profile with corrections is due), quiet for
+        ``debounce`` seconds (or waiting for ``max_wait``), whose lease is free."""
         when = (now or datetime.now(UTC)).astimezone(UTC)
         lease = ProfileFitLeaseRow
+        fitted = lease.fitted if model is None else self._fitted_on(model)
         query = (select(lease.profile)
-                 .where(lease.requested > lease.fitted)
+                 .where(lease.requested > fitted)
                  .where(or_(lease.requested_at <= when - timedelta(seconds=debounce),
                             lease.pending_since <= when - timedelta(seconds=max_wait)))
                  .where(or_(lease.lease_until.is_(None), lease.lease_until < when))
@@ -329,16 +360,18 @@ class ProfileStore:
         with translated_errors(), self._read() as conn, conn.begin():
             return list(conn.scalars(query))
 
-    def claim(self, profile: str, holder: str, *, ttl: float,
-              now: datetime | None = None) -> FitClaim | None:
-        """Take the profile's fit lease if it is free (or expired): one conditional UPDATE,
-        so of several workers or replicas racing for it exactly one wins."""
+    def claim(self, profile: str, holder: str, *, ttl: float, now: datetime | None = None,
+              model: str | None = None) -> FitClaim | None:
+        """Take the profile's fit lease if it is free (or expired) and a refit is due (on
+        ``model``, when given): one conditional UPDATE, so of several workers or replicas
+        racing for it exactly one wins."""
         when = (now or datetime.now(UTC)).astimezone(UTC)
         lease = ProfileFitLeaseRow
+        fitted = lease.fitted if model is None else self._fitted_on(model)
         with translated_errors(), self.store._write_lock, self._begin() as conn:
             result = conn.execute(
                 update(lease)
-                .where(lease.profile == profile, lease.requested > lease.fitted,
+                .where(lease.profile == profile, lease.requested > fitted,
                        or_(lease.lease_until.is_(None), lease.lease_until < when))
                 .values(holder=holder, lease_until=when + timedelta(seconds=ttl))
             )

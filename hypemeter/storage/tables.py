@@ -125,3 +125,16 @@ class ProfileFitLeaseRow(Base):
     fits: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     holder: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ProfileModelAdapterRow(Base):
+    """A profile's state on one base model: the refit requests its fits covered and its
+    active adapter version there (None: none, or none beat the base scores)."""
+
+    __tablename__ = "profile_model_adapters"
+
+    profile: Mapped[str] = mapped_column(
+        String(64), ForeignKey("profiles.name", ondelete="CASCADE"), primary_key=True)
+    base_model_version: Mapped[str] = mapped_column(String(128), primary_key=True)
+    fitted: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    adapter_version: Mapped[int | None] = mapped_column(Integer)
