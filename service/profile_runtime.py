@@ -38,7 +38,7 @@ from hypemeter.profiles.apply import LoadedAdapter
 from hypemeter.profiles.codec import AdapterRejectedError
 from hypemeter.profiles.fitting import fit_claimed, load_stored
 from hypemeter.storage import FeedbackStore
-from hypemeter.storage.profiles import KEY_PREFIX, ProfileKey, ProfileStore
+from hypemeter.storage.profiles import KEY_PREFIX, ProfileKey, ProfileStore, StoredAdapter
 
 logger = logging.getLogger("hypemeter.service")
 
@@ -104,10 +104,10 @@ class ProfileRuntime:
         entry = self.cached(name)
         if entry is not None:
             return entry
-        found = self.profiles.active_versions([name], model=self.model_version())
-        if name not in found:
+        exists, version, stored = self.profiles.serving_adapter(name, self.model_version())
+        if not exists:
             raise UnknownProfileError(f"no profile named {name!r}", field="profile")
-        entry = ProfileEntry(name, found[name], self._load(name, found[name]))
+        entry = ProfileEntry(name, version, self._checked(name, version, stored))
         self._put(entry)
         return entry
 
@@ -118,7 +118,10 @@ class ProfileRuntime:
     def _load(self, name: str, version: int | None) -> LoadedAdapter | None:
         if version is None:
             return None
-        stored = self.profiles.load_adapter(name, version)
+        return self._checked(name, version, self.profiles.load_adapter(name, version))
+
+    def _checked(self, name: str, version: int | None, stored: StoredAdapter | None
+                 ) -> LoadedAdapter | None:
         if stored is None:
             return None
         try:

@@ -297,6 +297,28 @@ class ProfileStore:
             self._finish(conn, profile, holder, fitted_through, when)
         return version
 
+    def serving_adapter(self, profile: str, model: str
+                        ) -> tuple[bool, int | None, StoredAdapter | None]:
+        """In one query: whether the profile exists, its active adapter version on the base
+        model ``model`` and that stored adapter (what a worker loads on an LRU miss)."""
+        per_model, row = ProfileModelAdapterRow, ProfileAdapterRow
+        query = (select(ProfileRow.name, per_model.adapter_version, row)
+                 .outerjoin(per_model, and_(per_model.profile == ProfileRow.name,
+                                            per_model.base_model_version == model))
+                 .outerjoin(row, and_(row.profile == ProfileRow.name,
+                                      row.version == per_model.adapter_version))
+                 .where(ProfileRow.name == profile))
+        with translated_errors(), self._read() as conn, conn.begin():
+            found = conn.execute(query).first()
+        if found is None:
+            return False, None, None
+        version = found.adapter_version
+        if version is None or found.version is None:
+            return True, version, None
+        return True, version, StoredAdapter(found.profile, found.version, found.fitted_at,
+                                            found.base_model_version, found.meta,
+                                            bytes(found.arrays), found.checksum)
+
     def load_adapter(self, profile: str, version: int | None = None, *,
                      model: str | None = None) -> StoredAdapter | None:
         """The given version (default: the newest stored, active or not; with ``model``, the
