@@ -18,8 +18,13 @@ req/s per round, the medians and ranges, the ratio ``profiles / none`` (the issu
 warm-up without profiles and after every round: bounded by the LRU, it stops growing once
 every worker's LRU is full.
 
+``--warm N`` first sends N requests per profile (spread over the workers by the kernel), so
+with an LRU that holds every profile the rounds measure the hit path; without it (the default,
+0) a round with more profiles than the LRU holds measures mostly misses (a database read and
+the adapter's checks per request).
+
     python benchmarks/bench_profiles_scale.py [--profiles 1000] [--corrections 20]
-        [--cache-size 256] [--rounds 5] [--requests 400] [--concurrency 8] [--explain]
+        [--cache-size 256] [--warm 0] [--rounds 5] [--requests 400] [--concurrency 8] [--explain]
         [--models models] [--database URL]
 """
 
@@ -43,15 +48,15 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "service"))
 
-from profile_texts import newsroom  # noqa: E402
-from serve_support import Served, start_serve  # noqa: E402
+from profile_texts import newsroom
+from serve_support import Served, start_serve
 
-from hypemeter.paths import REPO_ROOT  # noqa: E402
-from hypemeter.profiles.fitting import fit_claimed  # noqa: E402
-from hypemeter.scoring.scorer import load_scorer  # noqa: E402
-from hypemeter.storage import FeedbackStore  # noqa: E402
-from hypemeter.storage.profiles import ProfileStore  # noqa: E402
-from hypemeter.storage.records import NewFeedback  # noqa: E402
+from hypemeter.paths import REPO_ROOT
+from hypemeter.profiles.fitting import fit_claimed
+from hypemeter.scoring.scorer import load_scorer
+from hypemeter.storage import FeedbackStore
+from hypemeter.storage.profiles import ProfileStore
+from hypemeter.storage.records import NewFeedback
 
 
 def populate(database: str, models: Path, n: int, corrections: int) -> dict[str, Any]:
@@ -147,6 +152,8 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=400)
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--warm", type=int, default=0,
+                    help="requests per profile before the rounds (fills the LRUs)")
     ap.add_argument("--explain", action="store_true",
                     help="ask for the phrases too (default: scores only)")
     args = ap.parse_args()
@@ -164,6 +171,13 @@ def main() -> None:
             one_round(served.url, bodies_for("none", 100, args.profiles, args.explain, -1),
                       args.concurrency)  # warm-up, no profile
             rss["after_warmup_no_profile"] = mib(worker_rss(served))
+            if args.warm:
+                warm = [{"headline": "Kestrel desk: a warm-up", "body": "The council met.",
+                         "explain": False, "profile": f"newsroom-{i:04d}"}
+                        for i in range(args.profiles) for _ in range(args.warm)]
+                random.Random(0).shuffle(warm)
+                one_round(served.url, warm, args.concurrency)
+                rss["after_profile_warmup"] = mib(worker_rss(served))
             for r in range(args.rounds):
                 order = ("none", "profiles") if r % 2 == 0 else ("profiles", "none")
                 for kind in order:
@@ -179,7 +193,7 @@ def main() -> None:
     med = {k: statistics.median(v) for k, v in rates.items()}
     paired = [p / n for p, n in zip(rates["profiles"], rates["none"], strict=True)]
     out = {
-        "setup": setup, "cache_size": args.cache_size, "workers": args.workers,
+        "setup": setup, "cache_size": args.cache_size, "warm": args.warm, "workers": args.workers,
         "explain": args.explain, "requests_per_round": args.requests,
         "concurrency": args.concurrency,
         "req_per_s": {k: {"median": round(med[k], 1), "min": round(min(v), 1),
