@@ -30,7 +30,7 @@ from hypemeter.paths import REPO_ROOT
 from hypemeter.profiles.spans import SpanPrior
 from hypemeter.records.results import Article, Record, Span
 from hypemeter.scoring.scorer import load_scorer
-from hypemeter.spans.model import SPAN_TECHNIQUES
+from hypemeter.spans.columns import SPAN_TECHNIQUES
 
 MAX_SPANS = 100  # the API's default
 
