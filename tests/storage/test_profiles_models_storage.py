@@ -6,6 +6,7 @@ SQLite and on the real PostgreSQL (the ``database_url`` fixture)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -93,3 +94,45 @@ def test_old_versions_pruned_but_never_one_a_model_serves(
     assert profiles.delete("acme")
     with store.engine().connect() as conn:
         assert conn.scalar(select(func.count()).select_from(ProfileModelAdapterRow)) == 0
+
+
+def test_the_migration_gives_existing_profiles_their_model_state(database_url: str) -> None:
+    """A database at 0003 with one profile fitted (its newest adapter active on m1) and one
+    whose newest fit did not beat the base: after the upgrade, each has the row of its newest
+    adapter's model, and that model's fits cover what was fitted."""
+    from alembic import command
+    from sqlalchemy import insert
+
+    from hypemeter.storage.migrate import _config
+    from hypemeter.storage.tables import (
+        ProfileAdapterRow,
+        ProfileFitLeaseRow,
+        ProfileRow,
+    )
+
+    store = FeedbackStore(database_url)
+    cfg = _config()
+    with store.engine().connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0003_feedback_language")
+        now = datetime.now(UTC)
+        for name, active in (("acme", True), ("beta", False)):
+            conn.execute(insert(ProfileRow), {"name": name, "created_at": now,
+                                              "adapter_version": 2 if active else None})
+            conn.execute(insert(ProfileFitLeaseRow), {"profile": name, "requested": 4,
+                                                      "fitted": 3, "fits": 2,
+                                                      "requested_at": now})
+            for version, model in ((1, "m0"), (2, "m1")):
+                conn.execute(insert(ProfileAdapterRow), {
+                    "profile": name, "version": version, "fitted_at": now,
+                    "base_model_version": model, "meta": "{}", "arrays": b"",
+                    "checksum": "c"})
+        conn.commit()
+    store.upgrade()
+    profiles = ProfileStore(store)
+    assert profiles.active_versions(["acme", "beta"], model="m1") == {"acme": 2, "beta": None}
+    assert profiles.active_versions(["acme"], model="m0") == {"acme": None}
+    acme = profiles.fit_state("acme", model="m1")
+    assert acme is not None and acme["fitted"] == 3
+    assert sorted(profiles.due(debounce=0, max_wait=0, model="m1")) == ["acme", "beta"]
+    store.close()
