@@ -15,20 +15,19 @@ methods read the profile-wide state (the newest fit, whatever its model).
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hypemeter.errors import InvalidInputError, ProfileExistsError, UnknownProfileError
 from hypemeter.storage.engine import translated_errors
+from hypemeter.storage.profile_keys import KEY_PREFIX, ROLES, ProfileKey, ProfileKeys, hash_key
 from hypemeter.storage.records import Feedback, iso_utc
 from hypemeter.storage.store import FeedbackStore, request_refit
 from hypemeter.storage.tables import (
@@ -41,9 +40,6 @@ from hypemeter.storage.tables import (
 )
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
-Role = Literal["score", "correct"]
-ROLES: tuple[str, ...] = ("score", "correct")
-KEY_PREFIX = "hmk_"  # every profile key starts so (tells it from the server's own keys)
 
 
 def check_name(name: object, field: str = "profile") -> str:
@@ -55,11 +51,6 @@ def check_name(name: object, field: str = "profile") -> str:
     return name
 
 
-def hash_key(key: str) -> str:
-    """The stored form of a key: its SHA-256 (keys are 192 random bits, so no salt is needed)."""
-    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
-
-
 @dataclass(frozen=True, slots=True)
 class Profile:
     name: str
@@ -69,18 +60,6 @@ class Profile:
 
     def to_item(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description,
-                "created_at": iso_utc(self.created_at)}
-
-
-@dataclass(frozen=True, slots=True)
-class ProfileKey:
-    key_id: str
-    profile: str
-    role: str
-    created_at: datetime
-
-    def to_item(self) -> dict[str, Any]:
-        return {"key_id": self.key_id, "profile": self.profile, "role": self.role,
                 "created_at": iso_utc(self.created_at)}
 
 
@@ -110,7 +89,7 @@ def _profile(row: ProfileRow) -> Profile:
     return Profile(row.name, row.description, row.created_at, row.adapter_version)
 
 
-class ProfileStore:
+class ProfileStore(ProfileKeys):
     def __init__(self, store: FeedbackStore) -> None:
         self.store = store
 
@@ -214,49 +193,6 @@ class ProfileStore:
 
     def get_correction(self, feedback_id: str) -> Feedback | None:
         return self.store.get(feedback_id)
-
-    # ------------------------------------------------------------------ keys
-
-    def create_key(self, profile: str, role: str, *, now: datetime | None = None
-                   ) -> tuple[ProfileKey, str]:
-        """A new key for ``profile``: the record and the key itself (shown once, never
-        stored)."""
-        if role not in ROLES:
-            raise InvalidInputError(f"role must be 'score' or 'correct', not {role!r}",
-                                    field="role")
-        key_id = secrets.token_hex(8)
-        secret = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(24)}"
-        when = (now or datetime.now(UTC)).astimezone(UTC)
-        with translated_errors(), self.store._write_lock, self._begin() as conn:
-            if conn.scalar(select(ProfileRow.name).where(ProfileRow.name == profile)) is None:
-                raise UnknownProfileError(f"no profile named {profile!r}", field="profile")
-            conn.execute(insert(ProfileKeyRow), {
-                "key_id": key_id, "profile": profile, "role": role,
-                "key_hash": hash_key(secret), "created_at": when})
-        return ProfileKey(key_id, profile, role, when), secret
-
-    def list_keys(self, profile: str | None = None) -> list[ProfileKey]:
-        query = select(ProfileKeyRow).order_by(ProfileKeyRow.created_at, ProfileKeyRow.key_id)
-        if profile is not None:
-            query = query.where(ProfileKeyRow.profile == profile)
-        with translated_errors(), self._read() as conn, conn.begin():
-            return [ProfileKey(r.key_id, r.profile, r.role, r.created_at)
-                    for r in conn.execute(query)]
-
-    def revoke_key(self, key_id: str) -> bool:
-        with translated_errors(), self.store._write_lock, self._begin() as conn:
-            result = conn.execute(delete(ProfileKeyRow).where(ProfileKeyRow.key_id == key_id))
-            return bool(result.rowcount)
-
-    def find_key(self, key: str) -> ProfileKey | None:
-        """The key record a presented key matches (by its hash), or None."""
-        if not key.startswith(KEY_PREFIX):
-            return None
-        query = select(ProfileKeyRow).where(ProfileKeyRow.key_hash == hash_key(key))
-        with translated_errors(), self._read() as conn, conn.begin():
-            row = conn.execute(query).first()
-        return None if row is None else ProfileKey(row.key_id, row.profile, row.role,
-                                                   row.created_at)
 
     # ------------------------------------------------------------------ adapters
 
