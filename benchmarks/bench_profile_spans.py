@@ -13,12 +13,18 @@ Caveat: the shipped model was trained with the PTC articles, so k = 0 is optimis
 with k is the figure.
 
     python benchmarks/bench_profile_spans.py --data-dir DIR [--ks 0,25,50,100] [--seeds 3]
+        [--breakdown]
+
+``--breakdown`` also prints what a prior could key on: the shown spans of weight >= 0.5 on
+every article, their precision by category, length in words and weight, and how often a
+span that touches no annotated phrase repeats (a per-profile prior only learns from repeats).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +33,10 @@ from hypemeter.training.corpora.registry import load_corpora
 from hypemeter.training.metrics import span_prf
 
 from hypemeter.paths import REPO_ROOT
-from hypemeter.profiles.spans import SpanPrior
+from hypemeter.profiles.spans import SpanPrior, phrase_key
 from hypemeter.records.results import Article, Record, Span
 from hypemeter.scoring.scorer import load_scorer
-from hypemeter.spans.model import SPAN_TECHNIQUES
+from hypemeter.spans.columns import SPAN_TECHNIQUES
 
 MAX_SPANS = 100  # the API's default
 
@@ -68,6 +74,27 @@ def measure(recs: list[Record], spans: list[list[Span]]) -> dict[str, float]:
             "f1_weight_ge_0_5": prf["f1"], "spans_weight_ge_0_5": float(len(matched))}
 
 
+def breakdown(recs: list[Record], shown: list[list[Span]]) -> dict[str, Any]:
+    rows = []
+    for rec, spans in zip(recs, shown, strict=True):
+        for s in spans:
+            if s.weight >= 0.5:
+                hit = any(a < s.end and b > s.start for a, b in gold_of(rec, s.field))
+                rows.append((s.category, min(len(s.text.split()), 5),
+                             round(min(s.weight, 0.95) * 20) / 20, phrase_key(s.text), hit))
+    def by(col: int) -> dict[str, list[float]]:
+        groups: dict[str, list[bool]] = {}
+        for r in rows:
+            groups.setdefault(str(r[col]), []).append(r[4])
+        return {k: [len(v), round(float(np.mean(v)), 3)] for k, v in sorted(groups.items())}
+    misses = Counter(r[3] for r in rows if not r[4])
+    return {"spans_weight_ge_0_5": len(rows),
+            "precision": round(float(np.mean([r[4] for r in rows])), 4),
+            "by_category_n_precision": by(0), "by_words_n_precision": by(1),
+            "by_weight_n_precision": by(2), "missing_spans": sum(misses.values()),
+            "missing_spans_whose_phrase_repeats": sum(v for v in misses.values() if v > 1)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -79,6 +106,7 @@ def main() -> None:
     ap.add_argument("--min-adds", type=int, default=None,
                     help="override hypemeter.profiles.spans.MIN_ADDS (a large value: no "
                     "phrases added, demotion only)")
+    ap.add_argument("--breakdown", action="store_true")
     args = ap.parse_args()
     if args.min_adds is not None:
         import hypemeter.profiles.spans as span_prior
@@ -90,6 +118,8 @@ def main() -> None:
     scorer = load_scorer(args.models)
     shown = [r.spans for r in scorer.score([Article(r.headline, r.body) for r in recs],
                                            explain=True, max_spans=MAX_SPANS)]
+    if args.breakdown:
+        print(json.dumps({"breakdown": breakdown(recs, shown)}, indent=1), flush=True)
     per_k: dict[int, list[dict[str, float]]] = {k: [] for k in ks}
     for seed in range(args.seeds):
         order = np.random.default_rng(seed).permutation(len(recs))

@@ -20,6 +20,7 @@ from serve_support import Served, start_serve
 
 from hypemeter.bundles.bundle import read_card, resolve_bundle_dir, write_bundle
 from hypemeter.records.results import Article
+from hypemeter.scoring.scorer import load_scorer
 
 ADMIN_KEY = "bench-profile-path-admin"
 ADMIN = {"X-API-Key": ADMIN_KEY}
@@ -34,6 +35,13 @@ class ProfilePath:
         models = Path(self._tmp.name) / "models"
         card = dict(read_card(resolve_bundle_dir(card_from)))
         card["version"] = version
+        if getattr(model, "span_model_", None) is None:
+            # a model fitted without explanations does not pass the server's smoke test
+            # (it scores with explanations): it borrows the shipped model's sentence
+            # splitter and span model. The benches read scores only, which these never touch.
+            shipped = load_scorer(card_from).bundle.model
+            model.sentences_ = shipped.sentences_
+            model.span_model_ = shipped.span_model_
         self.bundle = write_bundle(model, card, models)
         self._served: Served | None = None
         self.url = ""

@@ -7,11 +7,14 @@ Each worker polls it every ``profile_poll_seconds``:
 
 1. the active versions of the profiles in its LRU (a new version is loaded and swapped in; a
    deleted profile is dropped);
-2. after a base-model reload, a refit request for every profile whose adapter was fitted on
-   another base model (until the refit, such a profile is served the base scores);
-3. due refits (requested, quiet for ``profile_debounce_seconds`` or waiting for
-   ``profile_max_wait_seconds``): the worker that wins a profile's lease fits it in a thread,
-   never in a request.
+2. due refits on its own base model (requested and not yet covered by a fit on that model,
+   quiet for ``profile_debounce_seconds`` or waiting for ``profile_max_wait_seconds``): the
+   worker that wins a profile's lease fits it in a thread, never in a request.
+
+Adapters are keyed by base model version (:class:`ProfileStore` with ``model=``): after a
+reload to another model every profile with corrections is due on it (served the base scores
+until its refit), and replicas on different base models sharing one database each fit and serve
+their own model's adapters, never each other's.
 
 A stored adapter that fails its checks (checksum, format) is refused and logged; the profile
 is served the base scores.
@@ -35,12 +38,11 @@ from hypemeter.profiles.apply import LoadedAdapter
 from hypemeter.profiles.codec import AdapterRejectedError
 from hypemeter.profiles.fitting import fit_claimed, load_stored
 from hypemeter.storage import FeedbackStore
-from hypemeter.storage.profiles import KEY_PREFIX, ProfileKey, ProfileStore
+from hypemeter.storage.profiles import KEY_PREFIX, ProfileKey, ProfileStore, StoredAdapter
 
 logger = logging.getLogger("hypemeter.service")
 
 LEASE_SECONDS = 120.0
-STALE_CHECK_SECONDS = 30.0
 MAX_KEY_CACHE = 10_000
 
 
@@ -71,8 +73,6 @@ class ProfileRuntime:
         self._cache: OrderedDict[str, ProfileEntry] = OrderedDict()
         self._keys: dict[str, tuple[float, ProfileKey | None]] = {}
         self._lock = threading.Lock()
-        self._model_version: str | None = None
-        self._stale_checked = 0.0
         self.fits = 0
 
     # ------------------------------------------------------------------ the LRU
@@ -104,11 +104,10 @@ class ProfileRuntime:
         entry = self.cached(name)
         if entry is not None:
             return entry
-        profile = self.profiles.get(name)
-        if profile is None:
+        exists, version, stored = self.profiles.serving_adapter(name, self.model_version())
+        if not exists:
             raise UnknownProfileError(f"no profile named {name!r}", field="profile")
-        entry = ProfileEntry(name, profile.adapter_version,
-                             self._load(name, profile.adapter_version))
+        entry = ProfileEntry(name, version, self._checked(name, version, stored))
         self._put(entry)
         return entry
 
@@ -119,7 +118,10 @@ class ProfileRuntime:
     def _load(self, name: str, version: int | None) -> LoadedAdapter | None:
         if version is None:
             return None
-        stored = self.profiles.load_adapter(name, version)
+        return self._checked(name, version, self.profiles.load_adapter(name, version))
+
+    def _checked(self, name: str, version: int | None, stored: StoredAdapter | None
+                 ) -> LoadedAdapter | None:
         if stored is None:
             return None
         try:
@@ -128,6 +130,12 @@ class ProfileRuntime:
             logger.error("profile adapter refused; serving the base scores", extra={
                 "fields": {"profile": name, "adapter_version": version, "reason": exc.message}})
             return None
+
+    def model_version(self) -> str:
+        """The version of the base model this worker serves ("" while none is loaded: no
+        adapter matches it)."""
+        loaded = self.holder.current
+        return loaded.version if loaded is not None else ""
 
     def forget(self, name: str) -> None:
         self._drop(name)
@@ -170,16 +178,16 @@ class ProfileRuntime:
 
     def poll_once(self) -> None:
         self.refresh()
-        self.request_stale_refits()
         if self.fit_enabled:
             self.fit_due()
 
     def refresh(self) -> None:
-        """Swap in new adapter versions of the cached profiles; drop deleted ones."""
+        """Swap in new adapter versions of the cached profiles (on this worker's base model:
+        after a reload, the new model's); drop deleted ones."""
         names = list(self._cache)
         if not names:
             return
-        versions = self.profiles.active_versions(names)
+        versions = self.profiles.active_versions(names, model=self.model_version())
         for name in names:
             entry = self.cached_no_touch(name)
             if entry is None:
@@ -199,33 +207,21 @@ class ProfileRuntime:
             if name in self._cache:
                 self._cache[name] = entry
 
-    def request_stale_refits(self) -> None:
-        loaded = self.holder.current
-        if loaded is None:
-            return
-        now = time.monotonic()
-        if loaded.version == self._model_version and now - self._stale_checked < \
-                STALE_CHECK_SECONDS:
-            return
-        self._model_version, self._stale_checked = loaded.version, now
-        n = self.profiles.request_fits_not_on(loaded.version)
-        if n:
-            logger.info("profiles to refit on the new base model",
-                        extra={"fields": {"profiles": n, "model_version": loaded.version}})
-
     def fit_due(self, limit: int = 4) -> int:
         loaded = self.holder.current
         if loaded is None:
             return 0
         done = 0
+        model = loaded.version
         for name in self.profiles.due(debounce=self.debounce_seconds,
-                                      max_wait=self.max_wait_seconds, limit=limit):
-            claim = self.profiles.claim(name, self.worker_id, ttl=LEASE_SECONDS)
+                                      max_wait=self.max_wait_seconds, limit=limit, model=model):
+            claim = self.profiles.claim(name, self.worker_id, ttl=LEASE_SECONDS, model=model)
             if claim is None:
                 continue  # another worker or replica took it
             outcome = fit_claimed(self.profiles, loaded.scorer, claim)
             self.fits += 1
             done += 1
             if outcome.version is not None and self.cached_no_touch(name) is not None:
-                self._replace(name, self.profiles.active_versions([name]).get(name))
+                self._replace(name, self.profiles.active_versions([name], model=model)
+                              .get(name))
         return done

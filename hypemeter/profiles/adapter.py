@@ -125,6 +125,12 @@ class ProfileAdapter(BaseEstimator):
         return self._words(_hasher().transform(list(texts)).tocsr())
 
     def _words(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        rows, pos, data = self._terms(counts)
+        return sp.csr_matrix((data, (rows, pos)), shape=(counts.shape[0], len(self.vocab_)))
+
+    def _terms(self, counts: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The non-zero TF-IDF entries of :meth:`_words` as (row, vocabulary column, value)
+        arrays (what scoring needs, without building a sparse matrix)."""
         counts.sort_indices()
         data = 1.0 + np.log(counts.data)
         vocab = self.vocab_
@@ -139,9 +145,7 @@ class ProfileAdapter(BaseEstimator):
         norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=counts.shape[0]))
         norms[norms == 0.0] = 1.0
         data /= norms[rows]
-        keep = known
-        return sp.csr_matrix((data[keep], (rows[keep], pos[keep])),
-                             shape=(counts.shape[0], len(vocab)))
+        return rows[known], pos[known], data[known]
 
     @staticmethod
     def _design(recipe: str, words: sp.csr_matrix, z: np.ndarray) -> sp.csr_matrix | np.ndarray:
@@ -227,15 +231,20 @@ class ProfileAdapter(BaseEstimator):
         if not self.active:
             return out
         z = base_logits(base)
+        n = len(texts)
         needs_words = any(h.active and h.recipe != "recalibrate" for h in self.heads_.values())
-        words = self.words(texts) if needs_words else None
+        # X @ coef term by term (no sparse matrix built: scoring one article stays cheap)
+        terms = self._terms(_hasher().transform(list(texts)).tocsr()) if needs_words else None
         for i, head in enumerate(HEADS):
             fit = self.heads_[head]
             if not fit.active:
                 continue
-            X = self._design(fit.recipe, words if words is not None else sp.csr_matrix((0, 0)),
-                             z)
-            decision = np.asarray(X @ fit.coef).ravel() + fit.intercept
+            decision = np.full(n, fit.intercept)
+            if fit.recipe != "recalibrate" and terms is not None:
+                rows, pos, data = terms
+                decision += np.bincount(rows, weights=data * fit.coef[pos], minlength=n)
+            if fit.recipe != "words":
+                decision += z @ fit.coef[-2:] if fit.recipe == "both" else z @ fit.coef
             a, b = fit.platt
             out[:, i] = np.clip(expit(a * decision + b), PROBA_FLOOR, 1 - PROBA_FLOOR)
         return out

@@ -83,7 +83,7 @@ def profile_fit(database: str | None, name: str, model: Path) -> int:
     with opened(database) as profiles:
         profiles.require(name)
         profiles.request_fit(name)
-        claim = profiles.claim(name, CLI_HOLDER, ttl=600)
+        claim = profiles.claim(name, CLI_HOLDER, ttl=600, model=scorer.version)
         if claim is None:
             print(f"profile {name!r} is being fitted by a server right now; its adapter will "
                   "be stored when that fit ends", file=sys.stderr)
@@ -133,14 +133,18 @@ def profiled_scorer(model: Path, database: str | None, name: str) -> ProfiledSco
     loaded: LoadedAdapter | None = None
     with opened(database) as profiles:
         profile = profiles.require(name)
-        if profile.adapter_version is not None:
+        active = profiles.active_versions([name], model=scorer.version).get(name)
+        if active is not None:
+            stored = profiles.load_adapter(name, active)
+        elif profile.adapter_version is not None:  # fitted on another model: said below
             stored = profiles.load_adapter(name, profile.adapter_version)
-            if stored is not None:
-                try:
-                    loaded = load_stored(stored)
-                except AdapterRejectedError as exc:
-                    print(f"warning: {exc.message}; scoring with the base model",
-                          file=sys.stderr)
+        else:
+            stored = None
+        if stored is not None:
+            try:
+                loaded = load_stored(stored)
+            except AdapterRejectedError as exc:
+                print(f"warning: {exc.message}; scoring with the base model", file=sys.stderr)
     if loaded is not None and loaded.base_model_version != scorer.version:
         print(f"warning: profile {name}'s adapter was fitted on model "
               f"{loaded.base_model_version}, not {scorer.version}: base scores (run "

@@ -5,24 +5,29 @@
 state that workers and replicas share lives here: which adapter version is active, which fits
 are due, and who holds a profile's fit lease (at most one fit per profile at a time, across
 every process on the database).
+
+Adapters are keyed by the base model version they were fitted on: a server passes its own
+model's version (``model=``) and sees that model's active adapter and that model's due fits, so
+replicas serving different base models on one database each keep their own adapters (one
+model's fits never switch off, replace or re-request another model's). Without ``model`` the
+methods read the profile-wide state (the newest fit, whatever its model).
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hypemeter.errors import InvalidInputError, ProfileExistsError, UnknownProfileError
 from hypemeter.storage.engine import translated_errors
+from hypemeter.storage.profile_keys import KEY_PREFIX, ROLES, ProfileKey, ProfileKeys, hash_key
 from hypemeter.storage.records import Feedback, iso_utc
 from hypemeter.storage.store import FeedbackStore, request_refit
 from hypemeter.storage.tables import (
@@ -30,13 +35,11 @@ from hypemeter.storage.tables import (
     ProfileAdapterRow,
     ProfileFitLeaseRow,
     ProfileKeyRow,
+    ProfileModelAdapterRow,
     ProfileRow,
 )
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
-Role = Literal["score", "correct"]
-ROLES: tuple[str, ...] = ("score", "correct")
-KEY_PREFIX = "hmk_"  # every profile key starts so (tells it from the server's own keys)
 
 
 def check_name(name: object, field: str = "profile") -> str:
@@ -48,11 +51,6 @@ def check_name(name: object, field: str = "profile") -> str:
     return name
 
 
-def hash_key(key: str) -> str:
-    """The stored form of a key: its SHA-256 (keys are 192 random bits, so no salt is needed)."""
-    return hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
-
-
 @dataclass(frozen=True, slots=True)
 class Profile:
     name: str
@@ -62,18 +60,6 @@ class Profile:
 
     def to_item(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description,
-                "created_at": iso_utc(self.created_at)}
-
-
-@dataclass(frozen=True, slots=True)
-class ProfileKey:
-    key_id: str
-    profile: str
-    role: str
-    created_at: datetime
-
-    def to_item(self) -> dict[str, Any]:
-        return {"key_id": self.key_id, "profile": self.profile, "role": self.role,
                 "created_at": iso_utc(self.created_at)}
 
 
@@ -103,7 +89,7 @@ def _profile(row: ProfileRow) -> Profile:
     return Profile(row.name, row.description, row.created_at, row.adapter_version)
 
 
-class ProfileStore:
+class ProfileStore(ProfileKeys):
     def __init__(self, store: FeedbackStore) -> None:
         self.store = store
 
@@ -157,14 +143,24 @@ class ProfileStore:
         """Remove the profile and every row of it: corrections, keys, adapters, fit state."""
         with translated_errors(), self.store._write_lock, self._begin() as conn:
             conn.execute(delete(FeedbackRow).where(FeedbackRow.profile == name))
-            for table in (ProfileKeyRow, ProfileAdapterRow, ProfileFitLeaseRow):
+            for table in (ProfileKeyRow, ProfileAdapterRow, ProfileModelAdapterRow,
+                          ProfileFitLeaseRow):
                 conn.execute(delete(table).where(table.profile == name))
             result = conn.execute(delete(ProfileRow).where(ProfileRow.name == name))
             return bool(result.rowcount)
 
-    def active_versions(self, names: list[str] | None = None) -> dict[str, int | None]:
-        """``name -> adapter_version`` of the named profiles that exist (all when None)."""
-        query = select(ProfileRow.name, ProfileRow.adapter_version)
+    def active_versions(self, names: list[str] | None = None, *, model: str | None = None
+                        ) -> dict[str, int | None]:
+        """``name -> adapter_version`` of the named profiles that exist (all when None): the
+        active adapter on the base model ``model`` (None: the newest fit's, whatever its
+        model)."""
+        if model is None:
+            query = select(ProfileRow.name, ProfileRow.adapter_version)
+        else:
+            per_model = ProfileModelAdapterRow
+            query = select(ProfileRow.name, per_model.adapter_version).outerjoin(
+                per_model, and_(per_model.profile == ProfileRow.name,
+                                per_model.base_model_version == model))
         if names is not None:
             if not names:
                 return {}
@@ -198,49 +194,6 @@ class ProfileStore:
     def get_correction(self, feedback_id: str) -> Feedback | None:
         return self.store.get(feedback_id)
 
-    # ------------------------------------------------------------------ keys
-
-    def create_key(self, profile: str, role: str, *, now: datetime | None = None
-                   ) -> tuple[ProfileKey, str]:
-        """A new key for ``profile``: the record and the key itself (shown once, never
-        stored)."""
-        if role not in ROLES:
-            raise InvalidInputError(f"role must be 'score' or 'correct', not {role!r}",
-                                    field="role")
-        key_id = secrets.token_hex(8)
-        secret = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(24)}"
-        when = (now or datetime.now(UTC)).astimezone(UTC)
-        with translated_errors(), self.store._write_lock, self._begin() as conn:
-            if conn.scalar(select(ProfileRow.name).where(ProfileRow.name == profile)) is None:
-                raise UnknownProfileError(f"no profile named {profile!r}", field="profile")
-            conn.execute(insert(ProfileKeyRow), {
-                "key_id": key_id, "profile": profile, "role": role,
-                "key_hash": hash_key(secret), "created_at": when})
-        return ProfileKey(key_id, profile, role, when), secret
-
-    def list_keys(self, profile: str | None = None) -> list[ProfileKey]:
-        query = select(ProfileKeyRow).order_by(ProfileKeyRow.created_at, ProfileKeyRow.key_id)
-        if profile is not None:
-            query = query.where(ProfileKeyRow.profile == profile)
-        with translated_errors(), self._read() as conn, conn.begin():
-            return [ProfileKey(r.key_id, r.profile, r.role, r.created_at)
-                    for r in conn.execute(query)]
-
-    def revoke_key(self, key_id: str) -> bool:
-        with translated_errors(), self.store._write_lock, self._begin() as conn:
-            result = conn.execute(delete(ProfileKeyRow).where(ProfileKeyRow.key_id == key_id))
-            return bool(result.rowcount)
-
-    def find_key(self, key: str) -> ProfileKey | None:
-        """The key record a presented key matches (by its hash), or None."""
-        if not key.startswith(KEY_PREFIX):
-            return None
-        query = select(ProfileKeyRow).where(ProfileKeyRow.key_hash == hash_key(key))
-        with translated_errors(), self._read() as conn, conn.begin():
-            row = conn.execute(query).first()
-        return None if row is None else ProfileKey(row.key_id, row.profile, row.role,
-                                                   row.created_at)
-
     # ------------------------------------------------------------------ adapters
 
     def save_adapter(self, profile: str, *, base_model_version: str, meta: str, arrays: bytes,
@@ -261,15 +214,54 @@ class ProfileStore:
                 "checksum": checksum})
             conn.execute(update(ProfileRow).where(ProfileRow.name == profile)
                          .values(adapter_version=version if active else None))
-            # keep the newest few versions: the history is for audit, not for serving
+            per_model = ProfileModelAdapterRow
+            values = {"fitted": fitted_through, "adapter_version": version if active else None}
+            done = conn.execute(update(per_model).where(
+                per_model.profile == profile,
+                per_model.base_model_version == base_model_version).values(**values))
+            if not done.rowcount:
+                conn.execute(insert(per_model), {"profile": profile,
+                                                 "base_model_version": base_model_version,
+                                                 **values})
+            # keep the newest few versions (the history is for audit, not for serving), and
+            # every version some base model serves
+            serving = select(per_model.adapter_version).where(
+                per_model.profile == profile, per_model.adapter_version.is_not(None))
             conn.execute(delete(ProfileAdapterRow).where(
-                ProfileAdapterRow.profile == profile, ProfileAdapterRow.version <= version - 5))
+                ProfileAdapterRow.profile == profile, ProfileAdapterRow.version <= version - 5,
+                ProfileAdapterRow.version.not_in(serving)))
             self._finish(conn, profile, holder, fitted_through, when)
         return version
 
-    def load_adapter(self, profile: str, version: int | None = None) -> StoredAdapter | None:
-        """The given version (default: the newest stored, active or not)."""
+    def serving_adapter(self, profile: str, model: str
+                        ) -> tuple[bool, int | None, StoredAdapter | None]:
+        """In one query: whether the profile exists, its active adapter version on the base
+        model ``model`` and that stored adapter (what a worker loads on an LRU miss)."""
+        per_model, row = ProfileModelAdapterRow, ProfileAdapterRow
+        query = (select(ProfileRow.name, per_model.adapter_version, row)
+                 .outerjoin(per_model, and_(per_model.profile == ProfileRow.name,
+                                            per_model.base_model_version == model))
+                 .outerjoin(row, and_(row.profile == ProfileRow.name,
+                                      row.version == per_model.adapter_version))
+                 .where(ProfileRow.name == profile))
+        with translated_errors(), self._read() as conn, conn.begin():
+            found = conn.execute(query).first()
+        if found is None:
+            return False, None, None
+        version = found.adapter_version
+        if version is None or found.version is None:
+            return True, version, None
+        return True, version, StoredAdapter(found.profile, found.version, found.fitted_at,
+                                            found.base_model_version, found.meta,
+                                            bytes(found.arrays), found.checksum)
+
+    def load_adapter(self, profile: str, version: int | None = None, *,
+                     model: str | None = None) -> StoredAdapter | None:
+        """The given version (default: the newest stored, active or not; with ``model``, the
+        newest fitted on that base model)."""
         query = select(ProfileAdapterRow).where(ProfileAdapterRow.profile == profile)
+        if model is not None:
+            query = query.where(ProfileAdapterRow.base_model_version == model)
         query = (query.where(ProfileAdapterRow.version == version) if version is not None
                  else query.order_by(ProfileAdapterRow.version.desc()).limit(1))
         with translated_errors(), self._read() as conn, conn.begin():
@@ -285,43 +277,40 @@ class ProfileStore:
         with translated_errors(), self.store._write_lock, self._begin() as conn:
             request_refit(conn, profile, (now or datetime.now(UTC)).astimezone(UTC))
 
-    def request_fits_not_on(self, base_model_version: str, *, now: datetime | None = None
-                            ) -> int:
-        """Ask for a refit of every profile whose active adapter was fitted on another base
-        model (after a reload). Returns how many were asked for."""
-        when = (now or datetime.now(UTC)).astimezone(UTC)
-        stale = (select(ProfileAdapterRow.profile)
-                 .join(ProfileRow, and_(ProfileRow.name == ProfileAdapterRow.profile,
-                                        ProfileRow.adapter_version == ProfileAdapterRow.version))
-                 .where(ProfileAdapterRow.base_model_version != base_model_version))
-        with translated_errors(), self.store._write_lock, self._begin() as conn:
-            names = list(conn.scalars(stale))
-            if not names:
-                return 0
-            conn.execute(update(ProfileFitLeaseRow)
-                         .where(ProfileFitLeaseRow.profile.in_(names),
-                                ProfileFitLeaseRow.requested <= ProfileFitLeaseRow.fitted)
-                         .values(requested=ProfileFitLeaseRow.requested + 1, requested_at=when,
-                                 pending_since=when))
-        return len(names)
-
-    def fit_state(self, profile: str) -> dict[str, Any] | None:
+    def fit_state(self, profile: str, *, model: str | None = None) -> dict[str, Any] | None:
+        """The refits requested and done (``fitted``: by the newest fit; with ``model``, by
+        that base model's fits), the fits so far, and the lease."""
         with translated_errors(), self._read() as conn, conn.begin():
             row = conn.execute(select(ProfileFitLeaseRow)
                                .where(ProfileFitLeaseRow.profile == profile)).first()
+            fitted = None if row is None or model is None else conn.scalar(
+                select(self._fitted_on(model)).where(ProfileFitLeaseRow.profile == profile))
         if row is None:
             return None
-        return {"requested": row.requested, "fitted": row.fitted, "fits": row.fits,
+        return {"requested": row.requested,
+                "fitted": row.fitted if model is None else int(fitted or 0), "fits": row.fits,
                 "holder": row.holder, "lease_until": row.lease_until}
 
+    @staticmethod
+    def _fitted_on(model: str) -> Any:
+        """The refits ``model``'s fits of the lease row's profile covered (0 when it has
+        none): a scalar subquery correlated with ``profile_fit_leases``."""
+        per_model = ProfileModelAdapterRow
+        return func.coalesce(
+            select(per_model.fitted).where(per_model.base_model_version == model,
+                                           per_model.profile == ProfileFitLeaseRow.profile)
+            .correlate(ProfileFitLeaseRow).scalar_subquery(), 0)
+
     def due(self, *, debounce: float, max_wait: float, now: datetime | None = None,
-            limit: int = 16) -> list[str]:
-        """Profiles with refits requested, quiet for ``debounce`` seconds (or waiting for
-        ``max_wait``), whose lease is free."""
+            limit: int = 16, model: str | None = None) -> list[str]:
+        """Profiles with refits requested (with ``model``: not yet covered by a fit on that
+        base model, so on a new base model every profile with corrections is due), quiet for
+        ``debounce`` seconds (or waiting for ``max_wait``), whose lease is free."""
         when = (now or datetime.now(UTC)).astimezone(UTC)
         lease = ProfileFitLeaseRow
+        fitted = lease.fitted if model is None else self._fitted_on(model)
         query = (select(lease.profile)
-                 .where(lease.requested > lease.fitted)
+                 .where(lease.requested > fitted)
                  .where(or_(lease.requested_at <= when - timedelta(seconds=debounce),
                             lease.pending_since <= when - timedelta(seconds=max_wait)))
                  .where(or_(lease.lease_until.is_(None), lease.lease_until < when))
@@ -329,16 +318,18 @@ class ProfileStore:
         with translated_errors(), self._read() as conn, conn.begin():
             return list(conn.scalars(query))
 
-    def claim(self, profile: str, holder: str, *, ttl: float,
-              now: datetime | None = None) -> FitClaim | None:
-        """Take the profile's fit lease if it is free (or expired): one conditional UPDATE,
-        so of several workers or replicas racing for it exactly one wins."""
+    def claim(self, profile: str, holder: str, *, ttl: float, now: datetime | None = None,
+              model: str | None = None) -> FitClaim | None:
+        """Take the profile's fit lease if it is free (or expired) and a refit is due (on
+        ``model``, when given): one conditional UPDATE, so of several workers or replicas
+        racing for it exactly one wins."""
         when = (now or datetime.now(UTC)).astimezone(UTC)
         lease = ProfileFitLeaseRow
+        fitted = lease.fitted if model is None else self._fitted_on(model)
         with translated_errors(), self.store._write_lock, self._begin() as conn:
             result = conn.execute(
                 update(lease)
-                .where(lease.profile == profile, lease.requested > lease.fitted,
+                .where(lease.profile == profile, lease.requested > fitted,
                        or_(lease.lease_until.is_(None), lease.lease_until < when))
                 .values(holder=holder, lease_until=when + timedelta(seconds=ttl))
             )

@@ -128,6 +128,19 @@ class ProfileFitLeaseRow(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class ProfileModelAdapterRow(Base):
+    """A profile's state on one base model: the refit requests its fits covered and its
+    active adapter version there (None: none, or none beat the base scores)."""
+
+    __tablename__ = "profile_model_adapters"
+
+    profile: Mapped[str] = mapped_column(
+        String(64), ForeignKey("profiles.name", ondelete="CASCADE"), primary_key=True)
+    base_model_version: Mapped[str] = mapped_column(String(128), primary_key=True)
+    fitted: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    adapter_version: Mapped[int | None] = mapped_column(Integer)
+
+
 class KeyFailureRow(Base):
     """One wrong API key from one client address (see :mod:`hypemeter.storage.key_failures`)."""
 

@@ -80,11 +80,19 @@ def _runtime(request: Request) -> ProfileRuntime:
 
 def profile_state(runtime: ProfileRuntime, name: str, model_version: str | None
                   ) -> dict[str, Any]:
+    """The profile's state as the server serving ``model_version`` sees it: its newest adapter
+    on that base model (else the newest on any, shown with ``serving`` false), whether that one
+    is the active adapter there, and the refits that model's fits have not covered yet."""
     profiles = runtime.profiles
     profile = profiles.require(name)
     out: dict[str, Any] = {**profile.to_item(), "corrections": profiles.correction_counts(name),
                            "adapter": None}
-    stored = profiles.load_adapter(name)
+    stored = None if model_version is None else profiles.load_adapter(name, model=model_version)
+    active_version = profile.adapter_version
+    if stored is None:
+        stored = profiles.load_adapter(name)
+    else:
+        active_version = profiles.active_versions([name], model=model_version).get(name)
     if stored is not None:
         try:
             meta = decode(stored.meta, stored.arrays, stored.checksum).meta
@@ -96,7 +104,7 @@ def profile_state(runtime: ProfileRuntime, name: str, model_version: str | None
             return out
         heads = {h: public_head(spec)
                  for h, spec in meta["heads"].items()}
-        current = profile.adapter_version == stored.version
+        current = active_version == stored.version
         spans = meta.get("spans") or {}
         phrases = spans.get("phrases", [])
         out["adapter"] = {
@@ -110,7 +118,7 @@ def profile_state(runtime: ProfileRuntime, name: str, model_version: str | None
                       "rejected": sum(1 for _, a, r, _c in phrases if r > a),
                       "added": sum(1 for _, a, r, _c in phrases if a > r)},
         }
-    state = profiles.fit_state(name)
+    state = profiles.fit_state(name, model=model_version)
     if state is not None:
         out["fit"] = {"pending": state["requested"] > state["fitted"], "fits": state["fits"]}
     return out

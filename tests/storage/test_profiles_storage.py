@@ -46,8 +46,8 @@ def rows_of(store: FeedbackStore, table: type, column: str, name: str) -> int:
 
 def test_the_migration_reaches_head(database_url: str) -> None:
     s = FeedbackStore(database_url)
-    assert s.upgrade() == head_revision() == "0004_key_failures"
-    assert current_revision(s.engine()) == "0004_key_failures"
+    assert s.upgrade() == head_revision() == "0005_key_failures"
+    assert current_revision(s.engine()) == "0005_key_failures"
     s.close()
 
 

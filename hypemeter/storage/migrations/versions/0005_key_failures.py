@@ -1,8 +1,8 @@
 """Wrong API keys per client, shared by every worker and replica (issue 22, audit 8): one row
 per wrong key, counted over a sliding window and deleted once out of it.
 
-Revision ID: 0004_key_failures
-Revises: 0003_feedback_language
+Revision ID: 0005_key_failures
+Revises: 0004_profile_model_adapters
 Create Date: 2026-12-07
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_key_failures"
-down_revision = "0003_feedback_language"
+revision = "0005_key_failures"
+down_revision = "0004_profile_model_adapters"
 branch_labels = None
 depends_on = None
 
