@@ -3,6 +3,7 @@ route answers with."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from types import EllipsisType
 from typing import Any
@@ -18,7 +19,12 @@ from hypemeter.scoring.scorer import Scorer
 def app_client(models_dir: Path, scorer: Scorer | None = None, **settings: Any) -> TestClient:
     """A client of a new app on ``models_dir`` with these settings; with ``scorer`` that model
     is served, without it the app loads ``current`` at startup like the real server. Use it in
-    ``with`` (the lifespan runs on entry and exit)."""
+    ``with`` (the lifespan runs on entry and exit). Without ``database_url`` the app gets a
+    database of its own: what one test stores (corrections, wrong keys counted per client
+    address, which every in-process client shares) must not reach the next test's app."""
+    if "database_url" not in settings:
+        folder = tempfile.mkdtemp(prefix="hypemeter-app-")
+        settings["database_url"] = f"sqlite:///{folder}/hypemeter.db"
     return TestClient(create_app(Settings(models_dir=models_dir, **settings), scorer=scorer))
 
 
