@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from hypemeter.training.views import VIEW_KINDS, VIEW_WEIGHT, short_views
+from hypemeter.training.views import HEADLINE_VIEW_TASKS, VIEW_KINDS, VIEW_WEIGHT, short_views
 
 from hypemeter.analysis.lexicon import LOADED_TECHNIQUES
 from hypemeter.records.results import Article, Record
@@ -65,6 +65,9 @@ class Recipe:
     # body-only, headline-only and first-sentence views of each article join the training data
     # at this weight (hypemeter.training.views); None: no views
     view_weight: float | None = VIEW_WEIGHT
+    # the tasks whose articles also give a headline-only view (hypemeter.training.views: not
+    # sensationalism, whose corpora label the article, not its headline)
+    headline_views: tuple[str, ...] = HEADLINE_VIEW_TASKS
 
 
 def training_data(recipe: Recipe, records: Sequence[Record], seed: int
@@ -74,7 +77,7 @@ def training_data(recipe: Recipe, records: Sequence[Record], seed: int
     clickbait phrases from the whole headline set (:func:`clickbait_phrases`). With
     ``recipe.view_weight``, the short views of :func:`hypemeter.training.views.short_views` are
     appended too, at that weight."""
-    views = short_views(records) if recipe.view_weight else []
+    views = short_views(records, recipe.headline_views) if recipe.view_weight else []
     records = [*records, *sentence_records(records), *views]
     sets = train_sets(recipe, records)
     if views:  # headline-less, body-less and one-sentence views of the articles
