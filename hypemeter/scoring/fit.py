@@ -16,7 +16,6 @@ from hypemeter.analysis.lexicon import PhraseLexicon
 from hypemeter.analysis.vectorize import HashedNgrams
 from hypemeter.scoring.calibration import ScoreCalibration
 from hypemeter.scoring.fitting import (
-    HAS_BODY,
     LEARNER_BLOCKS,
     LEARNERS,
     META_FEATURE_NAMES,
@@ -27,6 +26,7 @@ from hypemeter.scoring.fitting import (
     new_learner,
     oof_logits,
     soft_fit,
+    stacker_kinds,
     subset,
 )
 from hypemeter.spans.model import SpanModel
@@ -49,6 +49,7 @@ class Fitting:
     C_article: float
     C_meta: float
     cv_folds: int
+    body_stacker: bool
     BLOCKS: dict[str, tuple[str, ...]]
 
     def fit(
@@ -152,10 +153,10 @@ class Fitting:
         meta_x = self._meta(blocks, logits)
         # One stacker per score and input kind: with a body (articles, body-only text) and
         # headline only. Titles and claims teach a different task than articles; one shared
-        # stacker had to compromise between them.
-        with_body = meta_x[:, HAS_BODY] > 0
+        # stacker had to compromise between them. With ``body_stacker``, text with a body and
+        # no headline (body-only and first-sentence views, sentences) gets its own stackers.
         for (attr, columns), score_set in zip(STACKERS, data.score_sets, strict=True):
-            for kind, mask in (("article", with_body), ("headline", ~with_body)):
+            for kind, mask in stacker_kinds(meta_x, self.body_stacker):
                 part = subset(score_set, mask[score_set.idx])
                 if not ((part.y > 0).any() and (part.y < 1).any()):
                     part = score_set  # too little data of this kind: share the whole set

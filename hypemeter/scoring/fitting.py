@@ -133,3 +133,15 @@ def design_matrix(b: dict[str, Any], blocks: tuple[str, ...]) -> sp.csr_matrix:
     """The stacked design matrix of one learner (scoring adds its blocks one by one)."""
     return sp.hstack([b[k] if sp.issparse(b[k]) else sp.csr_matrix(b[k]) for k in blocks],
                      format="csr")
+
+
+def stacker_kinds(meta_x: np.ndarray, body_stacker: bool) -> list[tuple[str, np.ndarray]]:
+    """Which stacker scores each row of the stacker input ``meta_x``: ``article`` (text with a
+    body), ``headline`` (headline alone) and, with ``body_stacker``, ``body`` (a body without
+    a headline, which the ``article`` stackers then score with a headline only)."""
+    with_body = meta_x[:, HAS_BODY] > 0
+    if not body_stacker:
+        return [("article", with_body), ("headline", ~with_body)]
+    has_headline = meta_x[:, HAS_BODY - 1] > 0
+    return [("article", with_body & has_headline), ("body", with_body & ~has_headline),
+            ("headline", ~with_body)]

@@ -49,6 +49,7 @@ from hypemeter.scoring.fitting import (  # the stacked layout, importable from h
     META_STYLE,
     MIS_COLUMNS,  # noqa: F401
     STACKERS,
+    stacker_kinds,
 )
 
 
@@ -98,6 +99,7 @@ class HypeModel(Fitting):
         C_meta: float = 1.0,
         cv_folds: int = 3,
         identity_mask: bool = True,
+        body_stacker: bool = False,
     ) -> None:
         self.seed = seed
         self.n_features = n_features
@@ -112,6 +114,9 @@ class HypeModel(Fitting):
         # disability or political leaning) read as one placeholder word in every feature and in
         # the span model (hypemeter.analysis.identity).
         self.identity_mask = identity_mask
+        # Text with a body and no headline (a snippet, a post, one sentence) has stackers of
+        # its own rather than sharing the articles' (see hypemeter.scoring.fitting.stacker_kinds)
+        self.body_stacker = body_stacker
 
     def get_params(self) -> dict[str, Any]:
         """The constructor's parameters (scikit-learn's convention)."""
@@ -158,6 +163,10 @@ class HypeModel(Fitting):
 
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "_head_chars_fast"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state.setdefault("body_stacker", False)  # models pickled before the parameter
+        self.__dict__.update(state)
 
     def _blocks(
         self,
@@ -243,10 +252,10 @@ class HypeModel(Fitting):
     def _stacker_logits(self, meta_x: np.ndarray) -> np.ndarray:
         """The stackers' (n, 2) logits, before ``calibration_`` (see
         :mod:`hypemeter.scoring.calibration`)."""
-        with_body = meta_x[:, HAS_BODY] > 0
         out = np.empty((len(meta_x), 2))
+        kinds = stacker_kinds(meta_x, self.body_stacker)
         for j, (attr, columns) in enumerate(STACKERS):
-            for kind, mask in (("article", with_body), ("headline", ~with_body)):
+            for kind, mask in kinds:
                 model = getattr(self, f"{attr}_{kind}_")
                 out[mask, j] = meta_x[mask][:, columns] @ model.coef_[0] + model.intercept_[0]
         return out
