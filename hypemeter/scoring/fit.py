@@ -153,10 +153,10 @@ class Fitting:
         meta_x = self._meta(blocks, logits)
         # One stacker per score and input kind: with a body (articles, body-only text) and
         # headline only. Titles and claims teach a different task than articles; one shared
-        # stacker had to compromise between them. With ``body_stacker``, text with a body and
-        # no headline (body-only and first-sentence views, sentences) gets its own stackers.
+        # stacker had to compromise between them. With ``body_stacker``, articles (headline
+        # and body) have stackers of their own, apart from text with a body and no headline.
         for (attr, columns), score_set in zip(STACKERS, data.score_sets, strict=True):
-            for kind, mask in stacker_kinds(meta_x, self.body_stacker):
+            for kind, mask in stacker_kinds(meta_x, self.body_stacker, fit=True):
                 part = subset(score_set, mask[score_set.idx])
                 if not ((part.y > 0).any() and (part.y < 1).any()):
                     part = score_set  # too little data of this kind: share the whole set

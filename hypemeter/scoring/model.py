@@ -99,7 +99,7 @@ class HypeModel(Fitting):
         C_meta: float = 1.0,
         cv_folds: int = 3,
         identity_mask: bool = True,
-        body_stacker: bool = False,
+        body_stacker: bool = True,
     ) -> None:
         self.seed = seed
         self.n_features = n_features
