@@ -27,8 +27,9 @@ CLICKBAIT_HEADLINES = (
     "This one weird trick will change the way you sleep forever",
     "What happened next left everyone absolutely speechless",
 )
-# sensationalism corpora of headlines: the only ones whose labels describe a headline alone
-HEADLINE_CORPORA = {"stop_clickbait_2016", "webis_clickbait17"}
+# corpora whose sensationalism labels describe a headline alone: the clickbait corpora and the
+# sample's own headline-only items (23 of them); not the article corpora's headline views
+HEADLINE_CORPORA = {"stop_clickbait_2016", "webis_clickbait17", "sample"}
 
 
 def _scores(scorer: Scorer, headlines: tuple[str, ...]) -> np.ndarray:
@@ -48,4 +49,4 @@ def test_the_headline_map_is_fitted_on_headline_corpora_only(scorer: Scorer) -> 
     card = scorer.bundle.card
     selection = (card.get("calibration") or {}).get("selection", {})
     fitted_on = set(selection.get("sensationalism", {}).get("headline", {}).get("corpora", []))
-    assert fitted_on <= HEADLINE_CORPORA, fitted_on
+    assert fitted_on <= HEADLINE_CORPORA, fitted_on  # 2026-12-07.1: + semeval2019_hyperpartisan
