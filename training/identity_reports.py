@@ -22,6 +22,8 @@ import random
 import sys
 from pathlib import Path
 
+from hypemeter.records.results import Record
+
 # (adjective form, people form)
 TERMS: tuple[tuple[str, str], ...] = (
     ("Muslim", "Muslim families"), ("Jewish", "Jewish families"), ("Christian", "Christians"),
@@ -169,6 +171,13 @@ OUTLETS = ("Eastmoor Bulletin", "Riverbend Times", "Highgate Weekly", "Lakeshore
            "Millbrook Echo")
 TERMS_PER_FRAME = 4
 OUT = Path(__file__).resolve().parents[1] / "datasets" / "sample" / "identity_reports.jsonl"
+# the records' ids (loaded with the sample corpus as ``sample:<id>:<task>``) start with this
+ID_PREFIX = "id-"
+
+
+def is_identity_report(record: Record) -> bool:
+    """Whether ``record`` is one of these reports, as loaded with the sample corpus."""
+    return record.corpus == "sample" and record.id.startswith(f"sample:{ID_PREFIX}")
 
 
 def _cap(s: str) -> str:
@@ -198,7 +207,7 @@ def reports(seed: int = 0) -> list[dict]:
                 phrases = [p for p in (frame[2] if kind == "sensational" else ())
                            if p in headline or p in body]
                 out.append({
-                    "id": f"id-{kind[:4]}-{f:02d}-{k:03d}",
+                    "id": f"{ID_PREFIX}{kind[:4]}-{f:02d}-{k:03d}",
                     "headline": headline, "body": body,
                     "sensational": int(kind == "sensational"), "misinformation": 0,
                     "source": OUTLETS[(f + k) % len(OUTLETS)],

@@ -27,7 +27,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from hypemeter.training.views import VIEW_KINDS, VIEW_WEIGHT, short_views
+from hypemeter.training.identity_reports import is_identity_report
+from hypemeter.training.views import HEADLINE_VIEW_TASKS, VIEW_KINDS, VIEW_WEIGHT, short_views
 
 from hypemeter.analysis.lexicon import LOADED_TECHNIQUES
 from hypemeter.records.results import Article, Record
@@ -65,6 +66,16 @@ class Recipe:
     # body-only, headline-only and first-sentence views of each article join the training data
     # at this weight (hypemeter.training.views); None: no views
     view_weight: float | None = VIEW_WEIGHT
+    # the tasks whose articles also give a headline-only view (hypemeter.training.views: not
+    # sensationalism, whose corpora label the article, not its headline)
+    headline_views: tuple[str, ...] = HEADLINE_VIEW_TASKS
+    # the tasks whose articles give views at all
+    view_tasks: tuple[str, ...] = ("sensationalism", "misinformation", "spans")
+    # the tasks the project's reports about groups (hypemeter.training.identity_reports) teach:
+    # they show that naming a group says nothing about sensationalism; as misinformation
+    # records (all accurate, sober and sensational alike) they cost held-out articles 0.010
+    # misinformation ROC-AUC (docs/fairness.md) and are left out
+    identity_report_tasks: tuple[str, ...] = ("sensationalism",)
 
 
 def training_data(recipe: Recipe, records: Sequence[Record], seed: int
@@ -74,7 +85,9 @@ def training_data(recipe: Recipe, records: Sequence[Record], seed: int
     clickbait phrases from the whole headline set (:func:`clickbait_phrases`). With
     ``recipe.view_weight``, the short views of :func:`hypemeter.training.views.short_views` are
     appended too, at that weight."""
-    views = short_views(records) if recipe.view_weight else []
+    records = recipe_records(recipe, records)
+    views = (short_views(records, recipe.headline_views, recipe.view_tasks)
+             if recipe.view_weight else [])
     records = [*records, *sentence_records(records), *views]
     sets = train_sets(recipe, records)
     if views:  # headline-less, body-less and one-sentence views of the articles
@@ -97,6 +110,13 @@ def training_data(recipe: Recipe, records: Sequence[Record], seed: int
         score_sets=(concat(sets["body"], head_meta), concat(sets["article"], claim_meta)),
         stacker_weights=lambda part: balance(part, records, keep_own),
     ), lambda model: clickbait_phrases(model, records, headlines)
+
+
+def recipe_records(recipe: Recipe, records: Sequence[Record]) -> list[Record]:
+    """The records the recipe trains on: the project's reports about groups for
+    ``recipe.identity_report_tasks`` only."""
+    return [r for r in records
+            if not is_identity_report(r) or r.task in recipe.identity_report_tasks]
 
 
 def train_sets(recipe: Recipe, records: Sequence[Record]) -> dict[str, TrainSet]:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from hypemeter.training.calibration import LocoPredictions, fit_calibration, loco_predictions
-from hypemeter.training.recipe import Recipe, training_data
+from hypemeter.training.recipe import Recipe, recipe_records, training_data
 from hypemeter.training.spans import fit_span_model, punkt_texts
 
 from hypemeter.analysis.features import vader_valence
@@ -68,6 +68,7 @@ def _fit(records: Sequence[Record], seed: int, explanations: bool,
          calibration: Callable[[HypeModel, Design], ScoreCalibration | None] | None,
          params: dict[str, Any]) -> HypeModel:
     model_params, recipe = split_params(params)
+    records = recipe_records(recipe, records)  # lexicon, splitter and span model read them too
     valence = dict(vader_valence())
     data, phrases = training_data(recipe, records, seed)
     return HypeModel(seed=seed, **model_params).fit(

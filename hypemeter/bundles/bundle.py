@@ -38,7 +38,7 @@ CARD_FILE = "card.json"
 CURRENT = "current"
 # Bump when the pickled model's classes change shape: a bundle of another format is refused
 # up front instead of failing at its first prediction.
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 
 
 @dataclass(frozen=True)

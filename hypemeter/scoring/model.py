@@ -6,7 +6,8 @@ language), ``claim_`` (false claims and fake titles), ``article_`` (fabricated f
 ``loaded_head_`` (loaded headlines) and ``sens_article_`` (sensational full articles, headline
 and body n-grams in one bag). Which corpora teach each one, and how they are fitted, is
 training's business: :mod:`hypemeter.training.recipe` and :mod:`hypemeter.training.stacking`;
-this module holds what scoring needs.
+this module holds what scoring needs, and :class:`~hypemeter.scoring.fit.Fitting` (mixed in)
+the estimator's ``fit``.
 
 Four stackers (logistic regressions on out-of-fold base logits; the sensationalism ones also
 on both fields' style vectors) turn them into ``sensationalism`` and ``misinformation_risk``
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import copy
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, ClassVar
@@ -33,52 +34,23 @@ from scipy.special import expit
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 
-from hypemeter.analysis.features import STYLE_NAMES, FieldAnalysis, analyze_fields
-from hypemeter.analysis.lexicon import PhraseLexicon
+from hypemeter.analysis.features import FieldAnalysis, analyze_fields
 from hypemeter.analysis.vectorize import CharWbNgrams, HashedNgrams
 from hypemeter.records.results import Article
 from hypemeter.scoring.calibration import ScoreCalibration
 from hypemeter.scoring.explain import Explained, explain
-from hypemeter.scoring.fitting import (
+from hypemeter.scoring.fit import Fitting
+from hypemeter.scoring.fitting import (  # the stacked layout, importable from here as before
     EPS,
-    LEARNERS,
-    Design,
-    TrainingData,
-    design_matrix,
-    new_learner,
-    oof_logits,
-    soft_fit,
-    subset,
+    HAS_BODY,
+    LEARNER_BLOCKS,  # noqa: F401
+    LOGIT_COLUMNS,  # noqa: F401
+    META_FEATURE_NAMES,  # noqa: F401
+    META_STYLE,
+    MIS_COLUMNS,  # noqa: F401
+    STACKERS,
+    stacker_kinds,
 )
-from hypemeter.spans.model import SpanModel
-from hypemeter.text.sentences import SentenceSplitter
-
-# Stacker input columns (see ``HypeModel._meta``): six base logits, has_headline, has_body,
-# then both fields' style signals.
-LOGIT_COLUMNS = ("headline", "body", "claim", "article", "loaded_headline", "sensational_article")
-HAS_BODY = len(LOGIT_COLUMNS) + 1
-# The misinformation stackers read the learners trained on misinformation labels and field
-# presence only: style vectors and the sensationalism learners let them tell the article
-# corpora apart rather than fabricated from accurate articles (held-out FakeNewsNet domains).
-MIS_COLUMNS = [LOGIT_COLUMNS.index("claim"), LOGIT_COLUMNS.index("article"), HAS_BODY - 1,
-               HAS_BODY]
-# The stackers' attribute prefix and input columns, in score order (sensationalism,
-# misinformation_risk); each has an ``_article_`` and a ``_headline_`` model.
-STACKERS: tuple[tuple[str, slice | list[int]], ...] = (
-    ("sensational", slice(None)), ("misinformation", MIS_COLUMNS),
-)
-META_STYLE = [
-    i for i, n in enumerate(STYLE_NAMES)
-    if n not in ("empty", "log_chars", "log_words", "loaded_count")
-]
-META_FEATURE_NAMES = [
-    *(f"logit_{c}" for c in LOGIT_COLUMNS), "has_headline", "has_body",
-    *(f"headline_{STYLE_NAMES[i]}" for i in META_STYLE),
-    *(f"body_{STYLE_NAMES[i]}" for i in META_STYLE),
-]
-# the base learners (fitted attribute ``<key>_``, logit column in LEARNERS order) and the
-# feature blocks (``HypeModel.BLOCKS``) each reads
-LEARNER_BLOCKS = {key: "headline" if key == "loaded_head" else key for key in LEARNERS}
 
 
 def word_ngrams(words: list[str]) -> list[str]:
@@ -113,7 +85,7 @@ class Analysis:
     body: FieldAnalysis
 
 
-class HypeModel:
+class HypeModel(Fitting):
     """Scores articles for sensationalism and misinformation risk and explains the scores."""
 
     def __init__(
@@ -127,6 +99,7 @@ class HypeModel:
         C_meta: float = 1.0,
         cv_folds: int = 3,
         identity_mask: bool = True,
+        body_stacker: bool = True,
     ) -> None:
         self.seed = seed
         self.n_features = n_features
@@ -141,131 +114,22 @@ class HypeModel:
         # disability or political leaning) read as one placeholder word in every feature and in
         # the span model (hypemeter.analysis.identity).
         self.identity_mask = identity_mask
+        # Text with a body and no headline (a snippet, a post, one sentence) has stackers of
+        # its own rather than sharing the articles' (see hypemeter.scoring.fitting.stacker_kinds)
+        self.body_stacker = body_stacker
 
     def get_params(self) -> dict[str, Any]:
         """The constructor's parameters (scikit-learn's convention)."""
         return {k: getattr(self, k) for k in inspect.signature(HypeModel.__init__).parameters
                 if k != "self"}
 
-    # ------------------------------------------------------------------ fit
-    def fit(
-        self, data: TrainingData, *, lexicon: PhraseLexicon, valence: dict[str, float],
-        phrases: Callable[[HypeModel], dict[tuple[str, ...], tuple[str, float]]] | None = None,
-        sentences: SentenceSplitter | None = None,
-        span_model: Callable[[HypeModel], SpanModel] | None = None,
-        calibration: Callable[[HypeModel, Design], ScoreCalibration | None] | None = None,
-    ) -> HypeModel:
-        """Fit the vectorizers, the base learners (on their rows of ``data``, with out-of-fold
-        logits for the stackers) and the stackers, on the texts analysed with ``lexicon`` and
-        ``valence``. ``calibration(self, design)`` then fits ``calibration_``, the map from the
-        stackers' logits to the scores (:mod:`hypemeter.scoring.calibration`; it may refit the
-        learners on subsets of the design with :meth:`refit_learners`); without it, or when it
-        returns None, the scores are the stackers' own sigmoid. Then ``phrases(self)`` adds
-        phrases to the lexicon (mined from the fitted learners), and the explanations are set:
-        ``sentences`` (the sentence splitter) and ``span_model(self)`` (fit on the fitted
-        model's analysis). Without them the model scores but does not explain. Returns the
-        model."""
-        design = self._fit_features(data, lexicon, valence)
-        self._fit_learners(design, data)
-        self.calibration_ = calibration(self, design) if calibration is not None else None
-        if phrases is not None:
-            self.lexicon_.add_phrases(phrases(self))
-        self.meta_feature_names_ = list(META_FEATURE_NAMES)
-        if sentences is not None:
-            self.sentences_ = sentences
-        if span_model is not None:
-            self.span_model_ = span_model(self)
-        return self
-
-    def _fit_features(self, data: TrainingData, lexicon: PhraseLexicon,
-                      valence: dict[str, float]) -> Design:
-        """Fit the vectorizers and TF-IDF weights on ``data`` and build the design every fit
-        of the learners reads (:meth:`_fit_learners`, :meth:`refit_learners`)."""
-        self.valence_ = valence
-        self.lexicon_ = lexicon
-        self.head_words_ = HashedNgrams(n_features=self.n_features)
-        self.head_chars_ = HashingVectorizer(
-            n_features=self.n_features, analyzer="char_wb", ngram_range=(2, 4),
-            alternate_sign=False, norm=None, lowercase=True,
-        )
-        self.body_words_ = HashedNgrams(n_features=self.n_features)
-        articles = data.articles
-        analyses = self.analyze(articles)
-        counts = self._counts(articles, analyses)
-        has_body = np.array([bool(a.body.tokens.words) for a in analyses])
-        self.head_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts[0])
-        self.char_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts[1])
-        self.body_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts[2][has_body])
-        self.article_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(
-            (counts[0] + counts[2])[has_body])
-        blocks = self._blocks(articles, analyses, counts)
-        X = {learner: design_matrix(blocks, self.BLOCKS[learner]) for learner in self.BLOCKS}
-        return Design(data, blocks, X)
-
-    def refit_learners(self, data: TrainingData, design: Design, *,
-                       quick: bool = True) -> HypeModel:
-        """A copy of this fitted model whose learners and stackers are refit on ``data``,
-        subsets of the sets of the ``design`` this model was fitted on (the vectorizers,
-        TF-IDF weights and lexicon stay this model's). A learner whose set is the design's
-        own (the same object) is taken from this model with its out-of-fold logits; with
-        ``quick``, a refit learner's stacker inputs are this fit's out-of-fold logits of its
-        remaining rows (one fit per learner instead of ``cv_folds + 1``). The leave-one-
-        corpus-out refits of the calibration (:mod:`hypemeter.training.calibration`)."""
-        fold = copy.copy(self)
-        fold.calibration_ = None  # its scores are the refit stackers' own sigmoid
-        fold._fit_learners(design, data, reuse=self, quick=quick)
-        return fold
-
+    # ------------------------------------------------------------------ calibration
     def with_calibration(self, calibration: ScoreCalibration | None) -> HypeModel:
         """A copy of this fitted model scoring through ``calibration`` (training's validation
         model reads the final model's maps: the leave-one-corpus-out refits are made once)."""
         out = copy.copy(self)
         out.calibration_ = calibration
         return out
-
-    def _fit_learners(self, design: Design, data: TrainingData, *,
-                      reuse: HypeModel | None = None, quick: bool = False) -> None:
-        """Fit the base learners and the stackers on ``data`` (see :meth:`refit_learners` for
-        ``reuse`` and ``quick``); the fit on the design's own data keeps its out-of-fold
-        logits in ``design.oof``."""
-        blocks, X = design.blocks, design.X
-        own = reuse is None
-        logits_oof: dict[int, np.ndarray] = {}
-        for key, C in zip(LEARNERS, (self.C_headline, self.C_body, self.C_claim, self.C_article,
-                                     self.C_body, self.C_article), strict=True):
-            s, Xk = data.sets[key], X[LEARNER_BLOCKS[key]]
-            column = LEARNERS.index(key)
-            if reuse is not None and s is design.data.sets[key]:
-                setattr(self, f"{key}_", getattr(reuse, f"{key}_"))
-                if column in design.oof:
-                    logits_oof[column] = design.oof[column]
-                continue
-            if key not in ("headline", "claim"):  # their stacker rows are held out instead
-                if quick and reuse is not None:
-                    position = {int(i): k for k, i in enumerate(design.data.sets[key].idx)}
-                    logits_oof[column] = design.oof[column][[position[int(i)] for i in s.idx]]
-                else:
-                    logits_oof[column] = oof_logits(C, self.seed, self.cv_folds, Xk, s)
-            setattr(self, f"{key}_", soft_fit(new_learner(C, self.seed), Xk[s.idx], s.y, s.w))
-        if own:
-            design.oof = logits_oof
-        logits = self._base_logits(blocks)
-        # out-of-fold logits replace in-sample ones for the rows the base models were fit on
-        for column, values in logits_oof.items():
-            logits[data.sets[LEARNERS[column]].idx, column] = values
-        meta_x = self._meta(blocks, logits)
-        # One stacker per score and input kind: with a body (articles, body-only text) and
-        # headline only. Titles and claims teach a different task than articles; one shared
-        # stacker had to compromise between them.
-        with_body = meta_x[:, HAS_BODY] > 0
-        for (attr, columns), score_set in zip(STACKERS, data.score_sets, strict=True):
-            for kind, mask in (("article", with_body), ("headline", ~with_body)):
-                part = subset(score_set, mask[score_set.idx])
-                if not ((part.y > 0).any() and (part.y < 1).any()):
-                    part = score_set  # too little data of this kind: share the whole set
-                setattr(self, f"{attr}_{kind}_", soft_fit(
-                    new_learner(self.C_meta, self.seed), meta_x[part.idx][:, columns], part.y,
-                    data.stacker_weights(part)))
 
     # ------------------------------------------------------------------ features
     def analyze(self, articles: Sequence[Article]) -> list[Analysis]:
@@ -299,6 +163,10 @@ class HypeModel:
 
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "_head_chars_fast"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state.setdefault("body_stacker", False)  # models pickled before the parameter
+        self.__dict__.update(state)
 
     def _blocks(
         self,
@@ -384,10 +252,10 @@ class HypeModel:
     def _stacker_logits(self, meta_x: np.ndarray) -> np.ndarray:
         """The stackers' (n, 2) logits, before ``calibration_`` (see
         :mod:`hypemeter.scoring.calibration`)."""
-        with_body = meta_x[:, HAS_BODY] > 0
         out = np.empty((len(meta_x), 2))
+        kinds = stacker_kinds(meta_x, self.body_stacker)
         for j, (attr, columns) in enumerate(STACKERS):
-            for kind, mask in (("article", with_body), ("headline", ~with_body)):
+            for kind, mask in kinds:
                 model = getattr(self, f"{attr}_{kind}_")
                 out[mask, j] = meta_x[mask][:, columns] @ model.coef_[0] + model.intercept_[0]
         return out

@@ -216,7 +216,7 @@ def test_other_bundle_format_is_refused(bundle_dir: Path, tmp_path: Path) -> Non
     with pytest.raises(VersionMismatchError) as caught:
         load_bundle(dst)
     assert "bundle format 3" in str(caught.value)
-    assert f"bundle format {FORMAT_VERSION} only" in str(caught.value) and FORMAT_VERSION == 5
+    assert f"bundle format {FORMAT_VERSION} only" in str(caught.value) and FORMAT_VERSION == 6
     assert "hypemeter train" in str(caught.value)
 
 
