@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -135,12 +136,34 @@ def test_micro_batcher_isolates_a_failing_article(scorer: Scorer) -> None:
     assert anyio.run(main) == ["ok-0", "ok-1", "ok-2", "cannot score article 3", "ok-4", "ok-5"]
 
 
+class _FirstCallWaits:
+    """The scorer, whose first model call waits for ``release``: the requests sent meanwhile
+    queue up behind it, as they do behind a busy model (without it, whether any two requests
+    meet depends on how fast each one reaches the batcher on this machine)."""
+
+    def __init__(self, scorer: Scorer, release: threading.Event) -> None:
+        self._scorer = scorer
+        self._release = release
+        self._waited = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._scorer, name)
+
+    def score(self, *args: Any, **kwargs: Any) -> Any:
+        if not self._waited:
+            self._waited = True
+            assert self._release.wait(30), "the test never released the first call"
+        return self._scorer.score(*args, **kwargs)
+
+
 def test_batched_scores_equal_single_scores(
     service_models_dir: Path, scorer: Scorer
 ) -> None:
-    """Concurrent requests in batch mode get exactly what the core returns for each alone."""
+    """Concurrent requests in batch mode get exactly what the core returns for each alone, and
+    requests that arrive while the model is busy share its next call."""
+    release = threading.Event()
     app = create_app(Settings(models_dir=service_models_dir, score_mode="batch", score_threads=1),
-                     scorer=scorer)
+                     scorer=_FirstCallWaits(scorer, release))  # type: ignore[arg-type]
     payloads = [
         {"id": str(i), "headline": HEADLINE if i % 2 else "", "body": f"{BODY} {i}",
          "explain": i % 3 != 0, "max_spans": None if i % 4 else 2}
@@ -150,9 +173,10 @@ def test_batched_scores_equal_single_scores(
     async def main() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
-            return list(await asyncio.gather(
-                *(http.post("/v1/score", json=p) for p in payloads)
-            ))
+            sent = asyncio.gather(*(http.post("/v1/score", json=p) for p in payloads))
+            await asyncio.sleep(0.5)  # the first call holds the model; the rest queue
+            release.set()
+            return list(await sent)
 
     responses = asyncio.run(main())
     for payload, resp in zip(payloads, responses, strict=True):
