@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from hypemeter.text.tokens import _BYTE_ALNUM, _SHORT, Tokens, tokenize
+from hypemeter.text.tokens import _BYTE_ALNUM, _SHORT, Tokens, lowered, tokenize
 
 CHUNK_TEXTS = 64  # texts classified at once (keeps the arrays in the cache)
 
@@ -57,15 +57,8 @@ def _ascii_batch(texts: list[str]) -> list[Tokens]:
     # (edges are offsets in the text padded by one: a token at joined[i] has edge i - 1)
     tcut = np.searchsorted(starts, bases - 1).tolist()
     raw = _decode(np.where(mask, code, np.uint8(32))).split()
-    words = list(raw)
     capitals = np.flatnonzero((code >= 65) & (code <= 90))
-    if len(capitals):
-        held = np.searchsorted(starts, capitals - 1, side="right")
-        first = np.empty(len(held), bool)
-        first[0] = True
-        np.not_equal(held[1:], held[:-1], out=first[1:])
-        for k in (held[first] - 1).tolist():
-            words[k] = raw[k].lower()
+    words = lowered(raw, starts, capitals)
     # runs of 3+ capitals, counted per text (a run never crosses the space between texts)
     n = len(capitals)
     if n >= 3:

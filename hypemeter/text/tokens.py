@@ -204,6 +204,21 @@ _ASCII_SPLIT_RE = re.compile(r"([0-9A-Za-z]++(?:'[0-9A-Za-z]++)*+)")
 _SHORT = 200  # shorter texts (headlines) split faster with the regex
 
 
+
+def lowered(raw: list[str], starts: np.ndarray, capitals: np.ndarray) -> list[str]:
+    """``raw`` (ASCII tokens starting at ``starts``, offsets padded by one) with each token
+    that holds one of ``capitals`` (sorted offsets) lower-cased, each such token once; the
+    others stay the same string objects (hashed once for every table they are looked up in)."""
+    words = list(raw)
+    if len(capitals):
+        held = np.searchsorted(starts, capitals - 1, side="right")  # each capital's token
+        first = np.empty(len(held), bool)
+        first[0] = True
+        np.not_equal(held[1:], held[:-1], out=first[1:])
+        for k in (held[first] - 1).tolist():
+            words[k] = raw[k].lower()
+    return words
+
 def tokenize(text: str) -> Tokens:
     """Tokenise ``text``: its tokens (runs of letters and digits, apostrophes inside) with
     their offsets, normalised words and separators (:func:`tokenize_regex` is the reference;
@@ -234,20 +249,9 @@ def tokenize(text: str) -> Tokens:
     ascii_ = code.dtype == np.uint8
     masked = _decode(np.where(mask, code, code.dtype.type(32)), ascii_)
     raw = masked.split()
-    if ascii_:
-        # lower-casing changes only the tokens that hold a capital: the others are their own
-        # word (the same string object, hashed once for every table it is looked up in)
-        words = list(raw)
-        if len(capitals):
-            # the token of each capital (sorted: capitals are); each token once
-            held = np.searchsorted(starts, capitals - 1, side="right")
-            first = np.empty(len(held), bool)
-            first[0] = True
-            np.not_equal(held[1:], held[:-1], out=first[1:])
-            for k in (held[first] - 1).tolist():
-                words[k] = raw[k].lower()
-    else:
-        words = masked.replace("’", "'").lower().split()
+    # ASCII: lower-casing changes only the tokens that hold a capital
+    words = (lowered(raw, starts, capitals) if ascii_
+             else masked.replace("’", "'").lower().split())
     # separators: each token becomes one NUL, the other characters stay
     sep = code.copy()
     sep[starts + 1] = 0
