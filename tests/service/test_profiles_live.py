@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from profile_texts import newsroom
-from support.servers import Server, start_server
+from support.servers import Server, start_profile_server
 
 from hypemeter.storage import FeedbackStore
 from hypemeter.storage.profiles import ProfileStore
@@ -30,14 +30,6 @@ ADMIN_KEY = "live-profiles-admin-42"
 ADMIN = {"X-API-Key": ADMIN_KEY}
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("clean_env")]
-
-
-def serve(models: Path, workdir: Path, database_url: str) -> Server:
-    return start_server(models, workdir, {
-        "HYPEMETER_WORKERS": "2", "HYPEMETER_DATABASE_URL": database_url,
-        "HYPEMETER_ADMIN_KEY": ADMIN_KEY, "HYPEMETER_PROFILE_POLL_SECONDS": "0.5",
-        "HYPEMETER_PROFILE_DEBOUNCE_SECONDS": "0.5",
-        "HYPEMETER_PROFILE_MAX_WAIT_SECONDS": "3"})
 
 
 def state(url: str, name: str) -> dict[str, Any]:
@@ -83,8 +75,8 @@ def fit_intervals(*servers: Server) -> list[tuple[float, float]]:
 
 def test_profiles_across_workers_and_servers(service_models_dir: Path, database_url: str,
                                              tmp_path: Path) -> None:
-    a = serve(service_models_dir, tmp_path, database_url)
-    b = serve(service_models_dir, tmp_path, database_url)
+    a = start_profile_server(service_models_dir, tmp_path, database_url, ADMIN_KEY)
+    b = start_profile_server(service_models_dir, tmp_path, database_url, ADMIN_KEY)
     try:
         r = httpx.post(f"{a.url}/v1/profiles", json={"name": "acme"}, headers=ADMIN, timeout=30)
         assert r.status_code == 201, r.text

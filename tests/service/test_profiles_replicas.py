@@ -12,19 +12,12 @@ from typing import Any
 import httpx
 import pytest
 from profile_texts import newsroom
-from support.servers import Server, start_server
+from support.servers import Server, start_profile_server
 
 ADMIN_KEY = "replica-profiles-admin-42"
 ADMIN = {"X-API-Key": ADMIN_KEY}
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("clean_env")]
-
-
-def serve(bundle: Path, workdir: Path, database_url: str) -> Server:
-    return start_server(bundle, workdir, {
-        "HYPEMETER_WORKERS": "2", "HYPEMETER_DATABASE_URL": database_url,
-        "HYPEMETER_ADMIN_KEY": ADMIN_KEY, "HYPEMETER_PROFILE_POLL_SECONDS": "0.5",
-        "HYPEMETER_PROFILE_DEBOUNCE_SECONDS": "0.5", "HYPEMETER_PROFILE_MAX_WAIT_SECONDS": "3"})
 
 
 def state(server: Server, name: str) -> dict[str, Any]:
@@ -73,8 +66,8 @@ def test_replicas_on_different_base_models_keep_their_own_adapters(
 ) -> None:
     # the fixture's two bundles: the same model under two versions (read from the bundles,
     # not written here)
-    a = serve(service_models_dir / "v1", tmp_path, database_url)
-    b = serve(service_models_dir / "v2", tmp_path, database_url)
+    a = start_profile_server(service_models_dir / "v1", tmp_path, database_url, ADMIN_KEY)
+    b = start_profile_server(service_models_dir / "v2", tmp_path, database_url, ADMIN_KEY)
     try:
         model_a = httpx.get(f"{a.url}/v1/model", timeout=30).json()["version"]
         model_b = httpx.get(f"{b.url}/v1/model", timeout=30).json()["version"]

@@ -155,3 +155,13 @@ def start_server(model: Path, workdir: Path, env_extra: Mapping[str, str] | None
 
 __all__ = ["ServeError", "Server", "free_port", "hypemeter_command", "readyz",
            "server_command", "start_server"]
+
+
+def start_profile_server(models: Path, workdir: Path, database_url: str,
+                         admin_key: str) -> Server:
+    """``serve --workers 2`` on ``database_url`` with the profile timings shortened (poll and
+    debounce 0.5 s, at most 3 s before a refit), as the live profile tests need them."""
+    return start_server(models, workdir, {
+        "HYPEMETER_WORKERS": "2", "HYPEMETER_DATABASE_URL": database_url,
+        "HYPEMETER_ADMIN_KEY": admin_key, "HYPEMETER_PROFILE_POLL_SECONDS": "0.5",
+        "HYPEMETER_PROFILE_DEBOUNCE_SECONDS": "0.5", "HYPEMETER_PROFILE_MAX_WAIT_SECONDS": "3"})
