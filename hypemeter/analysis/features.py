@@ -21,6 +21,7 @@ import numpy as np
 
 from hypemeter.analysis.identity import PLACEHOLDER, identity_positions, mask_field
 from hypemeter.analysis.lexicon import Match, PhraseLexicon
+from hypemeter.analysis.matching import match_fields
 from hypemeter.analysis.word_table import WordTable, word_table
 from hypemeter.text.token_batch import tokenize_many
 from hypemeter.text.tokens import (
@@ -184,25 +185,31 @@ def analyze_fields(
     masked: list[str | None] = [None] * len(fields)
     table = word_table(lexicon, valence)
     counts = []
+    matched: list[list[Match]] = []
+    loaded: list[float] = []
     for k in range(0, len(toks), CHUNK_FIELDS):  # keeps the token arrays in the cache
         chunk = [t.words for t in toks[k:k + CHUNK_FIELDS]]
         ids = table.ids(list(chain.from_iterable(chunk)))
         if mask:
             _mask_chunk(table, k, chunk, ids, texts, toks, masked)
         counts += table.counts(chunk, ids)
+        found, weights = match_fields(lexicon, table, chunk,
+                                      [t.seps for t in toks[k:k + CHUNK_FIELDS]], ids)
+        matched += found
+        loaded += weights
     out = []
-    for (_, is_headline), text, tk, c, m in zip(fields, texts, toks, counts, masked,
-                                                strict=True):
+    for (_, is_headline), text, tk, c, m, matches, weight in zip(
+            fields, texts, toks, counts, masked, matched, loaded, strict=True):
         style = np.zeros(N_STYLE, dtype=np.float64)
         if not tk.words:
             style[0] = 1.0
             out.append(FieldAnalysis(tk, style, [], c.hashes))
             continue
-        matches = lexicon.match(tk, starts=c.starts)
         forward = _forward_references(tk.words, c.forward, c.forward_at) if c.forward else 0
         out.append(FieldAnalysis(tk, _style(
             text, tk, style, is_headline, c.second, c.intens, c.hedge, c.urgent, c.superl,
-            c.val_sum, c.val_max, c.negative, matches, forward), matches, c.hashes, m))
+            c.val_sum, c.val_max, c.negative, len(matches), weight, forward), matches,
+            c.hashes, m))
     return out
 
 
@@ -263,23 +270,25 @@ def analyze_field_reference(
     val_sum, val_max, neg = _valence_stats(counts, valence)
     matches = lexicon.match(toks, counts) if lexicon is not None else []
     forward = _forward_references(words, counts)
+    loaded = sum(m.weight * (m.last - m.first + 1) for m in matches)
     return FieldAnalysis(toks, _style(text, toks, style, is_headline, second, intens, hedge,
-                                      urgent, superl, val_sum, val_max, neg, matches, forward),
+                                      urgent, superl, val_sum, val_max, neg, len(matches),
+                                      loaded, forward),
                          matches, masked=masked)
 
 
 def _style(
     text: str, toks: Tokens, style: np.ndarray, is_headline: bool, second: int, intens: int,
     hedge: int, urgent: int, superl: int, val_sum: float, val_max: float, neg: int,
-    matches: list[Match], forward: int,
+    n_matches: int, loaded: float, forward: int,
 ) -> np.ndarray:
-    """Fill the style vector of a non-empty field from its counts."""
+    """Fill the style vector of a non-empty field from its counts (``loaded``: the lexicon
+    matches' weights times their lengths, summed)."""
     n = len(toks.words)
     inv = 1.0 / n
     sentences = count_sentences(text)
     caps = toks.caps if toks.caps is not None else len(ALL_CAPS_RE.findall(text))
     quotes = sum(text.count(ch) for ch in QUOTE_CHARS)
-    loaded = sum(m.weight * (m.last - m.first + 1) for m in matches)
     style[1] = math.log1p(len(text)) / 10.0
     style[2] = math.log1p(n) / 8.0
     style[3] = min(text.count("!") / sentences, 3.0)
@@ -297,6 +306,6 @@ def _style(
     style[15] = neg * inv
     style[16] = val_max / 4.0
     style[17] = loaded * inv
-    style[18] = math.log1p(len(matches)) / 4.0
+    style[18] = math.log1p(n_matches) / 4.0
     style[19] = urgent * inv
     return style
