@@ -26,6 +26,7 @@ from hypemeter.analysis.word_table import (
     FLAGS,
     HEAD_FIRST,
     HEAD_SECOND,
+    PAIR_STRIDE,
     SINGLE,
     TAKEABLE,
     WordTable,
@@ -55,6 +56,13 @@ def match_fields(lexicon: PhraseLexicon, table: WordTable, words: Sequence[list[
     pair = np.zeros(n, bool)
     pair[:-1] = ((flags[:-1] & HEAD_FIRST) != 0) & ((flags[1:] & HEAD_SECOND) != 0)
     pair &= has_next
+    # of those, the pairs that do begin a phrase ("the" and "of" begin some, rarely together)
+    maybe = np.flatnonzero(pair)
+    if len(maybe):
+        heads = table.head_pairs
+        keys = ids[maybe] * PAIR_STRIDE + ids[maybe + 1]
+        at = np.minimum(np.searchsorted(heads, keys), len(heads) - 1)
+        pair[maybe] = heads[at] == keys if len(heads) else False
     # loaded words that take the next word along when only whitespace separates them
     extend = np.zeros(n, bool)
     extend[:-1] = single[:-1] & ((flags[:-1] & EXTENDS) != 0) & ((flags[1:] & TAKEABLE) != 0)
@@ -67,7 +75,7 @@ def match_fields(lexicon: PhraseLexicon, table: WordTable, words: Sequence[list[
     if len(at):
         owner_of = np.searchsorted(bounds, at, side="right") - 1
         local = (at - bounds[owner_of]).tolist()
-        heads = lexicon.phrase_heads_
+        lengths_of = lexicon.phrase_heads_
         is_pair = pair[at].tolist()
         is_ext = extend[at].tolist()
         covered = np.zeros(n + 1, np.int64)
@@ -76,9 +84,7 @@ def match_fields(lexicon: PhraseLexicon, table: WordTable, words: Sequence[list[
                                  strict=True):
             if p:
                 field = words[k]
-                lengths = heads.get((field[i], field[i + 1]))
-                found = None if lengths is None else lexicon._phrase_at(field, seps[k], i,
-                                                                        lengths)
+                found = lexicon._phrase_at(field, seps[k], i, lengths_of[field[i], field[i + 1]])
                 if found is not None:
                     length, (category, w) = found
                     if g >= taken_until:  # a phrase inside a kept phrase is not kept

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 # about 40 MB); past it the table starts again.
 MAX_WORDS = 200_000
 _FIRST_CAPACITY = 4096
+PAIR_STRIDE = 1 << 32  # head_pairs keys: first row * PAIR_STRIDE + second row
 
 # Columns of the per-word integer table; the first six are summed over a field's tokens.
 SECOND, INTENS, HEDGE, URGENT, SUPERL, NEGATIVE, FLAGS = range(7)
@@ -85,6 +86,15 @@ class WordTable:
         heads = lexicon.phrase_heads_
         self._firsts = frozenset(a for a, _ in heads)
         self._seconds = frozenset(b for _, b in heads)
+        # the first two words of the lexicon's multi-word phrases as pairs of rows
+        # (row of the first word * PAIR_STRIDE + row of the second), sorted: the pairs of
+        # words that both have a row so far
+        self._after: dict[str, list[str]] = {}
+        self._before: dict[str, list[str]] = {}
+        for a, b in heads:
+            self._after.setdefault(a, []).append(b)
+            self._before.setdefault(b, []).append(a)
+        self.head_pairs = np.zeros(0, np.int64)
         # the categories of the lexicon's single-word entries (codes in arrays[3])
         self.categories: list[str] = sorted({c for c, _, _ in lexicon.single_entries_.values()})
         self._category_code = {c: k for k, c in enumerate(self.categories)}
@@ -136,8 +146,25 @@ class WordTable:
                 self.arrays = arrays
                 for j, w in enumerate(new):
                     index[w] = base + j
+                self._add_head_pairs(new)
             ids[missing] = list(map(index.__getitem__, [words[k] for k in missing.tolist()]))
         return ids
+
+    def _add_head_pairs(self, new: list[str]) -> None:
+        """Add to :attr:`head_pairs` the phrase heads that the rows of ``new`` complete."""
+        index = self.index
+        found = set()
+        for w in new:
+            row = index[w]
+            for b in self._after.get(w, ()):
+                if b in index:
+                    found.add(row * PAIR_STRIDE + index[b])
+            for a in self._before.get(w, ()):
+                if a in index:
+                    found.add(index[a] * PAIR_STRIDE + row)
+        if found:
+            self.head_pairs = np.union1d(self.head_pairs, np.fromiter(found, np.int64,
+                                                                       len(found)))
 
     def identity_candidates(self, ids: np.ndarray) -> np.ndarray:
         """Where ``ids`` (rows of :meth:`ids`) are words of :data:`TRIGGERS`."""
