@@ -288,7 +288,8 @@ def _style(
     inv = 1.0 / n
     sentences = count_sentences(text)
     caps = toks.caps if toks.caps is not None else len(ALL_CAPS_RE.findall(text))
-    quotes = sum(text.count(ch) for ch in QUOTE_CHARS)
+    # the only ASCII quote character is '"' (isascii is O(1))
+    quotes = text.count('"') if text.isascii() else sum(text.count(ch) for ch in QUOTE_CHARS)
     style[1] = math.log1p(len(text)) / 10.0
     style[2] = math.log1p(n) / 8.0
     style[3] = min(text.count("!") / sentences, 3.0)
