@@ -99,6 +99,7 @@ def _count_in(counts: Counter[str], vocabulary: frozenset[str]) -> int:
 
 # The cue phrases with the set of their words, in FORWARD_REFERENCES order.
 _FORWARD_PHRASES = tuple((list(p), frozenset(p)) for p in FORWARD_REFERENCES)
+_FORWARD_WORDS = frozenset(w for p in FORWARD_REFERENCES for w in p)
 
 
 def _forward_references(words: list[str], counts: Counter[str] | AbstractSet[str],
@@ -109,8 +110,10 @@ def _forward_references(words: list[str], counts: Counter[str] | AbstractSet[str
     Only phrases whose words all occur in the field can match (``keys >= set`` is one C-level
     check), and only at a token holding a first word of one of those. Tokens never contain
     spaces, so the regex's matches start and end at token boundaries; at a token it takes the
-    first phrase in list order and resumes after it, as below. ``at``, when given, lists the
-    positions of every word of any cue phrase (a superset of the first words' positions).
+    first phrase in list order and resumes after it, as below. ``at``, when given, lists
+    positions in order that include every position where a cue phrase occurs (the word table
+    gives the positions of a cue phrase's first two words; ``counts`` may then be all of
+    the cue words: a phrase whose words are not all there does not match anyway).
     """
     keys = counts.keys() if isinstance(counts, Counter) else counts
     live = [phrase for phrase, needed in _FORWARD_PHRASES if keys >= needed]
@@ -170,13 +173,15 @@ def _valence_stats(counts: Counter[str], valence: dict[str, float]) -> tuple[flo
 
 def analyze_fields(
     fields: Sequence[tuple[str, bool]], lexicon: PhraseLexicon | None,
-    valence: dict[str, float], *, mask: bool = False,
+    valence: dict[str, float], *, mask: bool = False, matches: bool = True,
 ) -> list[FieldAnalysis]:
     """The style vector and lexicon matches of each ``(text, is_headline)``, the word counts
     of the whole batch taken at once from the lexicon's
     :class:`~hypemeter.analysis.word_table.WordTable` (same values as
     :func:`analyze_field_reference`, which counts with a ``Counter``). With ``mask``,
-    identity terms read as one placeholder word (:mod:`hypemeter.analysis.identity`)."""
+    identity terms read as one placeholder word (:mod:`hypemeter.analysis.identity`). Without
+    ``matches`` each analysis's ``matches`` is left empty (the style vector still counts them:
+    scoring without explanations reads nothing else of them)."""
     if lexicon is None:
         return [analyze_field_reference(text, lexicon, valence, is_headline=head, mask=mask)
                 for text, head in fields]
@@ -187,29 +192,32 @@ def analyze_fields(
     counts = []
     matched: list[list[Match]] = []
     loaded: list[float] = []
+    n_matches: list[int] = []
     for k in range(0, len(toks), CHUNK_FIELDS):  # keeps the token arrays in the cache
         chunk = [t.words for t in toks[k:k + CHUNK_FIELDS]]
         ids = table.ids(list(chain.from_iterable(chunk)))
         if mask:
             _mask_chunk(table, k, chunk, ids, texts, toks, masked)
         counts += table.counts(chunk, ids)
-        found, weights = match_fields(lexicon, table, chunk,
-                                      [t.seps for t in toks[k:k + CHUNK_FIELDS]], ids)
-        matched += found
+        found, weights, sizes = match_fields(
+            lexicon, table, chunk, [t.seps for t in toks[k:k + CHUNK_FIELDS]], ids,
+            objects=matches)
+        matched += found if found is not None else [[]] * len(chunk)
         loaded += weights
+        n_matches += sizes
     out = []
-    for (_, is_headline), text, tk, c, m, matches, weight in zip(
-            fields, texts, toks, counts, masked, matched, loaded, strict=True):
+    for (_, is_headline), text, tk, c, m, found_, weight, size in zip(
+            fields, texts, toks, counts, masked, matched, loaded, n_matches, strict=True):
         style = np.zeros(N_STYLE, dtype=np.float64)
         if not tk.words:
             style[0] = 1.0
             out.append(FieldAnalysis(tk, style, [], c.hashes))
             continue
-        forward = _forward_references(tk.words, c.forward, c.forward_at) if c.forward else 0
+        forward = (_forward_references(tk.words, _FORWARD_WORDS, c.forward_at)
+                   if c.forward_at else 0)
         out.append(FieldAnalysis(tk, _style(
             text, tk, style, is_headline, c.second, c.intens, c.hedge, c.urgent, c.superl,
-            c.val_sum, c.val_max, c.negative, len(matches), weight, forward), matches,
-            c.hashes, m))
+            c.val_sum, c.val_max, c.negative, size, weight, forward), found_, c.hashes, m))
     return out
 
 

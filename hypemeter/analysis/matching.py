@@ -25,8 +25,8 @@ from hypemeter.analysis.word_table import (
     EXTENDS,
     FLAGS,
     HEAD_FIRST,
+    HEAD_PAIRS,
     HEAD_SECOND,
-    PAIR_STRIDE,
     SINGLE,
     TAKEABLE,
     WordTable,
@@ -34,19 +34,20 @@ from hypemeter.analysis.word_table import (
 
 
 def match_fields(lexicon: PhraseLexicon, table: WordTable, words: Sequence[list[str]],
-                 seps: Sequence[list[str]], ids: np.ndarray
-                 ) -> tuple[list[list[Match]], list[float]]:
+                 seps: Sequence[list[str]], ids: np.ndarray, *, objects: bool = True
+                 ) -> tuple[list[list[Match]] | None, list[float], list[int]]:
     """``[lexicon.match(field) for field in fields]`` for fields given by their ``words`` and
-    ``seps`` (separators after each token), ``ids`` their words' rows in ``table`` end to end;
-    and per field ``sum(m.weight * (m.last - m.first + 1) for m in matches)`` (the loaded
-    weight the style vector reads)."""
+    ``seps`` (separators after each token), ``ids`` their words' rows in ``table`` end to end
+    (None without ``objects``: scoring without explanations reads only the two sums); and per
+    field ``sum(m.weight * (m.last - m.first + 1) for m in matches)`` (the loaded weight the
+    style vector reads) and the number of matches."""
     nf = len(words)
     lens = np.fromiter(map(len, words), np.int64, nf)
     bounds = np.zeros(nf + 1, np.int64)
     np.cumsum(lens, out=bounds[1:])
     n = int(bounds[-1])
     if n == 0:
-        return [[] for _ in range(nf)], [0] * nf
+        return [[] for _ in range(nf)] if objects else None, [0] * nf, [0] * nf
     props, _, _, codes, weights = table.arrays
     flags = props[ids, FLAGS]
     # a field's last token has no successor in its field
@@ -58,11 +59,7 @@ def match_fields(lexicon: PhraseLexicon, table: WordTable, words: Sequence[list[
     pair &= has_next
     # of those, the pairs that do begin a phrase ("the" and "of" begin some, rarely together)
     maybe = np.flatnonzero(pair)
-    if len(maybe):
-        heads = table.head_pairs
-        keys = ids[maybe] * PAIR_STRIDE + ids[maybe + 1]
-        at = np.minimum(np.searchsorted(heads, keys), len(heads) - 1)
-        pair[maybe] = heads[at] == keys if len(heads) else False
+    pair[maybe] = table.pairs_at(HEAD_PAIRS, ids, maybe)
     # loaded words that take the next word along when only whitespace separates them
     extend = np.zeros(n, bool)
     extend[:-1] = single[:-1] & ((flags[:-1] & EXTENDS) != 0) & ((flags[1:] & TAKEABLE) != 0)
@@ -104,15 +101,18 @@ def match_fields(lexicon: PhraseLexicon, table: WordTable, words: Sequence[list[
     starts = np.flatnonzero(single)
     lasts = last[starts]
     owners = np.searchsorted(bounds, starts, side="right") - 1
+    w = weight[starts]
+    loaded = (w * (lasts - starts + 1)).tolist()
+    cut = np.searchsorted(owners, np.arange(nf + 1)).tolist()
+    sums = [sum(loaded[cut[k]:cut[k + 1]]) for k in range(nf)]
+    sizes = np.diff(cut).tolist()
+    if not objects:
+        return None, sums, sizes
     base = bounds[owners]
     names = table.categories
     cat_list = cat[starts].tolist()
     category = [names[c] if c >= 0 else phrase_cats[-2 - c] for c in cat_list]
-    w = weight[starts]
-    loaded = (w * (lasts - starts + 1)).tolist()
     matches = list(map(Match._make, zip((starts - base).tolist(), (lasts - base).tolist(),
                                         category, w.tolist(), strict=True)))
-    cut = np.searchsorted(owners, np.arange(nf + 1)).tolist()
-    return ([matches[cut[k]:cut[k + 1]] for k in range(nf)],
-            [sum(loaded[cut[k]:cut[k + 1]]) for k in range(nf)])
+    return [matches[cut[k]:cut[k + 1]] for k in range(nf)], sums, sizes
 

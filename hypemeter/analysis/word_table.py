@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import chain, repeat
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -38,7 +38,8 @@ if TYPE_CHECKING:
 # about 40 MB); past it the table starts again.
 MAX_WORDS = 200_000
 _FIRST_CAPACITY = 4096
-PAIR_STRIDE = 1 << 32  # head_pairs keys: first row * PAIR_STRIDE + second row
+PAIR_STRIDE = 1 << 32  # WordTable.pairs keys: first row * PAIR_STRIDE + second row
+HEAD_PAIRS, FORWARD_PAIRS = 0, 1  # WordTable.pairs: lexicon phrases, forward references
 
 # Columns of the per-word integer table; the first six are summed over a field's tokens.
 SECOND, INTENS, HEDGE, URGENT, SUPERL, NEGATIVE, FLAGS = range(7)
@@ -65,8 +66,8 @@ class Counts(NamedTuple):
     negative: int
     val_sum: float
     val_max: float
-    forward: set[str]  # the field's words that occur in forward-reference cue phrases
-    forward_at: list[int]  # and where they are
+    # where the field's words begin a forward-reference cue phrase (its first two words)
+    forward_at: list[int]
     hashes: np.ndarray  # MurmurHash3 of each word (int64), as HashedNgrams hashes them
 
 
@@ -86,15 +87,11 @@ class WordTable:
         heads = lexicon.phrase_heads_
         self._firsts = frozenset(a for a, _ in heads)
         self._seconds = frozenset(b for _, b in heads)
-        # the first two words of the lexicon's multi-word phrases as pairs of rows
-        # (row of the first word * PAIR_STRIDE + row of the second), sorted: the pairs of
-        # words that both have a row so far
-        self._after: dict[str, list[str]] = {}
-        self._before: dict[str, list[str]] = {}
-        for a, b in heads:
-            self._after.setdefault(a, []).append(b)
-            self._before.setdefault(b, []).append(a)
-        self.head_pairs = np.zeros(0, np.int64)
+        # the first two words of the lexicon's multi-word phrases, and of the forward-reference
+        # cue phrases, as pairs of rows (row of the first word * PAIR_STRIDE + row of the
+        # second), sorted: the pairs whose words both have a row so far
+        self._links = [_links(heads), _links((p[0], p[1]) for p in FORWARD_REFERENCES)]
+        self.pairs = [np.zeros(0, np.int64), np.zeros(0, np.int64)]
         # the categories of the lexicon's single-word entries (codes in arrays[3])
         self.categories: list[str] = sorted({c for c, _, _ in lexicon.single_entries_.values()})
         self._category_code = {c: k for k, c in enumerate(self.categories)}
@@ -146,25 +143,35 @@ class WordTable:
                 self.arrays = arrays
                 for j, w in enumerate(new):
                     index[w] = base + j
-                self._add_head_pairs(new)
+                self._add_pairs(new)
             ids[missing] = list(map(index.__getitem__, [words[k] for k in missing.tolist()]))
         return ids
 
-    def _add_head_pairs(self, new: list[str]) -> None:
-        """Add to :attr:`head_pairs` the phrase heads that the rows of ``new`` complete."""
+    def _add_pairs(self, new: list[str]) -> None:
+        """Add to :attr:`pairs` the pairs that the rows of ``new`` complete."""
         index = self.index
-        found = set()
-        for w in new:
-            row = index[w]
-            for b in self._after.get(w, ()):
-                if b in index:
-                    found.add(row * PAIR_STRIDE + index[b])
-            for a in self._before.get(w, ()):
-                if a in index:
-                    found.add(index[a] * PAIR_STRIDE + row)
-        if found:
-            self.head_pairs = np.union1d(self.head_pairs, np.fromiter(found, np.int64,
-                                                                       len(found)))
+        for which, (after, before) in enumerate(self._links):
+            found = set()
+            for w in new:
+                row = index[w]
+                for b in after.get(w, ()):
+                    if b in index:
+                        found.add(row * PAIR_STRIDE + index[b])
+                for a in before.get(w, ()):
+                    if a in index:
+                        found.add(index[a] * PAIR_STRIDE + row)
+            if found:
+                self.pairs[which] = np.union1d(self.pairs[which],
+                                               np.fromiter(found, np.int64, len(found)))
+
+    def pairs_at(self, which: int, ids: np.ndarray, maybe: np.ndarray) -> np.ndarray:
+        """Of the positions ``maybe`` in ``ids``, which ones hold with the next position one of
+        the pairs ``which`` (HEAD_PAIRS, FORWARD_PAIRS)."""
+        pairs = self.pairs[which]
+        if not len(pairs) or not len(maybe):
+            return np.zeros(len(maybe), bool)
+        keys = ids[maybe] * PAIR_STRIDE + ids[maybe + 1]
+        return pairs[np.minimum(np.searchsorted(pairs, keys), len(pairs) - 1)] == keys
 
     def identity_candidates(self, ids: np.ndarray) -> np.ndarray:
         """Where ``ids`` (rows of :meth:`ids`) are words of :data:`TRIGGERS`."""
@@ -201,18 +208,29 @@ class WordTable:
         products = (per_word * times).tolist()
         magnitudes = per_word.tolist()
         vcut = np.searchsorted(keys // width, np.arange(1, nf + 2)).tolist()
-        flags = per_token[:, FLAGS]
-        forward, fcut = _local(np.flatnonzero(flags & FORWARD), bounds)
+        cue = (per_token[:, FLAGS] & FORWARD) != 0
+        cue[:-1] &= cue[1:]
+        if len(cue):  # no pair from a field's last word (an empty field: its predecessor's)
+            cue[bounds[1:] - 1] = False
+        maybe = np.flatnonzero(cue)
+        forward, fcut = _local(maybe[self.pairs_at(FORWARD_PAIRS, ids, maybe)], bounds)
         out = []
         for k in range(nf):
             lo, hi = vcut[k], vcut[k + 1]
-            at = forward[fcut[k]:fcut[k + 1]]
-            field = fields[k]
             out.append(Counts(
                 *sums[k], math.fsum(products[lo:hi]), max(magnitudes[lo:hi], default=0.0),
-                {field[i] for i in at}, at,
-                token_hashes[cuts[k]:cuts[k + 1]]))
+                forward[fcut[k]:fcut[k + 1]], token_hashes[cuts[k]:cuts[k + 1]]))
         return out
+
+
+def _links(pairs: Iterable[tuple[str, str]]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Per first word its second words, per second word its first words."""
+    after: dict[str, list[str]] = {}
+    before: dict[str, list[str]] = {}
+    for a, b in pairs:
+        after.setdefault(a, []).append(b)
+        before.setdefault(b, []).append(a)
+    return after, before
 
 
 def _local(positions: np.ndarray, bounds: np.ndarray) -> tuple[list[int], list[int]]:
