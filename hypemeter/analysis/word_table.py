@@ -139,27 +139,30 @@ class WordTable:
                 if new:
                     for column, array in enumerate(arrays):
                         array[base:need] = [r[column] for r in rows]
-                # rows first, then the index that points at them
+                # rows and pairs first, then the index that points at them (a thread that
+                # finds a word in the index finds its row and its pairs)
                 self.arrays = arrays
+                self._add_pairs({w: base + j for j, w in enumerate(new)})
                 for j, w in enumerate(new):
                     index[w] = base + j
-                self._add_pairs(new)
             ids[missing] = list(map(index.__getitem__, [words[k] for k in missing.tolist()]))
         return ids
 
-    def _add_pairs(self, new: list[str]) -> None:
-        """Add to :attr:`pairs` the pairs that the rows of ``new`` complete."""
+    def _add_pairs(self, new: dict[str, int]) -> None:
+        """Add to :attr:`pairs` the pairs that the ``new`` words (with their rows, not yet in
+        the index) complete."""
         index = self.index
         for which, (after, before) in enumerate(self._links):
             found = set()
-            for w in new:
-                row = index[w]
+            for w, row in new.items():
                 for b in after.get(w, ()):
-                    if b in index:
-                        found.add(row * PAIR_STRIDE + index[b])
+                    other = new.get(b, index.get(b))
+                    if other is not None:
+                        found.add(row * PAIR_STRIDE + other)
                 for a in before.get(w, ()):
-                    if a in index:
-                        found.add(index[a] * PAIR_STRIDE + row)
+                    other = new.get(a, index.get(a))
+                    if other is not None:
+                        found.add(other * PAIR_STRIDE + row)
             if found:
                 self.pairs[which] = np.union1d(self.pairs[which],
                                                np.fromiter(found, np.int64, len(found)))
