@@ -89,8 +89,8 @@ _DERIVED = frozenset({"phrase_heads_", "phrase_starts_", "entry_words_", "single
 
 class Match(NamedTuple):
     """Tokens ``[first, last]`` of a field matched a lexicon entry. (A named tuple: matching
-    makes tens per field, and :mod:`hypemeter.analysis.matching` builds them with
-    ``Match._make``, much cheaper than a dataclass's ``__init__``.)"""
+    makes tens per field, and :mod:`hypemeter.analysis.matching` builds them as tuples, much
+    cheaper than a dataclass's ``__init__``.)"""
 
     first: int
     last: int

@@ -17,6 +17,7 @@ covers it, and the phrases are the only matches resolved in order.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import repeat
 
 import numpy as np
 
@@ -112,7 +113,8 @@ def match_fields(lexicon: PhraseLexicon, table: WordTable, words: Sequence[list[
     names = table.categories
     cat_list = cat[starts].tolist()
     category = [names[c] if c >= 0 else phrase_cats[-2 - c] for c in cat_list]
-    matches = list(map(Match._make, zip((starts - base).tolist(), (lasts - base).tolist(),
-                                        category, w.tolist(), strict=True)))
+    # what Match._make does, without a Python call per match
+    matches = list(map(tuple.__new__, repeat(Match), zip(
+        (starts - base).tolist(), (lasts - base).tolist(), category, w.tolist(), strict=True)))
     return [matches[cut[k]:cut[k + 1]] for k in range(nf)], sums, sizes
 
