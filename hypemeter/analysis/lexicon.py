@@ -329,15 +329,14 @@ class PhraseLexicon:
         self.__dict__.pop("_word_table", None)
 
     # ------------------------------------------------------------------ matching
-    def match(self, toks: Tokens, counts: Counter[str] | None = None,
-              starts: list[int] | None = None) -> list[Match]:
-        """Non-overlapping matches, longest phrase first, in text order.
+    def match(self, toks: Tokens, counts: Counter[str] | None = None) -> list[Match]:
+        """Non-overlapping matches, longest phrase first, in text order, of one field (the
+        reference: a batch of fields is matched by :mod:`hypemeter.analysis.matching`, which
+        must give the same).
 
         A loaded single word followed directly (whitespace only) by a content word takes that
         word along, so "deadly weapon" is reported rather than "deadly".
-        (``counts``, the field's word counts, is no longer needed and is ignored.) ``starts``:
-        positions where a match may start, a superset of :meth:`_starts` (the caller's
-        :class:`hypemeter.analysis.word_table.WordTable` finds them faster); computed when omitted.
+        (``counts``, the field's word counts, is no longer needed and is ignored.)
         """
         words = toks.words
         n = len(words)
@@ -346,7 +345,7 @@ class PhraseLexicon:
         singles = self.single_entries_
         out: list[Match] = []
         taken_until = 0
-        for i in self._starts(words) if starts is None else starts:
+        for i in self._starts(words):
             if i < taken_until:
                 continue
             word = words[i]
