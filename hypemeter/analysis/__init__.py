@@ -1,3 +1,3 @@
 """What the model measures in a field of text: style features, the phrase lexicon, the word
-table and the hashed n-gram vectorizer.
+table, the lexicon matching of a batch of fields and the hashed n-gram vectorizer.
 """

@@ -21,6 +21,7 @@ import numpy as np
 
 from hypemeter.analysis.identity import PLACEHOLDER, identity_positions, mask_field
 from hypemeter.analysis.lexicon import Match, PhraseLexicon
+from hypemeter.analysis.matching import match_fields
 from hypemeter.analysis.word_table import WordTable, word_table
 from hypemeter.text.token_batch import tokenize_many
 from hypemeter.text.tokens import (
@@ -98,6 +99,7 @@ def _count_in(counts: Counter[str], vocabulary: frozenset[str]) -> int:
 
 # The cue phrases with the set of their words, in FORWARD_REFERENCES order.
 _FORWARD_PHRASES = tuple((list(p), frozenset(p)) for p in FORWARD_REFERENCES)
+_FORWARD_WORDS = frozenset(w for p in FORWARD_REFERENCES for w in p)
 
 
 def _forward_references(words: list[str], counts: Counter[str] | AbstractSet[str],
@@ -108,8 +110,10 @@ def _forward_references(words: list[str], counts: Counter[str] | AbstractSet[str
     Only phrases whose words all occur in the field can match (``keys >= set`` is one C-level
     check), and only at a token holding a first word of one of those. Tokens never contain
     spaces, so the regex's matches start and end at token boundaries; at a token it takes the
-    first phrase in list order and resumes after it, as below. ``at``, when given, lists the
-    positions of every word of any cue phrase (a superset of the first words' positions).
+    first phrase in list order and resumes after it, as below. ``at``, when given, lists
+    positions in order that include every position where a cue phrase occurs (the word table
+    gives the positions of a cue phrase's first two words; ``counts`` may then be all of
+    the cue words: a phrase whose words are not all there does not match anyway).
     """
     keys = counts.keys() if isinstance(counts, Counter) else counts
     live = [phrase for phrase, needed in _FORWARD_PHRASES if keys >= needed]
@@ -169,13 +173,15 @@ def _valence_stats(counts: Counter[str], valence: dict[str, float]) -> tuple[flo
 
 def analyze_fields(
     fields: Sequence[tuple[str, bool]], lexicon: PhraseLexicon | None,
-    valence: dict[str, float], *, mask: bool = False,
+    valence: dict[str, float], *, mask: bool = False, matches: bool = True,
 ) -> list[FieldAnalysis]:
     """The style vector and lexicon matches of each ``(text, is_headline)``, the word counts
     of the whole batch taken at once from the lexicon's
     :class:`~hypemeter.analysis.word_table.WordTable` (same values as
     :func:`analyze_field_reference`, which counts with a ``Counter``). With ``mask``,
-    identity terms read as one placeholder word (:mod:`hypemeter.analysis.identity`)."""
+    identity terms read as one placeholder word (:mod:`hypemeter.analysis.identity`). Without
+    ``matches`` each analysis's ``matches`` is left empty (the style vector still counts them:
+    scoring without explanations reads nothing else of them)."""
     if lexicon is None:
         return [analyze_field_reference(text, lexicon, valence, is_headline=head, mask=mask)
                 for text, head in fields]
@@ -184,25 +190,34 @@ def analyze_fields(
     masked: list[str | None] = [None] * len(fields)
     table = word_table(lexicon, valence)
     counts = []
+    matched: list[list[Match]] = []
+    loaded: list[float] = []
+    n_matches: list[int] = []
     for k in range(0, len(toks), CHUNK_FIELDS):  # keeps the token arrays in the cache
         chunk = [t.words for t in toks[k:k + CHUNK_FIELDS]]
         ids = table.ids(list(chain.from_iterable(chunk)))
         if mask:
             _mask_chunk(table, k, chunk, ids, texts, toks, masked)
         counts += table.counts(chunk, ids)
+        found, weights, sizes = match_fields(
+            lexicon, table, chunk, [t.seps for t in toks[k:k + CHUNK_FIELDS]], ids,
+            objects=matches)
+        matched += found if found is not None else [[]] * len(chunk)
+        loaded += weights
+        n_matches += sizes
     out = []
-    for (_, is_headline), text, tk, c, m in zip(fields, texts, toks, counts, masked,
-                                                strict=True):
+    for (_, is_headline), text, tk, c, m, found_, weight, size in zip(
+            fields, texts, toks, counts, masked, matched, loaded, n_matches, strict=True):
         style = np.zeros(N_STYLE, dtype=np.float64)
         if not tk.words:
             style[0] = 1.0
             out.append(FieldAnalysis(tk, style, [], c.hashes))
             continue
-        matches = lexicon.match(tk, starts=c.starts)
-        forward = _forward_references(tk.words, c.forward, c.forward_at) if c.forward else 0
+        forward = (_forward_references(tk.words, _FORWARD_WORDS, c.forward_at)
+                   if c.forward_at else 0)
         out.append(FieldAnalysis(tk, _style(
             text, tk, style, is_headline, c.second, c.intens, c.hedge, c.urgent, c.superl,
-            c.val_sum, c.val_max, c.negative, matches, forward), matches, c.hashes, m))
+            c.val_sum, c.val_max, c.negative, size, weight, forward), found_, c.hashes, m))
     return out
 
 
@@ -263,23 +278,26 @@ def analyze_field_reference(
     val_sum, val_max, neg = _valence_stats(counts, valence)
     matches = lexicon.match(toks, counts) if lexicon is not None else []
     forward = _forward_references(words, counts)
+    loaded = sum(m.weight * (m.last - m.first + 1) for m in matches)
     return FieldAnalysis(toks, _style(text, toks, style, is_headline, second, intens, hedge,
-                                      urgent, superl, val_sum, val_max, neg, matches, forward),
+                                      urgent, superl, val_sum, val_max, neg, len(matches),
+                                      loaded, forward),
                          matches, masked=masked)
 
 
 def _style(
     text: str, toks: Tokens, style: np.ndarray, is_headline: bool, second: int, intens: int,
     hedge: int, urgent: int, superl: int, val_sum: float, val_max: float, neg: int,
-    matches: list[Match], forward: int,
+    n_matches: int, loaded: float, forward: int,
 ) -> np.ndarray:
-    """Fill the style vector of a non-empty field from its counts."""
+    """Fill the style vector of a non-empty field from its counts (``loaded``: the lexicon
+    matches' weights times their lengths, summed)."""
     n = len(toks.words)
     inv = 1.0 / n
     sentences = count_sentences(text)
     caps = toks.caps if toks.caps is not None else len(ALL_CAPS_RE.findall(text))
-    quotes = sum(text.count(ch) for ch in QUOTE_CHARS)
-    loaded = sum(m.weight * (m.last - m.first + 1) for m in matches)
+    # the only ASCII quote character is '"' (isascii is O(1))
+    quotes = text.count('"') if text.isascii() else sum(text.count(ch) for ch in QUOTE_CHARS)
     style[1] = math.log1p(len(text)) / 10.0
     style[2] = math.log1p(n) / 8.0
     style[3] = min(text.count("!") / sentences, 3.0)
@@ -297,6 +315,6 @@ def _style(
     style[15] = neg * inv
     style[16] = val_max / 4.0
     style[17] = loaded * inv
-    style[18] = math.log1p(len(matches)) / 4.0
+    style[18] = math.log1p(n_matches) / 4.0
     style[19] = urgent * inv
     return style

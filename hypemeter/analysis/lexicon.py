@@ -15,9 +15,8 @@ from __future__ import annotations
 import operator
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from itertools import compress, count, islice, zip_longest
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from sklearn.feature_extraction import DictVectorizer
@@ -88,29 +87,15 @@ _DERIVED = frozenset({"phrase_heads_", "phrase_starts_", "entry_words_", "single
                       "_word_table"})
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
-    """Tokens ``[first, last]`` of a field matched a lexicon entry."""
+class Match(NamedTuple):
+    """Tokens ``[first, last]`` of a field matched a lexicon entry. (A named tuple: matching
+    makes tens per field, and :mod:`hypemeter.analysis.matching` builds them as tuples, much
+    cheaper than a dataclass's ``__init__``.)"""
 
     first: int
     last: int
     category: str
     weight: float
-
-
-_set_first, _set_last = Match.first.__set__, Match.last.__set__  # type: ignore[attr-defined]
-_set_category, _set_weight = Match.category.__set__, Match.weight.__set__  # type: ignore[attr-defined]
-
-
-def new_match(first: int, last: int, category: str, weight: float) -> Match:
-    """``Match(first, last, category, weight)`` built through its slots, twice as fast as the
-    frozen dataclass's ``__init__`` (matching makes tens per field)."""
-    m = object.__new__(Match)
-    _set_first(m, first)
-    _set_last(m, last)
-    _set_category(m, category)
-    _set_weight(m, weight)
-    return m
 
 
 def _words(text: str, span: Any) -> int:
@@ -344,15 +329,14 @@ class PhraseLexicon:
         self.__dict__.pop("_word_table", None)
 
     # ------------------------------------------------------------------ matching
-    def match(self, toks: Tokens, counts: Counter[str] | None = None,
-              starts: list[int] | None = None) -> list[Match]:
-        """Non-overlapping matches, longest phrase first, in text order.
+    def match(self, toks: Tokens, counts: Counter[str] | None = None) -> list[Match]:
+        """Non-overlapping matches, longest phrase first, in text order, of one field (the
+        reference: a batch of fields is matched by :mod:`hypemeter.analysis.matching`, which
+        must give the same).
 
         A loaded single word followed directly (whitespace only) by a content word takes that
         word along, so "deadly weapon" is reported rather than "deadly".
-        (``counts``, the field's word counts, is no longer needed and is ignored.) ``starts``:
-        positions where a match may start, a superset of :meth:`_starts` (the caller's
-        :class:`hypemeter.analysis.word_table.WordTable` finds them faster); computed when omitted.
+        (``counts``, the field's word counts, is no longer needed and is ignored.)
         """
         words = toks.words
         n = len(words)
@@ -361,7 +345,7 @@ class PhraseLexicon:
         singles = self.single_entries_
         out: list[Match] = []
         taken_until = 0
-        for i in self._starts(words) if starts is None else starts:
+        for i in self._starts(words):
             if i < taken_until:
                 continue
             word = words[i]
@@ -370,7 +354,7 @@ class PhraseLexicon:
                 found = self._phrase_at(words, toks.seps, i, lengths)
                 if found is not None:
                     length, (category, weight) = found
-                    out.append(new_match(i, i + length - 1, category, weight))
+                    out.append(Match(i, i + length - 1, category, weight))
                     taken_until = i + length
                     continue
             single = singles.get(word)
@@ -388,7 +372,7 @@ class PhraseLexicon:
                     and toks.seps[i].isspace()
                 ):
                     last = nxt
-            out.append(new_match(i, last, category, weight))
+            out.append(Match(i, last, category, weight))
             taken_until = last + 1
         return out
 

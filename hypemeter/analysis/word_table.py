@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import chain, repeat
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 # about 40 MB); past it the table starts again.
 MAX_WORDS = 200_000
 _FIRST_CAPACITY = 4096
+PAIR_STRIDE = 1 << 32  # WordTable.pairs keys: first row * PAIR_STRIDE + second row
+HEAD_PAIRS, FORWARD_PAIRS = 0, 1  # WordTable.pairs: lexicon phrases, forward references
 
 # Columns of the per-word integer table; the first six are summed over a field's tokens.
 SECOND, INTENS, HEDGE, URGENT, SUPERL, NEGATIVE, FLAGS = range(7)
@@ -47,6 +49,8 @@ HEAD_FIRST = 2  # first word of a multi-word phrase
 HEAD_SECOND = 4  # second word of a multi-word phrase
 FORWARD = 8  # a word of a forward-reference cue phrase
 IDENTITY = 16  # may be (part of) an identity term (hypemeter.analysis.identity.TRIGGERS)
+EXTENDS = 32  # a loaded word (SINGLE) that takes a following content word along
+TAKEABLE = 64  # a content word a loaded word can take along (no stop word, no entry, letters)
 _EXTRA_SUPERLATIVES = frozenset({"most", "least", "best", "worst"})
 _FORWARD_WORDS = frozenset(w for p in FORWARD_REFERENCES for w in p)
 
@@ -62,9 +66,8 @@ class Counts(NamedTuple):
     negative: int
     val_sum: float
     val_max: float
-    starts: list[int]  # where a lexicon match may start (a superset of where one does)
-    forward: set[str]  # the field's words that occur in forward-reference cue phrases
-    forward_at: list[int]  # and where they are
+    # where the field's words begin a forward-reference cue phrase (its first two words)
+    forward_at: list[int]
     hashes: np.ndarray  # MurmurHash3 of each word (int64), as HashedNgrams hashes them
 
 
@@ -75,25 +78,44 @@ class WordTable:
         self.lexicon = lexicon
         self.valence = valence
         self.index: dict[str, int] = {}
-        # per word: the integer columns, |valence|, MurmurHash3 (HashedNgrams' unigram hash)
-        self.arrays = (np.zeros((0, 7), np.uint8), np.zeros(0), np.zeros(0, np.int64))
+        # per word: the integer columns, |valence|, MurmurHash3 (HashedNgrams' unigram hash),
+        # and what the word matches on its own in the lexicon: category code, weight
+        self.arrays: tuple[np.ndarray, ...] = (
+            np.zeros((0, 7), np.uint8), np.zeros(0), np.zeros(0, np.int64),
+            np.zeros(0, np.int16), np.zeros(0))
         self.lock = threading.Lock()
         heads = lexicon.phrase_heads_
         self._firsts = frozenset(a for a, _ in heads)
         self._seconds = frozenset(b for _, b in heads)
+        # the first two words of the lexicon's multi-word phrases, and of the forward-reference
+        # cue phrases, as pairs of rows (row of the first word * PAIR_STRIDE + row of the
+        # second), sorted: the pairs whose words both have a row so far
+        self._links = [_links(heads), _links((p[0], p[1]) for p in FORWARD_REFERENCES)]
+        self.pairs = [np.zeros(0, np.int64), np.zeros(0, np.int64)]
+        # the categories of the lexicon's single-word entries (codes in arrays[3])
+        self.categories: list[str] = sorted({c for c, _, _ in lexicon.single_entries_.values()})
+        self._category_code = {c: k for k, c in enumerate(self.categories)}
 
-    def _row(self, word: str) -> tuple[list[int], float, int]:
+    def _row(self, word: str) -> tuple[list[int], float, int, int, float]:
+        from hypemeter.analysis.lexicon import STOPWORDS  # (lexicon imports this module)
+
         v = self.valence.get(word, 0.0)
+        single = self.lexicon.single_entries_.get(word)
         flags = (
-            SINGLE * (word in self.lexicon.single_entries_)
+            SINGLE * (single is not None)
             + HEAD_FIRST * (word in self._firsts)
             + HEAD_SECOND * (word in self._seconds)
             + FORWARD * (word in _FORWARD_WORDS)
             + IDENTITY * (word in TRIGGERS)
+            + EXTENDS * (single is not None and single[2])
+            + TAKEABLE * (word not in STOPWORDS and word not in self.lexicon.entry_words_
+                          and word.isalpha())
         )
         superl = (word.endswith("est") and is_superlative(word)) + (word in _EXTRA_SUPERLATIVES)
+        code, weight = (-1, 0.0) if single is None else (self._category_code[single[0]],
+                                                         single[1])
         return [word in SECOND_PERSON, word in INTENSIFIERS, word in HEDGES, word in URGENCY,
-                superl, v < 0, flags], abs(v), murmurhash3_32(word, positive=True)
+                superl, v < 0, flags], abs(v), murmurhash3_32(word, positive=True), code, weight
 
     def ids(self, words: list[str]) -> np.ndarray:
         """The row of each word, adding the words not seen before."""
@@ -105,25 +127,54 @@ class WordTable:
             with self.lock:
                 new = [w for w in new if w not in index]  # another thread may have added some
                 rows = [self._row(w) for w in new]
-                props, absval, hashes = self.arrays
+                arrays = self.arrays
                 base = len(index)
                 need = base + len(new)
-                if need > len(props):
-                    cap = max(2 * len(props), need, _FIRST_CAPACITY)
-                    grown = np.zeros((cap, 7), np.uint8), np.zeros(cap), np.zeros(cap, np.int64)
-                    for old, bigger in zip((props, absval, hashes), grown, strict=True):
+                if need > len(arrays[0]):
+                    cap = max(2 * len(arrays[0]), need, _FIRST_CAPACITY)
+                    grown = tuple(np.zeros((cap, *a.shape[1:]), a.dtype) for a in arrays)
+                    for old, bigger in zip(arrays, grown, strict=True):
                         bigger[:base] = old[:base]
-                    props, absval, hashes = grown
+                    arrays = grown
                 if new:
-                    props[base:need] = [r[0] for r in rows]
-                    absval[base:need] = [r[1] for r in rows]
-                    hashes[base:need] = [r[2] for r in rows]
-                # rows first, then the index that points at them
-                self.arrays = (props, absval, hashes)
+                    for column, array in enumerate(arrays):
+                        array[base:need] = [r[column] for r in rows]
+                # rows and pairs first, then the index that points at them (a thread that
+                # finds a word in the index finds its row and its pairs)
+                self.arrays = arrays
+                self._add_pairs({w: base + j for j, w in enumerate(new)})
                 for j, w in enumerate(new):
                     index[w] = base + j
             ids[missing] = list(map(index.__getitem__, [words[k] for k in missing.tolist()]))
         return ids
+
+    def _add_pairs(self, new: dict[str, int]) -> None:
+        """Add to :attr:`pairs` the pairs that the ``new`` words (with their rows, not yet in
+        the index) complete."""
+        index = self.index
+        for which, (after, before) in enumerate(self._links):
+            found = set()
+            for w, row in new.items():
+                for b in after.get(w, ()):
+                    other = new.get(b, index.get(b))
+                    if other is not None:
+                        found.add(row * PAIR_STRIDE + other)
+                for a in before.get(w, ()):
+                    other = new.get(a, index.get(a))
+                    if other is not None:
+                        found.add(other * PAIR_STRIDE + row)
+            if found:
+                self.pairs[which] = np.union1d(self.pairs[which],
+                                               np.fromiter(found, np.int64, len(found)))
+
+    def pairs_at(self, which: int, ids: np.ndarray, maybe: np.ndarray) -> np.ndarray:
+        """Of the positions ``maybe`` in ``ids``, which ones hold with the next position one of
+        the pairs ``which`` (HEAD_PAIRS, FORWARD_PAIRS)."""
+        pairs = self.pairs[which]
+        if not len(pairs) or not len(maybe):
+            return np.zeros(len(maybe), bool)
+        keys = ids[maybe] * PAIR_STRIDE + ids[maybe + 1]
+        return pairs[np.minimum(np.searchsorted(pairs, keys), len(pairs) - 1)] == keys
 
     def identity_candidates(self, ids: np.ndarray) -> np.ndarray:
         """Where ``ids`` (rows of :meth:`ids`) are words of :data:`TRIGGERS`."""
@@ -140,7 +191,7 @@ class WordTable:
         np.cumsum(lens, out=bounds[1:])
         if ids is None:
             ids = self.ids(list(chain.from_iterable(fields)))
-        props, absval, hashes = self.arrays
+        props, absval, hashes = self.arrays[:3]
         per_token = props[ids]
         token_hashes = hashes[ids]
         cuts = bounds.tolist()
@@ -160,23 +211,29 @@ class WordTable:
         products = (per_word * times).tolist()
         magnitudes = per_word.tolist()
         vcut = np.searchsorted(keys // width, np.arange(1, nf + 2)).tolist()
-        flags = per_token[:, FLAGS]
-        can_start = (flags & SINGLE).astype(bool)
-        # a pair across two fields only adds a start that matching then rejects
-        can_start[:-1] |= (flags[:-1] & HEAD_FIRST).astype(bool) & (
-            flags[1:] & HEAD_SECOND).astype(bool)
-        starts, scut = _local(np.flatnonzero(can_start), bounds)
-        forward, fcut = _local(np.flatnonzero(flags & FORWARD), bounds)
+        cue = (per_token[:, FLAGS] & FORWARD) != 0
+        cue[:-1] &= cue[1:]
+        if len(cue):  # no pair from a field's last word (an empty field: its predecessor's)
+            cue[bounds[1:] - 1] = False
+        maybe = np.flatnonzero(cue)
+        forward, fcut = _local(maybe[self.pairs_at(FORWARD_PAIRS, ids, maybe)], bounds)
         out = []
         for k in range(nf):
             lo, hi = vcut[k], vcut[k + 1]
-            at = forward[fcut[k]:fcut[k + 1]]
-            field = fields[k]
             out.append(Counts(
                 *sums[k], math.fsum(products[lo:hi]), max(magnitudes[lo:hi], default=0.0),
-                starts[scut[k]:scut[k + 1]], {field[i] for i in at}, at,
-                token_hashes[cuts[k]:cuts[k + 1]]))
+                forward[fcut[k]:fcut[k + 1]], token_hashes[cuts[k]:cuts[k + 1]]))
         return out
+
+
+def _links(pairs: Iterable[tuple[str, str]]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Per first word its second words, per second word its first words."""
+    after: dict[str, list[str]] = {}
+    before: dict[str, list[str]] = {}
+    for a, b in pairs:
+        after.setdefault(a, []).append(b)
+        before.setdefault(b, []).append(a)
+    return after, before
 
 
 def _local(positions: np.ndarray, bounds: np.ndarray) -> tuple[list[int], list[int]]:

@@ -132,11 +132,13 @@ class HypeModel(Fitting):
         return out
 
     # ------------------------------------------------------------------ features
-    def analyze(self, articles: Sequence[Article]) -> list[Analysis]:
+    def analyze(self, articles: Sequence[Article], *, matches: bool = True) -> list[Analysis]:
+        """The text analysis of each article's fields; without ``matches`` the lexicon matches
+        are counted in the style vectors but not listed (enough to score, not to explain)."""
         fields = analyze_fields(
             [(text, head) for a in articles for text, head in ((a.headline, True),
                                                               (a.body, False))],
-            self.lexicon_, self.valence_, mask=self.identity_mask)
+            self.lexicon_, self.valence_, mask=self.identity_mask, matches=matches)
         return [Analysis(fields[k], fields[k + 1]) for k in range(0, len(fields), 2)]
 
     def _counts(

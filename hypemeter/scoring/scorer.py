@@ -110,7 +110,7 @@ class Scorer:
         max_spans: int | None, sentences: bool,
     ) -> list[ScoreResult]:
         model = self.bundle.model
-        analyses = model.analyze(articles)
+        analyses = model.analyze(articles, matches=explain or sentences)
         scores = model.predict_scores(articles, analyses)
         if explain or sentences:
             explained = model.explain(articles, analyses, spans=explain, max_spans=max_spans,

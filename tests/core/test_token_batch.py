@@ -1,5 +1,6 @@
 """``tokenize_many`` (texts classified together) gives each text exactly ``tokenize``'s tokens:
-words, offsets, raw tokens, separators and the capitals count."""
+words, offsets, raw tokens, separators and the capitals count (which the batch also gives for
+short texts)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ def test_many_is_one_by_one() -> None:
     for text, tokens in zip(texts, got, strict=True):
         want = tokenize(text)
         assert tokens == want, text[:80]
-        assert tokens.caps == want.caps
+        # the batch counts capitals for short texts too, which tokenize leaves to the style
+        # features (None)
+        assert want.caps is None or tokens.caps == want.caps
         if tokens.caps is not None:
             assert tokens.caps == len(ALL_CAPS_RE.findall(text))
         for k, (s, e) in enumerate(zip(tokens.starts, tokens.ends, strict=True)):
