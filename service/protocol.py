@@ -28,6 +28,7 @@ from hypemeter.service.settings import Settings
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 RETRY_AFTER_SECONDS = 1
+COALESCE_BYTES = 64 * 1024  # written at once past this, without waiting for the turn's end
 _REASONS = {400: b"Bad Request", 408: b"Request Timeout", 503: b"Service Unavailable"}
 
 
@@ -56,22 +57,27 @@ class CoalescingTransport:
     to the socket in one write at the end of it (``close`` writes what is pending first).
     Everything else is the transport's own."""
 
-    __slots__ = ("_loop", "_pending", "_transport")
+    __slots__ = ("_loop", "_pending", "_size", "_transport")
 
     def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
         self._transport = transport
         self._loop = loop
         self._pending: list[bytes] = []
+        self._size = 0
 
     def write(self, data: bytes) -> None:
         if not self._pending:
             self._loop.call_soon(self.flush)
         self._pending.append(data)
+        self._size += len(data)
+        if self._size >= COALESCE_BYTES:  # a long stream written in one turn: no hoarding
+            self.flush()
 
     def flush(self) -> None:
         pending = self._pending
         if pending:
             self._pending = []
+            self._size = 0
             if not self._transport.is_closing():
                 self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
 

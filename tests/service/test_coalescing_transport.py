@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypemeter.service.protocol import CoalescingTransport
+from hypemeter.service.protocol import COALESCE_BYTES, CoalescingTransport
 from support.servers import start_server
 
 
@@ -64,6 +64,21 @@ def test_close_writes_what_is_pending_first() -> None:
 
     raw = asyncio.run(run())
     assert raw.writes == [b"408 ..."] and raw.closed
+
+
+def test_a_long_stream_is_not_held_back() -> None:
+    async def run() -> Recorder:
+        raw = Recorder()
+        t = CoalescingTransport(raw, asyncio.get_running_loop())  # type: ignore[arg-type]
+        chunk = b"x" * 1000
+        for _ in range(COALESCE_BYTES // 1000 + 1):
+            t.write(chunk)
+        assert len(raw.writes) == 1  # written once the bound was reached, in the same turn
+        assert len(raw.writes[0]) == (COALESCE_BYTES // 1000 + 1) * 1000
+        await asyncio.sleep(0)
+        return raw
+
+    assert len(asyncio.run(run()).writes) == 1
 
 
 def read_responses(sock: socket.socket, count: int) -> list[tuple[bytes, bytes]]:
