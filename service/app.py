@@ -119,17 +119,22 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
         key_cache_seconds=settings.profile_key_cache_seconds, fit=settings.profile_fits,
     )
 
+    async def load_model() -> None:
+        try:
+            await anyio.to_thread.run_sync(rollout.startup, settings.model_version)
+        except HypemeterError as exc:
+            logger.error(
+                "no model loaded at startup; /readyz stays 503 until a reload succeeds",
+                extra={"fields": {"code": exc.code, "reason": exc.message}},
+            )
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if holder.current is None:
-            try:
-                await anyio.to_thread.run_sync(rollout.startup, settings.model_version)
-            except HypemeterError as exc:
-                logger.error(
-                    "no model loaded at startup; /readyz stays 503 until a reload succeeds",
-                    extra={"fields": {"code": exc.code, "reason": exc.message}},
-                )
-        await feedback_routes.start_storage(store)
+        # the model and the database's schema, side by side; both before the first request
+        async with anyio.create_task_group() as starting:
+            if holder.current is None:
+                starting.start_soon(load_model)
+            starting.start_soon(feedback_routes.start_storage, store)
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(rollout.watch)
             tasks.start_soon(profile_runtime.run)  # adapter versions, due refits

@@ -11,6 +11,9 @@ service's JSON error shape.
   with ``Retry-After`` and is closed at once.
 * **Malformed requests** (a bad ``Content-Length``, a broken request line) get 400 in the JSON
   error shape instead of uvicorn's ``text/plain``.
+* **One send per response**: uvicorn writes a response's head and its body separately, two
+  system calls and two TCP segments; :class:`CoalescingTransport` hands the socket what one
+  turn of the event loop wrote in one piece (one ``send``, measured in docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -18,12 +21,14 @@ from __future__ import annotations
 import asyncio
 import json
 from functools import cache
+from typing import Any
 
 from hypemeter.service.errors import error_body
 from hypemeter.service.settings import Settings
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 RETRY_AFTER_SECONDS = 1
+COALESCE_BYTES = 64 * 1024  # written at once past this, without waiting for the turn's end
 _REASONS = {400: b"Bad Request", 408: b"Request Timeout", 503: b"Service Unavailable"}
 
 
@@ -47,11 +52,48 @@ def raw_json_response(status: int, body: dict[str, object], retry_after: bool = 
     return b"\r\n".join(head) + b"\r\n\r\n" + payload
 
 
+class CoalescingTransport:
+    """The connection's transport, but what is written during one turn of the event loop goes
+    to the socket in one write at the end of it (``close`` writes what is pending first).
+    Everything else is the transport's own."""
+
+    __slots__ = ("_loop", "_pending", "_size", "_transport")
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._pending: list[bytes] = []
+        self._size = 0
+
+    def write(self, data: bytes) -> None:
+        if not self._pending:
+            self._loop.call_soon(self.flush)
+        self._pending.append(data)
+        self._size += len(data)
+        if self._size >= COALESCE_BYTES:  # a long stream written in one turn: no hoarding
+            self.flush()
+
+    def flush(self) -> None:
+        pending = self._pending
+        if pending:
+            self._pending = []
+            self._size = 0
+            if not self._transport.is_closing():
+                self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
     _header_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+        super().connection_made(CoalescingTransport(transport, self.loop))  # type: ignore[arg-type]
         header_timeout, max_connections = _limits()
         if len(self.connections) > max_connections:
             self.transport.write(raw_json_response(503, error_body(
