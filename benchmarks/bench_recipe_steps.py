@@ -69,6 +69,14 @@ STEPS: dict[str, dict[str, Any]] = {
     "no_headline_views": {**BASE, "identity_report_tasks": BOTH, "identity_mask": True,
                           "view_weight": 0.5, "headline_views": (), "body_stacker": True},
     "shipped": {},
+    # where the reports about groups go (issue 23: they cost HYPO's body-only sentences)
+    "reports_no_views": {"identity_report_views": False},
+    "reports_half": {"identity_report_weight": 0.5},
+    "reports_article_learners": {"identity_report_learners": ("loaded_head", "sens_article"),
+                                 "identity_report_views": False},
+    "reports_article_learners_only": {
+        "identity_report_learners": ("loaded_head", "sens_article"),
+        "identity_report_views": False, "identity_report_stackers": False},
 }
 CARD_KEYS = ("sensationalism/articles", "sensationalism/body_only", "sensationalism/headlines",
              "misinformation/articles", "misinformation/headlines")
