@@ -4,12 +4,12 @@ are prepared here and passed to :meth:`HypeModel.fit`, which fits everything els
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from hypemeter.training.calibration import LocoPredictions, fit_calibration, loco_predictions
-from hypemeter.training.recipe import Recipe, recipe_records, training_data
+from hypemeter.training.params import split_params
+from hypemeter.training.recipe import recipe_records, training_data
 from hypemeter.training.spans import fit_span_model, punkt_texts
 
 from hypemeter.analysis.features import vader_valence
@@ -19,14 +19,6 @@ from hypemeter.scoring.calibration import ScoreCalibration
 from hypemeter.scoring.fitting import Design
 from hypemeter.scoring.model import HypeModel
 from hypemeter.text.sentences import SentenceSplitter
-
-RECIPE_PARAMS = frozenset(f.name for f in dataclasses.fields(Recipe))
-
-
-def split_params(params: dict[str, Any]) -> tuple[dict[str, Any], Recipe]:
-    """``HypeModel`` parameters and the :class:`Recipe` from one mapping of both."""
-    model = {k: v for k, v in params.items() if k not in RECIPE_PARAMS}
-    return model, Recipe(**{k: v for k, v in params.items() if k in RECIPE_PARAMS})
 
 
 def fit_model(records: Sequence[Record], *, seed: int = 0, explanations: bool = True,
@@ -79,8 +71,3 @@ def _fit(records: Sequence[Record], seed: int, explanations: bool,
         if explanations else None,
         calibration=calibration,
     )
-
-
-def card_params(model: HypeModel, recipe: Recipe) -> dict[str, Any]:
-    """The parameters a model card records."""
-    return {**model.get_params(), **dataclasses.asdict(recipe)}
