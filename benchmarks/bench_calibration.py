@@ -2,7 +2,7 @@
 never saw, for one or more model bundles side by side.
 
 For each bundle, its recipe (the card's ``params`` and ``calibration``) is refit once per
-corpus without that corpus (:func:`hypemeter.training.calibration.loco_predictions`, the
+corpus without that corpus (:func:`hypemeter.training.loco.loco_predictions`, the
 vectorizers and lexicon shared, the learners and stackers refit), and each corpus's records
 are scored by the refit model; a calibrated recipe's maps are fitted without that corpus too
 (nested). Printed per score:
@@ -37,12 +37,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from hypemeter.training.calibration import (
-    LocoPredictions,
-    heldout,
-    legitimate_medians,
-)
+from hypemeter.training.calibration_heldout import heldout, legitimate_medians
 from hypemeter.training.corpora.registry import load_corpora
+from hypemeter.training.loco import LocoPredictions
 from hypemeter.training.params import fit_params
 from hypemeter.training.stacking import fit_calibrated
 from record import record

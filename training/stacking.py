@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from hypemeter.training.calibration import LocoPredictions, fit_calibration, loco_predictions
+from hypemeter.training.calibration import fit_calibration
+from hypemeter.training.loco import LocoPredictions, loco_predictions
 from hypemeter.training.params import split_params
 from hypemeter.training.recipe import recipe_records, training_data
 from hypemeter.training.spans import fit_span_model, punkt_texts
@@ -38,10 +39,10 @@ def fit_calibrated(records: Sequence[Record], *, seed: int = 0, explanations: bo
                    log: Callable[[str], Any] | None = None, quick: bool = True, **params: Any
                    ) -> tuple[HypeModel, LocoPredictions | None, str | None]:
     """:func:`fit_model` with ``calibration_`` fitted on leave-one-corpus-out refits (one more
-    fit of the learners per corpus, see :mod:`hypemeter.training.calibration`), the held-out
+    fit of the learners per corpus, see :mod:`hypemeter.training.loco`), the held-out
     predictions (for the report) and, when no calibration could be fitted (fewer than two
     corpora to hold out, or one class only), why: the model then keeps the stackers' own
-    sigmoid. ``quick``: see :func:`~hypemeter.training.calibration.loco_predictions`."""
+    sigmoid. ``quick``: see :func:`~hypemeter.training.loco.loco_predictions`."""
     held: dict[str, Any] = {"loco": None, "problem": None}
 
     def calibration(model: HypeModel, design: Design) -> ScoreCalibration | None:
