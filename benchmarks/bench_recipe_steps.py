@@ -72,6 +72,8 @@ STEPS: dict[str, dict[str, Any]] = {
     # where the reports about groups go (issue 23: they cost HYPO's body-only sentences)
     "reports_no_views": {"identity_report_views": False},
     "reports_half": {"identity_report_weight": 0.5},
+    "no_reports": {"identity_report_tasks": ()},
+    "reports_no_lexicon": {"identity_report_lexicon": False},
     "reports_article_learners": {"identity_report_learners": ("loaded_head", "sens_article"),
                                  "identity_report_views": False},
     "reports_article_learners_only": {

@@ -42,6 +42,7 @@ PREDATED: dict[str, Callable[[dict[str, Any]], Any]] = {
     "identity_report_stackers": lambda card: True,
     "identity_report_views": lambda card: True,
     "identity_report_weight": lambda card: 1.0,
+    "identity_report_lexicon": lambda card: True,
 }
 
 

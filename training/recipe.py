@@ -82,6 +82,9 @@ class Recipe:
     identity_report_stackers: bool = True
     identity_report_views: bool = True
     identity_report_weight: float = 1.0
+    # whether their annotated loaded phrases teach the phrase lexicon (a feature of every
+    # learner; the span model learns from them either way)
+    identity_report_lexicon: bool = True
 
 
 def training_data(recipe: Recipe, records: Sequence[Record], seed: int
@@ -137,6 +140,14 @@ def recipe_records(recipe: Recipe, records: Sequence[Record]) -> list[Record]:
     ``recipe.identity_report_tasks`` only."""
     return [r for r in records
             if not is_identity_report(r) or r.task in recipe.identity_report_tasks]
+
+
+def lexicon_records(recipe: Recipe, records: Sequence[Record]) -> list[Record]:
+    """The records the phrase lexicon learns from: without the reports about groups unless
+    ``recipe.identity_report_lexicon``."""
+    if recipe.identity_report_lexicon:
+        return list(records)
+    return [r for r in records if not is_identity_report(r)]
 
 
 def train_sets(recipe: Recipe, records: Sequence[Record]) -> dict[str, TrainSet]:

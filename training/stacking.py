@@ -10,7 +10,7 @@ from typing import Any
 from hypemeter.training.calibration import fit_calibration
 from hypemeter.training.loco import LocoPredictions, loco_predictions
 from hypemeter.training.params import split_params
-from hypemeter.training.recipe import recipe_records, training_data
+from hypemeter.training.recipe import lexicon_records, recipe_records, training_data
 from hypemeter.training.spans import fit_span_model, punkt_texts
 
 from hypemeter.analysis.features import vader_valence
@@ -65,7 +65,8 @@ def _fit(records: Sequence[Record], seed: int, explanations: bool,
     valence = dict(vader_valence())
     data, phrases = training_data(recipe, records, seed)
     return HypeModel(seed=seed, **model_params).fit(
-        data, lexicon=PhraseLexicon().fit(records, valence), valence=valence, phrases=phrases,
+        data, lexicon=PhraseLexicon().fit(lexicon_records(recipe, records), valence),
+        valence=valence, phrases=phrases,
         sentences=SentenceSplitter.train(punkt_texts(records)) if explanations else None,
         span_model=(lambda m: fit_span_model(m.lexicon_, m.valence_, m.sentences_, records,
                                              seed=seed, mask=m.identity_mask))
