@@ -74,6 +74,9 @@ STEPS: dict[str, dict[str, Any]] = {
     "reports_half": {"identity_report_weight": 0.5},
     "no_reports": {"identity_report_tasks": ()},
     "reports_no_lexicon": {"identity_report_lexicon": False},
+    "reports_span_model_only": {"identity_report_learners": (), "identity_report_views": False,
+                                "identity_report_stackers": False,
+                                "identity_report_lexicon": False},
     "reports_article_learners": {"identity_report_learners": ("loaded_head", "sens_article"),
                                  "identity_report_views": False},
     "reports_article_learners_only": {
