@@ -19,12 +19,12 @@ the training groups of ``hypemeter train``'s seeded 80/20 group split, as in
 
 Steps (each adds to or changes the one before it; ``shipped`` is the default recipe):
 ``base`` (2026-12-07.0's recipe), ``reports``, ``mask``, ``views`` (2026-12-07.1's recipe),
-``no_sens_headline_views``, ``article_stackers``, ``no_headline_views``,
-``sensationalism_reports`` (2026-12-07.2's recipe); then where the reports about groups go,
-each against ``sensationalism_reports``: ``reports_no_views``, ``reports_half`` (half weight),
-``reports_article_learners`` (not the body learner, no views), ``reports_article_learners_only``
-(nor the stackers), ``reports_no_lexicon``, ``no_reports`` (none at all), and ``shipped``
-(2026-12-07.3: the reports teach the span model only).
+``no_sens_headline_views``, ``article_stackers``, ``no_headline_views``, ``shipped``
+(2026-12-07.2's recipe, the default); then where the reports about groups go, each against
+``shipped``: ``reports_no_views``, ``reports_half`` (half weight), ``reports_article_learners``
+(not the body learner, no views), ``reports_article_learners_only`` (nor the stackers),
+``reports_no_lexicon``, ``no_reports`` (none at all) and ``reports_span_model_only`` (the
+span model only).
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ STEPS: dict[str, dict[str, Any]] = {
                          "body_stacker": True},
     "no_headline_views": {**BASE, "identity_report_tasks": BOTH, "identity_mask": True,
                           "view_weight": 0.5, "headline_views": (), "body_stacker": True},
-    "sensationalism_reports": REPORTS_EVERYWHERE,  # 2026-12-07.2's recipe
+    "shipped": REPORTS_EVERYWHERE,  # the default recipe: 2026-12-07.2's
     # where the reports about groups go (issue 23: they cost HYPO's body-only sentences)
     "reports_no_views": {**REPORTS_EVERYWHERE, "identity_report_views": False},
     "reports_half": {**REPORTS_EVERYWHERE, "identity_report_weight": 0.5},
@@ -91,7 +91,9 @@ STEPS: dict[str, dict[str, Any]] = {
         "identity_report_views": False, "identity_report_stackers": False},
     "reports_no_lexicon": {**REPORTS_EVERYWHERE, "identity_report_lexicon": False},
     "no_reports": {"identity_report_tasks": ()},
-    "shipped": {},  # the reports teach the span model only (2026-12-07.3)
+    "reports_span_model_only": {"identity_report_learners": (), "identity_report_views": False,
+                                "identity_report_stackers": False,
+                                "identity_report_lexicon": False},
 }
 CARD_KEYS = ("sensationalism/articles", "sensationalism/body_only", "sensationalism/headlines",
              "misinformation/articles", "misinformation/headlines")

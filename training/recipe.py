@@ -80,14 +80,14 @@ class Recipe:
     # annotated phrases around a group's name): the base learners
     # (hypemeter.scoring.fitting.LEARNERS) they teach, whether they join the stackers' rows,
     # give short views and teach the phrase lexicon (a feature of every learner), and their
-    # weight. None of it, since 2026-12-07.3: through the lexicon they cost HYPO's body-only
-    # sentences 0.010 ROC-AUC, and with the identity mask the templates meet the goals without
-    # them (docs/fairness.md, bench_recipe_steps.py).
-    identity_report_learners: tuple[str, ...] = ()
-    identity_report_stackers: bool = False
-    identity_report_views: bool = False
+    # weight. Through the lexicon they cost HYPO's body-only sentences 0.010 ROC-AUC; through
+    # the stackers they keep held-out legitimate news sober (docs/fairness.md,
+    # bench_recipe_steps.py): all of it, as in 2026-12-07.2.
+    identity_report_learners: tuple[str, ...] = ("body", "loaded_head", "sens_article")
+    identity_report_stackers: bool = True
+    identity_report_views: bool = True
     identity_report_weight: float = 1.0
-    identity_report_lexicon: bool = False
+    identity_report_lexicon: bool = True
 
 
 def training_data(recipe: Recipe, records: Sequence[Record], seed: int
