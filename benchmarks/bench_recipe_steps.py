@@ -90,6 +90,9 @@ STEPS: dict[str, dict[str, Any]] = {
         **REPORTS_EVERYWHERE, "identity_report_learners": ("loaded_head", "sens_article"),
         "identity_report_views": False, "identity_report_stackers": False},
     "reports_no_lexicon": {**REPORTS_EVERYWHERE, "identity_report_lexicon": False},
+    "reports_article_learners_no_lexicon": {
+        **REPORTS_EVERYWHERE, "identity_report_learners": ("loaded_head", "sens_article"),
+        "identity_report_views": False, "identity_report_lexicon": False},
     "no_reports": {"identity_report_tasks": ()},
     "reports_span_model_only": {"identity_report_learners": (), "identity_report_views": False,
                                 "identity_report_stackers": False,
