@@ -2,7 +2,7 @@
 never saw, for one or more model bundles side by side.
 
 For each bundle, its recipe (the card's ``params`` and ``calibration``) is refit once per
-corpus without that corpus (:func:`hypemeter.training.calibration.loco_predictions`, the
+corpus without that corpus (:func:`hypemeter.training.loco.loco_predictions`, the
 vectorizers and lexicon shared, the learners and stackers refit), and each corpus's records
 are scored by the refit model; a calibrated recipe's maps are fitted without that corpus too
 (nested). Printed per score:
@@ -28,7 +28,6 @@ variant of a recipe is a folder holding only a card.json: its ``params`` (e.g.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import subprocess
 import sys
@@ -38,31 +37,21 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from hypemeter.training.calibration import (
-    LocoPredictions,
-    heldout,
-    legitimate_medians,
-)
+from hypemeter.training.calibration_heldout import heldout, legitimate_medians
 from hypemeter.training.corpora.registry import load_corpora
-from hypemeter.training.recipe import Recipe
-from hypemeter.training.stacking import fit_calibrated, split_params
+from hypemeter.training.loco import LocoPredictions
+from hypemeter.training.params import fit_params
+from hypemeter.training.stacking import fit_calibrated
 from record import record
 
 from hypemeter.bundles.bundle import CARD_FILE, resolve_bundle_dir
 from hypemeter.paths import REPO_ROOT, default_data_dir
 from hypemeter.scoring.calibration import HEADS
-from hypemeter.scoring.model import HypeModel
-
-RECIPE_FIELDS = frozenset(f.name for f in dataclasses.fields(Recipe))
 
 GOAL_ECE = 0.08
 GOAL_MEDIAN_RISK = 0.15
 VALIDATION_KEYS = ("sensationalism/articles", "sensationalism/headlines",
                    "misinformation/articles", "misinformation/headlines")
-
-
-# parameters a card may predate, with the value that reproduces the recipe before them
-BEFORE = {"mainstream_corpora": (), "identity_mask": False, "view_weight": None}
 
 
 def read_card(where: str) -> dict[str, Any]:
@@ -79,23 +68,12 @@ def read_card(where: str) -> dict[str, Any]:
     return json.loads((bundle_dir / CARD_FILE).read_text(encoding="utf-8"))
 
 
-def params_of(card: dict[str, Any]) -> dict[str, Any]:
-    """The card's parameters (HypeModel's and the Recipe's, those this code knows; a card
-    that predates one gets the value of :data:`BEFORE`)."""
-    params = {**BEFORE, **{k: tuple(v) if isinstance(v, list) else v
-                           for k, v in card["params"].items()}}
-    model, recipe = split_params({k: v for k, v in params.items()
-                                  if k in HypeModel().get_params() or k in RECIPE_FIELDS})
-    model.pop("seed", None)  # the card's seed is the fit's keyword
-    return {**model, **dataclasses.asdict(recipe)}
-
-
 def evaluate_bundle(path: str, records: list[Any], refits: dict[str, LocoPredictions],
                     exact: bool = False) -> dict[str, Any]:
     """Fit ``path``'s recipe on ``records`` and refit it without each corpus; measure it.
     Bundles with the same parameters share their refits (``refits``, by parameters)."""
     card = read_card(path)
-    params = params_of(card)
+    params = fit_params(card)
     calibration = card.get("calibration") or {}
     refs = calibration.get("reference_prevalence")
     mainstream = bool(calibration.get("mainstream_negatives"))

@@ -12,6 +12,9 @@ sensational, and does the model rank texts that mention a group as well as the o
    groups; per term with at least ``--min-support`` positives and negatives among the records
    that mention it: Borkan et al.'s subgroup, BPSN and BNSP AUC beside the overall ROC-AUC.
    Fitting takes minutes: ``--validation-model FILE`` keeps the fitted model and reuses it.
+   Each pooled term and metric over the goal gets its reason (``training/fairness_gaps.py``):
+   *corpus mix* when random subgroups with the term's positives and negatives per corpus
+   score the same, *term* when the term's figure lies outside their 5-95% range.
 3. With ``--seed-article FILE`` (first line headline, the rest body): its scores and phrases.
 
 Prints the goals of issue 23 and whether each is met.
@@ -32,11 +35,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from hypemeter.training.fairness import (
     borkan_rows,
+    gap_reasons,
+    gaps_markdown,
     goals,
     load_material,
     markdown,
     template_rows,
 )
+from hypemeter.training.fairness_gaps import scored
 from record import record
 from validation_support import validation_model
 
@@ -78,14 +84,17 @@ def main() -> int:
     print(f"model {scorer.version}: {len(material.terms)} terms x "
           f"{sum(map(len, material.templates.values()))} templates")
     rows = template_rows(scorer, material)
-    borkan = None
+    borkan, held = None, None
     if args.data_dir is not None:
         model, valid = validation_model(scorer.bundle.card, args.data_dir,
                                         args.validation_model, scorer.bundle.model)
-        borkan = borkan_rows(model, valid, material, args.min_support)
-    print(markdown(rows, borkan))
+        held = scored(model, valid)
+        borkan = borkan_rows(model, valid, material, args.min_support, held=held)
     summary = goals(rows, borkan)
-    out = {"model": scorer.version, "goals": summary, "terms": rows, "held_out": borkan}
+    reasons = gap_reasons(held, material, summary) if held else []
+    print(markdown(rows, borkan) + gaps_markdown(reasons))
+    out = {"model": scorer.version, "goals": summary, "terms": rows, "held_out": borkan,
+           "auc_gap_reasons": reasons}
     if args.seed_article is not None:
         out["seed_article"] = seed_article(scorer, args.seed_article)
         print("seed article:", json.dumps(out["seed_article"], indent=1))
@@ -93,7 +102,7 @@ def main() -> int:
     if args.json:
         args.json.write_text(json.dumps(out, indent=1) + "\n")
     if args.record:
-        record(args.model, "fairness", {"goals": summary})
+        record(args.model, "fairness", {"goals": summary, "auc_gap_reasons": reasons})
     return 0
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import joblib
 from hypemeter.training.corpora.registry import load_corpora
 from hypemeter.training.corpora.split import group_split
+from hypemeter.training.params import fit_params
 from hypemeter.training.stacking import fit_model
 
 from hypemeter.records.results import Record
@@ -33,9 +34,8 @@ def validation_model(card: dict[str, Any], data_dir: Path, cache: Path | None = 
     if cache is not None and cache.exists():
         return joblib.load(cache).with_calibration(_maps(final)), valid
     t0 = time.perf_counter()
-    params = {k: (tuple(v) if isinstance(v, list) else v)
-              for k, v in card.get("params", {}).items() if k != "seed"}
-    model = fit_model(train, seed=int(card.get("seed", 0)), explanations=False, **params)
+    model = fit_model(train, seed=int(card.get("seed", 0)), explanations=False,
+                      **fit_params(card))
     print(f"fitted the validation model on {len(train)} records in "
           f"{time.perf_counter() - t0:.0f}s", file=sys.stderr)
     if cache is not None:

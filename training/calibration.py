@@ -1,32 +1,23 @@
-"""Calibration for the unseen outlet: leave-one-corpus-out predictions, the choice and fit of
-each score's calibration map, and the prior shift to a reference prevalence.
+"""The calibration maps: the choice and fit of each score's map on leave-one-corpus-out
+predictions (:mod:`hypemeter.training.loco`), and the prior shift to a reference prevalence.
 
-1. :func:`loco_predictions`: for every corpus with labelled records, the learners and stackers
-   are refit without it (and without records of other corpora that share a group with it) on
-   the design the full fit already built (:meth:`HypeModel.refit_learners
-   <hypemeter.scoring.model.HypeModel.refit_learners>`: the vectorizers, TF-IDF weights and
-   lexicon stay those of the full fit, only the learners are refit),
-   and its records get the refit stackers' logits: how the model scores a corpus it
-   never saw.
-2. :func:`fit_calibration`: per score and input kind (text with a body, headline only), the
-   calibration form (Platt's sigmoid, beta, isotonic, or for sensationalism none: see
-   :data:`METHODS_OF_HEAD`) is chosen by leave-one-corpus-out log loss on those predictions,
-   then fitted on all of them. Every (corpus, class) cell weighs
-   the same, so each corpus has an equal say and the fit's prevalence is known; a prior shift
-   on the logit then moves each score to its reference prevalence.
-3. :func:`heldout_scores`: each corpus's records scored with maps fitted without that corpus
-   too (nested): what the benchmark and the reports measure calibration on.
+:func:`fit_calibration`: per score and input kind (text with a body, headline only), the
+calibration form (Platt's sigmoid, beta, isotonic, or for sensationalism none: see
+:data:`METHODS_OF_HEAD`) is chosen by leave-one-corpus-out log loss on those predictions,
+then fitted on all of them. Every (corpus, class) cell weighs the same, so each corpus has an
+equal say and the fit's prevalence is known; a prior shift on the logit then moves each score
+to its reference prevalence. How honest the maps are on a corpus they never saw (nested) is
+:mod:`hypemeter.training.calibration_heldout`.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from hypemeter.training.recipe import PSEUDO_HEADLINE
+from hypemeter.training.loco import TASK_OF_HEAD, LocoPredictions
 from scipy.special import expit
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
@@ -40,10 +31,7 @@ from hypemeter.scoring.calibration import (
     HeadCalibration,
     ScoreCalibration,
 )
-from hypemeter.scoring.fitting import Design, TrainingData, TrainSet, subset
-from hypemeter.scoring.model import HAS_BODY, HypeModel
 
-TASK_OF_HEAD = {"sensationalism": "sensationalism", "misinformation_risk": "misinformation"}
 # Each score's reference prevalence: "calibrated to a feed in which this share of texts is
 # positive". The misinformation share is chosen so that ordinary reporting scores low (see
 # docs/calibration.md for the measurement); sensationalism keeps an even feed.
@@ -52,7 +40,6 @@ REFERENCE_PREVALENCE = {"sensationalism": 0.5, "misinformation_risk": 0.1}
 # hyperpartisan (SemEval-2019, by article) are mainstream news, not fabricated. They join the
 # misinformation head's calibration set as negatives.
 MAINSTREAM_NEGATIVES = ("semeval2019_hyperpartisan",)
-MIN_FOLD_RECORDS = 20
 # The calibration forms each score chooses from (by leave-one-corpus-out log loss); the first
 # is taken when there are too few corpora to choose. Sensationalism may keep its stackers' own
 # sigmoid ("identity"): on held-out corpora every fitted map did worse (the clickbait corpora
@@ -62,113 +49,7 @@ MIN_FOLD_RECORDS = 20
 # Pérez-Rosas and left that corpus at ECE 0.26 instead of 0.01 (docs/calibration.md).
 METHODS_OF_HEAD = {"sensationalism": ("identity", "sigmoid", "beta", "isotonic"),
                    "misinformation_risk": ("sigmoid", "beta", "isotonic")}
-# Kinds of record that are not texts the scores describe: the derived headline-length lines of
-# span-labelled articles, and single sentences (HYPO's hyperboles and their literal
-# paraphrases, which teach the lexicon and the loaded-headline learner). Scored as body-only
-# text by a model that never saw HYPO they rank at chance (ROC-AUC 0.51), and as a corpus of
-# the calibration set they pulled every article's sensationalism towards 0.5.
-NOT_SCORED_TEXT = (PSEUDO_HEADLINE, "sentence")
 
-
-@dataclass
-class LocoPredictions:
-    """Stacker logits of every labelled record, each from a fit without its corpus."""
-
-    z: np.ndarray  # (n, 2) stacker logits: sensationalism, misinformation_risk
-    with_body: np.ndarray  # (n,) bool: scored by the article stackers
-    corpus: np.ndarray
-    task: np.ndarray
-    label: np.ndarray  # (n,) 0/1, -1 where the record has no label
-    seconds: float = 0.0
-
-    def select(self, mask: np.ndarray) -> LocoPredictions:
-        return LocoPredictions(self.z[mask], self.with_body[mask], self.corpus[mask],
-                               self.task[mask], self.label[mask], self.seconds)
-
-
-def loco_predictions(
-    model: HypeModel, design: Design, *, corpora: Sequence[str] | None = None,
-    log: Callable[[str], Any] | None = None, quick: bool = True,
-) -> LocoPredictions:
-    """Refit ``model``'s learners without each corpus in turn and score that corpus.
-
-    ``model`` must have been fitted on ``design`` (:meth:`HypeModel.fit` calls this through
-    its ``calibration`` argument): a learner whose training set does not hold the corpus is
-    reused, not refit.
-    ``quick``: a refit learner is fitted once, and the refit stackers read the full fit's
-    out-of-fold logits for the remaining rows (the held-out corpus's own logits always come
-    from learners fitted without it)."""
-    started = time.perf_counter()
-    records = design.data.records
-    labelled = np.array([
-        r.kind not in NOT_SCORED_TEXT and r.task in TASK_OF_HEAD.values()
-        and r.label is not None for r in records
-    ])
-    corpus_of = np.array([r.corpus for r in records])
-    group_of = np.array([r.group for r in records])
-    names = sorted(set(corpus_of[labelled].tolist()))
-    if corpora is not None:
-        names = [c for c in names if c in corpora]
-    parts: list[tuple[np.ndarray, np.ndarray]] = []
-    for name in names:
-        test = np.flatnonzero(labelled & (corpus_of == name))
-        if len(test) < MIN_FOLD_RECORDS:
-            continue
-        held_groups = set(group_of[corpus_of == name].tolist())
-        keep = (corpus_of != name) & ~np.isin(group_of, list(held_groups))
-        data = _without(design.data, keep)
-        if not all(_two_sided(s) for s in (*data.sets.values(), *data.score_sets)):
-            if log:
-                log(f"calibration: cannot refit without {name} (a learner loses a class)")
-            continue
-        t0 = time.perf_counter()
-        fold = model.refit_learners(data, design, quick=quick)
-        z, _ = stacker_logits(fold, design.blocks, test)
-        parts.append((test, z))
-        if log:
-            log(f"calibration: refit without {name} ({len(test)} records scored) in "
-                f"{time.perf_counter() - t0:.1f}s")
-    if not parts:
-        raise ValueError("no corpus could be held out for calibration")
-    idx = np.concatenate([i for i, _ in parts])
-    z = np.vstack([zz for _, zz in parts])
-    _, with_body = stacker_logits(model, design.blocks, idx, logits=False)
-    return LocoPredictions(
-        z=z, with_body=with_body, corpus=corpus_of[idx],
-        task=np.array([records[i].task for i in idx]),
-        label=np.array([records[i].label for i in idx], dtype=int),
-        seconds=round(time.perf_counter() - started, 1),
-    )
-
-
-def _without(data: TrainingData, keep: np.ndarray) -> TrainingData:
-    """``data`` restricted to the records ``keep`` marks; a set all of whose rows are kept
-    stays the same object (its learner is reused)."""
-    def cut(s: TrainSet) -> TrainSet:
-        return s if keep[s.idx].all() else subset(s, keep[s.idx])
-
-    return TrainingData(data.articles, data.records, {k: cut(s) for k, s in data.sets.items()},
-                        (cut(data.score_sets[0]), cut(data.score_sets[1])),
-                        data.stacker_weights)
-
-
-def _two_sided(s: TrainSet) -> bool:
-    return bool(len(s.y) and (s.y > 0).any() and (s.y < 1).any())
-
-
-def stacker_logits(model: HypeModel, blocks: dict[str, Any], rows: np.ndarray,
-                   logits: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """The stackers' logits for ``rows`` of the design's feature blocks, and which rows have a
-    body (``logits=False`` computes the latter only)."""
-    b = {k: v[rows] for k, v in blocks.items()}
-    with_body = b["sb"][:, 0] < 1.0  # style column 0 is "empty", as in HypeModel._meta
-    if not logits:
-        return np.empty((len(rows), 2)), with_body
-    meta_x = model._meta(b, model._base_logits(b))
-    return model._stacker_logits(meta_x), meta_x[:, HAS_BODY] > 0
-
-
-# --- the calibration set of a head ---------------------------------------------------------
 
 
 @dataclass
@@ -331,114 +212,5 @@ def fit_calibration(
     return ScoreCalibration(heads, "leave-one-corpus-out", details)
 
 
-def heldout_scores(loco: LocoPredictions, head: str, *, reference: float | None = None,
-                   mainstream: bool = True, methods: Sequence[str] | None = None,
-                   calibrate: bool = True) -> np.ndarray:
-    """``head``'s probability for every held-out record, each corpus scored by maps fitted
-    without it (``calibrate=False``: the stackers' own sigmoid, as a model without
-    calibration)."""
-    j = HEADS.index(head)
-    if not calibrate:
-        return expit(loco.z[:, j])
-    ref = REFERENCE_PREVALENCE[head] if reference is None else reference
-    d = head_data(loco, head, mainstream=mainstream)
-    p = np.zeros(len(loco.z))
-    for name in np.unique(loco.corpus):
-        keep = d.corpus != name
-        cal, _ = fit_head(HeadData(d.z[keep], d.y[keep], d.with_body[keep], d.corpus[keep]),
-                          ref, methods or METHODS_OF_HEAD[head])
-        rows = loco.corpus == name
-        p[rows] = cal(loco.z[rows, j], loco.with_body[rows])
-    return p
-
-
-def legitimate_mask(loco: LocoPredictions) -> np.ndarray:
-    """Held-out full articles of ordinary, accurate reporting: labelled accurate
-    (FakeNewsNet, Pérez-Rosas, the sample) or judged not hyperpartisan (SemEval-2019)."""
-    accurate = (loco.task == "misinformation") & (loco.label == 0)
-    mainstream = np.isin(loco.corpus, MAINSTREAM_NEGATIVES) & (loco.label == 0)
-    return (accurate | mainstream) & loco.with_body
-
-
-@dataclass
-class HeldOut:
-    """One head's held-out probabilities (every LOCO record), its labelled records and the
-    reference prevalence its probabilities are defined at."""
-
-    head: str
-    loco: LocoPredictions
-    p: np.ndarray  # one per LOCO record
-    mask: np.ndarray  # the head's labelled records (its calibration set)
-    y: np.ndarray  # labels where ``mask``
-    reference: float
-
-    def corpora(self) -> list[str]:
-        """Corpora holding both classes (the ones calibration can be measured on)."""
-        corpus = self.loco.corpus[self.mask]
-        return [str(c) for c in np.unique(corpus) if len(np.unique(self.y[corpus == c])) == 2]
-
-    def records(self, corpora: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Labels, probabilities and weights (every corpus the same total, its positives a
-        ``reference`` share) of the labelled records of ``corpora``."""
-        corpus = self.loco.corpus[self.mask]
-        m = np.isin(corpus, list(corpora))
-        y, p = self.y[m], self.p[self.mask][m]
-        return y, p, cell_weights(corpus[m], y, self.reference)
-
-    def table(self) -> dict[str, Any]:
-        """Per corpus and pooled: n, positives, ROC-AUC, mean score, ECE at the reference
-        prevalence (``ece_ref``) and as the corpus is (``ece_raw``)."""
-        from hypemeter.training.metrics import expected_calibration_error as ece
-        from sklearn.metrics import roc_auc_score
-
-        out: dict[str, Any] = {"reference_prevalence": self.reference, "corpora": {}}
-        for c in self.corpora():
-            y, p, w = self.records([c])
-            out["corpora"][c] = {
-                "n": len(y), "positives": int(y.sum()),
-                "roc_auc": round(float(roc_auc_score(y, p)), 4),
-                "ece_ref": round(ece(y, p, sample_weight=w), 4),
-                "ece_raw": round(ece(y, p), 4),
-                "mean_score": round(float(p.mean()), 4),
-            }
-        y, p, w = self.records(self.corpora())
-        out["pooled"] = {"n": len(y), "ece_ref": round(ece(y, p, sample_weight=w), 4),
-                         "ece_raw": round(ece(y, p), 4)}
-        return out
-
-
-def heldout(loco: LocoPredictions, reference: dict[str, float] | None, *,
-            mainstream: bool = True) -> dict[str, HeldOut]:
-    """Both heads' held-out probabilities: nested calibration at ``reference`` prevalences,
-    or (``reference=None``) the stackers' own sigmoid of a model without calibration, whose
-    stackers were fitted on even classes (reference 0.5)."""
-    out = {}
-    for head in HEADS:
-        mask, y = head_records(loco, head, mainstream=mainstream)
-        ref = 0.5 if reference is None else reference[head]
-        p = heldout_scores(loco, head, reference=ref, mainstream=mainstream,
-                           calibrate=reference is not None)
-        out[head] = HeldOut(head, loco, p, mask, y, ref)
-    return out
-
-
-def legitimate_medians(loco: LocoPredictions, held: dict[str, HeldOut]) -> dict[str, Any]:
-    """Median held-out scores of the legitimate articles (:func:`legitimate_mask`)."""
-    legit = legitimate_mask(loco)
-    corpora = loco.corpus[legit]
-    out: dict[str, Any] = {}
-    for head, h in held.items():
-        vals = h.p[legit]
-        out[head] = {
-            "n": int(legit.sum()),
-            "median": round(float(np.median(vals)), 4),
-            "share_ge_0_5": round(float((vals >= 0.5).mean()), 4),
-            "per_corpus": {str(c): {"n": int((corpora == c).sum()),
-                                    "median": round(float(np.median(vals[corpora == c])), 4)}
-                           for c in np.unique(corpora)},
-        }
-    return out
-
-
-__all__ = ["HeldOut", "LocoPredictions", "cell_weights", "fit_calibration", "heldout",
-           "heldout_scores", "legitimate_mask", "legitimate_medians", "loco_predictions"]
+__all__ = ["MAINSTREAM_NEGATIVES", "REFERENCE_PREVALENCE", "HeadData", "cell_weights",
+           "fit_calibration", "fit_head", "head_data", "head_records", "logo_log_loss"]

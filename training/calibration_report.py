@@ -22,19 +22,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from hypemeter.training.calibration import (
-    LocoPredictions,
-    cell_weights,
-    heldout,
-    legitimate_medians,
-)
+from hypemeter.training.calibration import cell_weights
+from hypemeter.training.calibration_heldout import heldout, legitimate_medians
+from hypemeter.training.figures import new_figure, plots_available, save_figure
+from hypemeter.training.loco import TASK_OF_HEAD, LocoPredictions
 from hypemeter.training.metrics import expected_calibration_error
-from hypemeter.training.report import _figure, _json_safe, _save, plots_available
+from hypemeter.training.report import json_safe
 
 from hypemeter.records.results import Article
 from hypemeter.scoring.calibration import HEADS
 
-TASK_OF_HEAD = {"sensationalism": "sensationalism", "misinformation_risk": "misinformation"}
 Panel = tuple[str, np.ndarray, np.ndarray, np.ndarray | None]  # name, y, p, weights
 
 
@@ -87,7 +84,7 @@ def plot_reliability_panels(path: Path, panels: Sequence[Panel], title: str) -> 
     """One small reliability diagram per panel (a corpus, a group, the pooled set)."""
     cols = min(3, len(panels))
     rows = math.ceil(len(panels) / cols)
-    fig = _figure(3.2 * cols, 3.0 * rows + 0.4)
+    fig = new_figure(3.2 * cols, 3.0 * rows + 0.4)
     fig.suptitle(title, fontsize=9)
     for k, (name, y, p, w) in enumerate(panels):
         ax = fig.add_subplot(rows, cols, k + 1)
@@ -100,7 +97,7 @@ def plot_reliability_panels(path: Path, panels: Sequence[Panel], title: str) -> 
         ax.set_title(f"{name}\nn={len(y)}, ECE={ece:.3f}", fontsize=8)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def _validation_panels(model: Any, records: Sequence[Any], head: str,
@@ -188,7 +185,7 @@ def write_calibration_report(out_dir: Path, model: Any, valid: Sequence[Any],
         lines.append("Figures are not drawn: matplotlib is not installed.")
     (folder / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (folder / "metrics.json").write_text(
-        json.dumps(_json_safe(entry), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+        json.dumps(json_safe(entry), indent=2, allow_nan=False) + "\n", encoding="utf-8")
     with (Path(out_dir) / "report.md").open("a", encoding="utf-8") as index:
         index.write("## calibration\n\nReliability per corpus, on leave-one-corpus-out "
                     "predictions and on the validation split. "
@@ -264,7 +261,7 @@ def add_group_section(out_dir: Path, metrics: dict[str, Any], y: Sequence[int],
     if not lines:
         return
     (out / "metrics.json").write_text(
-        json.dumps(_json_safe(metrics), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+        json.dumps(json_safe(metrics), indent=2, allow_nan=False) + "\n", encoding="utf-8")
     with (out / "report.md").open("a", encoding="utf-8") as report:
         report.write("\n".join(lines) + "\n")
 

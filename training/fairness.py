@@ -25,13 +25,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from hypemeter.training import fairness_gaps
+from hypemeter.training.fairness_gaps import Scored, scored
 from sklearn.metrics import roc_auc_score
 
 from hypemeter.records.results import Article, Record
 from hypemeter.text.tokens import tokenize
 
 HEADS = ("sensationalism", "misinformation_risk")
-TASK_HEAD = {"sensationalism": 0, "misinformation": 1}
 # The goals of issue 23 (printed by the benchmark, recorded in the model card).
 MAX_SOBER_EXCESS = 0.05
 MAX_SENSATIONAL_GAP = 0.05
@@ -188,8 +189,21 @@ def _borkan(y: np.ndarray, p: np.ndarray, sub: np.ndarray, min_support: int
     return row
 
 
+def subgroups(held: dict[str, Scored], material: Material) -> dict[str, dict[str, np.ndarray]]:
+    """Per task and term: which of the task's held-out records mention the term."""
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for task, s in held.items():
+        words = [record_words(r) for r in s.records]  # tokenised once, not once per term
+        out[task] = {}
+        for term in material.terms:
+            forms = term.forms()
+            out[task][term.term] = np.array([mentions(w, forms) for w in words], bool)
+    return out
+
+
 def borkan_rows(model: Any, records: Sequence[Record], material: Material,
-                min_support: int = 10) -> dict[str, Any]:
+                min_support: int = 10, held: dict[str, Scored] | None = None
+                ) -> dict[str, Any]:
     """Per task (sensationalism, misinformation): the overall ROC-AUC on ``records`` (labelled,
     held out) and per term with at least ``min_support`` positives and negatives among the
     records that mention it: subgroup, BPSN and BNSP AUC. Terms with less support are listed
@@ -198,22 +212,18 @@ def borkan_rows(model: Any, records: Sequence[Record], material: Material,
     The pooled figures mix corpora: a term that one corpus mentions more than the others (party
     names in LIAR's claims) takes that corpus's AUC, whatever the model does with the term.
     ``within_corpus`` gives the same metrics inside each corpus (background: the corpus's other
-    records), beside the corpus's own AUC."""
+    records), beside the corpus's own AUC. ``held``: ``records`` already scored
+    (:func:`hypemeter.training.fairness_gaps.scored`)."""
     out: dict[str, Any] = {}
-    for task, column in TASK_HEAD.items():
-        recs = [r for r in records if r.task == task and r.label is not None]
-        if not recs:
-            continue
-        y = np.array([int(r.label or 0) for r in recs])
-        p = model.predict_scores([Article(r.headline, r.body, r.id) for r in recs])[:, column]
-        corpus = np.array([r.corpus for r in recs])
+    held = held if held is not None else scored(model, records)
+    masks = subgroups(held, material)
+    for task, s in held.items():
+        y, p, corpus = s.y, s.p, s.corpus
         overall = _auc(y, p)
         corpus_auc = {c: _auc(y[corpus == c], p[corpus == c]) for c in sorted(set(corpus))}
-        words = [record_words(r) for r in recs]  # tokenised once, not once per term
         terms, within = [], []
         for term in material.terms:
-            forms = term.forms()
-            sub = np.array([mentions(w, forms) for w in words], bool)
+            sub = masks[task][term.term]
             terms.append({"term": term.term, **_borkan(y, p, sub, min_support)})
             for c in sorted(set(corpus[sub])):
                 m = corpus == c
@@ -221,7 +231,7 @@ def borkan_rows(model: Any, records: Sequence[Record], material: Material,
                 if "subgroup_auc" in row:
                     within.append({"term": term.term, "corpus": c,
                                    "corpus_auc": corpus_auc[c], **row})
-        out[task] = {"records": len(recs), "overall_auc": overall, "terms": terms,
+        out[task] = {"records": len(s.y), "overall_auc": overall, "terms": terms,
                      "corpus_auc": corpus_auc, "within_corpus": within}
     return out
 
@@ -323,6 +333,25 @@ def markdown(rows: list[dict[str, Any]], borkan: dict[str, Any] | None = None) -
     return "\n".join(lines) + "\n"
 
 
+def gap_reasons(held: dict[str, Scored], material: Material, summary: dict[str, Any]
+                ) -> list[dict[str, Any]]:
+    """Why each pooled per-term AUC over the goal misses the overall one
+    (:func:`hypemeter.training.fairness_gaps.gap_reasons`)."""
+    over = summary.get("auc_terms_over_goal", [])
+    return fairness_gaps.gap_reasons(held, subgroups(held, material), over) if over else []
+
+
+def gaps_markdown(reasons: Sequence[dict[str, Any]]) -> str:
+    """The reasons under a heading that says how to read them ("" without any)."""
+    if not reasons:
+        return ""
+    return ("\n**Why the pooled per-term AUCs miss the overall one**: for each term and metric "
+            "over the goal, random subgroups with the term's number of positives and negatives "
+            "in each corpus (200 draws); *corpus mix* where the term's figure lies inside "
+            "their 5-95% range (any subgroup of those corpora and that size gets it), *term* "
+            "where it lies outside.\n\n" + fairness_gaps.markdown(reasons))
+
+
 MATERIAL_DIR = Path(__file__).resolve().parents[1] / "benchmarks" / "fairness"
 
 
@@ -340,21 +369,23 @@ def fairness_report(report_dir: Path, final: Any, version: str, validation_model
 
     material = load_material(material_dir)
     rows = template_rows(Scorer(Bundle(final, {"version": version}, report_dir)), material)
-    borkan = borkan_rows(validation_model, valid, material)
+    held = scored(validation_model, valid)
+    borkan = borkan_rows(validation_model, valid, material, held=held)
+    summary = goals(rows, borkan)
+    reasons = gap_reasons(held, material, summary)
     report_dir.mkdir(parents=True, exist_ok=True)
     (report_dir / "fairness.md").write_text(
         f"# Identity terms: {version}\n\nTemplates of benchmarks/fairness/ (the final model), "
         "and Borkan et al.'s per-term AUCs on the held-out groups (the validation model); "
         "`python benchmarks/bench_fairness.py` prints the same table.\n\n"
-        + markdown(rows, borkan), encoding="utf-8")
+        + markdown(rows, borkan) + gaps_markdown(reasons), encoding="utf-8")
     index = report_dir / "report.md"
     if index.is_file():
         with index.open("a", encoding="utf-8") as fh:
             fh.write("## identity terms\n\nScores of sober and sensational templates per "
                      "identity term, spans on the terms, per-term held-out AUCs: "
                      "[fairness.md](fairness.md)\n")
-    summary = goals(rows, borkan)
-    return {"goals": summary, "report": "fairness.md",
+    return {"goals": summary, "report": "fairness.md", "auc_gap_reasons": reasons,
             "held_out": {task: {"overall_auc": e["overall_auc"],
                                 "terms": [t for t in e["terms"] if "subgroup_auc" in t],
                                 "within_corpus": e["within_corpus"]}

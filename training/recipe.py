@@ -76,6 +76,18 @@ class Recipe:
     # records (all accurate, sober and sensational alike) they cost held-out articles 0.010
     # misinformation ROC-AUC (docs/fairness.md) and are left out
     identity_report_tasks: tuple[str, ...] = ("sensationalism",)
+    # Where the reports go besides the span model (which always learns from them: their
+    # annotated phrases around a group's name): the base learners
+    # (hypemeter.scoring.fitting.LEARNERS) they teach, whether they join the stackers' rows,
+    # give short views and teach the phrase lexicon (a feature of every learner), and their
+    # weight. Through the lexicon they cost HYPO's body-only sentences 0.010 ROC-AUC; through
+    # the stackers they keep held-out legitimate news sober (docs/fairness.md,
+    # bench_recipe_steps.py): all of it, as in 2026-12-07.2.
+    identity_report_learners: tuple[str, ...] = ("body", "loaded_head", "sens_article")
+    identity_report_stackers: bool = True
+    identity_report_views: bool = True
+    identity_report_weight: float = 1.0
+    identity_report_lexicon: bool = True
 
 
 def training_data(recipe: Recipe, records: Sequence[Record], seed: int
@@ -88,6 +100,8 @@ def training_data(recipe: Recipe, records: Sequence[Record], seed: int
     records = recipe_records(recipe, records)
     views = (short_views(records, recipe.headline_views, recipe.view_tasks)
              if recipe.view_weight else [])
+    if not recipe.identity_report_views:
+        views = [v for v in views if not is_identity_report(v)]
     records = [*records, *sentence_records(records), *views]
     sets = train_sets(recipe, records)
     if views:  # headline-less, body-less and one-sentence views of the articles
@@ -98,8 +112,19 @@ def training_data(recipe: Recipe, records: Sequence[Record], seed: int
     if recipe.own_weight is not None:
         for s in sets.values():
             s.w[own_mask(s, records)] *= recipe.own_weight
+    reported = np.array([is_identity_report(r) for r in records], bool)
+    for s in sets.values():
+        s.w[reported[s.idx]] *= recipe.identity_report_weight
+    stacker_body = sets["body"]  # the sensationalism stackers' rows with a body
+    if not recipe.identity_report_stackers:
+        stacker_body = subset(stacker_body, ~reported[stacker_body.idx])
+    for key in LEARNERS:
+        if key not in recipe.identity_report_learners:
+            sets[key] = subset(sets[key], ~reported[sets[key].idx])
     for key in ("body", "loaded_head"):  # article corpora: equal say each
         sets[key].w = balance(sets[key], records, keep_own)
+    if stacker_body is not sets["body"]:
+        stacker_body.w = balance(stacker_body, records, keep_own)
     headlines = sets["headline"]
     sets["headline"], head_meta = holdout(headlines, recipe.meta_headlines, seed)
     sets["claim"], claim_meta = holdout(sets["claim"], recipe.meta_headlines, seed)
@@ -107,7 +132,8 @@ def training_data(recipe: Recipe, records: Sequence[Record], seed: int
         articles=[Article(r.headline, r.body, r.id) for r in records],
         records=records,
         sets=sets,
-        score_sets=(concat(sets["body"], head_meta), concat(sets["article"], claim_meta)),
+        score_sets=(concat(stacker_body, head_meta),
+                    concat(sets["article"], claim_meta)),
         stacker_weights=lambda part: balance(part, records, keep_own),
     ), lambda model: clickbait_phrases(model, records, headlines)
 
@@ -117,6 +143,14 @@ def recipe_records(recipe: Recipe, records: Sequence[Record]) -> list[Record]:
     ``recipe.identity_report_tasks`` only."""
     return [r for r in records
             if not is_identity_report(r) or r.task in recipe.identity_report_tasks]
+
+
+def lexicon_records(recipe: Recipe, records: Sequence[Record]) -> list[Record]:
+    """The records the phrase lexicon learns from: without the reports about groups unless
+    ``recipe.identity_report_lexicon``."""
+    if recipe.identity_report_lexicon:
+        return list(records)
+    return [r for r in records if not is_identity_report(r)]
 
 
 def train_sets(recipe: Recipe, records: Sequence[Record]) -> dict[str, TrainSet]:

@@ -7,7 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hypemeter.training.report import PLOTS_MISSING_NOTE, _figure, _save, plots_available
+from hypemeter.training.figures import (
+    PLOTS_MISSING_NOTE,
+    new_figure,
+    plots_available,
+    save_figure,
+)
 
 
 def _fmt(v: Any, digits: int = 3) -> str:
@@ -15,7 +20,7 @@ def _fmt(v: Any, digits: int = 3) -> str:
 
 
 def plot_span_reliability(path: Path, bands: list[dict[str, Any]]) -> None:
-    fig = _figure()
+    fig = new_figure()
     ax = fig.add_subplot(1, 1, 1)
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect calibration")
     xs = [b["mean_weight"] for b in bands if b["spans"]]
@@ -29,7 +34,7 @@ def plot_span_reliability(path: Path, bands: list[dict[str, Any]]) -> None:
     ax.set_ylabel("precision (share of spans matching a marked phrase)")
     ax.set_title("Span weights: reliability (validation)")
     ax.legend(loc="upper left")
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def write_span_report(out_dir: Path, spans: dict[str, Any], link_prefix: str = "report/"

@@ -4,12 +4,13 @@ are prepared here and passed to :meth:`HypeModel.fit`, which fits everything els
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from hypemeter.training.calibration import LocoPredictions, fit_calibration, loco_predictions
-from hypemeter.training.recipe import Recipe, recipe_records, training_data
+from hypemeter.training.calibration import fit_calibration
+from hypemeter.training.loco import LocoPredictions, loco_predictions
+from hypemeter.training.params import split_params
+from hypemeter.training.recipe import lexicon_records, recipe_records, training_data
 from hypemeter.training.spans import fit_span_model, punkt_texts
 
 from hypemeter.analysis.features import vader_valence
@@ -19,14 +20,6 @@ from hypemeter.scoring.calibration import ScoreCalibration
 from hypemeter.scoring.fitting import Design
 from hypemeter.scoring.model import HypeModel
 from hypemeter.text.sentences import SentenceSplitter
-
-RECIPE_PARAMS = frozenset(f.name for f in dataclasses.fields(Recipe))
-
-
-def split_params(params: dict[str, Any]) -> tuple[dict[str, Any], Recipe]:
-    """``HypeModel`` parameters and the :class:`Recipe` from one mapping of both."""
-    model = {k: v for k, v in params.items() if k not in RECIPE_PARAMS}
-    return model, Recipe(**{k: v for k, v in params.items() if k in RECIPE_PARAMS})
 
 
 def fit_model(records: Sequence[Record], *, seed: int = 0, explanations: bool = True,
@@ -46,10 +39,10 @@ def fit_calibrated(records: Sequence[Record], *, seed: int = 0, explanations: bo
                    log: Callable[[str], Any] | None = None, quick: bool = True, **params: Any
                    ) -> tuple[HypeModel, LocoPredictions | None, str | None]:
     """:func:`fit_model` with ``calibration_`` fitted on leave-one-corpus-out refits (one more
-    fit of the learners per corpus, see :mod:`hypemeter.training.calibration`), the held-out
+    fit of the learners per corpus, see :mod:`hypemeter.training.loco`), the held-out
     predictions (for the report) and, when no calibration could be fitted (fewer than two
     corpora to hold out, or one class only), why: the model then keeps the stackers' own
-    sigmoid. ``quick``: see :func:`~hypemeter.training.calibration.loco_predictions`."""
+    sigmoid. ``quick``: see :func:`~hypemeter.training.loco.loco_predictions`."""
     held: dict[str, Any] = {"loco": None, "problem": None}
 
     def calibration(model: HypeModel, design: Design) -> ScoreCalibration | None:
@@ -72,15 +65,11 @@ def _fit(records: Sequence[Record], seed: int, explanations: bool,
     valence = dict(vader_valence())
     data, phrases = training_data(recipe, records, seed)
     return HypeModel(seed=seed, **model_params).fit(
-        data, lexicon=PhraseLexicon().fit(records, valence), valence=valence, phrases=phrases,
+        data, lexicon=PhraseLexicon().fit(lexicon_records(recipe, records), valence),
+        valence=valence, phrases=phrases,
         sentences=SentenceSplitter.train(punkt_texts(records)) if explanations else None,
         span_model=(lambda m: fit_span_model(m.lexicon_, m.valence_, m.sentences_, records,
                                              seed=seed, mask=m.identity_mask))
         if explanations else None,
         calibration=calibration,
     )
-
-
-def card_params(model: HypeModel, recipe: Recipe) -> dict[str, Any]:
-    """The parameters a model card records."""
-    return {**model.get_params(), **dataclasses.asdict(recipe)}

@@ -14,7 +14,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from hypemeter.training.calibration import LocoPredictions
 from hypemeter.training.calibration_report import calibration_card, write_calibration_report
 from hypemeter.training.corpora.base import LoadReport
 from hypemeter.training.corpora.own import TRAINING_LANGUAGES
@@ -26,11 +25,13 @@ from hypemeter.training.corpora.registry import (
 )
 from hypemeter.training.corpora.split import group_split
 from hypemeter.training.fairness import fairness_report
+from hypemeter.training.loco import LocoPredictions
 from hypemeter.training.own_data import own_data_summary
+from hypemeter.training.params import card_params
 from hypemeter.training.recipe import Recipe
 from hypemeter.training.report import write_validation_report
 from hypemeter.training.span_report import write_span_report
-from hypemeter.training.stacking import card_params, fit_calibrated, fit_model
+from hypemeter.training.stacking import fit_calibrated, fit_model
 from hypemeter.training.validation import evaluate_records, validation_lines
 from hypemeter.training.views import short_views
 from joblib import Parallel, delayed

@@ -114,7 +114,7 @@ class Fitting:
         own (the same object) is taken from this model with its out-of-fold logits; with
         ``quick``, a refit learner's stacker inputs are this fit's out-of-fold logits of its
         remaining rows (one fit per learner instead of ``cv_folds + 1``). The leave-one-
-        corpus-out refits of the calibration (:mod:`hypemeter.training.calibration`)."""
+        corpus-out refits of the calibration (:mod:`hypemeter.training.loco`)."""
         fold = copy.copy(self)
         fold.calibration_ = None  # its scores are the refit stackers' own sigmoid
         fold._fit_learners(design, data, reuse=self, quick=quick)

@@ -10,15 +10,14 @@ import numpy as np
 import pytest
 from hypemeter.training.calibration import (
     HeadData,
-    LocoPredictions,
     cell_weights,
     fit_calibration,
     fit_head,
     fit_map,
-    heldout,
-    legitimate_medians,
     logo_log_loss,
 )
+from hypemeter.training.calibration_heldout import heldout, legitimate_medians
+from hypemeter.training.loco import LocoPredictions
 from hypemeter.training.metrics import expected_calibration_error
 from scipy.special import expit, logit
 

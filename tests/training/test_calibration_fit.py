@@ -56,7 +56,7 @@ def test_a_calibrated_fit_scores_through_its_maps_and_describes_them() -> None:
 
 
 def test_a_held_out_corpus_is_scored_by_learners_that_never_saw_it() -> None:
-    from hypemeter.training.calibration import loco_predictions, stacker_logits
+    from hypemeter.training.loco import loco_predictions, stacker_logits
 
     records = _three_corpora()
     valence = dict(vader_valence())
