@@ -40,8 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hypemeter.training.calibration_heldout import heldout, legitimate_medians
 from hypemeter.training.corpora.registry import load_corpora
 from hypemeter.training.loco import LocoPredictions
-from hypemeter.training.params import fit_params
 from hypemeter.training.stacking import fit_calibrated
+from recipe_history import fit_params
 from record import record
 
 from hypemeter.bundles.bundle import CARD_FILE, resolve_bundle_dir

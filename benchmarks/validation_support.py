@@ -15,8 +15,8 @@ from typing import Any
 import joblib
 from hypemeter.training.corpora.registry import load_corpora
 from hypemeter.training.corpora.split import group_split
-from hypemeter.training.params import fit_params
 from hypemeter.training.stacking import fit_model
+from recipe_history import fit_params
 
 from hypemeter.records.results import Record
 from hypemeter.scoring.calibration import ScoreCalibration
