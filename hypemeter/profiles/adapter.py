@@ -33,6 +33,7 @@ from scipy.special import expit, logit
 from scipy.stats import rankdata
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction._hashing_fast import transform as _hashing_transform
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import RepeatedStratifiedKFold
@@ -66,6 +67,21 @@ def base_logits(base: np.ndarray) -> np.ndarray:
 def _hasher() -> HashingVectorizer:
     return HashingVectorizer(n_features=N_FEATURES, ngram_range=NGRAMS, alternate_sign=False,
                              norm=None, lowercase=True, dtype=np.float64)
+
+
+_ANALYZER = _hasher().build_analyzer()
+
+
+def hashed_counts(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``HashingVectorizer``'s counts (same tokens, same hashes) as (row, feature, count)
+    arrays sorted by row then feature, without the vectorizer's per-call checks and sparse
+    matrix (what scoring one article with an adapter spends most of its time on)."""
+    features, indptr, _ = _hashing_transform(
+        (((token, 1) for token in _ANALYZER(text)) for text in texts), N_FEATURES,
+        np.float64, False, seed=0)
+    rows = np.repeat(np.arange(len(texts), dtype=np.int64), np.diff(indptr))
+    keys, counts = np.unique(rows * N_FEATURES + features, return_counts=True)
+    return keys // N_FEATURES, keys % N_FEATURES, counts.astype(np.float64)
 
 
 @dataclass
@@ -130,19 +146,23 @@ class ProfileAdapter(BaseEstimator):
 
     def _terms(self, counts: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The non-zero TF-IDF entries of :meth:`_words` as (row, vocabulary column, value)
-        arrays (what scoring needs, without building a sparse matrix)."""
+        arrays."""
         counts.sort_indices()
-        data = 1.0 + np.log(counts.data)
+        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+        return self._tfidf(counts.shape[0], rows, counts.indices, counts.data)
+
+    def _tfidf(self, n: int, rows: np.ndarray, features: np.ndarray, counts: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        data = 1.0 + np.log(counts)
         vocab = self.vocab_
         if len(vocab):
-            pos = np.minimum(np.searchsorted(vocab, counts.indices), len(vocab) - 1)
-            known = vocab[pos] == counts.indices
+            pos = np.minimum(np.searchsorted(vocab, features), len(vocab) - 1)
+            known = vocab[pos] == features
         else:
-            pos = np.zeros(len(counts.indices), dtype=np.int64)
-            known = np.zeros(len(counts.indices), dtype=bool)
+            pos = np.zeros(len(features), dtype=np.int64)
+            known = np.zeros(len(features), dtype=bool)
         data *= np.where(known, self.idf_[pos] if len(vocab) else 0.0, self.default_idf_)
-        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
-        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=counts.shape[0]))
+        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=n))
         norms[norms == 0.0] = 1.0
         data /= norms[rows]
         return rows[known], pos[known], data[known]
@@ -234,7 +254,7 @@ class ProfileAdapter(BaseEstimator):
         n = len(texts)
         needs_words = any(h.active and h.recipe != "recalibrate" for h in self.heads_.values())
         # X @ coef term by term (no sparse matrix built: scoring one article stays cheap)
-        terms = self._terms(_hasher().transform(list(texts)).tocsr()) if needs_words else None
+        terms = self._tfidf(n, *hashed_counts(texts)) if needs_words else None
         for i, head in enumerate(HEADS):
             fit = self.heads_[head]
             if not fit.active:
