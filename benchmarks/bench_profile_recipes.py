@@ -38,7 +38,7 @@ import hypemeter.profiles.adapter as adapter_module
 from hypemeter.profiles.adapter import HEADS, ProfileAdapter, roc_auc
 from hypemeter.records.results import Article
 
-FORCED = ("recalibrate", "words", "both", "stack")
+FORCED = ("recalibrate", "words", "both")
 
 
 def newsroom_scores(data_dir: Path, corpus: str, cap: int, seed: int) -> dict[str, Any]:

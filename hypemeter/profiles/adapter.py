@@ -7,11 +7,7 @@ Per head (``sensationalism``, ``misinformation_risk``), four candidate recipes:
 * ``recalibrate``: a logistic regression on the logits of the two base scores;
 * ``words``: a logistic regression on the profile's own words (TF-IDF of hashed word uni- and
   bigrams, the idf learnt on the profile's texts);
-* ``both``: one logistic regression on the words and the two base logits together;
-* ``stack``: a logistic regression on the ``words`` recipe's out-of-fold decision and the two
-  base logits (the words' weight learnt from how well they rank out of fold, where ``both``
-  lets the dense logits crowd out the sparse words); applied as ``both`` is (the second level's
-  weights folded into one coefficient vector).
+* ``both``: one logistic regression on the words and the two base logits together.
 
 They are compared by repeated stratified out-of-fold ROC-AUC on the profile's labels. The best
 is kept only if it beats the base scores out of fold (by more than ``min_gain``); its output is
@@ -43,8 +39,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import RepeatedStratifiedKFold
 
 HEADS: tuple[str, str] = ("sensationalism", "misinformation_risk")
-RECIPES: tuple[str, ...] = ("base", "recalibrate", "words", "both", "stack")
-LEVEL_ONE: tuple[str, ...] = ("recalibrate", "words", "both")  # fitted on the features
+RECIPES: tuple[str, ...] = ("base", "recalibrate", "words", "both")
 EPS = 1e-4
 N_FEATURES = 2**20
 PROBA_FLOOR = 1e-3  # an adapted score is never a certainty
@@ -173,13 +168,6 @@ class ProfileAdapter(BaseEstimator):
         return rows[known], pos[known], data[known]
 
     @staticmethod
-    def _stacked(words_decision: np.ndarray, z: np.ndarray) -> np.ndarray:
-        return np.column_stack([words_decision, z])
-
-    def _stacker(self) -> LogisticRegression:
-        return LogisticRegression(C=1.0, solver="liblinear")
-
-    @staticmethod
     def _design(recipe: str, words: sp.csr_matrix, z: np.ndarray) -> sp.csr_matrix | np.ndarray:
         if recipe == "recalibrate":
             return z
@@ -221,11 +209,8 @@ class ProfileAdapter(BaseEstimator):
         splits = min(self.n_splits, int(per_class.min()))
         folds = list(RepeatedStratifiedKFold(n_splits=splits, n_repeats=self.n_repeats,
                                              random_state=self.random_state).split(z, y))
-        wanted = RECIPES[1:]
         oof: dict[str, np.ndarray] = {}
-        for recipe in LEVEL_ONE:
-            if recipe not in wanted and not (recipe == "words" and "stack" in wanted):
-                continue
+        for recipe in RECIPES[1:]:
             X = self._design(recipe, words, z)
             decisions = np.zeros((self.n_repeats, len(y)))
             with warnings.catch_warnings():
@@ -233,18 +218,10 @@ class ProfileAdapter(BaseEstimator):
                 for k, (train, test) in enumerate(folds):
                     model = self._model(recipe).fit(X[train], y[train])
                     decisions[k // splits, test] = model.decision_function(X[test])
+            result.candidates[recipe] = float(np.mean([roc_auc(y, d) for d in decisions]))
             oof[recipe] = decisions
-        if "stack" in wanted:  # the second level, on the same folds of each repeat
-            decisions = np.zeros((self.n_repeats, len(y)))
-            for k, (train, test) in enumerate(folds):
-                S = self._stacked(oof["words"][k // splits], z)
-                model = self._stacker().fit(S[train], y[train])
-                decisions[k // splits, test] = model.decision_function(S[test])
-            oof["stack"] = decisions
-        for recipe in wanted:
-            result.candidates[recipe] = float(np.mean([roc_auc(y, d) for d in oof[recipe]]))
         result.candidates["base"] = result.oof_auc_base
-        best = max(wanted, key=lambda r: result.candidates[r])
+        best = max(RECIPES[1:], key=lambda r: result.candidates[r])
         result.recipe = best
         result.oof_auc_adapted = result.candidates[best]
         result.active = result.oof_auc_adapted > result.oof_auc_base + self.min_gain
@@ -256,17 +233,9 @@ class ProfileAdapter(BaseEstimator):
         result.platt = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            final = self._model("words" if best == "stack" else best).fit(
-                self._design("words" if best == "stack" else best, words, z), y)
+            final = self._model(best).fit(self._design(best, words, z), y)
         result.coef = final.coef_[0].astype(np.float64)
         result.intercept = float(final.intercept_[0])
-        if best == "stack":  # a * (words . x + c) + b . z + d, as one "both" vector
-            top = self._stacker().fit(
-                self._stacked(oof["words"].reshape(-1), np.tile(z, (self.n_repeats, 1))),
-                np.tile(y, self.n_repeats))
-            a, b = top.coef_[0], float(top.intercept_[0])
-            result.coef = np.concatenate([a[0] * result.coef, a[1:]])
-            result.intercept = float(a[0] * result.intercept + b)
         return result
 
     # ------------------------------------------------------------------ apply
@@ -295,7 +264,7 @@ class ProfileAdapter(BaseEstimator):
                 rows, pos, data = terms
                 decision += np.bincount(rows, weights=data * fit.coef[pos], minlength=n)
             if fit.recipe != "words":
-                decision += z @ fit.coef[-2:]  # recalibrate: the whole of coef
+                decision += z @ fit.coef[-2:] if fit.recipe == "both" else z @ fit.coef
             a, b = fit.platt
             out[:, i] = np.clip(expit(a * decision + b), PROBA_FLOOR, 1 - PROBA_FLOOR)
         return out
