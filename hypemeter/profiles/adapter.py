@@ -122,7 +122,7 @@ class ProfileAdapter(BaseEstimator):
     """Adapts the base model's two scores to one profile's labels (see the module doc)."""
 
     def __init__(self, *, min_per_class: int = 8, n_splits: int = 5, n_repeats: int = 2,
-                 C_words: float = 10.0, C_recalibrate: float = 1.0, min_df: int = 2,
+                 C_words: float = 100.0, C_recalibrate: float = 1.0, min_df: int = 2,
                  min_gain: float = 0.0, random_state: int = 0) -> None:
         self.min_per_class = min_per_class
         self.n_splits = n_splits
