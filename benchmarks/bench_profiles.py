@@ -64,8 +64,11 @@ def corpus_articles(data_dir: Path | None, n: int) -> tuple[list[Article], np.nd
 def fit_time(models: Path, data_dir: Path | None, labels: int, repeats: int) -> dict[str, Any]:
     articles, y = corpus_articles(data_dir, labels)
     scorer = load_scorer(models)
-    base = np.array([[r.scores["sensationalism"], r.scores["misinformation_risk"]]
-                     for r in scorer.score(articles, explain=False)])
+    results = scorer.score(articles, explain=False)
+    kept = [i for i, r in enumerate(results) if r.scores is not None]  # not: refused
+    articles, y = [articles[i] for i in kept], y[kept]
+    base = np.array([[results[i].scores["sensationalism"],  # type: ignore[index]
+                      results[i].scores["misinformation_risk"]] for i in kept])  # type: ignore[index]
     texts = [article_text(a.headline, a.body) for a in articles]
     # both heads labelled: the label, and a noisy copy of it as the second head's
     rng = np.random.default_rng(1)

@@ -23,9 +23,14 @@ with an LRU that holds every profile the rounds measure the hit path; without it
 0) a round with more profiles than the LRU holds measures mostly misses (a database read and
 the adapter's checks per request).
 
+``--baseline-env PATH`` also starts a second server on the same database with
+``PYTHONPATH=PATH`` (another checkout of the code: old against new) and alternates the rounds of
+both servers (one server busy at a time); each server's ratio is printed, and the ratio of
+their ratios. The figures of one run are the only ones to compare.
+
     python benchmarks/bench_profiles_scale.py [--profiles 1000] [--corrections 20]
-        [--cache-size 256] [--warm 0] [--rounds 5] [--requests 400] [--concurrency 8] [--explain]
-        [--models models] [--database URL]
+        [--cache-size N] [--warm 0] [--rounds 5] [--requests 400] [--concurrency 8] [--explain]
+        [--models models] [--database URL] [--baseline-env PATH]
 """
 
 from __future__ import annotations
@@ -140,6 +145,61 @@ def mib(values: list[int]) -> list[float]:
     return [round(v / 2**20, 1) for v in values]
 
 
+def server_env(args: argparse.Namespace, database: str) -> dict[str, str]:
+    env = {"HYPEMETER_DATABASE_URL": database, "HYPEMETER_PROFILE_FITS": "false",
+           "HYPEMETER_LOG_LEVEL": "warning"}
+    if args.cache_size is not None:
+        env["HYPEMETER_PROFILE_CACHE_SIZE"] = str(args.cache_size)
+    return env
+
+
+def compare(args: argparse.Namespace) -> None:
+    """This code and ``--baseline-env``'s on one database, rounds alternated."""
+    with tempfile.TemporaryDirectory(prefix="bench-profiles-scale-") as tmp:
+        database = args.database or f"sqlite:///{Path(tmp) / 'feedback.db'}"
+        print(f"set-up: {args.profiles} profiles x {args.corrections} corrections", flush=True)
+        print(json.dumps(populate(database, args.models, args.profiles, args.corrections)),
+              flush=True)
+        servers = {"new": start_serve(args.models, Path(tmp), server_env(args, database),
+                                      workers=args.workers, log_name="new-{port}.log"),
+                   "old": start_serve(args.models, Path(tmp),
+                                      {**server_env(args, database),
+                                       "PYTHONPATH": args.baseline_env},
+                                      workers=args.workers, log_name="old-{port}.log")}
+        rates: dict[str, dict[str, list[float]]] = {s: {"none": [], "profiles": []}
+                                                    for s in servers}
+        rss: dict[str, list[float]] = {}
+        try:
+            for served in servers.values():
+                one_round(served.url, bodies_for("none", 100, args.profiles, args.explain, -1),
+                          args.concurrency)
+            combos = [(s, k) for s in servers for k in ("none", "profiles")]
+            for r in range(args.rounds):
+                order = combos[r % 4:] + combos[:r % 4]
+                for name, kind in order:
+                    rate = one_round(servers[name].url,
+                                     bodies_for(kind, args.requests, args.profiles,
+                                                args.explain, r), args.concurrency)
+                    rates[name][kind].append(rate)
+                    print(f"round {r} {name} {kind:8s}: {rate:7.1f} req/s", flush=True)
+            for name, served in servers.items():
+                rss[name] = mib(worker_rss(served))
+        finally:
+            for served in servers.values():
+                served.stop()
+    out: dict[str, Any] = {"rounds": args.rounds, "requests_per_round": args.requests,
+                           "cache_size": args.cache_size, "worker_rss_mib_at_end": rss}
+    for name, per in rates.items():
+        paired = [p / n for p, n in zip(per["profiles"], per["none"], strict=True)]
+        out[name] = {"req_per_s_median": {k: round(statistics.median(v), 1)
+                                          for k, v in per.items()},
+                     "ratio_of_medians": round(statistics.median(per["profiles"])
+                                               / statistics.median(per["none"]), 3),
+                     "ratio_per_round": [round(x, 3) for x in paired],
+                     "ratio_per_round_median": round(statistics.median(paired), 3)}
+    print(json.dumps(out, indent=2))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -147,7 +207,8 @@ def main() -> None:
     ap.add_argument("--database", default=None, help="default: a temporary SQLite file")
     ap.add_argument("--profiles", type=int, default=1000)
     ap.add_argument("--corrections", type=int, default=20)
-    ap.add_argument("--cache-size", type=int, default=256)
+    ap.add_argument("--cache-size", type=int, default=None,
+                    help="HYPEMETER_PROFILE_CACHE_SIZE (default: the server's own)")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--requests", type=int, default=400)
     ap.add_argument("--concurrency", type=int, default=8)
@@ -156,15 +217,19 @@ def main() -> None:
                     help="requests per profile before the rounds (fills the LRUs)")
     ap.add_argument("--explain", action="store_true",
                     help="ask for the phrases too (default: scores only)")
+    ap.add_argument("--baseline-env", default=None,
+                    help="PYTHONPATH of a second server to alternate with (old code)")
     args = ap.parse_args()
+    if args.baseline_env:
+        compare(args)
+        return
     with tempfile.TemporaryDirectory(prefix="bench-profiles-scale-") as tmp:
         database = args.database or f"sqlite:///{Path(tmp) / 'feedback.db'}"
         print(f"set-up: {args.profiles} profiles x {args.corrections} corrections", flush=True)
         setup = populate(database, args.models, args.profiles, args.corrections)
         print(json.dumps(setup), flush=True)
-        served = start_serve(args.models, Path(tmp), {
-            "HYPEMETER_DATABASE_URL": database, "HYPEMETER_PROFILE_FITS": "false",
-            "HYPEMETER_PROFILE_CACHE_SIZE": str(args.cache_size)}, workers=args.workers)
+        served = start_serve(args.models, Path(tmp), server_env(args, database),
+                             workers=args.workers)
         rates: dict[str, list[float]] = {"none": [], "profiles": []}
         rss: dict[str, Any] = {}
         try:

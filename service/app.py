@@ -113,6 +113,7 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
     store = FeedbackStore(db_url, timeout=settings.database_timeout)
     profile_runtime = ProfileRuntime(
         store, holder, cache_size=settings.profile_cache_size,
+        cache_bytes=int(settings.profile_cache_mb * 2**20),
         poll_seconds=settings.profile_poll_seconds,
         debounce_seconds=settings.profile_debounce_seconds,
         max_wait_seconds=settings.profile_max_wait_seconds,
@@ -183,7 +184,8 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
     app.openapi = openapi  # type: ignore[method-assign]
 
     routes = RouteList(app)
-    app.add_middleware(FastScoreMiddleware, handler=score_handler, holder=holder, routes=routes)
+    app.add_middleware(FastScoreMiddleware, handler=score_handler, holder=holder, routes=routes,
+                       profiles=profile_runtime)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,

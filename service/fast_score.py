@@ -2,11 +2,12 @@
 
 A well-formed request (a JSON object that :class:`ScoreRequest` accepts, sent as
 ``application/json``, by a caller whose key checks passed before the body was read, not scored
-as a profile) is parsed, scored and answered here: the same :class:`ScoreHandler` call and the
+as a profile or as one whose adapter :class:`ProfileRuntime` resolves) is parsed, scored
+(and adapted) and answered here: the same :class:`ScoreHandler` call and the
 same response bytes and headers as the route's, without the router's matching, the dependency
 solver, the exception middleware and the exit stack (about a third of the event loop's work per
 request, measured with ``benchmarks/bench_peers.py``). Anything else (a body that does not
-parse or validate, another content type, a profile, a request whose key checks did not run)
+parse or validate, another content type, a request whose key checks did not run)
 goes on, unchanged, to the app, whose route gives the answer it always gave: errors keep their
 one path (:mod:`hypemeter.service.error_handlers`).
 """
@@ -20,6 +21,7 @@ from typing import Any
 from hypemeter.service.error_handlers import hypemeter_error_response
 from hypemeter.service.handling import ROUTE_SCORE, ScoreHandler
 from hypemeter.service.profile_auth import Principal
+from hypemeter.service.profile_runtime import ProfileRuntime
 from hypemeter.service.schemas import ScoreRequest
 from hypemeter.service.state import ModelHolder
 from pydantic import ValidationError
@@ -49,8 +51,10 @@ class FastScoreMiddleware:
     body and run the route's key checks by then."""
 
     def __init__(self, app: ASGIApp, handler: ScoreHandler, holder: ModelHolder,
-                 routes: Callable[[], Iterable[BaseRoute]]) -> None:
+                 routes: Callable[[], Iterable[BaseRoute]],
+                 profiles: ProfileRuntime | None = None) -> None:
         self.app = app
+        self.profiles = profiles
         self.handler = handler
         self.holder = holder
         self.routes = routes
@@ -83,13 +87,18 @@ class FastScoreMiddleware:
 
         payload = self._payload(scope, message, body)
         route = self._score_route()
-        if payload is None or route is None:
+        principal = scope.get("state", {}).get("principal")
+        profiled = payload is not None and (payload.profile is not None
+                                            or principal.kind == "profile")
+        if payload is None or route is None or (profiled and self.profiles is None):
             await self.app(scope, replay, send)
             return
         scope["route"] = route
         try:
             loaded = self.holder.require()
-            response = await self.handler.score_one(loaded, payload)
+            post = (await self.profiles.post_process(principal, payload.profile)
+                    if profiled and self.profiles is not None else None)
+            response = await self.handler.score_one(loaded, payload, post)
         except HypemeterError as exc:
             response = hypemeter_error_response(exc, Request(scope))
         await response(scope, replay, send)
@@ -100,8 +109,8 @@ class FastScoreMiddleware:
         if message["type"] != "http.request" or message.get("more_body", False) or not body:
             return None
         principal = scope.get("state", {}).get("principal")
-        if type(principal) is not Principal or principal.kind == "profile":
-            return None  # key checks did not run here, or a profile key: the route decides
+        if type(principal) is not Principal:
+            return None  # key checks did not run here: the route decides
         ctype = None
         for key, value in scope["headers"]:
             if key == _CONTENT_TYPE:
@@ -119,4 +128,4 @@ class FastScoreMiddleware:
             payload = ScoreRequest.model_validate(data)
         except (ValidationError, ValueError, TypeError):
             return None
-        return payload if payload.profile is None else None
+        return payload

@@ -28,17 +28,25 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import anyio
 from hypemeter.service.state import ModelHolder
 
 from hypemeter.errors import HypemeterError, UnknownProfileError
-from hypemeter.profiles.apply import LoadedAdapter
+from hypemeter.profiles.apply import LoadedAdapter, adapt
 from hypemeter.profiles.codec import AdapterRejectedError
 from hypemeter.profiles.fitting import fit_claimed, load_stored
+from hypemeter.records.results import Article, ScoreResult
 from hypemeter.storage import FeedbackStore
 from hypemeter.storage.profiles import KEY_PREFIX, ProfileKey, ProfileStore, StoredAdapter
+
+if TYPE_CHECKING:
+    from hypemeter.service.handling import PostProcess
+    from hypemeter.service.profile_auth import Principal
+    from hypemeter.service.schemas import ScoreRequest
 
 logger = logging.getLogger("hypemeter.service")
 
@@ -55,15 +63,22 @@ class ProfileEntry:
     version: int | None
     adapter: LoadedAdapter | None
 
+    @property
+    def nbytes(self) -> int:
+        return 512 if self.adapter is None else self.adapter.nbytes
+
 
 class ProfileRuntime:
-    def __init__(self, store: FeedbackStore, holder: ModelHolder, *, cache_size: int = 256,
+    def __init__(self, store: FeedbackStore, holder: ModelHolder, *, cache_size: int = 4096,
+                 cache_bytes: int = 64 * 2**20,
                  poll_seconds: float = 1.0, debounce_seconds: float = 0.5,
                  max_wait_seconds: float = 3.0, key_cache_seconds: float = 2.0,
                  fit: bool = True) -> None:
         self.profiles = ProfileStore(store)
         self.holder = holder
         self.cache_size = cache_size
+        self.cache_bytes = cache_bytes
+        self._bytes = 0  # the LRU's entries' nbytes, summed
         self.poll_seconds = poll_seconds
         self.debounce_seconds = debounce_seconds
         self.max_wait_seconds = max_wait_seconds
@@ -84,16 +99,32 @@ class ProfileRuntime:
                 self._cache.move_to_end(name)
             return entry
 
-    def _put(self, entry: ProfileEntry) -> None:
+    def _put(self, entry: ProfileEntry, *, if_absent: bool = False) -> bool:
+        """Insert (or replace) and evict the least recently used entries beyond the count or
+        the bytes (the newest always stays). ``if_absent``: only when the profile is not
+        cached and fits without an eviction (the preload's rule)."""
         with self._lock:
+            if if_absent and (entry.name in self._cache or not self._fits(entry.nbytes)):
+                return False
+            old = self._cache.pop(entry.name, None)
+            self._bytes += entry.nbytes - (old.nbytes if old is not None else 0)
             self._cache[entry.name] = entry
-            self._cache.move_to_end(entry.name)
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
+            while len(self._cache) > 1 and not self._fits(0):
+                self._bytes -= self._cache.popitem(last=False)[1].nbytes
+            return True
+
+    def _fits(self, more: int) -> bool:
+        return (len(self._cache) + (more > 0) <= self.cache_size
+                and self._bytes + more <= self.cache_bytes)
 
     def _drop(self, name: str) -> None:
         with self._lock:
-            self._cache.pop(name, None)
+            old = self._cache.pop(name, None)
+            if old is not None:
+                self._bytes -= old.nbytes
+
+    def cache_bytes_now(self) -> int:
+        return self._bytes
 
     def cache_size_now(self) -> int:
         return len(self._cache)
@@ -114,6 +145,25 @@ class ProfileRuntime:
     async def aresolve(self, name: str) -> ProfileEntry:
         entry = self.cached(name)
         return entry if entry is not None else await anyio.to_thread.run_sync(self.resolve, name)
+
+    async def post_process(self, principal: Principal, name: str | None
+                           ) -> PostProcess | None:
+        """What scoring as a profile does to the base results (None: no profile). A profile
+        key implies its profile; another one is 403 ``forbidden``, an unknown one 404
+        ``unknown_profile``. Used by the ``/v1/score`` route and its fast path alike."""
+        name = principal.check_profile(name)
+        if name is None:
+            return None
+        entry = await self.aresolve(name)
+        adapter = entry.adapter
+        profile = name
+
+        def post(results: Sequence[ScoreResult], articles: Sequence[Article],
+                 items: Sequence[ScoreRequest]) -> list[ScoreResult]:
+            return adapt(results, articles, profile, adapter,
+                         max_spans=[it.max_spans for it in items])
+
+        return post
 
     def _load(self, name: str, version: int | None) -> LoadedAdapter | None:
         if version is None:
@@ -166,7 +216,16 @@ class ProfileRuntime:
     # ------------------------------------------------------------------ the loop
 
     async def run(self) -> None:
-        """Poll until cancelled (one iteration at a time, in a thread)."""
+        """Preload the LRU, then poll until cancelled (one iteration at a time, in a
+        thread)."""
+        try:
+            n = await anyio.to_thread.run_sync(self.preload)
+            logger.info("profile adapters preloaded", extra={"fields": {
+                "profiles": n, "cache_bytes": self._bytes}})
+        except HypemeterError as exc:
+            logger.warning("profile preload failed", extra={"fields": {"reason": exc.message}})
+        except Exception:  # the poll still runs
+            logger.exception("profile preload failed")
         while True:
             try:
                 await anyio.to_thread.run_sync(self.poll_once)
@@ -204,8 +263,31 @@ class ProfileRuntime:
     def _replace(self, name: str, version: int | None) -> None:
         entry = ProfileEntry(name, version, self._load(name, version))
         with self._lock:
-            if name in self._cache:
+            old = self._cache.get(name)
+            if old is not None:
                 self._cache[name] = entry
+                self._bytes += entry.nbytes - old.nbytes
+
+    def preload(self, page: int = 200) -> int:
+        """Fill the LRU with the profiles' serving adapters on this worker's base model (by
+        name, until the LRU is full by count or bytes), so a profile's first request does
+        not read the database. Runs once, in the background, when the worker starts.
+        Blocking."""
+        model = self.model_version()
+        if not model:
+            return 0
+        loaded, after = 0, None
+        while True:
+            rows = self.profiles.serving_adapters(model, after=after, limit=page)
+            for name, version, stored in rows:
+                entry = ProfileEntry(name, version, self._checked(name, version, stored))
+                if self._put(entry, if_absent=True):
+                    loaded += 1
+                elif not self._fits(entry.nbytes):
+                    return loaded  # full
+            if len(rows) < page:
+                return loaded
+            after = rows[-1][0]
 
     def fit_due(self, limit: int = 4) -> int:
         loaded = self.holder.current

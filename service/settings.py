@@ -33,8 +33,10 @@ Variable                       Default                     Meaning
                                                            metrics)
 ``HYPEMETER_DATABASE_URL``     SQLite in the user data     feedback database (SQLAlchemy URL;
                                folder                      ``postgresql+psycopg://`` for PG)
-``HYPEMETER_PROFILE_CACHE_SIZE`` ``256``                   profiles' adapters kept loaded per
+``HYPEMETER_PROFILE_CACHE_SIZE`` ``4096``                  profiles' adapters kept loaded per
                                                            worker (an LRU; see docs/profiles.md)
+``HYPEMETER_PROFILE_CACHE_MB`` ``64``                      MiB of adapters kept loaded per
+                                                           worker (the LRU's other bound)
 ``HYPEMETER_PROFILE_POLL_SECONDS`` ``1``                   how often a worker looks for new
                                                            adapter versions and due refits
 ``HYPEMETER_PROFILE_DEBOUNCE_SECONDS`` ``0.5``             quiet time after a correction before
@@ -143,8 +145,10 @@ class Settings(CoreSettings):
     malloc_arenas: int = Field(default=1, ge=0, le=64, description="malloc heaps per worker "
                                "(glibc; 0: its default): fewer hand freed memory back")
     # profiles (hypemeter.profiles, docs/profiles.md)
-    profile_cache_size: int = Field(default=256, ge=1, description="profiles' adapters kept "
+    profile_cache_size: int = Field(default=4096, ge=1, description="profiles' adapters kept "
                                     "loaded per worker (an LRU; profiles.md)")
+    profile_cache_mb: float = Field(default=64.0, gt=0, description="MiB of adapters kept "
+                                    "loaded per worker (the LRU's other bound)")
     profile_poll_seconds: float = Field(default=1.0, gt=0, le=5, description="how often a "
                                         "worker looks for new adapter versions and due refits")
     profile_debounce_seconds: float = Field(default=0.5, ge=0, description="quiet time after a "

@@ -7,7 +7,10 @@ Per head (``sensationalism``, ``misinformation_risk``), four candidate recipes:
 * ``recalibrate``: a logistic regression on the logits of the two base scores;
 * ``words``: a logistic regression on the profile's own words (TF-IDF of hashed word uni- and
   bigrams, the idf learnt on the profile's texts);
-* ``both``: one logistic regression on the words and the two base logits together.
+* ``both``: one logistic regression on the words and the two base logits together;
+* ``blend`` (from ``BLEND_MIN_LABELS`` labels): the mean of ``recalibrate`` and ``words``, each
+  Platt-scaled on its out-of-fold decisions, each member the mean of its fold models (so the two
+  keep the scale the weights were learnt on); one coefficient vector, applied as ``both``.
 
 They are compared by repeated stratified out-of-fold ROC-AUC on the profile's labels. The best
 is kept only if it beats the base scores out of fold (by more than ``min_gain``); its output is
@@ -33,12 +36,18 @@ from scipy.special import expit, logit
 from scipy.stats import rankdata
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction._hashing_fast import transform as _hashing_transform
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import RepeatedStratifiedKFold
 
 HEADS: tuple[str, str] = ("sensationalism", "misinformation_risk")
-RECIPES: tuple[str, ...] = ("base", "recalibrate", "words", "both")
+RECIPES: tuple[str, ...] = ("base", "recalibrate", "words", "both", "blend")
+FITTED: tuple[str, ...] = ("recalibrate", "words", "both")  # the recipes fitted on features
+BLEND_MEMBERS: tuple[str, ...] = ("recalibrate", "words")
+# Below this many labels the blend's weights, learnt on the same out-of-fold decisions they are
+# judged on, look better out of fold than they are (measured: bench_profile_recipes, k = 25)
+BLEND_MIN_LABELS = 40
 EPS = 1e-4
 N_FEATURES = 2**20
 PROBA_FLOOR = 1e-3  # an adapted score is never a certainty
@@ -66,6 +75,21 @@ def base_logits(base: np.ndarray) -> np.ndarray:
 def _hasher() -> HashingVectorizer:
     return HashingVectorizer(n_features=N_FEATURES, ngram_range=NGRAMS, alternate_sign=False,
                              norm=None, lowercase=True, dtype=np.float64)
+
+
+_ANALYZER = _hasher().build_analyzer()
+
+
+def hashed_counts(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``HashingVectorizer``'s counts (same tokens, same hashes) as (row, feature, count)
+    arrays sorted by row then feature, without the vectorizer's per-call checks and sparse
+    matrix (what scoring one article with an adapter spends most of its time on)."""
+    features, indptr, _ = _hashing_transform(
+        (((token, 1) for token in _ANALYZER(text)) for text in texts), N_FEATURES,
+        np.float64, False, seed=0)
+    rows = np.repeat(np.arange(len(texts), dtype=np.int64), np.diff(indptr))
+    keys, counts = np.unique(rows * N_FEATURES + features, return_counts=True)
+    return keys // N_FEATURES, keys % N_FEATURES, counts.astype(np.float64)
 
 
 @dataclass
@@ -98,7 +122,7 @@ class ProfileAdapter(BaseEstimator):
     """Adapts the base model's two scores to one profile's labels (see the module doc)."""
 
     def __init__(self, *, min_per_class: int = 8, n_splits: int = 5, n_repeats: int = 2,
-                 C_words: float = 10.0, C_recalibrate: float = 1.0, min_df: int = 2,
+                 C_words: float = 100.0, C_recalibrate: float = 1.0, min_df: int = 2,
                  min_gain: float = 0.0, random_state: int = 0) -> None:
         self.min_per_class = min_per_class
         self.n_splits = n_splits
@@ -130,19 +154,23 @@ class ProfileAdapter(BaseEstimator):
 
     def _terms(self, counts: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The non-zero TF-IDF entries of :meth:`_words` as (row, vocabulary column, value)
-        arrays (what scoring needs, without building a sparse matrix)."""
+        arrays."""
         counts.sort_indices()
-        data = 1.0 + np.log(counts.data)
+        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+        return self._tfidf(counts.shape[0], rows, counts.indices, counts.data)
+
+    def _tfidf(self, n: int, rows: np.ndarray, features: np.ndarray, counts: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        data = 1.0 + np.log(counts)
         vocab = self.vocab_
         if len(vocab):
-            pos = np.minimum(np.searchsorted(vocab, counts.indices), len(vocab) - 1)
-            known = vocab[pos] == counts.indices
+            pos = np.minimum(np.searchsorted(vocab, features), len(vocab) - 1)
+            known = vocab[pos] == features
         else:
-            pos = np.zeros(len(counts.indices), dtype=np.int64)
-            known = np.zeros(len(counts.indices), dtype=bool)
+            pos = np.zeros(len(features), dtype=np.int64)
+            known = np.zeros(len(features), dtype=bool)
         data *= np.where(known, self.idf_[pos] if len(vocab) else 0.0, self.default_idf_)
-        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
-        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=counts.shape[0]))
+        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=n))
         norms[norms == 0.0] = 1.0
         data /= norms[rows]
         return rows[known], pos[known], data[known]
@@ -189,19 +217,31 @@ class ProfileAdapter(BaseEstimator):
         splits = min(self.n_splits, int(per_class.min()))
         folds = list(RepeatedStratifiedKFold(n_splits=splits, n_repeats=self.n_repeats,
                                              random_state=self.random_state).split(z, y))
+        wanted = [r for r in RECIPES[1:] if r != "blend" or len(y) >= BLEND_MIN_LABELS]
         oof: dict[str, np.ndarray] = {}
-        for recipe in RECIPES[1:]:
+        folded: dict[str, tuple[np.ndarray, float]] = {}  # the mean of each fold's model
+        n_words = words.shape[1]
+        for recipe in FITTED:
+            if recipe not in wanted and not ("blend" in wanted and recipe in BLEND_MEMBERS):
+                continue
             X = self._design(recipe, words, z)
             decisions = np.zeros((self.n_repeats, len(y)))
+            coef, intercept = np.zeros(X.shape[1]), 0.0
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 for k, (train, test) in enumerate(folds):
                     model = self._model(recipe).fit(X[train], y[train])
                     decisions[k // splits, test] = model.decision_function(X[test])
-            result.candidates[recipe] = float(np.mean([roc_auc(y, d) for d in decisions]))
+                    coef += model.coef_[0] / len(folds)
+                    intercept += float(model.intercept_[0]) / len(folds)
             oof[recipe] = decisions
+            folded[recipe] = (self._as_both(recipe, coef, n_words), intercept)
+        if "blend" in wanted:
+            oof["blend"], blended = self._blend(oof, folded, y)
+        for recipe in wanted:
+            result.candidates[recipe] = float(np.mean([roc_auc(y, d) for d in oof[recipe]]))
         result.candidates["base"] = result.oof_auc_base
-        best = max(RECIPES[1:], key=lambda r: result.candidates[r])
+        best = max(wanted, key=lambda r: result.candidates[r])
         result.recipe = best
         result.oof_auc_adapted = result.candidates[best]
         result.active = result.oof_auc_adapted > result.oof_auc_base + self.min_gain
@@ -211,12 +251,40 @@ class ProfileAdapter(BaseEstimator):
         d = oof[best].reshape(-1, 1)
         platt = LogisticRegression(C=1.0, solver="liblinear").fit(d, np.tile(y, self.n_repeats))
         result.platt = (float(platt.coef_[0, 0]), float(platt.intercept_[0]))
+        if best == "blend":
+            result.coef, result.intercept = blended
+            return result
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             final = self._model(best).fit(self._design(best, words, z), y)
         result.coef = final.coef_[0].astype(np.float64)
         result.intercept = float(final.intercept_[0])
         return result
+
+    @staticmethod
+    def _as_both(recipe: str, coef: np.ndarray, n_words: int) -> np.ndarray:
+        """A recipe's coefficients over ``both``'s design (the words, then the two logits)."""
+        if recipe == "recalibrate":
+            return np.concatenate([np.zeros(n_words), coef])
+        if recipe == "words":
+            return np.concatenate([coef, np.zeros(2)])
+        return coef
+
+    def _blend(self, oof: dict[str, np.ndarray], folded: dict[str, tuple[np.ndarray, float]],
+               y: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, float]]:
+        """The blend's out-of-fold decisions, and its model over ``both``'s design: the mean
+        of the members' Platt-scaled decisions (a linear model again)."""
+        tiled = np.tile(y, self.n_repeats)
+        decisions = np.zeros_like(oof[BLEND_MEMBERS[0]])
+        coef, intercept = np.zeros_like(folded[BLEND_MEMBERS[0]][0]), 0.0
+        for member in BLEND_MEMBERS:
+            platt = LogisticRegression(C=1.0, solver="liblinear").fit(
+                oof[member].reshape(-1, 1), tiled)
+            a, b = float(platt.coef_[0, 0]), float(platt.intercept_[0])
+            decisions += (a * oof[member] + b) / len(BLEND_MEMBERS)
+            coef += a * folded[member][0] / len(BLEND_MEMBERS)
+            intercept += (a * folded[member][1] + b) / len(BLEND_MEMBERS)
+        return decisions, (coef.astype(np.float64), float(intercept))
 
     # ------------------------------------------------------------------ apply
 
@@ -234,7 +302,7 @@ class ProfileAdapter(BaseEstimator):
         n = len(texts)
         needs_words = any(h.active and h.recipe != "recalibrate" for h in self.heads_.values())
         # X @ coef term by term (no sparse matrix built: scoring one article stays cheap)
-        terms = self._terms(_hasher().transform(list(texts)).tocsr()) if needs_words else None
+        terms = self._tfidf(n, *hashed_counts(texts)) if needs_words else None
         for i, head in enumerate(HEADS):
             fit = self.heads_[head]
             if not fit.active:
@@ -244,7 +312,7 @@ class ProfileAdapter(BaseEstimator):
                 rows, pos, data = terms
                 decision += np.bincount(rows, weights=data * fit.coef[pos], minlength=n)
             if fit.recipe != "words":
-                decision += z @ fit.coef[-2:] if fit.recipe == "both" else z @ fit.coef
+                decision += z @ fit.coef if fit.recipe == "recalibrate" else z @ fit.coef[-2:]
             a, b = fit.platt
             out[:, i] = np.clip(expit(a * decision + b), PROBA_FLOOR, 1 - PROBA_FLOOR)
         return out

@@ -25,6 +25,14 @@ class LoadedAdapter:
     adapter: ProfileAdapter
     spans: SpanPrior
 
+    @property
+    def nbytes(self) -> int:
+        """About what it takes in memory (its arrays, its span prior and a measured 3 KiB of
+        objects around them): what the workers' LRU is bounded by."""
+        a = self.adapter
+        arrays = a.vocab_.nbytes + a.idf_.nbytes + sum(h.coef.nbytes for h in a.heads_.values())
+        return 3072 + arrays + 200 * len(self.spans.counts)
+
 
 def adapt(results: Sequence[ScoreResult], articles: Sequence[Article], profile: str,
           loaded: LoadedAdapter | None, *,

@@ -124,7 +124,8 @@ def decode(meta: str, arrays: bytes, stored_checksum: str) -> DecodedAdapter:
             raise _reject("bad calibration")
         fit.platt = (_number(platt[0], "platt"), _number(platt[1], "platt"))
         if fit.active:
-            want = {"recalibrate": 2, "words": len(vocab), "both": len(vocab) + 2}.get(fit.recipe)
+            want = {"recalibrate": 2, "words": len(vocab), "both": len(vocab) + 2,
+                    "blend": len(vocab) + 2}.get(fit.recipe)
             if want is None or coef.shape != (want,):
                 raise _reject(f"the {head} coefficients do not fit its recipe")
         adapter.heads_[head] = fit

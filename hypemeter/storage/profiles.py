@@ -233,27 +233,45 @@ class ProfileStore(ProfileKeys):
             self._finish(conn, profile, holder, fitted_through, when)
         return version
 
+    @staticmethod
+    def _serving_query(model: str) -> Any:
+        per_model, row = ProfileModelAdapterRow, ProfileAdapterRow
+        return (select(ProfileRow.name, per_model.adapter_version, row)
+                .outerjoin(per_model, and_(per_model.profile == ProfileRow.name,
+                                           per_model.base_model_version == model))
+                .outerjoin(row, and_(row.profile == ProfileRow.name,
+                                     row.version == per_model.adapter_version)))
+
+    @staticmethod
+    def _serving(found: Any) -> tuple[int | None, StoredAdapter | None]:
+        version = found.adapter_version
+        if version is None or found.version is None:
+            return version, None
+        return version, StoredAdapter(found.profile, found.version, found.fitted_at,
+                                      found.base_model_version, found.meta,
+                                      bytes(found.arrays), found.checksum)
+
     def serving_adapter(self, profile: str, model: str
                         ) -> tuple[bool, int | None, StoredAdapter | None]:
         """In one query: whether the profile exists, its active adapter version on the base
         model ``model`` and that stored adapter (what a worker loads on an LRU miss)."""
-        per_model, row = ProfileModelAdapterRow, ProfileAdapterRow
-        query = (select(ProfileRow.name, per_model.adapter_version, row)
-                 .outerjoin(per_model, and_(per_model.profile == ProfileRow.name,
-                                            per_model.base_model_version == model))
-                 .outerjoin(row, and_(row.profile == ProfileRow.name,
-                                      row.version == per_model.adapter_version))
-                 .where(ProfileRow.name == profile))
+        query = self._serving_query(model).where(ProfileRow.name == profile)
         with translated_errors(), self._read() as conn, conn.begin():
             found = conn.execute(query).first()
         if found is None:
             return False, None, None
-        version = found.adapter_version
-        if version is None or found.version is None:
-            return True, version, None
-        return True, version, StoredAdapter(found.profile, found.version, found.fitted_at,
-                                            found.base_model_version, found.meta,
-                                            bytes(found.arrays), found.checksum)
+        return (True, *self._serving(found))
+
+    def serving_adapters(self, model: str, *, after: str | None = None, limit: int = 200
+                         ) -> list[tuple[str, int | None, StoredAdapter | None]]:
+        """A page of :meth:`serving_adapter` for every profile, by name (the names after
+        ``after``): what a worker preloads into its LRU at start."""
+        query = self._serving_query(model).order_by(ProfileRow.name).limit(limit)
+        if after is not None:
+            query = query.where(ProfileRow.name > after)
+        with translated_errors(), self._read() as conn, conn.begin():
+            found = conn.execute(query).all()
+        return [(f.name, *self._serving(f)) for f in found]
 
     def load_adapter(self, profile: str, version: int | None = None, *,
                      model: str | None = None) -> StoredAdapter | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -25,25 +24,12 @@ from hypemeter.service.schemas import (
 from hypemeter.service.settings import Settings
 
 from hypemeter.errors import InvalidInputError
-from hypemeter.profiles.apply import adapt
-from hypemeter.records.results import Article, ScoreResult
 
 
 async def profile_post(request: Request, name: str | None) -> PostProcess | None:
-    """What scoring as a profile does to the results (None: no profile). A profile key
-    implies its profile; another one is 403, an unknown one 404 ``unknown_profile``."""
-    name = principal_of(request).check_profile(name)
-    if name is None:
-        return None
-    entry = await request.app.state.profiles.aresolve(name)
-    adapter = entry.adapter
-
-    def post(results: Sequence[ScoreResult], articles: Sequence[Article],
-             items: Sequence[ScoreRequest]) -> list[ScoreResult]:
-        return adapt(results, articles, name, adapter,
-                     max_spans=[it.max_spans for it in items])
-
-    return post
+    """What scoring as a profile does to the results (None: no profile); see
+    :meth:`ProfileRuntime.post_process`."""
+    return await request.app.state.profiles.post_process(principal_of(request), name)
 
 
 def build_router(settings: Settings, handler: ScoreHandler) -> APIRouter:

@@ -37,7 +37,7 @@ def test_words_win_when_the_newsroom_labels_follow_its_own_words() -> None:
     adapter = ProfileAdapter().fit(texts, base, {"sensationalism": list(y)})
     assert adapter.fit(texts, base, {"sensationalism": list(y)}) is adapter  # fit returns self
     head = adapter.heads_["sensationalism"]
-    assert head.active and head.recipe in ("words", "both")
+    assert head.active and head.recipe in ("words", "both", "blend")
     assert head.labels == 60 and head.oof_auc_adapted > head.oof_auc_base + 0.2
     assert not adapter.heads_["misinformation_risk"].active  # no labels: the base
     t_texts, t_y, t_base = data(40, seed=7)

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "service"))
 from profile_texts import newsroom
 
 
-@pytest.mark.parametrize("recipe", ["recalibrate", "words", "both"])
+@pytest.mark.parametrize("recipe", ["recalibrate", "words", "both", "blend"])
 def test_predict_matches_the_design_matrix(recipe: str) -> None:
     rng = np.random.default_rng(0)
     arts = newsroom(80, seed=1)

@@ -112,7 +112,7 @@ def test_scores_adapt_after_corrections_and_only_for_the_profile(client: TestCli
         assert correct(client, art, profile="acme").status_code == 201
     state = wait_for_labels(client, "acme", 40)
     head = state["adapter"]["heads"]["sensationalism"]
-    assert head["active"] and head["recipe"] in ("words", "both")
+    assert head["active"] and head["recipe"] in ("words", "both", "blend")
     assert head["oof_auc_adapted"] > head["oof_auc_base"]
     assert state["corrections"]["sensational"] == {"0": 20, "1": 20}
     batch = client.post("/v1/score/batch", json={

@@ -1,0 +1,32 @@
+"""The adapter's scoring shortcut hashes an article's words with :func:`hashed_counts`, not
+``HashingVectorizer.transform`` (whose per-call checks and sparse matrix cost more than the
+rest of applying an adapter): the same features and counts, row by row, for any text."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from hypemeter.profiles.adapter import _hasher, article_text, hashed_counts
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "service"))
+from profile_texts import newsroom
+
+
+def test_hashed_counts_count_what_the_vectorizer_counts() -> None:
+    texts = [article_text(a["headline"], a["body"]) for a in newsroom(20, seed=5)]
+    texts += ["", "Ünïcode café — “quotes” and café again", "a a a b", "word word word"]
+    X = _hasher().transform(texts).tocsr()
+    X.sort_indices()
+    rows, features, counts = hashed_counts(texts)
+    np.testing.assert_array_equal(rows, np.repeat(np.arange(len(texts)), np.diff(X.indptr)))
+    np.testing.assert_array_equal(features, X.indices)
+    np.testing.assert_array_equal(counts, X.data)
+    assert counts.max() >= 3  # repeated words are counted, not just present
+
+
+def test_no_text_no_counts() -> None:
+    assert all(len(a) == 0 for a in hashed_counts([]))
+    assert all(len(a) == 0 for a in hashed_counts([""]))
