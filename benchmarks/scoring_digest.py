@@ -137,7 +137,10 @@ def how_far(old: list[str], new: list[str]) -> dict[str, object]:
     for a, b in zip(map(json.loads, old), map(json.loads, new), strict=False):
         analysis += a["analysis"] != b["analysis"]
         for key in ("result", "plain"):
-            for name, v in a[key]["scores"].items():
+            if (a[key]["scores"] is None) != (b[key]["scores"] is None):
+                placed.append(a["id"] + " (scored in one only)")
+                continue
+            for name, v in (a[key]["scores"] or {}).items():
                 score = max(score, abs(v - b[key]["scores"][name]))
         ra, rb = a["result"], b["result"]
         where = [[(s["field"], s["start"], s["end"], s["category"]) for s in r["spans"]]

@@ -26,7 +26,7 @@ from typing import NamedTuple
 import numpy as np
 
 from hypemeter.analysis.features import FieldAnalysis
-from hypemeter.analysis.lexicon import PHRASE_BREAKS, Match
+from hypemeter.analysis.lexicon import PHRASE_BREAKS, SEED_PHRASES, Match
 from hypemeter.records.results import Field, Span, public_category
 from hypemeter.spans.columns import DENSE_NAMES, Encoded
 from hypemeter.spans.fast import FastEncoded
@@ -158,8 +158,9 @@ def find_runs(proba: np.ndarray, enc: Encoded, stop: np.ndarray, mark: np.ndarra
 def vocabulary_spans(fa: FieldAnalysis, headline: bool, stop: np.ndarray) -> list[Match]:
     """The product vocabulary's phrases a field reports (``stop``: the field's stop words):
     urgency formulas anywhere, clickbait teasers in headlines (learned from headlines: in body
-    text they are noise). A phrase holds a content word, as a span does: the mined n-gram "you
-    will" is a piece of "You will not believe", not a teaser. A one-word formula is one as a
+    text they are noise). A mined phrase holds a content word, as a span does: the n-gram "you
+    will" is a piece of "You will not believe", not a teaser; a hand-written formula is one as it
+    stands ("now or never" is all stop words). A one-word formula is one as a
     label only, opening its field or closed by a clause break ("BREAKING: ...", not "photos are
     breaking the internet")."""
     out = []
@@ -167,7 +168,8 @@ def vocabulary_spans(fa: FieldAnalysis, headline: bool, stop: np.ndarray) -> lis
     for m in fa.matches:
         if m.category != "urgency" and not (m.category == "clickbait" and headline):
             continue
-        if stop[m.first:m.last + 1].all():
+        if stop[m.first:m.last + 1].all() and " ".join(
+                fa.tokens.words[m.first:m.last + 1]).lower() not in SEED_PHRASES:
             continue
         if m.first == m.last and m.first > 0 and PHRASE_BREAKS.isdisjoint(seps[m.last]) \
                 and m.last + 1 < len(seps):
