@@ -12,8 +12,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypemeter.service.app import create_app
-from hypemeter.service.fast_score import FastScoreMiddleware
 from hypemeter.service.settings import Settings
+from support.fast_path import spy_route, without_fast_path
 from support.texts import BODY, HEADLINE
 
 from hypemeter.scoring.scorer import Scorer
@@ -57,9 +57,7 @@ VOLATILE = {"x-request-id", "server-timing", "date"}
 
 def _app(models_dir: Path, scorer: Scorer, fast: bool, **settings: Any) -> FastAPI:
     app = create_app(Settings(models_dir=models_dir, **settings), scorer=scorer)
-    if not fast:
-        app.user_middleware = [m for m in app.user_middleware if m.cls is not FastScoreMiddleware]
-    return app
+    return app if fast else without_fast_path(app)
 
 
 def _answers(client: TestClient, headers: dict[str, str] | None = None,
@@ -76,20 +74,6 @@ def _answers(client: TestClient, headers: dict[str, str] | None = None,
     return out
 
 
-def _spy_route(app: FastAPI, seen: list[str]) -> None:
-    """Record every request that gets past the fast path to the app."""
-    layer: Any = app.middleware_stack
-    while not isinstance(layer, FastScoreMiddleware):
-        layer = layer.app
-    inner = layer.app
-
-    async def spy(scope: Any, receive: Any, send: Any) -> None:
-        seen.append(scope["path"])
-        await inner(scope, receive, send)
-
-    layer.app = spy
-
-
 @pytest.mark.parametrize("settings", [{}, {"api_key": KEY}])
 def test_fast_path_answers_what_the_route_answers(
         service_models_dir: Path, scorer: Scorer, settings: dict[str, Any]) -> None:
@@ -98,7 +82,7 @@ def test_fast_path_answers_what_the_route_answers(
         want = _answers(slow, headers)
     with TestClient(_app(service_models_dir, scorer, fast=True, **settings)) as fast:
         seen: list[str] = []
-        _spy_route(fast.app, seen)  # type: ignore[arg-type]
+        spy_route(fast.app, seen)  # type: ignore[arg-type]
         got = _answers(fast, headers, seen)
         if settings:  # a wrong key: 401 before the body is read, by either path
             r = fast.post("/v1/score", json={"headline": HEADLINE}, headers={"x-api-key": "no"})

@@ -13,9 +13,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypemeter.service.app import create_app
-from hypemeter.service.fast_score import FastScoreMiddleware
 from hypemeter.service.settings import Settings
 from profile_texts import newsroom
+from support.fast_path import spy_route, without_fast_path
 
 from hypemeter.profiles.fitting import fit_claimed
 from hypemeter.scoring.scorer import Scorer
@@ -50,23 +50,7 @@ def fitted_database(url: str, scorer: Scorer) -> str:
 def app(models_dir: Path, scorer: Scorer, url: str, fast: bool) -> FastAPI:
     built = create_app(Settings(models_dir=models_dir, database_url=url, admin_key=ADMIN_KEY,
                                 profile_fits=False), scorer=scorer)
-    if not fast:
-        built.user_middleware = [m for m in built.user_middleware
-                                 if m.cls is not FastScoreMiddleware]
-    return built
-
-
-def spy_route(built: FastAPI, seen: list[str]) -> None:
-    layer: Any = built.middleware_stack
-    while not isinstance(layer, FastScoreMiddleware):
-        layer = layer.app
-    inner = layer.app
-
-    async def spy(scope: Any, receive: Any, send: Any) -> None:
-        seen.append(scope["path"])
-        await inner(scope, receive, send)
-
-    layer.app = spy
+    return built if fast else without_fast_path(built)
 
 
 def cases(key: str) -> list[tuple[dict[str, Any], dict[str, str]]]:
