@@ -14,6 +14,7 @@ from hypemeter.analysis.lexicon import (
     DETERMINERS,
     OBJECT_PRONOUNS,
     PHRASE_BREAKS,
+    SEED_PHRASES,
     STOPWORDS,
     Match,
 )
@@ -47,14 +48,16 @@ def _logit(p: float) -> float:
 
 
 def vocabulary(name: Field, fa: FieldAnalysis) -> list[Match]:
-    """Urgency formulas anywhere, clickbait teasers in headlines; each holds a content word; a
-    one-word formula opens its field or is followed by a clause break or the field's end."""
+    """Urgency formulas anywhere, clickbait teasers in headlines; a mined one holds a content
+    word (a hand-written one counts as it stands: "now or never"); a one-word formula opens its
+    field or is followed by a clause break or the field's end."""
     words, seps = fa.tokens.words, fa.tokens.seps
     out = []
     for m in fa.matches:
         if not (m.category == "urgency" or (m.category == "clickbait" and name == "headline")):
             continue
-        if all(w in STOPWORDS for w in words[m.first:m.last + 1]):
+        phrase = words[m.first:m.last + 1]
+        if all(w in STOPWORDS for w in phrase) and " ".join(phrase).lower() not in SEED_PHRASES:
             continue
         label = m.first == 0 or m.last == len(words) - 1 or not PHRASE_BREAKS.isdisjoint(
             seps[m.last])
