@@ -18,10 +18,11 @@ the training groups of ``hypemeter train``'s seeded 80/20 group split, as in
     python benchmarks/bench_recipe_steps.py --data-dir DIR [--steps base,reports,...]
         [--cache-dir /tmp/steps] [--json out.json]
 
-Steps (each adds to or changes the one before it; ``shipped`` is the default recipe):
+Steps (each adds to or changes the one before it; ``shipped`` is 2026-12-07.2's recipe, and
+``reports_no_lexicon`` 2026-12-07.3's, the default):
 ``base`` (2026-12-07.0's recipe), ``reports``, ``mask``, ``views`` (2026-12-07.1's recipe),
 ``no_sens_headline_views``, ``article_stackers``, ``no_headline_views``, ``shipped``
-(2026-12-07.2's recipe, the default); then where the reports about groups go, each against
+(2026-12-07.2's recipe); then where the reports about groups go, each against
 ``shipped``: ``reports_no_views``, ``reports_half`` (half weight), ``reports_article_learners``
 (not the body learner, no views), ``reports_article_learners_only`` (nor the stackers),
 ``reports_no_lexicon``, ``no_reports`` (none at all) and ``reports_span_model_only`` (the
@@ -83,7 +84,7 @@ STEPS: dict[str, dict[str, Any]] = {
                          "body_stacker": True},
     "no_headline_views": {**BASE, "identity_report_tasks": BOTH, "identity_mask": True,
                           "view_weight": 0.5, "headline_views": (), "body_stacker": True},
-    "shipped": REPORTS_EVERYWHERE,  # the default recipe: 2026-12-07.2's
+    "shipped": REPORTS_EVERYWHERE,  # 2026-12-07.2's recipe (2026-12-07.3: reports_no_lexicon)
     # where the reports about groups go (issue 23: they cost HYPO's body-only sentences)
     "reports_no_views": {**REPORTS_EVERYWHERE, "identity_report_views": False},
     "reports_half": {**REPORTS_EVERYWHERE, "identity_report_weight": 0.5},

@@ -13,7 +13,7 @@ hex floats of the machine that wrote it.
 Fitting lives in ``hypemeter.training`` and scoring in ``hypemeter.scoring.model``; moving code
 between them (or making scoring faster) must not move a score. Retraining the default model
 changes the scores: rewrite the expected file then, with
-``.venv/bin/python tests/core/test_model_scores.py --write``.
+``PYTHONPATH=tests .venv/bin/python tests/core/test_model_scores.py --write``.
 """
 
 from __future__ import annotations
