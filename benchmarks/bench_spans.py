@@ -26,6 +26,7 @@ from typing import Any
 
 from hypemeter.training.corpora.registry import load_corpora
 from hypemeter.training.corpora.split import group_split, group_unit
+from hypemeter.training.recipe import Recipe, lexicon_records, recipe_records
 from hypemeter.training.span_metrics import SpanOutcomes, span_metrics, span_outcomes, summarise
 from hypemeter.training.spans import fit_span_model
 
@@ -47,7 +48,10 @@ HEADLINE_FIGURES = ("f1", "precision", "recall", "precision_weight_ge_0_5",
 
 class SpansOnly:
     """What explaining needs of a model (analysis and span model) without its scores' learners,
-    which the span figures do not read and which take most of a full fit's time."""
+    which the span figures do not read and which take most of a full fit's time; the default
+    recipe's lexicon records and identity mask, as training fits them."""
+
+    identity_mask = HypeModel().identity_mask
 
     def __init__(self, train: list[Record], vocabulary: bool, splitter: SentenceSplitter
                  ) -> None:
@@ -56,7 +60,7 @@ class SpansOnly:
             lexicon_module.SEED_PHRASES.clear()
         try:
             self.valence_ = dict(vader_valence())
-            self.lexicon_ = PhraseLexicon().fit(train, self.valence_)
+            self.lexicon_ = PhraseLexicon().fit(lexicon_records(Recipe(), train), self.valence_)
         finally:
             lexicon_module.SEED_PHRASES.update(saved)
         self.sentences_ = splitter
@@ -71,10 +75,11 @@ class SpansOnly:
 
 def fit(train: list[Record], vocabulary: bool, splitter: SentenceSplitter,
         args: argparse.Namespace) -> SpansOnly:
+    train = recipe_records(Recipe(), train)  # as training: lexicon, splitter and spans read them
     model = SpansOnly(train, vocabulary, splitter)
     model.span_model_ = fit_span_model(model.lexicon_, model.valence_, splitter, train,
                                        seed=args.seed, folds=args.folds, C=args.C,
-                                       edge_ratio=args.edge_ratio)
+                                       edge_ratio=args.edge_ratio, mask=model.identity_mask)
     return model
 
 
