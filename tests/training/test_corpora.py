@@ -17,8 +17,9 @@ from hypemeter.training.corpora import (
     load_corpora,
     registrable_domain,
 )
-from hypemeter.training.corpora.base import Manifest, normalise_text
+from hypemeter.training.corpora.base import Manifest
 from hypemeter.training.corpora.registry import CATALOG_PATH, load_catalog
+from hypemeter.training.corpora.text import normalise_text
 
 from hypemeter.records.results import GoldSpan, Record
 

@@ -6,10 +6,11 @@ malformed row as a :class:`LoadIssue`, checks file checksums against the catalog
 duplicate texts; :mod:`hypemeter.training.corpora.split` then splits by group or holds out a corpus.
 """
 
-from .base import CorpusLoader, LoadIssue, LoadReport, normalise_text, registrable_domain
+from .base import CorpusLoader, LoadIssue, LoadReport
 from .dedupe import dedupe
 from .registry import LOADERS, default_data_dir, load_catalog, load_corpora
 from .split import group_split, iter_corpus_folds, iter_source_folds
+from .text import normalise_text, registrable_domain
 
 __all__ = [
     "LOADERS",

@@ -1,7 +1,7 @@
 """Remove duplicate texts within and across corpora before any split.
 
 Key = (task, normalised headline + body): NFKC, lowercase, punctuation removed, whitespace
-collapsed (see :func:`hypemeter.training.corpora.base.normalise_text`). Within one key:
+collapsed (see :func:`hypemeter.training.corpora.text.normalise_text`). Within one key:
 
 * all copies share one label -> keep the first (corpus order, then file order); every other copy
   is a ``duplicate`` issue in its own corpus's report;
@@ -19,7 +19,8 @@ from collections.abc import Mapping, Sequence
 
 from hypemeter.records.results import Record
 
-from .base import LoadReport, normalise_text
+from .base import LoadReport
+from .text import normalise_text
 
 
 def dedupe_key(record: Record) -> tuple[str, str]:

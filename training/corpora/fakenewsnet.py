@@ -27,14 +27,12 @@ from hypemeter.records.results import Record
 from .base import (
     LoadReport,
     Manifest,
-    clean_inline,
     decode_document,
     has_bad_bytes,
     iter_class_files,
     read_bytes,
-    registrable_domain,
-    text_bucket,
 )
+from .text import clean_inline, registrable_domain, text_bucket
 
 TITLES = "fakenewsnet_titles.csv"
 POLITIFACT_FAKE = "politifact_fake.csv"

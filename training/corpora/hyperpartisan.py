@@ -19,7 +19,8 @@ from pathlib import Path
 
 from hypemeter.records.results import Record
 
-from .base import LoadReport, clean_inline, read_bytes, registrable_domain
+from .base import LoadReport, read_bytes
+from .text import clean_inline, registrable_domain
 
 ARTICLES = "articles-training-byarticle-20181122.xml"
 GROUND_TRUTH = "ground-truth-training-byarticle-20181122.xml"

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from hypemeter.records.results import Record
 
-from .base import LoadReport, clean_inline, iter_text_lines, read_bytes
+from .base import LoadReport, iter_text_lines, read_bytes
+from .text import clean_inline
 
 FILENAME = "HYPO.tsv"
 HEADER: tuple[str, ...] = ("HYPO", "PARAPHRASES", "MINIMAL UNITS CORPUS")

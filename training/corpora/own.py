@@ -36,7 +36,8 @@ from typing import Any
 from hypemeter.language import UNDETERMINED, detect, language_name
 from hypemeter.records.results import CORRECTION_CATEGORIES, NOT_LOADED, GoldSpan, Record, Task
 
-from .base import LoadReport, iter_json_items, read_bytes, text_bucket
+from .base import LoadReport, iter_json_items, read_bytes
+from .text import text_bucket
 
 LABEL_FIELDS: dict[str, Task] = {"sensational": "sensationalism",
                                  "misinformation": "misinformation"}

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from hypemeter.records.results import Record
 
-from .base import LoadReport, Manifest, clean_inline, decode_document, iter_class_files
+from .base import LoadReport, Manifest, decode_document, iter_class_files
+from .text import clean_inline
 
 DATASETS: tuple[tuple[str, str], ...] = (
     ("fakeNewsDataset", "perez_rosas_amt"),

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from hypemeter.records.results import Record
 
-from .base import LoadReport, iter_text_lines, read_bytes, text_bucket
+from .base import LoadReport, iter_text_lines, read_bytes
+from .text import text_bucket
 
 FILES: tuple[tuple[str, int], ...] = (("clickbait_data", 1), ("non_clickbait_data", 0))
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from hypemeter.records.results import Record
 
-from .base import LoadReport, clean_inline, iter_json_items, read_bytes, text_bucket
+from .base import LoadReport, iter_json_items, read_bytes
+from .text import clean_inline, text_bucket
 
 FILENAME = "train.json"
 
