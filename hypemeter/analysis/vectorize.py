@@ -1,6 +1,7 @@
 """Hashed unigram + bigram counts from already-tokenised text, fast.
 
-Unigram columns come from MurmurHash3 of the word (cached per process); a bigram's column is
+Unigram columns come from MurmurHash3 of the word (``mmh3``, which gives scikit-learn's
+``murmurhash3_32`` of the UTF-8; cached per process); a bigram's column is
 derived arithmetically from its two unigram hashes with NumPy, so no bigram strings are built.
 Follows scikit-learn's transformer conventions (stateless ``fit``, ``transform``).
 :class:`CharWbNgrams` computes a character n-gram ``HashingVectorizer``'s output the same way.
@@ -11,12 +12,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import mmh3
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.utils import murmurhash3_32
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def murmurhash(text: str, *, signed: bool = True) -> int:
+    """MurmurHash3 (seed 0) of ``text``'s UTF-8, as scikit-learn's ``murmurhash3_32`` gives it
+    (``signed=False``: its ``positive=True``). Encoded here, strictly: mmh3 5.3.1 crashes the
+    process on a ``str`` it cannot encode (a lone surrogate), where this raises
+    ``UnicodeEncodeError`` as scikit-learn did."""
+    return mmh3.hash(text.encode("utf-8"), 0, signed)
 # Words whose hashes/columns are kept per process (about 220 bytes each: 200,000 is about
 # 45 MB); past it the cache starts again, so text made of novel strings cannot grow memory.
 _CACHE_LIMIT = 200_000
@@ -46,7 +55,7 @@ class HashedNgrams:
         except KeyError:
             for word in words:
                 if word not in cache:
-                    cache[word] = murmurhash3_32(word, positive=True)
+                    cache[word] = murmurhash(word, signed=False)
             hashes = np.fromiter(map(cache.__getitem__, words), np.int64, len(words))
         return hashes.view(np.uint64)  # hashes are non-negative 32-bit values
 
@@ -75,7 +84,7 @@ class HashedNgrams:
 
     def transform_hashes(self, docs: Sequence[np.ndarray]) -> sp.csr_matrix:
         """:meth:`transform` of documents given as their words' MurmurHash3 values (int64, as
-        ``murmurhash3_32(word, positive=True)`` gives them), e.g. from the text analysis."""
+        ``murmurhash(word, signed=False)`` gives them), e.g. from the text analysis."""
         return _count_matrix(
             (self._columns(h.view(np.uint64)).astype(np.int32) if len(h) else None
              for h in docs),
@@ -150,7 +159,7 @@ class CharWbNgrams:
 
     def _column(self, gram: str) -> int:
         """FeatureHasher's column: ``abs`` of the signed 32-bit MurmurHash3 of the UTF-8."""
-        h = murmurhash3_32(gram, seed=0)
+        h = murmurhash(gram)
         if h == -(2**31):  # abs() overflows in int32; FeatureHasher's defined replacement
             return (2**31 - 1 - (self.n_features - 1)) % self.n_features
         return abs(h) % self.n_features
