@@ -4,7 +4,8 @@ Unigram columns come from MurmurHash3 of the word (``mmh3``, which gives scikit-
 ``murmurhash3_32`` of the UTF-8; cached per process); a bigram's column is
 derived arithmetically from its two unigram hashes with NumPy, so no bigram strings are built.
 Follows scikit-learn's transformer conventions (stateless ``fit``, ``transform``).
-:class:`CharWbNgrams` computes a character n-gram ``HashingVectorizer``'s output the same way.
+:class:`CharWbNgrams` computes a character n-gram ``HashingVectorizer``'s output the same way,
+without importing scikit-learn.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from typing import Any
 import mmh3
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
@@ -117,32 +117,29 @@ def _count_matrix(
 
 
 class CharWbNgrams:
-    """``vectorizer.transform(docs)`` for a ``HashingVectorizer`` with ``analyzer="char_wb"``,
-    lowercasing, no sign alternation and no norm (the headline character n-grams), faster.
+    """Hashed counts of the character n-grams of each word padded with spaces, lowercased, in
+    ``n_features`` columns: exactly what scikit-learn's ``HashingVectorizer(analyzer="char_wb",
+    ngram_range=ngram_range, alternate_sign=False, norm=None, lowercase=True)`` gives (the
+    headline character n-grams; tests/core/test_serving_hashing.py compares them), faster.
 
     ``char_wb`` n-grams never cross a word boundary, so a document's n-grams are the union of
-    its words' and each word's hashed columns are memoised per process. The columns, the
-    counts and the canonical (sorted, summed) CSR layout are exactly scikit-learn's.
+    its words' and each word's hashed columns are memoised per process (not pickled). The
+    columns, the counts and the canonical (sorted, summed) CSR layout are scikit-learn's.
     """
 
-    def __init__(self, vectorizer: HashingVectorizer) -> None:
-        if not self.supports(vectorizer):
-            raise ValueError("CharWbNgrams reproduces only a lowercasing, unsigned, unnormalised "
-                             "char_wb HashingVectorizer")
-        self.vectorizer = vectorizer
-        self.n_features = int(vectorizer.n_features)
-        self.min_n, self.max_n = vectorizer.ngram_range
+    def __init__(self, n_features: int = 2**18, ngram_range: tuple[int, int] = (2, 4)) -> None:
+        if not 1 <= ngram_range[0] <= ngram_range[1]:
+            raise ValueError(f"invalid ngram_range {ngram_range!r}")
+        self.n_features = int(n_features)
+        self.min_n, self.max_n = int(ngram_range[0]), int(ngram_range[1])
         self._cache: dict[str, np.ndarray] = {}
 
-    @staticmethod
-    def supports(vectorizer: Any) -> bool:
-        v = vectorizer
-        return (
-            type(v) is HashingVectorizer and v.analyzer == "char_wb" and v.input == "content"
-            and v.lowercase and v.preprocessor is None and v.strip_accents is None
-            and not v.alternate_sign and not v.binary and v.norm is None
-            and v.dtype is np.float64 and 1 <= v.ngram_range[0] <= v.ngram_range[1]
-        )
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_cache"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._cache = {}
 
     def _grams(self, word: str) -> list[str]:
         """scikit-learn's ``_char_wb_ngrams`` for one word: n-grams of `` word ``; a padded
