@@ -37,9 +37,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit, logit
 
 from hypemeter.analysis.vectorize import murmurhash
+from hypemeter.scoring.logistic import expit, logit
 
 if TYPE_CHECKING:
     from sklearn.linear_model import LogisticRegression

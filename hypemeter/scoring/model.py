@@ -35,7 +35,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit
 
 from hypemeter.analysis.features import FieldAnalysis, analyze_fields
 from hypemeter.analysis.vectorize import HashedNgrams
@@ -55,6 +54,7 @@ from hypemeter.scoring.fitting import (  # the stacked layout, importable from h
     stacker_kinds,
 )
 from hypemeter.scoring.linear import Linear
+from hypemeter.scoring.logistic import expit
 
 
 def word_ngrams(words: list[str]) -> list[str]:

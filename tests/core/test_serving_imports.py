@@ -1,7 +1,7 @@
-"""Scoring never imports scikit-learn (nor scipy.stats, nor joblib): a bundle holds the model in
-its serving form (hypemeter.bundles.model_file), and applying a profile's adapter reads its
-arrays. Training fits with scikit-learn; what it publishes scores without it. Each check runs in
-a fresh interpreter and reads its ``sys.modules`` after scoring."""
+"""Scoring never imports scikit-learn (nor scipy.stats, scipy.special or joblib): a bundle holds
+the model in its serving form (hypemeter.bundles.model_file), and applying a profile's adapter
+reads its arrays. Training fits with scikit-learn; what it publishes scores without it. Each
+check runs in a fresh interpreter and reads its ``sys.modules`` after scoring."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from hypemeter.profiles.adapter import ProfileAdapter, article_text
 from hypemeter.profiles.codec import encode
 from hypemeter.profiles.spans import SpanPrior
 
-HEAVY = ("sklearn", "scipy.stats", "joblib")
+HEAVY = ("sklearn", "scipy.stats", "scipy.special", "joblib")
 ARTICLE = {"headline": "SHOCKING: you won't believe what the council did",
            "body": "The council approved the budget. Critics called it an utter disaster."}
 REPORT = textwrap.dedent(f"""
