@@ -26,8 +26,10 @@ import shutil
 import time
 from pathlib import Path
 
+from hypemeter.bundles.model_file import MODEL_FILE
+
 STALE_AFTER_HOURS = 24.0
-BUNDLE_ENTRIES = frozenset({"model.pkl.gz", "card.json", "report"})
+BUNDLE_ENTRIES = frozenset({MODEL_FILE, "card.json", "report"})
 _WITH_PID = re.compile(r"^\.(?P<version>.+)\.pid(?P<pid>\d+)\.[A-Za-z0-9_]{8}$")
 _NO_PID = re.compile(r"^\.(?P<version>.+)\.[A-Za-z0-9_]{8}$")
 _CURRENT_TMP = re.compile(r"^\.current\.(?P<pid>\d+)$")
