@@ -20,11 +20,12 @@ from typing import Any
 MODEL_FILE = "model.pkl.gz"
 PICKLE_PROTOCOL = 5
 # What a serving-form pickle may name besides hypemeter's own classes: NumPy's array, dtype and
-# scalar reconstructors, and sets.
+# scalar reconstructors (``numpy._core`` from NumPy 2, ``numpy.core`` before), and sets.
 _ADMITTED: frozenset[tuple[str, str]] = frozenset({
     ("numpy", "dtype"), ("numpy", "ndarray"),
-    ("numpy._core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "scalar"),
-    ("numpy._core.numeric", "_frombuffer"),
+    *((f"{core}.multiarray", name) for core in ("numpy._core", "numpy.core")
+      for name in ("_reconstruct", "scalar")),
+    ("numpy._core.numeric", "_frombuffer"), ("numpy.core.numeric", "_frombuffer"),
     ("builtins", "set"), ("builtins", "frozenset"), ("builtins", "slice"),
 })
 
