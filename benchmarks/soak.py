@@ -60,7 +60,7 @@ KILL_WINDOW = 3.0  # transport errors this long after the kill belong to the kil
 
 def make_models(workdir: Path) -> Path:
     """soak-a (current), soak-b: the shipped bundle under two names; soak-broken: tampered."""
-    from hypemeter.bundles.bundle import publish_current
+    from hypemeter.bundles.bundle import MODEL_FILE, publish_current
 
     source = (REPO / "models" / "current").resolve()
     models = workdir / "models"
@@ -71,7 +71,7 @@ def make_models(workdir: Path) -> Path:
         card = json.loads((dst / "card.json").read_text(encoding="utf-8"))
         card["version"] = name
         (dst / "card.json").write_text(json.dumps(card), encoding="utf-8")
-    with (models / "soak-broken" / "model.joblib").open("ab") as fh:
+    with (models / "soak-broken" / MODEL_FILE).open("ab") as fh:
         fh.write(b"\0")
     publish_current(models, "soak-a")
     return models

@@ -66,7 +66,7 @@ def service_models_dir(bundle_dir: Path, tmp_path_factory: pytest.TempPathFactor
                        {"with_explanations": {"articles_per_cpu_second": 1234.5}})
     copy_bundle(bundle_dir, models, "v2")
     tampered = copy_bundle(bundle_dir, models, "tampered")
-    with (tampered / "model.joblib").open("ab") as fh:
+    with (tampered / "model.pkl.gz").open("ab") as fh:
         fh.write(b"\0tampered")
     report = v1 / "report"
     (report / "figures").mkdir(parents=True)

@@ -49,7 +49,7 @@ from hypemeter.paths import REPO_ROOT
 from hypemeter.records.results import Record
 from hypemeter.scoring.model import HypeModel
 
-LIBRARIES = ("scikit-learn", "numpy", "scipy", "joblib", "nltk", "vaderSentiment")
+LIBRARIES = ("scikit-learn", "numpy", "scipy", "joblib", "mmh3", "nltk", "vaderSentiment")
 
 
 def library_versions() -> dict[str, str]:

@@ -19,11 +19,9 @@ from itertools import compress, count, islice, zip_longest
 from typing import Any, NamedTuple
 
 import numpy as np
-from sklearn.feature_extraction import DictVectorizer
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-from sklearn.linear_model import LogisticRegression
 
 from hypemeter.analysis.identity import PLACEHOLDER
+from hypemeter.analysis.stopwords import ENGLISH_STOP_WORDS
 from hypemeter.records.results import NOT_LOADED, Record
 from hypemeter.text.tokens import INTENSIFIERS, Tokens, is_superlative, tokenize
 
@@ -85,6 +83,8 @@ OWN = "own:"
 MAX_TOKEN_SPAN = 3
 _DERIVED = frozenset({"phrase_heads_", "phrase_starts_", "entry_words_", "single_entries_",
                       "_word_table"})
+# What only fitting reads (scikit-learn objects): not pickled, so a bundle holds none of them
+_FIT_ONLY = frozenset({"vectorizer_", "token_model_"})
 
 
 class Match(NamedTuple):
@@ -196,6 +196,9 @@ class PhraseLexicon:
                         word_category[word]["exaggeration"] += 1
         if not tokens_x or len(set(tokens_y)) < 2:
             raise ValueError("PhraseLexicon needs span-labelled records of both kinds")
+        from sklearn.feature_extraction import DictVectorizer  # fitting only
+        from sklearn.linear_model import LogisticRegression
+
         self.vectorizer_ = DictVectorizer()
         X = self.vectorizer_.fit_transform(tokens_x)
         self.token_model_ = LogisticRegression(C=self.C, max_iter=2000)
@@ -299,7 +302,7 @@ class PhraseLexicon:
         self._index()
 
     def __getstate__(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k not in _DERIVED}
+        return {k: v for k, v in self.__dict__.items() if k not in _DERIVED | _FIT_ONLY}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update({k: v for k, v in state.items() if k not in _DERIVED})

@@ -1,9 +1,11 @@
 """Hashed unigram + bigram counts from already-tokenised text, fast.
 
-Unigram columns come from MurmurHash3 of the word (cached per process); a bigram's column is
+Unigram columns come from MurmurHash3 of the word (``mmh3``, which gives scikit-learn's
+``murmurhash3_32`` of the UTF-8; cached per process); a bigram's column is
 derived arithmetically from its two unigram hashes with NumPy, so no bigram strings are built.
 Follows scikit-learn's transformer conventions (stateless ``fit``, ``transform``).
-:class:`CharWbNgrams` computes a character n-gram ``HashingVectorizer``'s output the same way.
+:class:`CharWbNgrams` computes a character n-gram ``HashingVectorizer``'s output the same way,
+without importing scikit-learn.
 """
 
 from __future__ import annotations
@@ -11,12 +13,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import mmh3
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.utils import murmurhash3_32
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def murmurhash(text: str, *, signed: bool = True) -> int:
+    """MurmurHash3 (seed 0) of ``text``'s UTF-8, as scikit-learn's ``murmurhash3_32`` gives it
+    (``signed=False``: its ``positive=True``). Encoded here, strictly: mmh3 5.3.1 crashes the
+    process on a ``str`` it cannot encode (a lone surrogate), where this raises
+    ``UnicodeEncodeError`` as scikit-learn did."""
+    return mmh3.hash(text.encode("utf-8"), 0, signed)
 # Words whose hashes/columns are kept per process (about 220 bytes each: 200,000 is about
 # 45 MB); past it the cache starts again, so text made of novel strings cannot grow memory.
 _CACHE_LIMIT = 200_000
@@ -46,7 +55,7 @@ class HashedNgrams:
         except KeyError:
             for word in words:
                 if word not in cache:
-                    cache[word] = murmurhash3_32(word, positive=True)
+                    cache[word] = murmurhash(word, signed=False)
             hashes = np.fromiter(map(cache.__getitem__, words), np.int64, len(words))
         return hashes.view(np.uint64)  # hashes are non-negative 32-bit values
 
@@ -75,7 +84,7 @@ class HashedNgrams:
 
     def transform_hashes(self, docs: Sequence[np.ndarray]) -> sp.csr_matrix:
         """:meth:`transform` of documents given as their words' MurmurHash3 values (int64, as
-        ``murmurhash3_32(word, positive=True)`` gives them), e.g. from the text analysis."""
+        ``murmurhash(word, signed=False)`` gives them), e.g. from the text analysis."""
         return _count_matrix(
             (self._columns(h.view(np.uint64)).astype(np.int32) if len(h) else None
              for h in docs),
@@ -108,32 +117,29 @@ def _count_matrix(
 
 
 class CharWbNgrams:
-    """``vectorizer.transform(docs)`` for a ``HashingVectorizer`` with ``analyzer="char_wb"``,
-    lowercasing, no sign alternation and no norm (the headline character n-grams), faster.
+    """Hashed counts of the character n-grams of each word padded with spaces, lowercased, in
+    ``n_features`` columns: exactly what scikit-learn's ``HashingVectorizer(analyzer="char_wb",
+    ngram_range=ngram_range, alternate_sign=False, norm=None, lowercase=True)`` gives (the
+    headline character n-grams; tests/core/test_serving_hashing.py compares them), faster.
 
     ``char_wb`` n-grams never cross a word boundary, so a document's n-grams are the union of
-    its words' and each word's hashed columns are memoised per process. The columns, the
-    counts and the canonical (sorted, summed) CSR layout are exactly scikit-learn's.
+    its words' and each word's hashed columns are memoised per process (not pickled). The
+    columns, the counts and the canonical (sorted, summed) CSR layout are scikit-learn's.
     """
 
-    def __init__(self, vectorizer: HashingVectorizer) -> None:
-        if not self.supports(vectorizer):
-            raise ValueError("CharWbNgrams reproduces only a lowercasing, unsigned, unnormalised "
-                             "char_wb HashingVectorizer")
-        self.vectorizer = vectorizer
-        self.n_features = int(vectorizer.n_features)
-        self.min_n, self.max_n = vectorizer.ngram_range
+    def __init__(self, n_features: int = 2**18, ngram_range: tuple[int, int] = (2, 4)) -> None:
+        if not 1 <= ngram_range[0] <= ngram_range[1]:
+            raise ValueError(f"invalid ngram_range {ngram_range!r}")
+        self.n_features = int(n_features)
+        self.min_n, self.max_n = int(ngram_range[0]), int(ngram_range[1])
         self._cache: dict[str, np.ndarray] = {}
 
-    @staticmethod
-    def supports(vectorizer: Any) -> bool:
-        v = vectorizer
-        return (
-            type(v) is HashingVectorizer and v.analyzer == "char_wb" and v.input == "content"
-            and v.lowercase and v.preprocessor is None and v.strip_accents is None
-            and not v.alternate_sign and not v.binary and v.norm is None
-            and v.dtype is np.float64 and 1 <= v.ngram_range[0] <= v.ngram_range[1]
-        )
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_cache"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._cache = {}
 
     def _grams(self, word: str) -> list[str]:
         """scikit-learn's ``_char_wb_ngrams`` for one word: n-grams of `` word ``; a padded
@@ -150,7 +156,7 @@ class CharWbNgrams:
 
     def _column(self, gram: str) -> int:
         """FeatureHasher's column: ``abs`` of the signed 32-bit MurmurHash3 of the UTF-8."""
-        h = murmurhash3_32(gram, seed=0)
+        h = murmurhash(gram)
         if h == -(2**31):  # abs() overflows in int32; FeatureHasher's defined replacement
             return (2**31 - 1 - (self.n_features - 1)) % self.n_features
         return abs(h) % self.n_features

@@ -19,9 +19,9 @@ from itertools import chain, repeat
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-from sklearn.utils import murmurhash3_32
 
 from hypemeter.analysis.identity import TRIGGERS
+from hypemeter.analysis.vectorize import murmurhash
 from hypemeter.text.tokens import (
     FORWARD_REFERENCES,
     HEDGES,
@@ -115,7 +115,7 @@ class WordTable:
         code, weight = (-1, 0.0) if single is None else (self._category_code[single[0]],
                                                          single[1])
         return [word in SECOND_PERSON, word in INTENSIFIERS, word in HEDGES, word in URGENCY,
-                superl, v < 0, flags], abs(v), murmurhash3_32(word, positive=True), code, weight
+                superl, v < 0, flags], abs(v), murmurhash(word, signed=False), code, weight
 
     def ids(self, words: list[str]) -> np.ndarray:
         """The row of each word, adding the words not seen before."""

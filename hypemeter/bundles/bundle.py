@@ -1,27 +1,32 @@
-"""Model bundles on disk: ``models/<version>/{model.joblib, card.json}`` and ``models/current``.
+"""Model bundles on disk: ``models/<version>/{model.pkl.gz, card.json}`` and ``models/current``.
 
-Loading a joblib file runs code, so a bundle is only unpickled after its sha256 matches the one
-recorded in its card and the card's scikit-learn version matches the installed one.
-``models/current`` is a symlink switched with an atomic rename, so a crash mid-publish never
-leaves a broken current model.
+The model file holds the fitted model in its serving form (:mod:`hypemeter.bundles.model_file`:
+NumPy arrays in hypemeter classes, no scikit-learn object). Unpickling runs code, so a bundle is
+only read after its sha256 matches the one recorded in its card, its card's bundle format is
+this version's and its NumPy major version is not newer than the installed one; reading admits
+only the serving form's classes. ``models/current`` is a symlink switched with an atomic
+rename, so a crash mid-publish never leaves a broken current model.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
 import pickle
 import shutil
 import tempfile
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import joblib
-import sklearn
+import numpy as np
 
+from hypemeter.bundles import model_file
+from hypemeter.bundles.model_file import MODEL_FILE, ForeignObjectError
 from hypemeter.errors import (
     ChecksumMismatchError,
     ModelLoadError,
@@ -30,15 +35,15 @@ from hypemeter.errors import (
     describe,
 )
 
-if TYPE_CHECKING:  # imported when a bundle is loaded: the model pulls in scikit-learn & co.
+if TYPE_CHECKING:  # imported when a bundle is loaded: the model pulls in the text analysis
     from hypemeter.scoring.model import HypeModel
 
-MODEL_FILE = "model.joblib"
 CARD_FILE = "card.json"
 CURRENT = "current"
 # Bump when the pickled model's classes change shape: a bundle of another format is refused
-# up front instead of failing at its first prediction.
-FORMAT_VERSION = 6
+# up front instead of failing at its first prediction. 7: the serving form (model.pkl.gz, no
+# scikit-learn object; 6 and older pickled scikit-learn estimators in model.joblib).
+FORMAT_VERSION = 7
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,7 @@ def resolve_bundle_dir(path: Path, version: str | None = None) -> Path:
     """Find the bundle directory for ``path`` (a bundle dir or a models dir) and ``version``.
 
     ``path`` may be a bundle directory itself (holds ``card.json``), a models directory (then
-    ``version`` or its ``current`` pointer chooses the bundle), or a ``model.joblib`` file.
+    ``version`` or its ``current`` pointer chooses the bundle), or a ``model.pkl.gz`` file.
     """
     path = Path(path)
     if path.is_file() and path.name == MODEL_FILE:
@@ -126,7 +131,7 @@ _HEX = frozenset("0123456789abcdef")
 # What a card must hold for the bundle to be checked and loaded: key -> (type, description).
 CARD_FIELDS: dict[str, tuple[type, str]] = {
     "version": (str, "a non-empty string"),
-    "model_sha256": (str, "the 64 hex digits of model.joblib's sha256"),
+    "model_sha256": (str, f"the 64 hex digits of {MODEL_FILE}'s sha256"),
     "libraries": (dict, "an object mapping library names to versions"),
 }
 
@@ -179,8 +184,16 @@ def read_card(bundle_dir: Path) -> dict[str, Any]:
 
 
 def verify_bundle(bundle_dir: Path, card: dict[str, Any]) -> None:
-    """Refuse a tampered model file or one pickled by another scikit-learn version."""
+    """Refuse a tampered model file, one of another bundle format or one whose arrays were
+    pickled by a newer NumPy major version than the installed one."""
     model_path = bundle_dir / MODEL_FILE
+    if card.get("format_version") != FORMAT_VERSION:  # first: older formats name another file
+        raise VersionMismatchError(
+            f"{model_path} is in bundle format {card.get('format_version')!r}; this hypemeter "
+            f"reads bundle format {FORMAT_VERSION} only: retrain the model with this version "
+            "(`hypemeter train --out DIR --version NAME`, with the corpora and data it was "
+            "trained on)"
+        )
     if not model_path.is_file():
         raise ModelLoadError(f"missing {model_path}")
     actual = sha256_file(model_path)
@@ -189,37 +202,42 @@ def verify_bundle(bundle_dir: Path, card: dict[str, Any]) -> None:
             f"{model_path} has sha256 {actual}, the card says {card['model_sha256']}: "
             "refusing to load a modified model file"
         )
-    if card.get("format_version") != FORMAT_VERSION:
+    written_with = str(card["libraries"].get("numpy", ""))
+    if _major(written_with) > _major(np.__version__):
         raise VersionMismatchError(
-            f"{model_path} is in bundle format {card.get('format_version')!r}; this hypemeter "
-            f"reads bundle format {FORMAT_VERSION} only: retrain the model with this version "
-            "(`hypemeter train --out DIR --version NAME`, with the corpora and data it was "
-            "trained on)"
+            f"{model_path} was written with numpy {written_with}, this environment has "
+            f"{np.__version__}, which cannot read its arrays: install numpy>={written_with}"
         )
-    trained_with = str(card["libraries"].get("scikit-learn", ""))
-    if trained_with != sklearn.__version__:
-        raise VersionMismatchError(
-            f"{model_path} was trained with scikit-learn {trained_with}, this environment has "
-            f"{sklearn.__version__}: install scikit-learn=={trained_with} or retrain"
-        )
+
+
+def _major(version: str) -> int:
+    head = version.split(".", 1)[0]
+    return int(head) if head.isdigit() else 0
 
 
 def load_bundle(path: Path | str, version: str | None = None) -> Bundle:
     """The one way a bundle is loaded (CLI, engines, service): resolve it, check its card,
-    verify the model file's sha256 and library versions, and only then unpickle it, and
-    refuse anything that is not a hypemeter model."""
+    verify the model file's sha256, bundle format and library versions, and only then
+    unpickle it (admitting the serving form's classes only), and refuse anything that is not
+    a hypemeter model."""
     bundle_dir = resolve_bundle_dir(Path(path), version)
     card = read_card(bundle_dir)
-    verify_bundle(bundle_dir, card)  # before joblib.load: unpickling runs code
     model_path = bundle_dir / MODEL_FILE
+    verify_bundle(bundle_dir, card)  # before unpickling: unpickling runs code
     try:
-        model = joblib.load(model_path)
+        model = model_file.loads(model_path.read_bytes())
+    except ForeignObjectError as exc:
+        raise ModelLoadError(
+            f"cannot load the model in {model_path}: the file matches its card's sha256 but "
+            f"holds {exc.module}.{exc.name}, which a hypemeter model file never holds: "
+            "refusing it"
+        ) from None
     except Exception as exc:  # unpickling can fail in many ways; all mean "not loadable"
         raise ModelLoadError(
             f"cannot load the model in {model_path}: the file matches its card's sha256 but "
             f"{_unpickle_problem(exc)} ({describe(exc)})"
         ) from exc
-    from hypemeter.scoring.model import HypeModel  # here: the model pulls in scikit-learn & co.
+    from hypemeter.scoring.model import HypeModel  # here: the model pulls in the analysis
 
     if not isinstance(model, HypeModel):
         raise ModelLoadError(
@@ -230,14 +248,17 @@ def load_bundle(path: Path | str, version: str | None = None) -> Bundle:
 
 
 def _unpickle_problem(exc: Exception) -> str:
-    """What an exception from ``joblib.load`` says about the file, in words."""
+    """What an exception from :func:`hypemeter.bundles.model_file.loads` says about the file,
+    in words."""
     if isinstance(exc, EOFError):
         return "is empty or cut short"
+    if isinstance(exc, gzip.BadGzipFile | zlib.error):
+        return "is not a gzip-compressed model file (corrupt, or written by something else)"
     if isinstance(exc, ImportError | AttributeError):
         return ("needs code this installation does not have (written by another version of "
                 "hypemeter or of its libraries?)")
     if isinstance(exc, pickle.UnpicklingError | KeyError | IndexError | ValueError | TypeError):
-        return "is not a joblib model file (corrupt, or written by something else)"
+        return "is not a hypemeter model file (corrupt, or written by something else)"
     return "cannot be unpickled"
 
 
@@ -245,6 +266,7 @@ def write_bundle(
     model: Any, card: dict[str, Any], models_dir: Path, extras: dict[str, Path] | None = None
 ) -> Path:
     """Write ``models_dir/<version>/`` (model first, card last) and return the bundle dir.
+``model`` is a fitted model in its serving form (:func:`hypemeter.bundles.model_file.dumps`).
 
     The bundle is assembled in a temporary sibling directory and renamed into place, so a
     half-written bundle is never visible under its version name. ``extras`` maps names inside
@@ -256,7 +278,7 @@ def write_bundle(
     staging = Path(tempfile.mkdtemp(prefix=f".{version}.pid{os.getpid()}.", dir=models_dir))
     for name, src in (extras or {}).items():
         shutil.move(str(src), staging / name)
-    joblib.dump(model, staging / MODEL_FILE, compress=("zlib", 3))
+    (staging / MODEL_FILE).write_bytes(model_file.dumps(model))
     card = {**card, "model_sha256": sha256_file(staging / MODEL_FILE)}
     (staging / CARD_FILE).write_text(json.dumps(card, indent=2, sort_keys=False) + "\n")
     staging.chmod(0o755)

@@ -12,7 +12,7 @@ behind. :func:`clean_stale_staging` removes those that are **stale**:
   older versions, ``.<version>.<random>/``, which carry no pid).
 
 Only entries that look like ours are touched: a hidden folder holding nothing but bundle files
-(``model.joblib``, ``card.json``, ``report/``), or a hidden ``.current.<pid>`` symlink. A
+(``model.pkl.gz``, ``card.json``, ``report/``), or a hidden ``.current.<pid>`` symlink. A
 process on another host (a models folder shared over the network, or by containers) is not
 visible here: do not train into one models folder from two hosts at once.
 """
@@ -26,8 +26,10 @@ import shutil
 import time
 from pathlib import Path
 
+from hypemeter.bundles.model_file import MODEL_FILE
+
 STALE_AFTER_HOURS = 24.0
-BUNDLE_ENTRIES = frozenset({"model.joblib", "card.json", "report"})
+BUNDLE_ENTRIES = frozenset({MODEL_FILE, "card.json", "report"})
 _WITH_PID = re.compile(r"^\.(?P<version>.+)\.pid(?P<pid>\d+)\.[A-Za-z0-9_]{8}$")
 _NO_PID = re.compile(r"^\.(?P<version>.+)\.[A-Za-z0-9_]{8}$")
 _CURRENT_TMP = re.compile(r"^\.current\.(?P<pid>\d+)$")

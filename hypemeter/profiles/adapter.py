@@ -18,28 +18,31 @@ then calibrated out of fold (Platt scaling on its out-of-fold decision values), 
 score is still a probability. Below ``min_per_class`` labels of either class the head serves
 the base score.
 
-Follows scikit-learn's conventions: parameters in ``__init__``, ``fit`` returns ``self``,
-fitted attributes end in ``_``. Everything fitted is plain arrays and numbers, which is how
-:mod:`hypemeter.profiles.codec` stores it (never a pickle).
+Follows scikit-learn's conventions: parameters in ``__init__`` (``get_params``), ``fit``
+returns ``self``, fitted attributes end in ``_``. Everything fitted is plain arrays and numbers,
+which is how :mod:`hypemeter.profiles.codec` stores it (never a pickle). Fitting uses
+scikit-learn (imported by ``fit``); applying a fitted adapter (:meth:`ProfileAdapter.
+predict_scores`, what the service does per request) does not import it.
 """
 
 from __future__ import annotations
 
+import inspect
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit, logit
-from scipy.stats import rankdata
-from sklearn.base import BaseEstimator
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction._hashing_fast import transform as _hashing_transform
-from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import RepeatedStratifiedKFold
+
+from hypemeter.analysis.vectorize import murmurhash
+from hypemeter.scoring.logistic import expit, logit
+
+if TYPE_CHECKING:
+    from sklearn.linear_model import LogisticRegression
 
 HEADS: tuple[str, str] = ("sensationalism", "misinformation_risk")
 RECIPES: tuple[str, ...] = ("base", "recalibrate", "words", "both", "blend")
@@ -60,6 +63,8 @@ def article_text(headline: str, body: str) -> str:
 
 def roc_auc(y: np.ndarray, score: np.ndarray) -> float:
     """ROC-AUC (ties count half), as ``sklearn.metrics.roc_auc_score`` without its checks."""
+    from scipy.stats import rankdata  # fitting only
+
     ranks = rankdata(score)
     pos = y == 1
     n_pos = int(pos.sum())
@@ -72,24 +77,60 @@ def base_logits(base: np.ndarray) -> np.ndarray:
     return logit(np.clip(np.asarray(base, dtype=np.float64), EPS, 1 - EPS))
 
 
-def _hasher() -> HashingVectorizer:
-    return HashingVectorizer(n_features=N_FEATURES, ngram_range=NGRAMS, alternate_sign=False,
-                             norm=None, lowercase=True, dtype=np.float64)
+# HashingVectorizer(n_features=N_FEATURES, ngram_range=NGRAMS, alternate_sign=False,
+# norm=None, lowercase=True)'s words: its default token pattern on the lowercased text, then
+# each word and each pair of neighbours (tests/core/test_profile_adapter_hashing.py compares)
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
 
-_ANALYZER = _hasher().build_analyzer()
+_CACHE_LIMIT = 200_000  # tokens whose column is kept per process (then it starts again)
+_columns: dict[str, int] = {}
+
+
+def _column(token: str) -> int:
+    """``HashingVectorizer``'s column of a token: ``abs`` of the signed MurmurHash3, with
+    ``-2**31`` mapped as scikit-learn maps it."""
+    h = murmurhash(token)
+    return (2**31 - 1 - (N_FEATURES - 1)) % N_FEATURES if h == -(2**31) else abs(h) % N_FEATURES
+
+
+def _features(text: str) -> list[int]:
+    """The hashed columns of a text's words and word pairs, as ``HashingVectorizer`` hashes
+    them (memoised per token)."""
+    global _columns
+    words = _TOKEN.findall(text.lower())
+    tokens = words + list(map(" ".join, pairwise(words)))
+    cache = _columns
+    try:
+        return list(map(cache.__getitem__, tokens))
+    except KeyError:
+        if len(cache) > _CACHE_LIMIT:
+            cache = _columns = {}
+        for token in tokens:
+            if token not in cache:
+                cache[token] = _column(token)
+        return list(map(cache.__getitem__, tokens))
 
 
 def hashed_counts(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``HashingVectorizer``'s counts (same tokens, same hashes) as (row, feature, count)
     arrays sorted by row then feature, without the vectorizer's per-call checks and sparse
     matrix (what scoring one article with an adapter spends most of its time on)."""
-    features, indptr, _ = _hashing_transform(
-        (((token, 1) for token in _ANALYZER(text)) for text in texts), N_FEATURES,
-        np.float64, False, seed=0)
-    rows = np.repeat(np.arange(len(texts), dtype=np.int64), np.diff(indptr))
+    per_text = [_features(text) for text in texts]
+    features = np.fromiter((f for fs in per_text for f in fs), np.int64,
+                           sum(map(len, per_text)))
+    rows = np.repeat(np.arange(len(texts), dtype=np.int64), [len(fs) for fs in per_text])
     keys, counts = np.unique(rows * N_FEATURES + features, return_counts=True)
     return keys // N_FEATURES, keys % N_FEATURES, counts.astype(np.float64)
+
+
+def hashed_matrix(texts: Sequence[str]) -> sp.csr_matrix:
+    """:func:`hashed_counts` as the CSR matrix ``HashingVectorizer.transform`` gives."""
+    rows, features, counts = hashed_counts(texts)
+    indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=len(texts)), out=indptr[1:])
+    return sp.csr_matrix((counts, features.astype(np.int32), indptr),
+                         shape=(len(texts), N_FEATURES))
 
 
 @dataclass
@@ -118,7 +159,7 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), 4)
 
 
-class ProfileAdapter(BaseEstimator):
+class ProfileAdapter:
     """Adapts the base model's two scores to one profile's labels (see the module doc)."""
 
     def __init__(self, *, min_per_class: int = 8, n_splits: int = 5, n_repeats: int = 2,
@@ -133,6 +174,18 @@ class ProfileAdapter(BaseEstimator):
         self.min_gain = min_gain
         self.random_state = random_state
 
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor's parameters (scikit-learn's convention; ``sklearn.clone`` works)."""
+        return {k: getattr(self, k) for k in inspect.signature(ProfileAdapter.__init__).parameters
+                if k != "self"}
+
+    def set_params(self, **params: Any) -> ProfileAdapter:
+        for key, value in params.items():
+            if key not in self.get_params():
+                raise ValueError(f"invalid parameter {key!r} for ProfileAdapter")
+            setattr(self, key, value)
+        return self
+
     # ------------------------------------------------------------------ features
 
     def _idf(self, counts: sp.csr_matrix) -> None:
@@ -146,7 +199,7 @@ class ProfileAdapter(BaseEstimator):
     def words(self, texts: Sequence[str]) -> sp.csr_matrix:
         """TF-IDF rows over the profile's vocabulary (sublinear tf, l2 rows; words outside the
         vocabulary count in the norm with the idf of an unseen word)."""
-        return self._words(_hasher().transform(list(texts)).tocsr())
+        return self._words(hashed_matrix(texts))
 
     def _words(self, counts: sp.csr_matrix) -> sp.csr_matrix:
         rows, pos, data = self._terms(counts)
@@ -184,6 +237,8 @@ class ProfileAdapter(BaseEstimator):
         return sp.hstack([words, sp.csr_matrix(z)], format="csr")
 
     def _model(self, recipe: str) -> LogisticRegression:
+        from sklearn.linear_model import LogisticRegression  # fitting only
+
         C = self.C_recalibrate if recipe == "recalibrate" else self.C_words
         # liblinear: a few ms on a few hundred rows, where lbfgs spends its time in set-up
         return LogisticRegression(C=C, max_iter=200, solver="liblinear")
@@ -195,7 +250,7 @@ class ProfileAdapter(BaseEstimator):
         """``texts``: one per correction (:func:`article_text`); ``base``: (n, 2) base scores
         in head order; ``labels``: per head, 0/1 or None (not labelled) per correction."""
         base = np.asarray(base, dtype=np.float64).reshape(len(texts), 2)
-        counts = _hasher().transform(list(texts)).tocsr()
+        counts = hashed_matrix(texts)
         self._idf(counts)
         words = self._words(counts)
         z = base_logits(base)
@@ -209,6 +264,10 @@ class ProfileAdapter(BaseEstimator):
 
     def _fit_head(self, words: sp.csr_matrix, z: np.ndarray, base: np.ndarray,
                   y: np.ndarray) -> HeadFit:
+        from sklearn.exceptions import ConvergenceWarning  # fitting only
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import RepeatedStratifiedKFold
+
         result = HeadFit(labels=len(y))
         per_class = np.bincount(y, minlength=2) if len(y) else np.zeros(2, dtype=np.int64)
         if per_class.min() < self.min_per_class:
@@ -274,6 +333,8 @@ class ProfileAdapter(BaseEstimator):
                y: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, float]]:
         """The blend's out-of-fold decisions, and its model over ``both``'s design: the mean
         of the members' Platt-scaled decisions (a linear model again)."""
+        from sklearn.linear_model import LogisticRegression  # fitting only
+
         tiled = np.tile(y, self.n_repeats)
         decisions = np.zeros_like(oof[BLEND_MEMBERS[0]])
         coef, intercept = np.zeros_like(folded[BLEND_MEMBERS[0]][0]), 0.0

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.special import expit, logit
+
+from hypemeter.scoring.logistic import expit, logit
 
 EPS = 1e-4
 METHODS = ("identity", "sigmoid", "beta", "isotonic")

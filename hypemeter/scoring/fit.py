@@ -10,10 +10,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Self
 
 import numpy as np
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
 from hypemeter.analysis.lexicon import PhraseLexicon
-from hypemeter.analysis.vectorize import HashedNgrams
+from hypemeter.analysis.vectorize import CharWbNgrams, HashedNgrams
 from hypemeter.scoring.calibration import ScoreCalibration
 from hypemeter.scoring.fitting import (
     LEARNER_BLOCKS,
@@ -29,6 +28,7 @@ from hypemeter.scoring.fitting import (
     stacker_kinds,
     subset,
 )
+from hypemeter.scoring.linear import Tfidf
 from hypemeter.spans.model import SpanModel
 from hypemeter.text.sentences import SentenceSplitter
 
@@ -88,20 +88,20 @@ class Fitting:
         self.valence_ = valence
         self.lexicon_ = lexicon
         self.head_words_ = HashedNgrams(n_features=self.n_features)
-        self.head_chars_ = HashingVectorizer(
-            n_features=self.n_features, analyzer="char_wb", ngram_range=(2, 4),
-            alternate_sign=False, norm=None, lowercase=True,
-        )
+        self.head_chars_ = CharWbNgrams(n_features=self.n_features, ngram_range=(2, 4))
         self.body_words_ = HashedNgrams(n_features=self.n_features)
         articles = data.articles
         analyses = self.analyze(articles)
         counts = self._counts(articles, analyses)
         has_body = np.array([bool(a.body.tokens.words) for a in analyses])
-        self.head_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts[0])
-        self.char_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts[1])
-        self.body_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts[2][has_body])
-        self.article_tfidf_ = TfidfTransformer(sublinear_tf=True).fit(
-            (counts[0] + counts[2])[has_body])
+        from sklearn.feature_extraction.text import TfidfTransformer  # fitting only
+
+        # fitted by scikit-learn, kept in their serving form (hypemeter.scoring.linear)
+        self.head_tfidf_ = Tfidf.of(TfidfTransformer(sublinear_tf=True).fit(counts[0]))
+        self.char_tfidf_ = Tfidf.of(TfidfTransformer(sublinear_tf=True).fit(counts[1]))
+        self.body_tfidf_ = Tfidf.of(TfidfTransformer(sublinear_tf=True).fit(counts[2][has_body]))
+        self.article_tfidf_ = Tfidf.of(TfidfTransformer(sublinear_tf=True).fit(
+            (counts[0] + counts[2])[has_body]))
         blocks = self._blocks(articles, analyses, counts)
         X = {learner: design_matrix(blocks, self.BLOCKS[learner]) for learner in self.BLOCKS}
         return Design(data, blocks, X)

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
 
 from hypemeter.analysis.features import STYLE_NAMES
 from hypemeter.records.results import Article, Record
+from hypemeter.scoring.linear import Linear
+
+if TYPE_CHECKING:
+    from sklearn.linear_model import LogisticRegression
 
 EPS = 1e-4
 LEARNERS = ("headline", "body", "claim", "article", "loaded_head", "sens_article")
@@ -99,12 +101,19 @@ class Design:
 
 
 def new_learner(C: float, seed: int) -> LogisticRegression:
+    from sklearn.linear_model import LogisticRegression  # fitting only: scoring reads Linear
+
     return LogisticRegression(C=C, max_iter=2000, solver="liblinear", random_state=seed)
 
 
-def soft_fit(model: LogisticRegression, X: Any, y: np.ndarray, w: np.ndarray
-             ) -> LogisticRegression:
-    """Fit a classifier on soft targets by splitting each row into a positive and a negative."""
+def soft_fit(model: LogisticRegression, X: Any, y: np.ndarray, w: np.ndarray) -> Linear:
+    """Fit a classifier on soft targets by splitting each row into a positive and a negative;
+    the fitted model in its serving form (:class:`~hypemeter.scoring.linear.Linear`)."""
+    return Linear.of(_soft_fit(model, X, y, w))
+
+
+def _soft_fit(model: LogisticRegression, X: Any, y: np.ndarray, w: np.ndarray
+              ) -> LogisticRegression:
     pos = y > 0
     neg = y < 1
     Xs = sp.vstack([X[pos], X[neg]]) if sp.issparse(X) else np.vstack([X[pos], X[neg]])
@@ -120,11 +129,13 @@ def logit(p: np.ndarray) -> np.ndarray:
 
 def oof_logits(C: float, seed: int, folds: int, X: sp.csr_matrix, s: TrainSet) -> np.ndarray:
     """Out-of-fold logits of a learner with ``C`` on its set (grouped folds)."""
+    from sklearn.model_selection import GroupKFold  # fitting only
+
     out = np.zeros(len(s.idx))
     n_groups = len(np.unique(s.groups))
     Xs = X[s.idx]
     for tr, te in GroupKFold(n_splits=max(2, min(folds, n_groups))).split(Xs, s.y, s.groups):
-        m = soft_fit(new_learner(C, seed), Xs[tr], s.y[tr], s.w[tr])
+        m = _soft_fit(new_learner(C, seed), Xs[tr], s.y[tr], s.w[tr])
         out[te] = logit(m.predict_proba(Xs[te])[:, 1])
     return out
 

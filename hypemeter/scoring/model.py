@@ -17,6 +17,11 @@ loaded language both count, and a field that is absent contributes nothing. ``ca
 (:mod:`hypemeter.scoring.calibration`, fitted on leave-one-corpus-out predictions) maps the
 stackers' logits to probabilities at each score's reference prevalence; a model without one
 reads the stackers' own sigmoid.
+
+A fitted model holds no scikit-learn object: fitting compiles each estimator it fits into its
+serving form at once (:mod:`hypemeter.scoring.linear`: :class:`Linear` learners and stackers,
+:class:`Tfidf` weights; the character n-grams are :class:`CharWbNgrams`), and that is what
+scores, in training's evaluation as in a bundle (:mod:`hypemeter.bundles.model_file`).
 """
 
 from __future__ import annotations
@@ -30,12 +35,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
-from sklearn.linear_model import LogisticRegression
 
 from hypemeter.analysis.features import FieldAnalysis, analyze_fields
-from hypemeter.analysis.vectorize import CharWbNgrams, HashedNgrams
+from hypemeter.analysis.vectorize import HashedNgrams
 from hypemeter.records.results import Article
 from hypemeter.scoring.calibration import ScoreCalibration
 from hypemeter.scoring.explain import Explained, explain
@@ -51,6 +53,8 @@ from hypemeter.scoring.fitting import (  # the stacked layout, importable from h
     STACKERS,
     stacker_kinds,
 )
+from hypemeter.scoring.linear import Linear
+from hypemeter.scoring.logistic import expit
 
 
 def word_ngrams(words: list[str]) -> list[str]:
@@ -59,24 +63,6 @@ def word_ngrams(words: list[str]) -> list[str]:
 
 
 LOGIT_CAP = float(np.log((1 - EPS) / EPS))
-
-
-def _tfidf(
-    transformer: TfidfTransformer, counts: sp.csr_matrix, *, copy: bool = True
-) -> sp.csr_matrix:
-    """What ``transformer.transform`` computes (sublinear tf, idf, l2 rows), without its
-    per-call validation. ``copy=False`` rewrites float64 ``counts`` in place, which saves a
-    sparse-matrix construction (~15 us, noticeable when scoring one article at a time)."""
-    X = counts if not copy and counts.dtype == np.float64 else counts.astype(np.float64)
-    if transformer.sublinear_tf:
-        np.log(X.data, out=X.data)
-        X.data += 1.0
-    X.data *= transformer.idf_[X.indices]
-    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-    norms = np.sqrt(np.bincount(rows, weights=X.data * X.data, minlength=X.shape[0]))
-    norms[norms == 0.0] = 1.0
-    X.data /= norms[rows]
-    return X
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,26 +135,9 @@ class HypeModel(Fitting):
                  for a, an in zip(articles, analyses, strict=True)]
         return (
             _word_counts(self.head_words_, [a.headline for a in analyses]),
-            self._head_chars().transform(heads),
+            self.head_chars_.transform(heads),
             _word_counts(self.body_words_, [a.body for a in analyses]),
         )
-
-    def _head_chars(self) -> HashingVectorizer | CharWbNgrams:
-        """``head_chars_``, or its faster exact equivalent (kept per process, not pickled)."""
-        fast: CharWbNgrams | None = self.__dict__.get("_head_chars_fast")
-        if fast is not None and fast.vectorizer is self.head_chars_:
-            return fast
-        if not CharWbNgrams.supports(self.head_chars_):
-            return self.head_chars_
-        fast = self.__dict__["_head_chars_fast"] = CharWbNgrams(self.head_chars_)
-        return fast
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "_head_chars_fast"}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        state.setdefault("body_stacker", False)  # models pickled before the parameter
-        self.__dict__.update(state)
 
     def _blocks(
         self,
@@ -180,10 +149,10 @@ class HypeModel(Fitting):
         hw, hc, bw = counts if counts is not None else self._counts(articles, analyses)
         aw = hw + bw  # a new matrix, taken before hw and bw may be rewritten in place
         return {
-            "hw": _tfidf(self.head_tfidf_, hw, copy=copy),
-            "hc": _tfidf(self.char_tfidf_, hc, copy=copy),
-            "bw": _tfidf(self.body_tfidf_, bw, copy=copy),
-            "aw": _tfidf(self.article_tfidf_, aw, copy=False),
+            "hw": self.head_tfidf_.transform(hw, copy=copy),
+            "hc": self.char_tfidf_.transform(hc, copy=copy),
+            "bw": self.body_tfidf_.transform(bw, copy=copy),
+            "aw": self.article_tfidf_.transform(aw, copy=False),
             "sh": np.vstack([a.headline.style for a in analyses]),
             "sb": np.vstack([a.body.style for a in analyses]),
         }
@@ -202,7 +171,7 @@ class HypeModel(Fitting):
     }
 
     @classmethod
-    def _decision(cls, model: LogisticRegression, b: dict[str, Any], learner: str) -> np.ndarray:
+    def _decision(cls, model: Linear, b: dict[str, Any], learner: str) -> np.ndarray:
         """``X @ coef + intercept`` block by block: no stacked matrix, no per-call input
         validation (scoring calls this nine times per batch; it must be cheap)."""
         coef = model.coef_[0]
@@ -258,8 +227,8 @@ class HypeModel(Fitting):
         kinds = stacker_kinds(meta_x, self.body_stacker)
         for j, (attr, columns) in enumerate(STACKERS):
             for kind, mask in kinds:
-                model = getattr(self, f"{attr}_{kind}_")
-                out[mask, j] = meta_x[mask][:, columns] @ model.coef_[0] + model.intercept_[0]
+                model: Linear = getattr(self, f"{attr}_{kind}_")
+                out[mask, j] = model.decision(meta_x[mask][:, columns])
         return out
 
     def base_logits(

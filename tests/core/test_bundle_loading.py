@@ -3,12 +3,13 @@ sha256 is verified before anything is unpickled, and what is unpickled must be a
 
 from __future__ import annotations
 
+import gzip
 import json
 import pathlib
+import pickle
 import shutil
 from pathlib import Path
 
-import joblib
 import pytest
 from hypemeter.service.state import ModelHolder
 
@@ -76,7 +77,7 @@ def test_other_bad_card_fields_are_refused(bundle_dir: Path, tmp_path: Path,
 def forge(bundle: Path, obj: object) -> None:
     """Replace the model with ``obj``, the card's sha256 updated to match (a consistent,
     hostile or mistaken bundle)."""
-    joblib.dump(obj, bundle / MODEL_FILE)
+    (bundle / MODEL_FILE).write_bytes(gzip.compress(pickle.dumps(obj)))
     edit_card(bundle, model_sha256=sha256_file(bundle / MODEL_FILE))
 
 
@@ -113,19 +114,23 @@ def test_checksum_is_verified_before_unpickling(bundle_dir: Path, tmp_path: Path
     with pytest.raises(ChecksumMismatchError, match="refusing to load a modified model file"):
         load_bundle(bundle)
     assert not marker.exists()  # refused before any of the file was unpickled
-    # the control: with a matching sha256 the very same pickle does run when loaded
+    # with a matching sha256 the very same pickle is refused too: reading admits the serving
+    # form's classes only, so the function it names is never looked up, let alone called
     edit_card(bundle, model_sha256=sha256_file(bundle / MODEL_FILE))
-    with pytest.raises(ModelLoadError):
+    with pytest.raises(ModelLoadError, match=r"holds pathlib\.Path\.touch, which a hypemeter model "
+                       "file never holds"):
         load_bundle(bundle)
+    assert not marker.exists()
+    # the control: unpickled without that filter, the pickle does run
+    pickle.loads(gzip.decompress((bundle / MODEL_FILE).read_bytes()))
     assert marker.exists()
 
 
 def test_unreadable_pickle_message_names_the_problem(bundle_dir: Path, tmp_path: Path) -> None:
     bundle = copy_bundle(bundle_dir, tmp_path / "b")
-    (bundle / MODEL_FILE).write_bytes(b"\x80\x04K\x00.")  # a pickle of 0 that joblib rejects
-    edit_card(bundle, model_sha256=sha256_file(bundle / MODEL_FILE))
     messages = []
-    for junk in (b"\x80\x04K\x00.", b"not a pickle at all", b""):
+    for junk in (gzip.compress(b"\x80\x04K\x00."), gzip.compress(b"not a pickle at all"),
+                 b"not gzip", gzip.compress(b"")):
         (bundle / MODEL_FILE).write_bytes(junk)
         edit_card(bundle, model_sha256=sha256_file(bundle / MODEL_FILE))
         with pytest.raises(ModelLoadError) as info:
@@ -136,7 +141,9 @@ def test_unreadable_pickle_message_names_the_problem(bundle_dir: Path, tmp_path:
     assert messages == [
         f"{bundle / MODEL_FILE} holds a builtins.int, not a hypemeter model (HypeModel): "
         "refusing it",
-        prefix + "is not a joblib model file (corrupt, or written by something else) "
-        "(KeyError: 110)",
-        prefix + "is empty or cut short (EOFError)",
+        prefix + "is not a hypemeter model file (corrupt, or written by something else) "
+        "(UnpicklingError: invalid load key, 'n'.)",
+        prefix + "is not a gzip-compressed model file (corrupt, or written by something else) "
+        "(BadGzipFile: Not a gzipped file (b'no'))",
+        prefix + "is empty or cut short (EOFError: Ran out of input)",
     ]

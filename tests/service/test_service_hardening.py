@@ -110,7 +110,7 @@ def test_reload_errors_name_no_server_path(
         assert str(root) not in error["message"]
     assert not any(word.startswith("/") for word in error["message"].split())
     if version == "tampered":
-        assert "tampered/model.joblib" in error["message"]
+        assert "tampered/model.pkl.gz" in error["message"]
 
 
 @pytest.mark.parametrize(

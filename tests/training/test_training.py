@@ -32,7 +32,7 @@ def test_train_on_sample_yields_a_loadable_bundle_and_card(tmp_path: Path) -> No
     bundle_dir = _train(tmp_path, "models", seed=0)
     assert (tmp_path / "models" / "current").resolve() == bundle_dir.resolve()
     card = json.loads((bundle_dir / "card.json").read_text())
-    assert card["model_sha256"] == sha256_file(bundle_dir / "model.joblib")
+    assert card["model_sha256"] == sha256_file(bundle_dir / "model.pkl.gz")
     assert card["version"] == "v0"
     for key in ("created_at", "libraries", "corpora", "validation", "thresholds"):
         assert key in card
@@ -41,7 +41,7 @@ def test_train_on_sample_yields_a_loadable_bundle_and_card(tmp_path: Path) -> No
     assert "roc_auc" in card["validation"]["sensationalism/articles"]
     bundle = load_bundle(tmp_path / "models")
     assert bundle.version == "v0"
-    assert (bundle_dir / "model.joblib").stat().st_size < 15 * 1024 * 1024
+    assert (bundle_dir / "model.pkl.gz").stat().st_size < 15 * 1024 * 1024
 
 
 def test_same_data_and_seed_give_the_same_scores(tmp_path: Path) -> None:

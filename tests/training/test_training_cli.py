@@ -27,7 +27,7 @@ def dead_pid() -> int:
     return proc.pid
 
 
-def staging_dir(models: Path, name: str, *, files: tuple[str, ...] = ("model.joblib",),
+def staging_dir(models: Path, name: str, *, files: tuple[str, ...] = ("model.pkl.gz",),
                 age_hours: float = 0.0) -> Path:
     folder = models / name
     folder.mkdir(parents=True)
@@ -60,7 +60,7 @@ def test_taken_or_invalid_version_fails_before_loading_or_fitting(
 
 def test_only_stale_staging_leftovers_are_removed(tmp_path: Path) -> None:
     models = tmp_path / "models"
-    dead = staging_dir(models, f".v1.pid{dead_pid()}.abcd_123", files=("model.joblib",
+    dead = staging_dir(models, f".v1.pid{dead_pid()}.abcd_123", files=("model.pkl.gz",
                                                                          "card.json"))
     live = staging_dir(models, f".v2.pid{os.getppid()}.abcd_123")  # pytest's parent: running
     mine = staging_dir(models, f".v3.pid{os.getpid()}.k2j4h5g6")
@@ -70,7 +70,7 @@ def test_only_stale_staging_leftovers_are_removed(tmp_path: Path) -> None:
                                age_hours=STALE_AFTER_HOURS + 1)
     not_ours = staging_dir(models, ".git", files=("config",), age_hours=1000)
     not_ours_too = staging_dir(models, f".v7.pid{dead_pid()}.abcd_123",
-                               files=("model.joblib", "notes.txt"))
+                               files=("model.pkl.gz", "notes.txt"))
     bundle = staging_dir(models, "v8", age_hours=1000)  # a published bundle, never touched
     dead_current = models / f".current.{dead_pid()}"  # publish_current's link, killed
     dead_current.symlink_to("v8")
@@ -88,7 +88,7 @@ def test_cli_train_on_the_sample_corpus_publishes_and_cleans_up(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     models = tmp_path / "models"
     leftover = staging_dir(models, f".killed.pid{dead_pid()}.abcd_123",
-                           files=("model.joblib", "report"))
+                           files=("model.pkl.gz", "report"))
     code = main(["train", "--corpora", "sample", "--out", str(models), "--version", "cli-1",
                  "--seed", "2"])
     err = capsys.readouterr().err
