@@ -14,7 +14,8 @@
 Only failures are written (one row each). A keyed request reads its client's count, except
 that a client found with no failure is trusted for :data:`CLEAN_SECONDS` by this worker (so a
 client that starts guessing on another worker is blocked here within that time; its own
-wrong keys here are counted at once). Requests to routes without keys never touch it. While
+wrong keys here are counted at once; requests of one client that arrive while its count is
+being read share that read). Requests to routes without keys never touch it. While
 the database is unavailable the worker counts in its own memory (:class:`KeyFailures`) and
 logs why, rate-limited; the read waits at most 0.5 s, and after a failure the database is left
 alone for :data:`BACKOFF_SECONDS`, so a hung database costs keyed requests little on top of
@@ -31,6 +32,7 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -42,7 +44,7 @@ from starlette.types import Scope
 
 from hypemeter.errors import HypemeterError, StorageUnavailableError
 from hypemeter.storage import FeedbackStore
-from hypemeter.storage.key_failures import KeyFailureStore
+from hypemeter.storage.key_failures import FailureCount, KeyFailureStore
 
 logger = logging.getLogger("hypemeter.service")
 
@@ -102,6 +104,15 @@ class KeyFailures:
             times.append(now)
 
 
+@dataclass(eq=False)
+class _Read:
+    """A count being read for one client, and its outcome once ``done`` is set."""
+
+    done: anyio.Event
+    counted: FailureCount | None = None
+    error: StorageUnavailableError | None = None
+
+
 class SharedKeyFailures:
     """Wrong keys per client in the database (shared by every worker and replica), with this
     worker's :class:`KeyFailures` standing in while the database is unavailable."""
@@ -115,6 +126,7 @@ class SharedKeyFailures:
         self._lock = threading.Lock()
         self._warned = -WARN_SECONDS
         self._down_until = 0.0  # monotonic time until which the database is not asked
+        self._reading: dict[str, _Read] = {}  # client -> the count being read for it
 
     def _trusted(self, client: str) -> bool:
         with self._lock:
@@ -150,15 +162,37 @@ class SharedKeyFailures:
         wait = self.local.retry_after(client)  # failures counted while the database was down
         if wait is not None or not self._shared_up() or self._trusted(client):
             return wait
-        assert self.shared is not None
         try:
-            counted = await anyio.to_thread.run_sync(self.shared.count, client)
+            counted = await self._count(client)
         except StorageUnavailableError as exc:
             self._unavailable(exc)
             return None
         if counted.count == 0:
             self._trust(client)
         return counted.retry_after(self.limit, self.window, time.time())
+
+    async def _count(self, client: str) -> FailureCount:
+        """``client``'s count from the database; requests that ask while a read for the same
+        client is under way wait for that read instead of making their own."""
+        pending = self._reading.get(client)
+        if pending is not None:
+            await pending.done.wait()
+            if pending.counted is not None:
+                return pending.counted
+            if pending.error is not None:
+                raise pending.error
+            return await self._count(client)  # that read was cancelled: read again
+        assert self.shared is not None
+        pending = self._reading[client] = _Read(anyio.Event())
+        try:
+            pending.counted = await anyio.to_thread.run_sync(self.shared.count, client)
+            return pending.counted
+        except StorageUnavailableError as exc:
+            pending.error = exc
+            raise
+        finally:
+            del self._reading[client]
+            pending.done.set()
 
     async def fail(self, client: str) -> None:
         """Count one wrong key from ``client``."""
@@ -183,7 +217,8 @@ def client_address(request: Request) -> str:
 async def run_key_checks(request: Request, checks: Sequence[KeyCheck]) -> None:
     """Run a route's key checks for ``request``, counting wrong keys (429 past the limit).
     Once they have passed (in the body-limit middleware), the route does not run them again."""
-    if getattr(request.state, CHECKED, False):
+    state = request.scope.setdefault("state", {})  # request.state's own dict (no exceptions)
+    if state.get(CHECKED, False):
         return
     failures: SharedKeyFailures | None = getattr(request.app.state, "key_failures", None)
     client = client_address(request)
@@ -204,7 +239,7 @@ async def run_key_checks(request: Request, checks: Sequence[KeyCheck]) -> None:
         if failures is not None and keys_from_headers(request):
             await failures.fail(client)
         raise
-    setattr(request.state, CHECKED, True)
+    state[CHECKED] = True
 
 
 def route_key_checks(scope: Scope, routes: Iterable[BaseRoute]) -> Sequence[KeyCheck]:

@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import multiprocess as prom_multiprocess
@@ -31,6 +32,7 @@ SCORE_BUCKETS = tuple(round(0.1 * i, 1) for i in range(1, 11))
 
 METRICS_CONTENT_TYPE = CONTENT_TYPE_LATEST
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+MAX_REQUEST_CHILDREN = 1024  # (route, method, status) children kept by observe_request
 _LIVE_FILE = re.compile(r"^gauge_live\w*_(\d+)\.db$")
 
 
@@ -118,10 +120,22 @@ class ServiceMetrics:
         )
         self._score_children = {name: self.scores.labels(score=name) for name in SCORE_NAMES}
         self._model: tuple[str, str] | None = None
+        # the children of each (route, method, status) seen, so that a request does not pay
+        # for labels() (argument checks, a lock, a dict lookup) twice; route templates,
+        # methods and statuses are few, but the dict is bounded all the same
+        self._request_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
-        self.requests.labels(route=route, method=method, status=str(status)).inc()
-        self.latency.labels(route=route).observe(seconds)
+        key = (route, method, status)
+        children = self._request_children.get(key)
+        if children is None:
+            children = (self.requests.labels(route=route, method=method, status=str(status)),
+                        self.latency.labels(route=route))
+            if len(self._request_children) >= MAX_REQUEST_CHILDREN:
+                self._request_children.clear()
+            self._request_children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def observe_results(self, route: str, results: Iterable[ScoreResult], seconds: float) -> None:
         self.scoring.labels(route=route).observe(seconds)

@@ -66,7 +66,7 @@ async def identify(request: Request) -> Principal:
     """The request's principal (cached on ``request.state``): admin, api, a profile key,
     or open (no server key set and no profile key presented). 401 for a key that is none of
     these when a key is required, and always for an unknown or revoked profile key."""
-    found = getattr(request.state, "principal", None)
+    found = request.scope.setdefault("state", {}).get("principal")  # request.state's dict
     if isinstance(found, Principal):
         return found
     settings = request.app.state.settings
@@ -161,7 +161,7 @@ async def check_admin_or_corrector_or_scorer(request: Request) -> None:
 
 def principal_of(request: Request) -> Principal:
     """The principal a check above left (open when none ran)."""
-    found = getattr(request.state, "principal", None)
+    found = request.scope.setdefault("state", {}).get("principal")  # request.state's dict
     return found if isinstance(found, Principal) else Principal("open")
 
 

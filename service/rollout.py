@@ -109,6 +109,8 @@ class Rollout:
         self._seen: tuple[int, int] | None = None  # (inode, mtime_ns) of model.json
         self._wake: anyio.Event | None = None
         self._own_token = ""  # the prepare this worker is doing itself (its watcher skips it)
+        # model.json's path as a string, made once: poke stats it on every request
+        self._desired = None if run_dir is None else os.fspath(run_dir / DESIRED_FILE)
         if run_dir is not None:
             (run_dir / WORKERS_DIR).mkdir(parents=True, exist_ok=True)
 
@@ -288,10 +290,10 @@ class Rollout:
 
     def poke(self) -> None:
         """The per-request check: one ``stat`` of ``model.json``; a change wakes the watcher."""
-        if self.run_dir is None or self._wake is None:
+        if self._desired is None or self._wake is None:
             return
         try:
-            st = os.stat(self.run_dir / DESIRED_FILE)
+            st = os.stat(self._desired)
         except OSError:
             return
         key = (st.st_ino, st.st_mtime_ns)

@@ -81,13 +81,20 @@ class KeyFirstRoute(APIRoute):
     401, not 422, whatever its body. The key dependencies stay on the route for the OpenAPI
     document (and check again, cheaply)."""
 
+    _checks: tuple[tuple[int, int], list[Callable[[Request], Any]]] | None = None
+
     @property
     def key_checks(self) -> list[Callable[[Request], Any]]:
         """The header-only checks standing for this route's key dependencies, the API/admin
         key rules and the profile-key ones (the body-limit middleware runs them too, before it
-        reads the body)."""
-        known: dict[Any, Callable[[Request], Any]] = {**CHECK_BEFORE_BODY, **PROFILE_CHECKS}
-        return [known[dep.dependency] for dep in self.dependencies if dep.dependency in known]
+        reads the body); made again only when the route's dependencies change."""
+        deps = self.dependencies
+        key = (id(deps), len(deps))
+        if self._checks is None or self._checks[0] != key:
+            known: dict[Any, Callable[[Request], Any]] = {**CHECK_BEFORE_BODY, **PROFILE_CHECKS}
+            self._checks = (key, [known[dep.dependency] for dep in deps
+                                  if dep.dependency in known])
+        return self._checks[1]
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

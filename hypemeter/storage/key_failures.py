@@ -10,18 +10,23 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, insert, select
 
 from hypemeter.storage.deadline import deadline
 from hypemeter.storage.engine import translated_errors
 from hypemeter.storage.store import FeedbackStore
-from hypemeter.storage.tables import KeyFailureRow
 
 MAX_CLIENT_CHARS = 64  # the column's width; an IPv6 address with a zone fits
 # the read before a keyed request waits at most this long (or the database timeout, if
 # shorter): a hung database must not hold every keyed request for the timeout twice
 READ_SECONDS = 0.5
+
+if TYPE_CHECKING:
+    from hypemeter.storage import tables
+else:
+    from hypemeter.storage.lazy import tables  # the ORM is imported on first use
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +57,9 @@ class KeyFailureStore:
 
     def _count(self, conn, client: str, now: float) -> FailureCount:  # type: ignore[no-untyped-def]
         row = conn.execute(
-            select(func.count(), func.min(KeyFailureRow.failed_at)).where(
-                KeyFailureRow.client == client,
-                KeyFailureRow.failed_at > now - self.window,
+            select(func.count(), func.min(tables.KeyFailureRow.failed_at)).where(
+                tables.KeyFailureRow.client == client,
+                tables.KeyFailureRow.failed_at > now - self.window,
             )
         ).one()
         return FailureCount(int(row[0]), None if row[1] is None else float(row[1]))
@@ -74,6 +79,7 @@ class KeyFailureStore:
         client = client[:MAX_CLIENT_CHARS]
         with translated_errors(), deadline(self.store.timeout), self.store._write_lock, \
                 self._engine().begin() as conn:
-            conn.execute(delete(KeyFailureRow).where(KeyFailureRow.failed_at <= now - self.window))
-            conn.execute(insert(KeyFailureRow), {"client": client, "failed_at": now})
+            conn.execute(delete(tables.KeyFailureRow)
+                         .where(tables.KeyFailureRow.failed_at <= now - self.window))
+            conn.execute(insert(tables.KeyFailureRow), {"client": client, "failed_at": now})
             return self._count(conn, client, now)

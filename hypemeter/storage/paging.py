@@ -12,13 +12,17 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Integer, func
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from hypemeter.storage.tables import FeedbackRow
+if TYPE_CHECKING:
+    from hypemeter.storage import tables
+else:
+    from hypemeter.storage.lazy import tables  # the ORM is imported on first use
+
 
 BATCH_BYTES = 2_000_000  # text read from the database at a time
 BATCH_ROWS = 200
@@ -43,12 +47,12 @@ def _text_bytes_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
 
 def row_bytes() -> Any:
     """The stored text of one correction, in bytes (what its JSON item mostly consists of)."""
-    cols = (FeedbackRow.headline, FeedbackRow.body, FeedbackRow.note, FeedbackRow.article_id,
-            FeedbackRow.model_version)
+    row = tables.FeedbackRow
+    cols = (row.headline, row.body, row.note, row.article_id, row.model_version)
     total: Any = TextBytes(cols[0])
     for col in cols[1:]:
         total = total + TextBytes(col)
-    return total + func.length(FeedbackRow.id)
+    return total + func.length(tables.FeedbackRow.id)
 
 
 @dataclass(frozen=True, slots=True)

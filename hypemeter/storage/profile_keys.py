@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import delete, insert, select
 
@@ -15,11 +15,15 @@ from hypemeter.errors import InvalidInputError, UnknownProfileError
 from hypemeter.storage.engine import translated_errors
 from hypemeter.storage.records import iso_utc
 from hypemeter.storage.store import FeedbackStore
-from hypemeter.storage.tables import ProfileKeyRow, ProfileRow
 
 Role = Literal["score", "correct"]
 ROLES: tuple[str, ...] = ("score", "correct")
 KEY_PREFIX = "hmk_"  # every profile key starts so (tells it from the server's own keys)
+
+if TYPE_CHECKING:
+    from hypemeter.storage import tables
+else:
+    from hypemeter.storage.lazy import tables  # the ORM is imported on first use
 
 
 def hash_key(key: str) -> str:
@@ -62,31 +66,34 @@ class ProfileKeys:
         secret = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(24)}"
         when = (now or datetime.now(UTC)).astimezone(UTC)
         with translated_errors(), self.store._write_lock, self._begin() as conn:
-            if conn.scalar(select(ProfileRow.name).where(ProfileRow.name == profile)) is None:
+            if conn.scalar(select(tables.ProfileRow.name)
+                           .where(tables.ProfileRow.name == profile)) is None:
                 raise UnknownProfileError(f"no profile named {profile!r}", field="profile")
-            conn.execute(insert(ProfileKeyRow), {
+            conn.execute(insert(tables.ProfileKeyRow), {
                 "key_id": key_id, "profile": profile, "role": role,
                 "key_hash": hash_key(secret), "created_at": when})
         return ProfileKey(key_id, profile, role, when), secret
 
     def list_keys(self, profile: str | None = None) -> list[ProfileKey]:
-        query = select(ProfileKeyRow).order_by(ProfileKeyRow.created_at, ProfileKeyRow.key_id)
+        query = select(tables.ProfileKeyRow).order_by(tables.ProfileKeyRow.created_at,
+                                                      tables.ProfileKeyRow.key_id)
         if profile is not None:
-            query = query.where(ProfileKeyRow.profile == profile)
+            query = query.where(tables.ProfileKeyRow.profile == profile)
         with translated_errors(), self._read() as conn, conn.begin():
             return [ProfileKey(r.key_id, r.profile, r.role, r.created_at)
                     for r in conn.execute(query)]
 
     def revoke_key(self, key_id: str) -> bool:
         with translated_errors(), self.store._write_lock, self._begin() as conn:
-            result = conn.execute(delete(ProfileKeyRow).where(ProfileKeyRow.key_id == key_id))
+            result = conn.execute(delete(tables.ProfileKeyRow)
+                                  .where(tables.ProfileKeyRow.key_id == key_id))
             return bool(result.rowcount)
 
     def find_key(self, key: str) -> ProfileKey | None:
         """The key record a presented key matches (by its hash), or None."""
         if not key.startswith(KEY_PREFIX):
             return None
-        query = select(ProfileKeyRow).where(ProfileKeyRow.key_hash == hash_key(key))
+        query = select(tables.ProfileKeyRow).where(tables.ProfileKeyRow.key_hash == hash_key(key))
         with translated_errors(), self._read() as conn, conn.begin():
             row = conn.execute(query).first()
         return None if row is None else ProfileKey(row.key_id, row.profile, row.role,

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -30,16 +30,13 @@ from hypemeter.storage.engine import translated_errors
 from hypemeter.storage.profile_keys import KEY_PREFIX, ROLES, ProfileKey, ProfileKeys, hash_key
 from hypemeter.storage.records import Feedback, iso_utc
 from hypemeter.storage.store import FeedbackStore, request_refit
-from hypemeter.storage.tables import (
-    FeedbackRow,
-    ProfileAdapterRow,
-    ProfileFitLeaseRow,
-    ProfileKeyRow,
-    ProfileModelAdapterRow,
-    ProfileRow,
-)
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+
+if TYPE_CHECKING:
+    from hypemeter.storage import tables
+else:
+    from hypemeter.storage.lazy import tables  # the ORM is imported on first use
 
 
 def check_name(name: object, field: str = "profile") -> str:
@@ -85,7 +82,7 @@ class FitClaim:
     requested: int
 
 
-def _profile(row: ProfileRow) -> Profile:
+def _profile(row: tables.ProfileRow) -> Profile:
     return Profile(row.name, row.description, row.created_at, row.adapter_version)
 
 
@@ -111,12 +108,13 @@ class ProfileStore(ProfileKeys):
         when = (now or datetime.now(UTC)).astimezone(UTC)
         try:
             with translated_errors(), self.store._write_lock, self._begin() as conn:
-                exists = conn.scalar(select(ProfileRow.name).where(ProfileRow.name == name))
+                exists = conn.scalar(select(tables.ProfileRow.name)
+                                     .where(tables.ProfileRow.name == name))
                 if exists is not None:
                     raise ProfileExistsError(f"a profile named {name!r} exists", field="name")
-                conn.execute(insert(ProfileRow), {"name": name, "description": description,
+                conn.execute(insert(tables.ProfileRow), {"name": name, "description": description,
                                                   "created_at": when, "adapter_version": None})
-                conn.execute(insert(ProfileFitLeaseRow), {"profile": name, "requested": 0,
+                conn.execute(insert(tables.ProfileFitLeaseRow), {"profile": name, "requested": 0,
                                                           "fitted": 0, "fits": 0})
         except IntegrityError:  # created by another process between the check and the insert
             raise ProfileExistsError(f"a profile named {name!r} exists", field="name") from None
@@ -124,7 +122,8 @@ class ProfileStore(ProfileKeys):
 
     def get(self, name: str) -> Profile | None:
         with translated_errors(), self._read() as conn, conn.begin():
-            row = conn.execute(select(ProfileRow).where(ProfileRow.name == name)).first()
+            row = conn.execute(select(tables.ProfileRow)
+                               .where(tables.ProfileRow.name == name)).first()
         return None if row is None else Profile(row.name, row.description, row.created_at,
                                                 row.adapter_version)
 
@@ -136,17 +135,17 @@ class ProfileStore(ProfileKeys):
 
     def list(self) -> list[Profile]:
         with translated_errors(), self._read() as conn, conn.begin():
-            rows = conn.execute(select(ProfileRow).order_by(ProfileRow.name)).all()
+            rows = conn.execute(select(tables.ProfileRow).order_by(tables.ProfileRow.name)).all()
         return [Profile(r.name, r.description, r.created_at, r.adapter_version) for r in rows]
 
     def delete(self, name: str) -> bool:
         """Remove the profile and every row of it: corrections, keys, adapters, fit state."""
         with translated_errors(), self.store._write_lock, self._begin() as conn:
-            conn.execute(delete(FeedbackRow).where(FeedbackRow.profile == name))
-            for table in (ProfileKeyRow, ProfileAdapterRow, ProfileModelAdapterRow,
-                          ProfileFitLeaseRow):
+            conn.execute(delete(tables.FeedbackRow).where(tables.FeedbackRow.profile == name))
+            for table in (tables.ProfileKeyRow, tables.ProfileAdapterRow,
+                          tables.ProfileModelAdapterRow, tables.ProfileFitLeaseRow):
                 conn.execute(delete(table).where(table.profile == name))
-            result = conn.execute(delete(ProfileRow).where(ProfileRow.name == name))
+            result = conn.execute(delete(tables.ProfileRow).where(tables.ProfileRow.name == name))
             return bool(result.rowcount)
 
     def active_versions(self, names: list[str] | None = None, *, model: str | None = None
@@ -155,16 +154,16 @@ class ProfileStore(ProfileKeys):
         active adapter on the base model ``model`` (None: the newest fit's, whatever its
         model)."""
         if model is None:
-            query = select(ProfileRow.name, ProfileRow.adapter_version)
+            query = select(tables.ProfileRow.name, tables.ProfileRow.adapter_version)
         else:
-            per_model = ProfileModelAdapterRow
-            query = select(ProfileRow.name, per_model.adapter_version).outerjoin(
-                per_model, and_(per_model.profile == ProfileRow.name,
+            per_model = tables.ProfileModelAdapterRow
+            query = select(tables.ProfileRow.name, per_model.adapter_version).outerjoin(
+                per_model, and_(per_model.profile == tables.ProfileRow.name,
                                 per_model.base_model_version == model))
         if names is not None:
             if not names:
                 return {}
-            query = query.where(ProfileRow.name.in_(names))
+            query = query.where(tables.ProfileRow.name.in_(names))
         with translated_errors(), self._read() as conn, conn.begin():
             return {r.name: r.adapter_version for r in conn.execute(query)}
 
@@ -177,8 +176,8 @@ class ProfileStore(ProfileKeys):
     def correction_counts(self, name: str) -> dict[str, Any]:
         labels: dict[str, Counter[str]] = {"sensational": Counter(), "misinformation": Counter()}
         total = spans = 0
-        query = select(FeedbackRow.sensational, FeedbackRow.misinformation, FeedbackRow.spans) \
-            .where(FeedbackRow.profile == name)
+        row = tables.FeedbackRow
+        query = select(row.sensational, row.misinformation, row.spans).where(row.profile == name)
         with translated_errors(), self._read() as conn, conn.begin():
             for sens, mis, span_list in conn.execute(query):
                 total += 1
@@ -203,18 +202,19 @@ class ProfileStore(ProfileKeys):
         in one transaction. None when the profile was deleted meanwhile."""
         when = (now or datetime.now(UTC)).astimezone(UTC)
         with translated_errors(), self.store._write_lock, self._begin() as conn:
-            if conn.scalar(select(ProfileRow.name).where(ProfileRow.name == profile)) is None:
+            if conn.scalar(select(tables.ProfileRow.name)
+                           .where(tables.ProfileRow.name == profile)) is None:
                 return None
-            last = conn.scalar(select(func.max(ProfileAdapterRow.version))
-                               .where(ProfileAdapterRow.profile == profile)) or 0
+            last = conn.scalar(select(func.max(tables.ProfileAdapterRow.version))
+                               .where(tables.ProfileAdapterRow.profile == profile)) or 0
             version = int(last) + 1
-            conn.execute(insert(ProfileAdapterRow), {
+            conn.execute(insert(tables.ProfileAdapterRow), {
                 "profile": profile, "version": version, "fitted_at": when,
                 "base_model_version": base_model_version, "meta": meta, "arrays": arrays,
                 "checksum": checksum})
-            conn.execute(update(ProfileRow).where(ProfileRow.name == profile)
+            conn.execute(update(tables.ProfileRow).where(tables.ProfileRow.name == profile)
                          .values(adapter_version=version if active else None))
-            per_model = ProfileModelAdapterRow
+            per_model = tables.ProfileModelAdapterRow
             values = {"fitted": fitted_through, "adapter_version": version if active else None}
             done = conn.execute(update(per_model).where(
                 per_model.profile == profile,
@@ -227,19 +227,20 @@ class ProfileStore(ProfileKeys):
             # every version some base model serves
             serving = select(per_model.adapter_version).where(
                 per_model.profile == profile, per_model.adapter_version.is_not(None))
-            conn.execute(delete(ProfileAdapterRow).where(
-                ProfileAdapterRow.profile == profile, ProfileAdapterRow.version <= version - 5,
-                ProfileAdapterRow.version.not_in(serving)))
+            conn.execute(delete(tables.ProfileAdapterRow).where(
+                tables.ProfileAdapterRow.profile == profile,
+                tables.ProfileAdapterRow.version <= version - 5,
+                tables.ProfileAdapterRow.version.not_in(serving)))
             self._finish(conn, profile, holder, fitted_through, when)
         return version
 
     @staticmethod
     def _serving_query(model: str) -> Any:
-        per_model, row = ProfileModelAdapterRow, ProfileAdapterRow
-        return (select(ProfileRow.name, per_model.adapter_version, row)
-                .outerjoin(per_model, and_(per_model.profile == ProfileRow.name,
+        per_model, row = tables.ProfileModelAdapterRow, tables.ProfileAdapterRow
+        return (select(tables.ProfileRow.name, per_model.adapter_version, row)
+                .outerjoin(per_model, and_(per_model.profile == tables.ProfileRow.name,
                                            per_model.base_model_version == model))
-                .outerjoin(row, and_(row.profile == ProfileRow.name,
+                .outerjoin(row, and_(row.profile == tables.ProfileRow.name,
                                      row.version == per_model.adapter_version)))
 
     @staticmethod
@@ -255,7 +256,7 @@ class ProfileStore(ProfileKeys):
                         ) -> tuple[bool, int | None, StoredAdapter | None]:
         """In one query: whether the profile exists, its active adapter version on the base
         model ``model`` and that stored adapter (what a worker loads on an LRU miss)."""
-        query = self._serving_query(model).where(ProfileRow.name == profile)
+        query = self._serving_query(model).where(tables.ProfileRow.name == profile)
         with translated_errors(), self._read() as conn, conn.begin():
             found = conn.execute(query).first()
         if found is None:
@@ -266,9 +267,9 @@ class ProfileStore(ProfileKeys):
                          ) -> list[tuple[str, int | None, StoredAdapter | None]]:
         """A page of :meth:`serving_adapter` for every profile, by name (the names after
         ``after``): what a worker preloads into its LRU at start."""
-        query = self._serving_query(model).order_by(ProfileRow.name).limit(limit)
+        query = self._serving_query(model).order_by(tables.ProfileRow.name).limit(limit)
         if after is not None:
-            query = query.where(ProfileRow.name > after)
+            query = query.where(tables.ProfileRow.name > after)
         with translated_errors(), self._read() as conn, conn.begin():
             found = conn.execute(query).all()
         return [(f.name, *self._serving(f)) for f in found]
@@ -277,11 +278,11 @@ class ProfileStore(ProfileKeys):
                      model: str | None = None) -> StoredAdapter | None:
         """The given version (default: the newest stored, active or not; with ``model``, the
         newest fitted on that base model)."""
-        query = select(ProfileAdapterRow).where(ProfileAdapterRow.profile == profile)
+        query = select(tables.ProfileAdapterRow).where(tables.ProfileAdapterRow.profile == profile)
         if model is not None:
-            query = query.where(ProfileAdapterRow.base_model_version == model)
-        query = (query.where(ProfileAdapterRow.version == version) if version is not None
-                 else query.order_by(ProfileAdapterRow.version.desc()).limit(1))
+            query = query.where(tables.ProfileAdapterRow.base_model_version == model)
+        query = (query.where(tables.ProfileAdapterRow.version == version) if version is not None
+                 else query.order_by(tables.ProfileAdapterRow.version.desc()).limit(1))
         with translated_errors(), self._read() as conn, conn.begin():
             row = conn.execute(query).first()
         if row is None:
@@ -299,10 +300,10 @@ class ProfileStore(ProfileKeys):
         """The refits requested and done (``fitted``: by the newest fit; with ``model``, by
         that base model's fits), the fits so far, and the lease."""
         with translated_errors(), self._read() as conn, conn.begin():
-            row = conn.execute(select(ProfileFitLeaseRow)
-                               .where(ProfileFitLeaseRow.profile == profile)).first()
+            row = conn.execute(select(tables.ProfileFitLeaseRow)
+                               .where(tables.ProfileFitLeaseRow.profile == profile)).first()
             fitted = None if row is None or model is None else conn.scalar(
-                select(self._fitted_on(model)).where(ProfileFitLeaseRow.profile == profile))
+                select(self._fitted_on(model)).where(tables.ProfileFitLeaseRow.profile == profile))
         if row is None:
             return None
         return {"requested": row.requested,
@@ -313,11 +314,11 @@ class ProfileStore(ProfileKeys):
     def _fitted_on(model: str) -> Any:
         """The refits ``model``'s fits of the lease row's profile covered (0 when it has
         none): a scalar subquery correlated with ``profile_fit_leases``."""
-        per_model = ProfileModelAdapterRow
+        per_model = tables.ProfileModelAdapterRow
         return func.coalesce(
             select(per_model.fitted).where(per_model.base_model_version == model,
-                                           per_model.profile == ProfileFitLeaseRow.profile)
-            .correlate(ProfileFitLeaseRow).scalar_subquery(), 0)
+                                           per_model.profile == tables.ProfileFitLeaseRow.profile)
+            .correlate(tables.ProfileFitLeaseRow).scalar_subquery(), 0)
 
     def due(self, *, debounce: float, max_wait: float, now: datetime | None = None,
             limit: int = 16, model: str | None = None) -> list[str]:
@@ -325,7 +326,7 @@ class ProfileStore(ProfileKeys):
         base model, so on a new base model every profile with corrections is due), quiet for
         ``debounce`` seconds (or waiting for ``max_wait``), whose lease is free."""
         when = (now or datetime.now(UTC)).astimezone(UTC)
-        lease = ProfileFitLeaseRow
+        lease = tables.ProfileFitLeaseRow
         fitted = lease.fitted if model is None else self._fitted_on(model)
         query = (select(lease.profile)
                  .where(lease.requested > fitted)
@@ -342,7 +343,7 @@ class ProfileStore(ProfileKeys):
         ``model``, when given): one conditional UPDATE, so of several workers or replicas
         racing for it exactly one wins."""
         when = (now or datetime.now(UTC)).astimezone(UTC)
-        lease = ProfileFitLeaseRow
+        lease = tables.ProfileFitLeaseRow
         fitted = lease.fitted if model is None else self._fitted_on(model)
         with translated_errors(), self.store._write_lock, self._begin() as conn:
             result = conn.execute(
@@ -364,15 +365,15 @@ class ProfileStore(ProfileKeys):
             if fitted:
                 self._finish(conn, claim.profile, claim.holder, claim.requested, when)
             else:
-                conn.execute(update(ProfileFitLeaseRow)
-                             .where(ProfileFitLeaseRow.profile == claim.profile,
-                                    ProfileFitLeaseRow.holder == claim.holder)
+                conn.execute(update(tables.ProfileFitLeaseRow)
+                             .where(tables.ProfileFitLeaseRow.profile == claim.profile,
+                                    tables.ProfileFitLeaseRow.holder == claim.holder)
                              .values(holder=None, lease_until=None))
 
     @staticmethod
     def _finish(conn: Any, profile: str, holder: str, fitted_through: int,
                 when: datetime) -> None:
-        lease = ProfileFitLeaseRow
+        lease = tables.ProfileFitLeaseRow
         conn.execute(
             update(lease).where(lease.profile == profile, lease.holder == holder)
             .values(fitted=fitted_through, fits=lease.fits + 1, holder=None, lease_until=None)

@@ -16,11 +16,10 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, and_, delete, func, insert, or_, select, update
 from sqlalchemy.engine import URL
-from sqlalchemy.orm import Session, sessionmaker
 
 from hypemeter.errors import InvalidInputError, StorageUnavailableError, UnknownProfileError
 from hypemeter.storage.deadline import deadline
@@ -31,6 +30,7 @@ from hypemeter.storage.engine import (
     safe_text,
     translated_errors,
 )
+from hypemeter.storage.lazy import load_tables
 from hypemeter.storage.migrate import upgrade
 from hypemeter.storage.paging import PlannedRow, batches, plan_page, row_bytes
 from hypemeter.storage.records import (
@@ -41,12 +41,18 @@ from hypemeter.storage.records import (
     check_no_nul,
     parse_time,
 )
-from hypemeter.storage.tables import FeedbackRow, ProfileFitLeaseRow
 
 MAX_LIMIT = 1000
 DEFAULT_PAGE_BYTES = 8_000_000
 MIGRATION_SECONDS = 120.0  # what a patient schema migration may take
 EXPORT_CHUNK = 500
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from hypemeter.storage import tables
+else:
+    from hypemeter.storage.lazy import tables  # the ORM is imported on first use
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +94,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         ) from None
 
 
-def _to_feedback(row: FeedbackRow) -> Feedback:
+def _to_feedback(row: tables.FeedbackRow) -> Feedback:
     spans = tuple(
         SpanVerdict(s["field"], s["start"], s["end"], s["verdict"], s.get("category"))
         for s in row.spans or ()
@@ -106,12 +112,12 @@ def request_refit(conn: object, profile: str, now: datetime) -> None:
     """Ask for a refit of ``profile`` in the caller's transaction (one more request, the time
     of the last; the fit loop debounces them). Unknown profile: :class:`UnknownProfileError`."""
     result = conn.execute(  # type: ignore[attr-defined]
-        update(ProfileFitLeaseRow)
-        .where(ProfileFitLeaseRow.profile == profile)
+        update(tables.ProfileFitLeaseRow)
+        .where(tables.ProfileFitLeaseRow.profile == profile)
         .values(
-            requested=ProfileFitLeaseRow.requested + 1,
+            requested=tables.ProfileFitLeaseRow.requested + 1,
             requested_at=now,
-            pending_since=func.coalesce(ProfileFitLeaseRow.pending_since, now),
+            pending_since=func.coalesce(tables.ProfileFitLeaseRow.pending_since, now),
         )
     )
     if not result.rowcount:
@@ -144,11 +150,15 @@ class FeedbackStore:
     # ------------------------------------------------------------------ lifecycle
 
     def engine(self) -> Engine:
+        """The engine; once the schema is checked, with the ORM tables imported (queries ask
+        for the engine before they begin a transaction; the check itself needs Core alone)."""
         with self._lock:
             if self._engine is None:
                 self._engine = make_engine(self.url, self.timeout)
-                self._sessions = sessionmaker(self._engine, expire_on_commit=False)
-            return self._engine
+            engine = self._engine
+        if self._ready:
+            load_tables()
+        return engine
 
     def upgrade(self, *, patient: bool = False) -> str:
         """Apply the migrations (idempotent, safe from several processes at once). On first
@@ -163,8 +173,14 @@ class FeedbackStore:
     def _session(self, readonly: bool = False) -> Session:
         if not self._ready:
             self.upgrade()
-        assert self._sessions is not None
-        session = self._sessions()
+        engine = self.engine()
+        with self._lock:  # the ORM is imported with the first session, not at start-up
+            if self._sessions is None or self._sessions.kw.get("bind") is not engine:
+                from sqlalchemy.orm import sessionmaker
+
+                self._sessions = sessionmaker(engine, expire_on_commit=False)
+            sessions = self._sessions
+        session = sessions()
         if readonly:
             session.connection(execution_options={"hypemeter_readonly": True})
         return session
@@ -201,15 +217,15 @@ class FeedbackStore:
             with self._write_lock, self.engine().begin() as conn:
                 if item.profile is not None:  # the refit request commits with the correction
                     request_refit(conn, item.profile, values["created_at"])
-                conn.execute(insert(FeedbackRow), values)
-        return _to_feedback(FeedbackRow(**values))
+                conn.execute(insert(tables.FeedbackRow), values)
+        return _to_feedback(tables.FeedbackRow(**values))
 
     def get(self, feedback_id: str) -> Feedback | None:
         if "\x00" in feedback_id:  # no stored id holds one (PostgreSQL cannot even compare it)
             return None
         with translated_errors(), deadline(self.timeout), \
                 self._session(readonly=True) as session:
-            row = session.get(FeedbackRow, feedback_id)
+            row = session.get(tables.FeedbackRow, feedback_id)
             return None if row is None else _to_feedback(row)
 
     def delete(self, feedback_id: str, *, profile: str | None = None) -> bool:
@@ -219,11 +235,11 @@ class FeedbackStore:
             return False
         with translated_errors(), deadline(self.timeout), self._write_lock, \
                 self._session() as session, session.begin():
-            query = delete(FeedbackRow).where(FeedbackRow.id == feedback_id)
+            query = delete(tables.FeedbackRow).where(tables.FeedbackRow.id == feedback_id)
             if profile is not None:
-                query = query.where(FeedbackRow.profile == profile)
+                query = query.where(tables.FeedbackRow.profile == profile)
             owner = session.scalar(
-                select(FeedbackRow.profile).where(FeedbackRow.id == feedback_id))
+                select(tables.FeedbackRow.profile).where(tables.FeedbackRow.id == feedback_id))
             result = session.execute(query)
             deleted = bool(result.rowcount)  # type: ignore[attr-defined]
             if deleted and owner is not None:
@@ -244,7 +260,7 @@ class FeedbackStore:
     ) -> tuple[list[Feedback], str | None]:
         """Newest first; ``since`` inclusive, ``until`` exclusive. Returns items and the cursor
         for the next page (None on the last page)."""
-        query = _newest_first(select(FeedbackRow), limit, cursor,
+        query = _newest_first(select(tables.FeedbackRow), limit, cursor,
                               _filters(since, until, model_version, label, profile))
         with translated_errors(), deadline(self.timeout), \
                 self._session(readonly=True) as session:
@@ -268,7 +284,8 @@ class FeedbackStore:
         """One page of :meth:`list`, bounded by ``limit`` rows and ``max_bytes`` of stored
         text (at least one row), as batches read lazily (see :mod:`.paging`): the first batch
         is read before this returns, so an outage is raised here, not mid-page."""
-        query = _newest_first(select(FeedbackRow.created_at, FeedbackRow.id, row_bytes()), limit,
+        row = tables.FeedbackRow
+        query = _newest_first(select(row.created_at, row.id, row_bytes()), limit,
                               cursor, _filters(since, until, model_version, label, profile))
         with translated_errors(), deadline(self.timeout), \
                 self._session(readonly=True) as session:
@@ -293,7 +310,8 @@ class FeedbackStore:
         with translated_errors(), deadline(self.timeout), \
                 self._session(readonly=True) as session:
             found = {r.id: _to_feedback(r)
-                     for r in session.scalars(select(FeedbackRow).where(FeedbackRow.id.in_(ids)))}
+                     for r in session.scalars(select(tables.FeedbackRow)
+                                              .where(tables.FeedbackRow.id.in_(ids)))}
         return [found[i] for i in ids if i in found]
 
     def iter_all(
@@ -303,15 +321,17 @@ class FeedbackStore:
         """Every correction, oldest first, read in chunks (for export)."""
         after: tuple[datetime, str] | None = None
         while True:
-            query = select(FeedbackRow)
+            query = select(tables.FeedbackRow)
             for cond in _filters(since, until, None, None, profile):
                 query = query.where(cond)
             if after is not None:
                 query = query.where(or_(
-                    FeedbackRow.created_at > after[0],
-                    and_(FeedbackRow.created_at == after[0], FeedbackRow.id > after[1]),
+                    tables.FeedbackRow.created_at > after[0],
+                    and_(tables.FeedbackRow.created_at == after[0],
+                         tables.FeedbackRow.id > after[1]),
                 ))
-            query = query.order_by(FeedbackRow.created_at, FeedbackRow.id).limit(EXPORT_CHUNK)
+            query = query.order_by(tables.FeedbackRow.created_at,
+                                   tables.FeedbackRow.id).limit(EXPORT_CHUNK)
             with translated_errors(), deadline(self.timeout), \
                     self._session(readonly=True) as session:
                 rows = [_to_feedback(r) for r in session.scalars(query)]
@@ -322,14 +342,15 @@ class FeedbackStore:
 
     def count_by_profile(self) -> dict[str | None, int]:
         """Corrections per profile (None: the shared model's)."""
-        query = select(FeedbackRow.profile, func.count()).group_by(FeedbackRow.profile)
+        query = select(tables.FeedbackRow.profile,
+                       func.count()).group_by(tables.FeedbackRow.profile)
         with translated_errors(), self._session(readonly=True) as session:
             return {p: int(n) for p, n in session.execute(query)}
 
     def count(self) -> int:
         with translated_errors(), deadline(self.timeout), \
                 self._session(readonly=True) as session:
-            return int(session.scalar(select(func.count()).select_from(FeedbackRow)) or 0)
+            return int(session.scalar(select(func.count()).select_from(tables.FeedbackRow)) or 0)
 
 
 def _newest_first(query: Any, limit: int, cursor: str | None, conditions: Iterable[Any]) -> Any:
@@ -342,10 +363,11 @@ def _newest_first(query: Any, limit: int, cursor: str | None, conditions: Iterab
     if cursor:
         when, last_id = decode_cursor(cursor)
         query = query.where(or_(
-            FeedbackRow.created_at < when,
-            and_(FeedbackRow.created_at == when, FeedbackRow.id < last_id),
+            tables.FeedbackRow.created_at < when,
+            and_(tables.FeedbackRow.created_at == when, tables.FeedbackRow.id < last_id),
         ))
-    return query.order_by(FeedbackRow.created_at.desc(), FeedbackRow.id.desc()).limit(limit + 1)
+    return query.order_by(tables.FeedbackRow.created_at.desc(),
+                          tables.FeedbackRow.id.desc()).limit(limit + 1)
 
 
 def _filters(
@@ -357,19 +379,19 @@ def _filters(
 ) -> list[object]:
     conds: list[object] = []
     if profile is not None:
-        conds.append(FeedbackRow.profile == profile)
+        conds.append(tables.FeedbackRow.profile == profile)
     if since is not None:
         when = parse_time(since, "since") if isinstance(since, str) else since
-        conds.append(FeedbackRow.created_at >= when)
+        conds.append(tables.FeedbackRow.created_at >= when)
     if until is not None:
         when = parse_time(until, "until") if isinstance(until, str) else until
-        conds.append(FeedbackRow.created_at < when)
+        conds.append(tables.FeedbackRow.created_at < when)
     if model_version is not None:
         check_no_nul(model_version, "model_version")
-        conds.append(FeedbackRow.model_version == model_version)
+        conds.append(tables.FeedbackRow.model_version == model_version)
     if label is not None:
         lf = LabelFilter.parse(label) if isinstance(label, str) else label
-        column = getattr(FeedbackRow, lf.name)
+        column = getattr(tables.FeedbackRow, lf.name)
         conds.append(column.is_not(None) if lf.value is None else column == lf.value)
     return conds
 
