@@ -220,8 +220,9 @@ class ProfileRuntime:
         thread)."""
         try:
             n = await anyio.to_thread.run_sync(self.preload)
-            logger.info("profile adapters preloaded", extra={"fields": {
-                "profiles": n, "cache_bytes": self._bytes}})
+            # A deployment without profiles has nothing to report (debug, not a line per start).
+            logger.log(logging.INFO if n else logging.DEBUG, "profile adapters preloaded",
+                       extra={"fields": {"profiles": n, "cache_bytes": self._bytes}})
         except HypemeterError as exc:
             logger.warning("profile preload failed", extra={"fields": {"reason": exc.message}})
         except Exception:  # the poll still runs

@@ -9,8 +9,8 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
+from hypemeter.service.model_schemas import ModelCardResponse
 from hypemeter.service.routing import R401, R503, KeyFirstRoute, api_key_deps, error_doc
-from hypemeter.service.schemas import ModelCardResponse
 from hypemeter.service.settings import Settings
 from hypemeter.service.state import LoadedModel
 

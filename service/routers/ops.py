@@ -12,15 +12,15 @@ from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from hypemeter.service.auth import require_admin_key
 from hypemeter.service.metrics import METRICS_CONTENT_TYPE
-from hypemeter.service.rollout import Rollout, pid_alive
-from hypemeter.service.routing import R413, R415, R422, KeyFirstRoute, error_doc, require_json
-from hypemeter.service.schemas import (
+from hypemeter.service.model_schemas import (
     HealthResponse,
     ReadyResponse,
     ReloadRequest,
     ReloadResponse,
     RolloutStatusResponse,
 )
+from hypemeter.service.rollout import Rollout, pid_alive
+from hypemeter.service.routing import R413, R415, R422, KeyFirstRoute, error_doc, require_json
 from hypemeter.service.state import ModelHolder
 
 from hypemeter.errors import HypemeterError
