@@ -31,6 +31,7 @@ from hypemeter.records.results import Field, Span, public_category
 from hypemeter.spans.columns import DENSE_NAMES, Encoded
 from hypemeter.spans.fast import FastEncoded
 from hypemeter.spans.model import SpanModel
+from hypemeter.text.views import int_array
 
 VOCABULARY_CATEGORIES = frozenset({"urgency", "clickbait"})
 CALIBRATION_FEATURES = ("logit_max", "logit_mean", "log_tokens")
@@ -243,6 +244,11 @@ def explain_spans(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, b
     weights = span_weights(model, runs).tolist()
     best = run_categories(proba, enc, runs)
     firsts, lasts = runs.first.tolist(), runs.last.tolist()
+    # each run's character offsets, read from the fields' offsets laid end to end
+    span_starts = np.concatenate([int_array(fa.tokens.starts) for fa, _, _ in fields]
+                                 )[runs.first].tolist() if firsts else []
+    span_ends = np.concatenate([int_array(fa.tokens.ends) for fa, _, _ in fields]
+                               )[runs.last].tolist() if firsts else []
     cat_names, cat = enc.cat_names, enc.cat
     codes = cat[np.maximum(np.asarray(best, np.int64), 0)].tolist() if best else []
     cats = [cat_names[c] if t >= 0 else None for c, t in zip(codes, best, strict=True)]
@@ -254,11 +260,10 @@ def explain_spans(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, b
         base = bounds[k]
         spans: list[Span] = []
         for j in range(cut[k], cut[k + 1]):
-            first, last = firsts[j] - base, lasts[j] - base
-            start, end = toks.starts[first], toks.ends[last]
+            start, end = span_starts[j], span_ends[j]
             c = cats[j]
             if c is None:
-                c = match_category(fa, first, last)
+                c = match_category(fa, firsts[j] - base, lasts[j] - base)
             spans.append(new_span(name, start, end, text[start:end], c, round(weights[j], 4)))
         if vocabulary[k]:
             for m in vocabulary[k]:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from hypemeter.text.tokens import _BYTE_ALNUM, Tokens, lowered, tokenize
+from hypemeter.text.views import Offsets, Separators
 
 CHUNK_TEXTS = 64  # texts classified at once (keeps the arrays in the cache)
 
@@ -28,7 +29,7 @@ def tokenize_many(texts: Sequence[str]) -> list[Tokens]:
     out: list[Tokens | None] = [None] * len(texts)
     batch = []
     for k, text in enumerate(texts):
-        if text and text.isascii() and "\x00" not in text:
+        if text and text.isascii():
             batch.append(k)
         else:
             out[k] = tokenize(text)
@@ -40,8 +41,8 @@ def tokenize_many(texts: Sequence[str]) -> list[Tokens]:
 
 
 def _ascii_batch(texts: list[str]) -> list[Tokens]:
-    """The tokens of non-empty ASCII texts without NUL (the steps of ``tokenize``, on the
-    texts joined by spaces)."""
+    """The tokens of non-empty ASCII texts (the steps of ``tokenize``, on the texts joined by
+    spaces)."""
     joined = " " + " ".join(texts) + " "
     code = np.frombuffer(joined.encode("ascii"), np.uint8)
     lens = np.fromiter(map(len, texts), np.int64, len(texts))
@@ -71,27 +72,19 @@ def _ascii_batch(texts: list[str]) -> list[Tokens]:
         caps = np.diff(ccut).tolist()
     else:
         caps = [0] * len(texts)
-    # separators: each token becomes one NUL, and so does each space between texts
-    sep = code.copy()
-    sep[starts + 1] = 0
-    keep = ~mask
-    keep[starts + 1] = True
-    pads = bases - 1
-    sep[pads] = 0
-    pieces = _decode(sep[keep]).split("\x00")
     owner = np.repeat(np.arange(len(texts)), np.diff(tcut))
-    local_starts = (starts - (bases[:-1][owner] - 1)).tolist()
-    local_ends = (ends - (bases[:-1][owner] - 1)).tolist()
+    shift = bases[:-1][owner] - 1
+    local_starts = starts - shift  # offsets into each token's own text
+    local_ends = ends - shift
     out = []
-    p = 1  # pieces[0] is before the first text
-    for k in range(len(texts)):
+    for k, text in enumerate(texts):
         a, b = tcut[k], tcut[k + 1]
         if a == b:
             out.append(Tokens([], [], [], [], [], caps[k]))
         else:
-            out.append(Tokens(words[a:b], local_starts[a:b], local_ends[a:b], raw[a:b],
-                              pieces[p + 1:p + 1 + b - a], caps[k]))
-        p += 1 + b - a
+            s, e = local_starts[a:b], local_ends[a:b]
+            out.append(Tokens(words[a:b], Offsets(s), Offsets(e), raw[a:b],
+                              Separators(text, s, e), caps[k]))
     return out
 
 

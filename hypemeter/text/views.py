@@ -1,0 +1,116 @@
+"""Token offsets and separators held as NumPy arrays, read as Python ints and strings.
+
+The tokenizer finds a text's token offsets as arrays; turning every offset of a batch into a
+Python ``int`` in a list, and cutting every separator out of the text, cost about a third of
+tokenising, and scoring reads only the few offsets and separators of the tokens a span, a
+phrase or a mask touches (array code reads the arrays themselves). An :class:`Offsets` keeps
+the array and reads like the list it stands for: indexing gives an ``int``, a slice a list,
+iteration ints, and it equals a list or another ``Offsets`` with the same values;
+:class:`Separators` likewise cuts a separator from the text when it is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, overload
+
+import numpy as np
+
+
+class Offsets(Sequence[int]):
+    """A read-only sequence of ints backed by a one-dimensional integer array."""
+
+    __slots__ = ("array",)
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = array
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[int]: ...
+
+    def __getitem__(self, index: int | slice) -> int | list[int]:
+        if isinstance(index, slice):
+            return self.array[index].tolist()  # type: ignore[no-any-return]
+        return int(self.array[index])
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.array.tolist())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Offsets):
+            return bool(np.array_equal(self.array, other.array))
+        if isinstance(other, Sequence):
+            return self.array.tolist() == list(other)  # type: ignore[no-any-return]
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # like the list it stands for
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        return self.array if dtype is None else self.array.astype(dtype, copy=False)
+
+    def __repr__(self) -> str:
+        return f"Offsets({self.array.tolist()!r})"
+
+    def tolist(self) -> list[int]:
+        return self.array.tolist()  # type: ignore[no-any-return]
+
+
+class Separators(Sequence[str]):
+    """The text between each token and the next (after the last token: up to the end of the
+    text), cut from the text when read; ``starts`` and ``ends`` are the tokens' offsets."""
+
+    __slots__ = ("ends", "starts", "text")
+
+    def __init__(self, text: str, starts: np.ndarray, ends: np.ndarray) -> None:
+        self.text = text
+        self.starts = starts
+        self.ends = ends
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        n = len(self.ends)
+        if isinstance(index, slice):
+            return [self[k] for k in range(*index.indices(n))]
+        if index < 0:
+            index += n
+        if not 0 <= index < n:
+            raise IndexError("separator index out of range")
+        stop = int(self.starts[index + 1]) if index + 1 < n else len(self.text)
+        return self.text[int(self.ends[index]):stop]
+
+    def __iter__(self) -> Iterator[str]:
+        text = self.text
+        stops = self.starts[1:].tolist()
+        stops.append(len(text))
+        return map(text.__getitem__, map(slice, self.ends.tolist(), stops))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Separators({list(self)!r})"
+
+
+def int_array(values: Sequence[int]) -> np.ndarray:
+    """``np.asarray(values, np.int64)``, an :class:`Offsets`'s own array as it is."""
+    if type(values) is Offsets:
+        return values.array
+    return np.asarray(values, np.int64)

@@ -1,0 +1,66 @@
+"""Separators and offsets kept as arrays (:mod:`hypemeter.text.views`) read as the lists they
+stand for, and :func:`hypemeter.spans.columns.separator_codes` gives each separator the code
+that reading its characters one by one gives (the reference below)."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from hypemeter.analysis.features import FieldAnalysis
+from hypemeter.analysis.lexicon import PHRASE_BREAKS
+from hypemeter.spans.columns import separator_codes
+from hypemeter.text.token_batch import tokenize_many
+from hypemeter.text.tokens import tokenize_regex
+from hypemeter.text.views import Offsets, Separators
+
+
+def reference_code(sep: str) -> int:
+    """A clause break (bit 0), an exclamation (bit 1), and counts of plain, opening and
+    closing quotes (at most 7 each)."""
+    return (
+        (not PHRASE_BREAKS.isdisjoint(sep)) + 2 * ("!" in sep)
+        + 4 * min(sep.count('"'), 7)
+        + 32 * min(sep.count("\u201c") + sep.count("\u00ab"), 7)
+        + 256 * min(sep.count("\u201d") + sep.count("\u00bb"), 7)
+    )
+
+
+def _texts(seed: int) -> list[str]:
+    rng = random.Random(seed)
+    alphabet = 'Ab c1 .!?;:\n\r"“”«»\u2026\u2028\u2029-,\'’é😀 '
+    texts = ["".join(rng.choice(alphabet[:24] if k % 2 else alphabet)
+                     for _ in range(rng.randint(0, 600))) for k in range(300)]
+    texts += ["", "   ", '""""""""""word""""""""""', "no punctuation at all", "!!!", "a!"]
+    texts += ["A" * 250 + ' "' * 12, "w " + "“«" * 9 + " x " + "”»" * 9, "x\x00y. z"]
+    rng.shuffle(texts)
+    return texts
+
+
+def test_separator_codes_read_each_separator_as_its_characters() -> None:
+    texts = _texts(3)
+    toks = tokenize_many(texts)
+    fields = [(FieldAnalysis(t, np.zeros(1), []), text, False)
+              for t, text in zip(toks, texts, strict=True)]
+    want = [reference_code(s) for t in toks for s in t.seps]
+    got = separator_codes(fields)
+    assert got.tolist() == want
+    assert max(want) > 256 + 32 + 4 + 3  # every part of the code occurs
+    # a batch of one field, and of none
+    assert separator_codes(fields[:1]).tolist() == [reference_code(s) for s in toks[0].seps]
+    assert separator_codes([]).tolist() == []
+
+
+def test_views_read_as_lists() -> None:
+    text = "It's  “here”, now! And (then) 42 "
+    toks = tokenize_many([text * 10])[0]
+    assert isinstance(toks.seps, Separators) and isinstance(toks.starts, Offsets)
+    want = tokenize_regex(text * 10)
+    assert list(toks.seps) == want.seps and toks.seps == want.seps
+    assert toks.starts == want.starts and want.ends == toks.ends
+    assert toks.seps[-1] == want.seps[-1] and toks.seps[1:4] == want.seps[1:4]
+    assert toks.starts[3] == want.starts[3] and type(toks.starts[3]) is int
+    assert toks.ends[-2:] == want.ends[-2:]
+    assert np.asarray(toks.starts, np.int64).tolist() == want.starts
+    assert toks.starts != want.starts[:-1] and toks.seps != want.seps[1:]
