@@ -84,13 +84,22 @@ class Separators(Sequence[str]):
     def __getitem__(self, index: int | slice) -> str | list[str]:
         n = len(self.ends)
         if isinstance(index, slice):
-            return [self[k] for k in range(*index.indices(n))]
+            a, b, step = index.indices(n)
+            if step != 1:
+                return [self[k] for k in range(a, b, step)]
+            if a >= b:
+                return []
+            stops = self.starts[a + 1:b + 1].tolist()
+            if len(stops) < b - a:  # the last separator runs to the end of the text
+                stops.append(len(self.text))
+            return list(map(self.text.__getitem__, map(slice, self.ends[a:b].tolist(), stops)))
         if index < 0:
             index += n
-        if not 0 <= index < n:
-            raise IndexError("separator index out of range")
-        stop = int(self.starts[index + 1]) if index + 1 < n else len(self.text)
-        return self.text[int(self.ends[index]):stop]
+        if 0 <= index < n - 1:
+            return self.text[self.ends[index]:self.starts[index + 1]]
+        if index == n - 1:
+            return self.text[self.ends[index]:]
+        raise IndexError("separator index out of range")
 
     def __iter__(self) -> Iterator[str]:
         text = self.text
