@@ -159,9 +159,9 @@ def _batch_dense(fields: Sequence[tuple[FieldAnalysis, str, bool]], strong: np.n
     out[:, 2] = np.repeat([float(h) for _, _, h in fields], lens)
     # quotes: running counts within each field, from the text before its first token on
     prefixes = [text[:fa.tokens.starts[0]] if fa.tokens.starts else "" for fa, text, _ in fields]
-    pre_plain = np.array([p.count('"') for p in prefixes])
-    pre_open = np.array([sum(p.count(q) for q in _OPEN_QUOTES) for p in prefixes])
-    pre_close = np.array([sum(p.count(q) for q in _CLOSE_QUOTES) for p in prefixes])
+    pre_plain, pre_open, pre_close = np.array(
+        [(p.count('"'), sum(map(p.count, _OPEN_QUOTES)), sum(map(p.count, _CLOSE_QUOTES)))
+         if p else (0, 0, 0) for p in prefixes], np.int64).reshape(-1, 3).T
 
     def local_cumsum(x: np.ndarray) -> np.ndarray:
         c = np.cumsum(x)
@@ -179,7 +179,8 @@ def _batch_dense(fields: Sequence[tuple[FieldAnalysis, str, bool]], strong: np.n
     out[:, 5] = brk
     out[:, 6] = before
     clause = np.cumsum(before) - 1
-    out[:, 7] = np.bincount(clause, weights=excl.astype(float))[clause] > 0
+    clauses = int(clause[-1]) + 1
+    out[:, 7] = np.bincount(clause[excl], minlength=clauses)[clause] > 0
     out[:, 8] = np.log1p(np.bincount(clause, weights=strong))[clause]
     out[:, 9] = np.log1p(np.bincount(clause))[clause] / 3.0
     if number is None:
@@ -191,7 +192,7 @@ def _batch_dense(fields: Sequence[tuple[FieldAnalysis, str, bool]], strong: np.n
         near[off:] |= number[:-off] & (field[off:] == field[:-off])
         near[:-off] |= number[off:] & (field[:-off] == field[off:])
     out[:, 10] = near
-    out[:, 11] = np.bincount(clause, weights=number.astype(float))[clause] > 0
+    out[:, 11] = np.bincount(clause[number], minlength=clauses)[clause] > 0
     return out
 
 

@@ -12,6 +12,7 @@ iteration ints, and it equals a list or another ``Offsets`` with the same values
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any, overload
 
 import numpy as np
@@ -123,3 +124,15 @@ def int_array(values: Sequence[int]) -> np.ndarray:
     if type(values) is Offsets:
         return values.array
     return np.asarray(values, np.int64)
+
+
+
+def holds_any(seps: Sequence[str], first: int, stop: int, chars: AbstractSet[str]) -> bool:
+    """Whether one of ``seps[first:stop]`` (``stop < len(seps)``) holds one of ``chars``,
+    characters that no token holds: a :class:`Separators`'s text from the end of token
+    ``first`` to the start of token ``stop`` is read in one piece (the tokens between hold
+    none of them)."""
+    if type(seps) is Separators:
+        return first < stop and not chars.isdisjoint(
+            seps.text[seps.ends[first]:seps.starts[stop]])
+    return any(not chars.isdisjoint(s) for s in seps[first:stop])

@@ -13,7 +13,7 @@ from hypemeter.analysis.lexicon import PHRASE_BREAKS
 from hypemeter.spans.columns import separator_codes
 from hypemeter.text.token_batch import tokenize_many
 from hypemeter.text.tokens import tokenize_regex
-from hypemeter.text.views import Offsets, Separators
+from hypemeter.text.views import Offsets, Separators, holds_any
 
 
 def reference_code(sep: str) -> int:
@@ -64,3 +64,17 @@ def test_views_read_as_lists() -> None:
     assert toks.ends[-2:] == want.ends[-2:]
     assert np.asarray(toks.starts, np.int64).tolist() == want.starts
     assert toks.starts != want.starts[:-1] and toks.seps != want.seps[1:]
+
+
+
+def test_separators_hold_a_break_as_each_separator_does() -> None:
+    text = "One, two; three!  “Four” five\n\nsix. seven eight: nine" * 6
+    toks = tokenize_many([text])[0]
+    listed = list(toks.seps)
+    n = len(listed)
+    for chars in (PHRASE_BREAKS, frozenset("“")):
+        for first in range(n):
+            for stop in range(first, n):
+                want = any(not chars.isdisjoint(s) for s in listed[first:stop])
+                assert holds_any(toks.seps, first, stop, chars) == want
+                assert holds_any(listed, first, stop, chars) == want
