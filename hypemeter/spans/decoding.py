@@ -71,11 +71,13 @@ def _inward(keep: np.ndarray, starts: np.ndarray, ends: np.ndarray
             ) -> tuple[np.ndarray, np.ndarray]:
     """Per run, the first token at or after its start and the last at or before its end that
     ``keep`` holds (a run with none comes out with first > last)."""
-    n = len(keep)
-    at = np.arange(n)
-    nxt = np.minimum.accumulate(np.where(keep, at, n)[::-1])[::-1]
-    prv = np.maximum.accumulate(np.where(keep, at, -1))
-    return nxt[starts], prv[ends]
+    # searched among the kept positions: a run costs two searches, not a pass over the batch
+    kept = np.flatnonzero(keep)
+    bounded = np.append(kept, len(keep))  # none at or after the start: len(keep)
+    nxt = bounded[np.searchsorted(kept, starts, side="left")]
+    at = np.searchsorted(kept, ends, side="right") - 1
+    prv = np.where(at >= 0, kept[np.maximum(at, 0)] if len(kept) else -1, -1)
+    return nxt, prv
 
 
 def trim_runs(proba: np.ndarray, stop: np.ndarray, starts: np.ndarray, ends: np.ndarray,
