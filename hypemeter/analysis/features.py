@@ -185,7 +185,8 @@ def analyze_fields(
         return [analyze_field_reference(text, lexicon, valence, is_headline=head, mask=mask)
                 for text, head in fields]
     texts = [text for text, _ in fields]
-    toks = tokenize_many(texts)
+    # without matches nothing reads more than a few raw tokens (explanations read them all)
+    toks = tokenize_many(texts, raw=matches)
     # (masking changes no punctuation: the counts of the texts as given)
     punct = punctuation_counts(texts)
     masked: list[str | None] = [None] * len(fields)

@@ -15,17 +15,20 @@ from collections.abc import Sequence
 import numpy as np
 
 from hypemeter.text.tokens import _BYTE_ALNUM, Tokens, lowered, tokenize
-from hypemeter.text.views import Offsets, Separators
+from hypemeter.text.views import Offsets, Separators, Slices
 
 CHUNK_TEXTS = 64  # texts classified at once (keeps the arrays in the cache)
 
 
-def tokenize_many(texts: Sequence[str]) -> list[Tokens]:
+def tokenize_many(texts: Sequence[str], *, raw: bool = True) -> list[Tokens]:
     """``[tokenize(t) for t in texts]``, the ASCII texts classified in one pass: laid end to
     end with one space between them (no token crosses it), so the NumPy work and the string
     splits are paid once per batch instead of once per text. Short texts (headlines) too:
     alone they split faster with the regex (:data:`~hypemeter.text.tokens._SHORT`), in a batch
-    they add only their characters."""
+    they add only their characters. Without ``raw`` (for readers of a few raw tokens: scoring
+    without explanations) an ASCII text's raw tokens are cut from it when read
+    (:class:`~hypemeter.text.views.Slices`) and its words come from one split of the
+    lower-cased text (the same tokens)."""
     out: list[Tokens | None] = [None] * len(texts)
     batch = []
     for k, text in enumerate(texts):
@@ -35,14 +38,14 @@ def tokenize_many(texts: Sequence[str]) -> list[Tokens]:
             out[k] = tokenize(text)
     for i in range(0, len(batch), CHUNK_TEXTS):
         part = batch[i:i + CHUNK_TEXTS]
-        for k, tk in zip(part, _ascii_batch([texts[k] for k in part]), strict=True):
+        for k, tk in zip(part, _ascii_batch([texts[k] for k in part], raw), strict=True):
             out[k] = tk
     return out  # type: ignore[return-value]
 
 
-def _ascii_batch(texts: list[str]) -> list[Tokens]:
+def _ascii_batch(texts: list[str], raw_strings: bool = True) -> list[Tokens]:
     """The tokens of non-empty ASCII texts (the steps of ``tokenize``, on the texts joined by
-    spaces)."""
+    spaces); ``raw_strings``: see :func:`tokenize_many`."""
     joined = " " + " ".join(texts) + " "
     code = np.frombuffer(joined.encode("ascii"), np.uint8)
     lens = np.fromiter(map(len, texts), np.int64, len(texts))
@@ -59,9 +62,14 @@ def _ascii_batch(texts: list[str]) -> list[Tokens]:
     # tokens of text k: tcut[k]:tcut[k + 1]
     # (edges are offsets in the text padded by one: a token at joined[i] has edge i - 1)
     tcut = np.searchsorted(starts, bases - 1).tolist()
-    raw = _decode(np.where(mask, code, np.uint8(32))).split()
-    capitals = np.flatnonzero((code >= 65) & (code <= 90))
-    words = lowered(raw, starts, capitals)
+    is_capital = (code >= 65) & (code <= 90)
+    capitals = np.flatnonzero(is_capital)
+    if raw_strings:
+        raw = _decode(np.where(mask, code, np.uint8(32))).split()
+        words = lowered(raw, starts, capitals)  # shares the strings of tokens without capitals
+    else:  # A-Z -> a-z is ASCII's str.lower
+        words = _decode(np.where(mask, code | (is_capital.view(np.uint8) << 5),
+                                 np.uint8(32))).split()
     # runs of 3+ capitals, counted per text (a run never crosses the space between texts)
     n = len(capitals)
     if n >= 3:
@@ -83,7 +91,8 @@ def _ascii_batch(texts: list[str]) -> list[Tokens]:
             out.append(Tokens([], [], [], [], [], caps[k]))
         else:
             s, e = local_starts[a:b], local_ends[a:b]
-            out.append(Tokens(words[a:b], Offsets(s), Offsets(e), raw[a:b],
+            out.append(Tokens(words[a:b], Offsets(s), Offsets(e),
+                              raw[a:b] if raw_strings else Slices(text, s, e),
                               Separators(text, s, e), caps[k]))
     return out
 

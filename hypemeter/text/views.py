@@ -119,6 +119,46 @@ class Separators(Sequence[str]):
         return f"Separators({list(self)!r})"
 
 
+
+class Slices(Sequence[str]):
+    """``text[starts[k]:ends[k]]`` for each k (the raw tokens), cut when read."""
+
+    __slots__ = ("ends", "starts", "text")
+
+    def __init__(self, text: str, starts: np.ndarray, ends: np.ndarray) -> None:
+        self.text = text
+        self.starts = starts
+        self.ends = ends
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return list(map(self.text.__getitem__, map(
+                slice, self.starts[index].tolist(), self.ends[index].tolist())))
+        return self.text[self.starts[index]:self.ends[index]]
+
+    def __iter__(self) -> Iterator[str]:
+        return map(self.text.__getitem__, map(slice, self.starts.tolist(), self.ends.tolist()))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Slices({list(self)!r})"
+
+
 def int_array(values: Sequence[int]) -> np.ndarray:
     """``np.asarray(values, np.int64)``, an :class:`Offsets`'s own array as it is."""
     if type(values) is Offsets:

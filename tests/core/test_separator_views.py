@@ -13,7 +13,7 @@ from hypemeter.analysis.lexicon import PHRASE_BREAKS
 from hypemeter.spans.columns import separator_codes
 from hypemeter.text.token_batch import tokenize_many
 from hypemeter.text.tokens import tokenize_regex
-from hypemeter.text.views import Offsets, Separators, holds_any
+from hypemeter.text.views import Offsets, Separators, Slices, holds_any
 
 
 def reference_code(sep: str) -> int:
@@ -78,3 +78,16 @@ def test_separators_hold_a_break_as_each_separator_does() -> None:
                 want = any(not chars.isdisjoint(s) for s in listed[first:stop])
                 assert holds_any(toks.seps, first, stop, chars) == want
                 assert holds_any(listed, first, stop, chars) == want
+
+
+def test_tokens_without_raw_strings_are_the_same_tokens() -> None:
+    texts = _texts(4) + ["Mixed CASE Words, O'Brien's ABCs and 3Com. " * 9]
+    cut = tokenize_many(texts, raw=False)
+    full = tokenize_many(texts)
+    assert cut == full
+    assert any(isinstance(t.raw, Slices) for t in cut)
+    for c, f in zip(cut, full, strict=True):
+        assert list(c.raw) == f.raw and c.words == f.words
+        if f.raw:
+            assert c.raw[0] == f.raw[0] and c.raw[-1] == f.raw[-1]
+            assert c.raw[1:3] == f.raw[1:3]
