@@ -81,7 +81,7 @@ def test_separators_hold_a_break_as_each_separator_does() -> None:
 
 
 def test_tokens_without_raw_strings_are_the_same_tokens() -> None:
-    texts = _texts(4) + ["Mixed CASE Words, O'Brien's ABCs and 3Com. " * 9]
+    texts = [*_texts(4), "Mixed CASE Words, O'Brien's ABCs and 3Com. " * 9]
     cut = tokenize_many(texts, raw=False)
     full = tokenize_many(texts)
     assert cut == full
