@@ -120,8 +120,8 @@ def digest_lines(scorer: Scorer, items: list[Article], batch: int = 100) -> Iter
                 fa = getattr(an, name)
                 t = fa.tokens
                 fields[name] = {
-                    "words": t.words, "starts": t.starts, "ends": t.ends, "raw": t.raw,
-                    "seps": t.seps, "style": [repr(float(x)) for x in fa.style],
+                    "words": t.words, "starts": list(t.starts), "ends": list(t.ends),
+                    "raw": t.raw, "seps": list(t.seps), "style": [repr(float(x)) for x in fa.style],
                     "matches": [(m.first, m.last, m.category, repr(m.weight))
                                 for m in fa.matches],
                 }

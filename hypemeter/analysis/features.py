@@ -23,17 +23,16 @@ from hypemeter.analysis.identity import PLACEHOLDER, identity_positions, mask_fi
 from hypemeter.analysis.lexicon import Match, PhraseLexicon
 from hypemeter.analysis.matching import match_fields
 from hypemeter.analysis.word_table import WordTable, word_table
+from hypemeter.text.punctuation import Punctuation, punctuation, punctuation_counts
 from hypemeter.text.token_batch import tokenize_many
 from hypemeter.text.tokens import (
     ALL_CAPS_RE,
     FORWARD_REFERENCES,
     HEDGES,
     INTENSIFIERS,
-    QUOTE_CHARS,
     SECOND_PERSON,
     URGENCY,
     Tokens,
-    count_sentences,
     is_superlative,
     tokenize,
 )
@@ -186,7 +185,10 @@ def analyze_fields(
         return [analyze_field_reference(text, lexicon, valence, is_headline=head, mask=mask)
                 for text, head in fields]
     texts = [text for text, _ in fields]
-    toks = tokenize_many(texts)
+    # without matches nothing reads more than a few raw tokens (explanations read them all)
+    toks = tokenize_many(texts, raw=matches)
+    # (masking changes no punctuation: the counts of the texts as given)
+    punct = punctuation_counts(texts)
     masked: list[str | None] = [None] * len(fields)
     table = word_table(lexicon, valence)
     counts = []
@@ -206,8 +208,8 @@ def analyze_fields(
         loaded += weights
         n_matches += sizes
     out = []
-    for (_, is_headline), text, tk, c, m, found_, weight, size in zip(
-            fields, texts, toks, counts, masked, matched, loaded, n_matches, strict=True):
+    for (_, is_headline), text, tk, c, m, found_, weight, size, p in zip(
+            fields, texts, toks, counts, masked, matched, loaded, n_matches, punct, strict=True):
         style = np.zeros(N_STYLE, dtype=np.float64)
         if not tk.words:
             style[0] = 1.0
@@ -216,7 +218,7 @@ def analyze_fields(
         forward = (_forward_references(tk.words, _FORWARD_WORDS, c.forward_at)
                    if c.forward_at else 0)
         out.append(FieldAnalysis(tk, _style(
-            text, tk, style, is_headline, c.second, c.intens, c.hedge, c.urgent, c.superl,
+            text, tk, p, style, is_headline, c.second, c.intens, c.hedge, c.urgent, c.superl,
             c.val_sum, c.val_max, c.negative, size, weight, forward), found_, c.hashes, m))
     return out
 
@@ -279,29 +281,29 @@ def analyze_field_reference(
     matches = lexicon.match(toks, counts) if lexicon is not None else []
     forward = _forward_references(words, counts)
     loaded = sum(m.weight * (m.last - m.first + 1) for m in matches)
-    return FieldAnalysis(toks, _style(text, toks, style, is_headline, second, intens, hedge,
-                                      urgent, superl, val_sum, val_max, neg, len(matches),
-                                      loaded, forward),
+    return FieldAnalysis(toks, _style(text, toks, punctuation(text), style, is_headline,
+                                      second, intens, hedge, urgent, superl, val_sum, val_max,
+                                      neg, len(matches), loaded, forward),
                          matches, masked=masked)
 
 
 def _style(
-    text: str, toks: Tokens, style: np.ndarray, is_headline: bool, second: int, intens: int,
-    hedge: int, urgent: int, superl: int, val_sum: float, val_max: float, neg: int,
-    n_matches: int, loaded: float, forward: int,
+    text: str, toks: Tokens, punct: Punctuation, style: np.ndarray, is_headline: bool,
+    second: int, intens: int, hedge: int, urgent: int, superl: int, val_sum: float,
+    val_max: float, neg: int, n_matches: int, loaded: float, forward: int,
 ) -> np.ndarray:
     """Fill the style vector of a non-empty field from its counts (``loaded``: the lexicon
     matches' weights times their lengths, summed)."""
     n = len(toks.words)
     inv = 1.0 / n
-    sentences = count_sentences(text)
+    sentences = punct.sentences
     caps = toks.caps if toks.caps is not None else len(ALL_CAPS_RE.findall(text))
     # the only ASCII quote character is '"' (isascii is O(1))
-    quotes = text.count('"') if text.isascii() else sum(text.count(ch) for ch in QUOTE_CHARS)
+    quotes = punct.quotes
     style[1] = math.log1p(len(text)) / 10.0
     style[2] = math.log1p(n) / 8.0
-    style[3] = min(text.count("!") / sentences, 3.0)
-    style[4] = min(text.count("?") / sentences, 3.0)
+    style[3] = min(punct.exclamations / sentences, 3.0)
+    style[4] = min(punct.questions / sentences, 3.0)
     style[5] = caps * inv
     style[6] = 1.0 if is_headline and toks.raw and toks.raw[0][0].isdigit() else 0.0
     style[7] = second * inv

@@ -90,6 +90,9 @@ SEQUENCES: tuple[tuple[str, ...], ...] = tuple(tuple(p.split()) for p in (
     "sri lankan", "new zealanders",
 ))
 _FIRSTS = frozenset(s[0] for s in SEQUENCES)
+# the sequences by their first word, in SEQUENCES order ("new" begins three, most begin one)
+_BY_FIRST: dict[str, tuple[tuple[str, ...], ...]] = {
+    w: tuple(s for s in SEQUENCES if s[0] == w) for w in _FIRSTS}
 # a possessive is one token ("women's"): the same term
 _POSSESSIVES = frozenset(w + "'s" for w in SINGLE_WORDS)
 TRIGGERS: frozenset[str] = SINGLE_WORDS | _POSSESSIVES | _FIRSTS
@@ -107,10 +110,9 @@ def identity_positions(words: list[str], candidates: Iterable[int] | None = None
         candidates = compress(count(), map(TRIGGERS.__contains__, words))
     for i in candidates:
         w = words[i]
-        if w in _FIRSTS:
-            for seq in SEQUENCES:
-                if seq[0] == w and tuple(words[i:i + len(seq)]) == seq:
-                    out.extend(range(i, min(n, i + len(seq))))
+        for seq in _BY_FIRST.get(w, ()):
+            if tuple(words[i:i + len(seq)]) == seq:
+                out.extend(range(i, min(n, i + len(seq))))
         if w in SINGLE_WORDS or w in _POSSESSIVES:
             out.append(i)
     return sorted(set(out))

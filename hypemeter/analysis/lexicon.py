@@ -24,6 +24,7 @@ from hypemeter.analysis.identity import PLACEHOLDER
 from hypemeter.analysis.stopwords import ENGLISH_STOP_WORDS
 from hypemeter.records.results import NOT_LOADED, Record
 from hypemeter.text.tokens import INTENSIFIERS, Tokens, is_superlative, tokenize
+from hypemeter.text.views import holds_any
 
 TECHNIQUE_CATEGORY: dict[str, str] = {
     "Loaded_Language": "loaded_language",
@@ -394,7 +395,7 @@ class PhraseLexicon:
         return list(compress(count(), map(operator.or_, alone, pairs)))
 
     def _phrase_at(
-        self, words: list[str], seps: list[str], i: int, lengths: list[int]
+        self, words: list[str], seps: Sequence[str], i: int, lengths: list[int]
     ) -> tuple[int, tuple[str, float]] | None:
         """The longest multi-word phrase starting at token ``i`` (lengths longest first) that
         does not run across a sentence or clause break ("act. Now" is not "act now")."""
@@ -402,8 +403,7 @@ class PhraseLexicon:
         for length in lengths:
             if i + length <= n:
                 entry = self.phrases_.get(tuple(words[i:i + length]))
-                if entry is not None and not any(
-                    map(PHRASE_BREAKS.intersection, seps[i:i + length - 1])
-                ):
+                if entry is not None and not holds_any(seps, i, i + length - 1,
+                                                       PHRASE_BREAKS):
                     return length, entry
         return None

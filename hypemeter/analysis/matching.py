@@ -35,7 +35,7 @@ from hypemeter.analysis.word_table import (
 
 
 def match_fields(lexicon: PhraseLexicon, table: WordTable, words: Sequence[list[str]],
-                 seps: Sequence[list[str]], ids: np.ndarray, *, objects: bool = True
+                 seps: Sequence[Sequence[str]], ids: np.ndarray, *, objects: bool = True
                  ) -> tuple[list[list[Match]] | None, list[float], list[int]]:
     """``[lexicon.match(field) for field in fields]`` for fields given by their ``words`` and
     ``seps`` (separators after each token), ``ids`` their words' rows in ``table`` end to end

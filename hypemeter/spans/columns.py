@@ -19,6 +19,7 @@ import numpy as np
 from hypemeter.analysis.features import FieldAnalysis
 from hypemeter.analysis.lexicon import PHRASE_BREAKS, STOPWORDS
 from hypemeter.text.tokens import INTENSIFIERS, is_superlative
+from hypemeter.text.views import int_array
 
 SPAN_TECHNIQUES = frozenset({
     "Loaded_Language", "Name_Calling,Labeling", "Exaggeration,Minimisation",
@@ -57,15 +58,56 @@ class Encoded:
     bounds: list[int]  # field k's tokens are pos[bounds[k]:bounds[k + 1]]
 
 
-def _sep_code(sep: str) -> int:
-    """What the token model reads from the text between two tokens, packed in an int: a clause
-    break (bit 0), an exclamation (bit 1), and counts of plain, opening and closing quotes."""
-    return (
-        (not PHRASE_BREAKS.isdisjoint(sep)) + 2 * ("!" in sep)
-        + 4 * min(sep.count('"'), 7)
-        + 32 * min(sum(sep.count(q) for q in _OPEN_QUOTES), 7)
-        + 256 * min(sum(sep.count(q) for q in _CLOSE_QUOTES), 7)
-    )
+# What the token model reads from the text between two tokens, packed in an int: a clause
+# break (bit 0: a character of PHRASE_BREAKS), an exclamation (bit 1), and counts of plain (bits
+# 2-4), opening (bits 5-7) and closing (bits 8-10) quotes, each at most 7. _KIND numbers the
+# characters that count (0: any other; the last slot stands for every code point past them).
+_BREAK, _EXCLAIM, _PLAIN, _OPEN, _CLOSE = range(1, 6)
+_KIND_OF = {ch: _BREAK for ch in PHRASE_BREAKS} | {"!": _EXCLAIM, '"': _PLAIN}
+_KIND_OF |= {q: _OPEN for q in _OPEN_QUOTES} | {q: _CLOSE for q in _CLOSE_QUOTES}
+_KIND = np.zeros(max(map(ord, _KIND_OF)) + 2, np.uint8)
+for _ch, _kind in _KIND_OF.items():
+    _KIND[ord(_ch)] = _kind
+_ASCII_KIND = _KIND[:256].tobytes()
+
+
+def separator_codes(fields: Sequence[tuple[FieldAnalysis, str, bool]]) -> np.ndarray:
+    """The code (above) of each separator of each field, in token order (``fa.tokens.seps``
+    end to end), from the characters of the fields' texts: the few characters that count are
+    found in one pass over the batch, each is given to the separator it lies in (no token holds
+    one), and they are counted per separator."""
+    texts = [text for _, text, _ in fields]
+    nf = len(texts)
+    base = np.zeros(nf + 1, np.int64)  # text k is joined[base[k]:base[k + 1]]
+    np.cumsum(np.fromiter(map(len, texts), np.int64, nf), out=base[1:])
+    sizes = np.fromiter((len(fa.tokens.starts) for fa, _, _ in fields), np.int64, nf)
+    n = int(sizes.sum())
+    if not n:
+        return np.zeros(0, np.int64)
+    shift = np.repeat(base[:-1], sizes)
+    # separator j is joined[begins[j]:stops[j]]: from its token's end to the next token's
+    # start, or to the end of the text after a field's last token
+    begins = np.concatenate([int_array(fa.tokens.ends) for fa, _, _ in fields])
+    begins += shift
+    stops = np.empty(n, np.int64)
+    stops[:-1] = np.concatenate([int_array(fa.tokens.starts) for fa, _, _ in fields])[1:]
+    stops[:-1] += shift[1:]
+    filled = sizes > 0
+    stops[np.cumsum(sizes)[filled] - 1] = base[1:][filled]
+    joined = "".join(texts)
+    if joined.isascii():  # O(1); bytes.translate reads a byte table faster than NumPy indexing
+        kinds = np.frombuffer(joined.encode("ascii").translate(_ASCII_KIND), np.uint8)
+    else:
+        code = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), np.uint32)
+        kinds = _KIND[np.minimum(code, np.uint32(len(_KIND) - 1))]
+    at = np.flatnonzero(kinds != 0)  # (nonzero of a bool array is much faster than of uint8)
+    sep = np.searchsorted(begins, at, side="right") - 1
+    inside = (sep >= 0) & (at < stops[np.maximum(sep, 0)])  # not before a field's first token
+    at = at[inside]
+    counts = np.bincount(sep[inside] * 6 + kinds[at], minlength=6 * n).reshape(n, 6)
+    np.minimum(counts, 7, out=counts)
+    return ((counts[:, _BREAK] | counts[:, _EXCLAIM]) > 0) + 2 * (counts[:, _EXCLAIM] > 0) \
+        + 4 * counts[:, _PLAIN] + 32 * counts[:, _OPEN] + 256 * counts[:, _CLOSE]
 
 
 def is_number(raw: str) -> bool:
@@ -80,7 +122,7 @@ def _batch_dense(fields: Sequence[tuple[FieldAnalysis, str, bool]], strong: np.n
                  ) -> np.ndarray:
     """DENSE_NAMES for every token of every field, computed over the batch at once; running
     counts (quotes) and clauses restart at each field. ``case`` (all caps, title case),
-    ``codes`` (:func:`_sep_code` of each separator) and ``number`` (:func:`is_number` of each
+    ``codes`` (:func:`separator_codes`) and ``number`` (:func:`is_number` of each
     token) are computed here unless given."""
     lengths = [len(fa.tokens.raw) for fa, _, _ in fields]
     n = sum(lengths)
@@ -105,9 +147,7 @@ def _batch_dense(fields: Sequence[tuple[FieldAnalysis, str, bool]], strong: np.n
     else:
         upper, title = case
     if codes is None:
-        seps = [s for fa, _, _ in fields for s in fa.tokens.seps]
-        table = {sep: _sep_code(sep) for sep in set(seps)}
-        codes = np.fromiter(map(table.__getitem__, seps), np.int64, n)
+        codes = separator_codes(fields)
     brk = (codes & 1).astype(bool)
     excl = (codes & 2).astype(bool)
     before = np.empty(n, bool)
@@ -119,9 +159,9 @@ def _batch_dense(fields: Sequence[tuple[FieldAnalysis, str, bool]], strong: np.n
     out[:, 2] = np.repeat([float(h) for _, _, h in fields], lens)
     # quotes: running counts within each field, from the text before its first token on
     prefixes = [text[:fa.tokens.starts[0]] if fa.tokens.starts else "" for fa, text, _ in fields]
-    pre_plain = np.array([p.count('"') for p in prefixes])
-    pre_open = np.array([sum(p.count(q) for q in _OPEN_QUOTES) for p in prefixes])
-    pre_close = np.array([sum(p.count(q) for q in _CLOSE_QUOTES) for p in prefixes])
+    pre_plain, pre_open, pre_close = np.array(
+        [(p.count('"'), sum(map(p.count, _OPEN_QUOTES)), sum(map(p.count, _CLOSE_QUOTES)))
+         if p else (0, 0, 0) for p in prefixes], np.int64).reshape(-1, 3).T
 
     def local_cumsum(x: np.ndarray) -> np.ndarray:
         c = np.cumsum(x)
@@ -139,7 +179,8 @@ def _batch_dense(fields: Sequence[tuple[FieldAnalysis, str, bool]], strong: np.n
     out[:, 5] = brk
     out[:, 6] = before
     clause = np.cumsum(before) - 1
-    out[:, 7] = np.bincount(clause, weights=excl.astype(float))[clause] > 0
+    clauses = int(clause[-1]) + 1
+    out[:, 7] = np.bincount(clause[excl], minlength=clauses)[clause] > 0
     out[:, 8] = np.log1p(np.bincount(clause, weights=strong))[clause]
     out[:, 9] = np.log1p(np.bincount(clause))[clause] / 3.0
     if number is None:
@@ -151,7 +192,7 @@ def _batch_dense(fields: Sequence[tuple[FieldAnalysis, str, bool]], strong: np.n
         near[off:] |= number[:-off] & (field[off:] == field[:-off])
         near[:-off] |= number[off:] & (field[:-off] == field[off:])
     out[:, 10] = near
-    out[:, 11] = np.bincount(clause, weights=number.astype(float))[clause] > 0
+    out[:, 11] = np.bincount(clause[number], minlength=clauses)[clause] > 0
     return out
 
 

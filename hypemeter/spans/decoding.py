@@ -20,7 +20,9 @@ scoring gives.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
+from itertools import repeat
 from typing import NamedTuple
 
 import numpy as np
@@ -31,6 +33,7 @@ from hypemeter.records.results import Field, Span, public_category
 from hypemeter.spans.columns import DENSE_NAMES, Encoded
 from hypemeter.spans.fast import FastEncoded
 from hypemeter.spans.model import SpanModel
+from hypemeter.text.views import int_array
 
 VOCABULARY_CATEGORIES = frozenset({"urgency", "clickbait"})
 CALIBRATION_FEATURES = ("logit_max", "logit_mean", "log_tokens")
@@ -68,11 +71,13 @@ def _inward(keep: np.ndarray, starts: np.ndarray, ends: np.ndarray
             ) -> tuple[np.ndarray, np.ndarray]:
     """Per run, the first token at or after its start and the last at or before its end that
     ``keep`` holds (a run with none comes out with first > last)."""
-    n = len(keep)
-    at = np.arange(n)
-    nxt = np.minimum.accumulate(np.where(keep, at, n)[::-1])[::-1]
-    prv = np.maximum.accumulate(np.where(keep, at, -1))
-    return nxt[starts], prv[ends]
+    # searched among the kept positions: a run costs two searches, not a pass over the batch
+    kept = np.flatnonzero(keep)
+    bounded = np.append(kept, len(keep))  # none at or after the start: len(keep)
+    nxt = bounded[np.searchsorted(kept, starts, side="left")]
+    at = np.searchsorted(kept, ends, side="right") - 1
+    prv = np.where(at >= 0, kept[np.maximum(at, 0)] if len(kept) else -1, -1)
+    return nxt, prv
 
 
 def trim_runs(proba: np.ndarray, stop: np.ndarray, starts: np.ndarray, ends: np.ndarray,
@@ -243,24 +248,30 @@ def explain_spans(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, b
     weights = span_weights(model, runs).tolist()
     best = run_categories(proba, enc, runs)
     firsts, lasts = runs.first.tolist(), runs.last.tolist()
+    # each run's character offsets, read from the fields' offsets laid end to end
+    span_starts = np.concatenate([int_array(fa.tokens.starts) for fa, _, _ in fields]
+                                 )[runs.first].tolist() if firsts else []
+    span_ends = np.concatenate([int_array(fa.tokens.ends) for fa, _, _ in fields]
+                               )[runs.last].tolist() if firsts else []
     cat_names, cat = enc.cat_names, enc.cat
     codes = cat[np.maximum(np.asarray(best, np.int64), 0)].tolist() if best else []
     cats = [cat_names[c] if t >= 0 else None for c, t in zip(codes, best, strict=True)]
-    # the spans of field k are rows cut[k]:cut[k + 1] (runs come in token order)
+    owners = runs.field.tolist()
+    for j in [j for j, c in enumerate(cats) if c is None]:
+        k = owners[j]
+        cats[j] = match_category(fields[k][0], firsts[j] - bounds[k], lasts[j] - bounds[k])
+    texts = [text for _, text, _ in fields]
+    found = new_spans(list(map(names.__getitem__, owners)), span_starts, span_ends,
+                      list(map(str.__getitem__, map(texts.__getitem__, owners),
+                               map(slice, span_starts, span_ends))),
+                      cats, list(map(round, weights, repeat(4))))
+    # the spans of field k are found[cut[k]:cut[k + 1]] (runs come in token order)
     cut = np.searchsorted(runs.field, np.arange(len(fields) + 1)).tolist()
     out: list[list[Span]] = []
     for k, ((fa, text, _), name) in enumerate(zip(fields, names, strict=True)):
-        toks = fa.tokens
-        base = bounds[k]
-        spans: list[Span] = []
-        for j in range(cut[k], cut[k + 1]):
-            first, last = firsts[j] - base, lasts[j] - base
-            start, end = toks.starts[first], toks.ends[last]
-            c = cats[j]
-            if c is None:
-                c = match_category(fa, first, last)
-            spans.append(new_span(name, start, end, text[start:end], c, round(weights[j], 4)))
+        spans = found[cut[k]:cut[k + 1]]
         if vocabulary[k]:
+            toks = fa.tokens
             for m in vocabulary[k]:
                 start, end = toks.starts[m.first], toks.ends[m.last]
                 spans.append(new_span(name, start, end, text[start:end], m.category, m.weight))
@@ -293,6 +304,18 @@ def new_span(field: Field, start: int, end: int, text: str, category: str, weigh
     _set_category(s, category)
     _set_weight(s, weight)
     return s
+
+
+def new_spans(fields: list[Field], starts: list[int], ends: list[int], texts: list[str],
+              categories: list[str], weights: list[float]) -> list[Span]:
+    """``list(map(new_span, ...))`` with the slots set by C-level maps (no Python call per
+    span: a batch makes tens of thousands)."""
+    spans = list(map(object.__new__, repeat(Span, len(starts))))
+    for setter, values in ((_set_field, fields), (_set_start, starts), (_set_end, ends),
+                           (_set_text, texts), (_set_category, categories),
+                           (_set_weight, weights)):
+        deque(map(setter, spans, values), maxlen=0)
+    return spans
 
 
 def _start(s: Span) -> int:

@@ -25,8 +25,8 @@ from hypemeter.spans.columns import (
     UNKNOWN,
     Encoded,
     _batch_dense,
-    _sep_code,
     is_number,
+    separator_codes,
 )
 from hypemeter.spans.model import SpanModel
 from hypemeter.text.tokens import normalise_token
@@ -40,14 +40,11 @@ _NO_CATEGORY = -1
 
 class TokenCache:
     """Per distinct raw token string: vocabulary id, all-caps, title case, the suffix score of
-    an unseen word, stop word, phrase mark, category code and whether it is a number; per
-    distinct separator
-    its code."""
+    an unseen word, stop word, phrase mark, category code and whether it is a number."""
 
     def __init__(self, model: SpanModel) -> None:
         self.model = model
         self.index: dict[str, int] = {}
-        self.seps: dict[str, int] = {}
         self.size = 0
         self.ids = np.zeros(1024, np.int64)
         self.upper = np.zeros(1024, bool)
@@ -117,17 +114,6 @@ class TokenCache:
         idx[missing] = [local[raws[k]] for k in missing.tolist()]
         return idx, arrays
 
-    def sep_codes(self, seps: list[str]) -> np.ndarray:
-        table = self.seps
-        codes = np.fromiter(map(table.get, seps, repeat(-1)), np.int64, len(seps))
-        missing = np.flatnonzero(codes < 0)
-        if len(missing):
-            fresh = {seps[k]: _sep_code(seps[k]) for k in missing.tolist()}
-            codes[missing] = [fresh[seps[k]] for k in missing.tolist()]
-            if len(table) + len(fresh) <= MAX_CACHED:
-                table.update(fresh)
-        return codes
-
 
 def token_cache(model: SpanModel) -> TokenCache:
     cache = model.__dict__.get("_token_cache")
@@ -153,14 +139,12 @@ def encode_fast(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, boo
     cache."""
     cache = token_cache(model)
     raws: list[str] = [""] * PAD
-    seps: list[str] = []
     pad = [""] * PAD
     lens = []
     for fa, _, _ in fields:
         toks = fa.tokens
         raws += toks.raw
         raws += pad
-        seps += toks.seps
         lens.append(len(toks.raw))
     total = len(raws)
     idx, (ids_of, upper_of, title_of, unseen_of, stop_of, mark_of, cat_of,
@@ -181,7 +165,7 @@ def encode_fast(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, boo
     bounds[1:] = np.cumsum(lens_a)
     pos = np.repeat(field_starts - bounds[:-1], lens_a) + np.arange(n)
     real = idx[pos]
-    codes = cache.sep_codes(seps)
+    codes = separator_codes(fields)
     dense = _batch_dense(fields, model.strong[ids[pos]],
                          case=(upper_of[real], title_of[real]), codes=codes,
                          number=number_of[real])

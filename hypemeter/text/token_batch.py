@@ -15,33 +15,37 @@ from collections.abc import Sequence
 import numpy as np
 
 from hypemeter.text.tokens import _BYTE_ALNUM, Tokens, lowered, tokenize
+from hypemeter.text.views import Offsets, Separators, Slices
 
 CHUNK_TEXTS = 64  # texts classified at once (keeps the arrays in the cache)
 
 
-def tokenize_many(texts: Sequence[str]) -> list[Tokens]:
+def tokenize_many(texts: Sequence[str], *, raw: bool = True) -> list[Tokens]:
     """``[tokenize(t) for t in texts]``, the ASCII texts classified in one pass: laid end to
     end with one space between them (no token crosses it), so the NumPy work and the string
     splits are paid once per batch instead of once per text. Short texts (headlines) too:
     alone they split faster with the regex (:data:`~hypemeter.text.tokens._SHORT`), in a batch
-    they add only their characters."""
+    they add only their characters. Without ``raw`` (for readers of a few raw tokens: scoring
+    without explanations) an ASCII text's raw tokens are cut from it when read
+    (:class:`~hypemeter.text.views.Slices`) and its words come from one split of the
+    lower-cased text (the same tokens)."""
     out: list[Tokens | None] = [None] * len(texts)
     batch = []
     for k, text in enumerate(texts):
-        if text and text.isascii() and "\x00" not in text:
+        if text and text.isascii():
             batch.append(k)
         else:
             out[k] = tokenize(text)
     for i in range(0, len(batch), CHUNK_TEXTS):
         part = batch[i:i + CHUNK_TEXTS]
-        for k, tk in zip(part, _ascii_batch([texts[k] for k in part]), strict=True):
+        for k, tk in zip(part, _ascii_batch([texts[k] for k in part], raw), strict=True):
             out[k] = tk
     return out  # type: ignore[return-value]
 
 
-def _ascii_batch(texts: list[str]) -> list[Tokens]:
-    """The tokens of non-empty ASCII texts without NUL (the steps of ``tokenize``, on the
-    texts joined by spaces)."""
+def _ascii_batch(texts: list[str], raw_strings: bool = True) -> list[Tokens]:
+    """The tokens of non-empty ASCII texts (the steps of ``tokenize``, on the texts joined by
+    spaces); ``raw_strings``: see :func:`tokenize_many`."""
     joined = " " + " ".join(texts) + " "
     code = np.frombuffer(joined.encode("ascii"), np.uint8)
     lens = np.fromiter(map(len, texts), np.int64, len(texts))
@@ -58,9 +62,14 @@ def _ascii_batch(texts: list[str]) -> list[Tokens]:
     # tokens of text k: tcut[k]:tcut[k + 1]
     # (edges are offsets in the text padded by one: a token at joined[i] has edge i - 1)
     tcut = np.searchsorted(starts, bases - 1).tolist()
-    raw = _decode(np.where(mask, code, np.uint8(32))).split()
-    capitals = np.flatnonzero((code >= 65) & (code <= 90))
-    words = lowered(raw, starts, capitals)
+    is_capital = (code >= 65) & (code <= 90)
+    capitals = np.flatnonzero(is_capital)
+    if raw_strings:
+        raw = _decode(np.where(mask, code, np.uint8(32))).split()
+        words = lowered(raw, starts, capitals)  # shares the strings of tokens without capitals
+    else:  # A-Z -> a-z is ASCII's str.lower
+        words = _decode(np.where(mask, code | (is_capital.view(np.uint8) << 5),
+                                 np.uint8(32))).split()
     # runs of 3+ capitals, counted per text (a run never crosses the space between texts)
     n = len(capitals)
     if n >= 3:
@@ -71,27 +80,20 @@ def _ascii_batch(texts: list[str]) -> list[Tokens]:
         caps = np.diff(ccut).tolist()
     else:
         caps = [0] * len(texts)
-    # separators: each token becomes one NUL, and so does each space between texts
-    sep = code.copy()
-    sep[starts + 1] = 0
-    keep = ~mask
-    keep[starts + 1] = True
-    pads = bases - 1
-    sep[pads] = 0
-    pieces = _decode(sep[keep]).split("\x00")
     owner = np.repeat(np.arange(len(texts)), np.diff(tcut))
-    local_starts = (starts - (bases[:-1][owner] - 1)).tolist()
-    local_ends = (ends - (bases[:-1][owner] - 1)).tolist()
+    shift = bases[:-1][owner] - 1
+    local_starts = starts - shift  # offsets into each token's own text
+    local_ends = ends - shift
     out = []
-    p = 1  # pieces[0] is before the first text
-    for k in range(len(texts)):
+    for k, text in enumerate(texts):
         a, b = tcut[k], tcut[k + 1]
         if a == b:
             out.append(Tokens([], [], [], [], [], caps[k]))
         else:
-            out.append(Tokens(words[a:b], local_starts[a:b], local_ends[a:b], raw[a:b],
-                              pieces[p + 1:p + 1 + b - a], caps[k]))
-        p += 1 + b - a
+            s, e = local_starts[a:b], local_ends[a:b]
+            out.append(Tokens(words[a:b], Offsets(s), Offsets(e),
+                              raw[a:b] if raw_strings else Slices(text, s, e),
+                              Separators(text, s, e), caps[k]))
     return out
 
 

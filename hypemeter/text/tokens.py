@@ -9,10 +9,13 @@ count as loaded language is learned (see :mod:`hypemeter.analysis.lexicon`).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 
 import numpy as np
+
+from hypemeter.text.views import Offsets, Separators
 
 QUOTE_CHARS = frozenset('"“”«»‘')  # ‘ opens a quote; ’ is also an apostrophe
 
@@ -182,13 +185,15 @@ class Tokens:
     ``seps[k]`` is the text between token ``k`` and token ``k + 1`` (or the end). ``caps``,
     when known, is ``len(ALL_CAPS_RE.findall(text))`` of the text tokenised (the style
     features read it; :func:`tokenize` counts it from the characters it classifies anyway).
+    The offsets and separators are lists, or arrays read as such
+    (:mod:`hypemeter.text.views`).
     """
 
     words: list[str]
-    starts: list[int]
-    ends: list[int]
+    starts: Sequence[int]
+    ends: Sequence[int]
     raw: list[str]
-    seps: list[str]
+    seps: Sequence[str]
     caps: int | None = field(default=None, compare=False, repr=False)
 
 
@@ -225,10 +230,11 @@ def tokenize(text: str) -> Tokens:
     both give the same ``Tokens``).
 
     The characters are classified with NumPy (a token is a maximal run of alphanumeric
-    characters and apostrophes that have one on each side), and the token, word and separator
-    strings come from three C-level ``str.split`` calls on masked copies of the text."""
+    characters and apostrophes that have one on each side), and the token and word strings
+    come from C-level ``str.split`` calls on masked copies of the text; offsets and separators
+    stay arrays (:mod:`hypemeter.text.views`)."""
     n = len(text)
-    if n < _SHORT or "\x00" in text:  # NUL separates the separators below
+    if n < _SHORT:
         return tokenize_regex(text)
     if text.isascii():  # O(1)
         code = np.frombuffer(b" " + text.encode("ascii") + b" ", np.uint8)
@@ -252,13 +258,9 @@ def tokenize(text: str) -> Tokens:
     # ASCII: lower-casing changes only the tokens that hold a capital
     words = (lowered(raw, starts, capitals) if ascii_
              else masked.replace("’", "'").lower().split())
-    # separators: each token becomes one NUL, the other characters stay
-    sep = code.copy()
-    sep[starts + 1] = 0
-    keep = ~mask
-    keep[starts + 1] = True
-    seps = _decode(sep[1:-1][keep[1:-1]], ascii_).split("\x00")[1:]
-    return Tokens(words, starts.tolist(), edges[1::2].tolist(), raw, seps, _caps(capitals))
+    ends = edges[1::2]
+    return Tokens(words, Offsets(starts), Offsets(ends), raw, Separators(text, starts, ends),
+                  _caps(capitals))
 
 
 def _caps(capitals: np.ndarray) -> int:
