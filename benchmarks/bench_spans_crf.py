@@ -43,7 +43,7 @@ from hypemeter.training.metrics import span_prf
 from hypemeter.training.span_metrics import SpanOutcomes, _covered, span_records, summarise
 
 from hypemeter.analysis.features import vader_valence
-from hypemeter.analysis.lexicon import LOADED_TECHNIQUES
+from hypemeter.analysis.vocabulary import LOADED_TECHNIQUES
 from hypemeter.records.results import Record
 from hypemeter.spans.columns import SPAN_TECHNIQUES
 from hypemeter.text.sentences import SentenceSplitter

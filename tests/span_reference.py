@@ -10,13 +10,13 @@ import math
 import numpy as np
 
 from hypemeter.analysis.features import FieldAnalysis
-from hypemeter.analysis.lexicon import (
+from hypemeter.analysis.lexicon import Match
+from hypemeter.analysis.vocabulary import (
     DETERMINERS,
     OBJECT_PRONOUNS,
     PHRASE_BREAKS,
     SEED_PHRASES,
     STOPWORDS,
-    Match,
 )
 from hypemeter.records.results import Article, Field, SentenceScore, Span, public_category
 from hypemeter.scoring.model import HypeModel

@@ -30,7 +30,7 @@ import numpy as np
 from hypemeter.training.identity_reports import is_identity_report
 from hypemeter.training.views import HEADLINE_VIEW_TASKS, VIEW_KINDS, VIEW_WEIGHT, short_views
 
-from hypemeter.analysis.lexicon import LOADED_TECHNIQUES
+from hypemeter.analysis.vocabulary import LOADED_TECHNIQUES
 from hypemeter.records.results import Article, Record
 from hypemeter.scoring.fitting import LEARNERS, TrainingData, TrainSet, concat, subset
 from hypemeter.scoring.model import HypeModel, word_ngrams

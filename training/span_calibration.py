@@ -29,7 +29,7 @@ from hypemeter.training.metrics import span_prf
 from sklearn.linear_model import LogisticRegression
 
 from hypemeter.analysis.features import FieldAnalysis
-from hypemeter.analysis.lexicon import PHRASE_MARKS, STOPWORDS
+from hypemeter.analysis.vocabulary import PHRASE_MARKS, STOPWORDS
 from hypemeter.spans.columns import Encoded
 from hypemeter.spans.decoding import (
     calibration_matrix,

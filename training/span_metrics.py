@@ -20,7 +20,7 @@ import numpy as np
 from hypemeter.training.metrics import span_prf
 from hypemeter.training.spans import CATEGORY_OF, ece
 
-from hypemeter.analysis.lexicon import LOADED_TECHNIQUES
+from hypemeter.analysis.vocabulary import LOADED_TECHNIQUES
 from hypemeter.records.results import Article, Record, public_category
 from hypemeter.scoring.model import HypeModel
 from hypemeter.spans.columns import SPAN_TECHNIQUES

@@ -29,7 +29,8 @@ from sklearn.model_selection import GroupKFold
 
 from hypemeter.analysis.features import FieldAnalysis, analyze_fields
 from hypemeter.analysis.identity import PLACEHOLDER
-from hypemeter.analysis.lexicon import TECHNIQUE_CATEGORY, PhraseLexicon
+from hypemeter.analysis.lexicon import PhraseLexicon
+from hypemeter.analysis.vocabulary import TECHNIQUE_CATEGORY
 from hypemeter.records.results import Record
 from hypemeter.spans.columns import (
     EDGE,

@@ -17,7 +17,7 @@ from itertools import pairwise, repeat
 import numpy as np
 
 from hypemeter.analysis.features import FieldAnalysis
-from hypemeter.analysis.lexicon import PHRASE_BREAKS, STOPWORDS
+from hypemeter.analysis.vocabulary import PHRASE_BREAKS, STOPWORDS
 from hypemeter.text.tokens import INTENSIFIERS, is_superlative
 from hypemeter.text.views import int_array
 

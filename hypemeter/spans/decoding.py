@@ -28,7 +28,8 @@ from typing import NamedTuple
 import numpy as np
 
 from hypemeter.analysis.features import FieldAnalysis
-from hypemeter.analysis.lexicon import PHRASE_BREAKS, SEED_PHRASES, Match
+from hypemeter.analysis.lexicon import Match
+from hypemeter.analysis.vocabulary import PHRASE_BREAKS, SEED_PHRASES
 from hypemeter.records.results import Field, Span, public_category
 from hypemeter.spans.columns import DENSE_NAMES, Encoded
 from hypemeter.spans.fast import FastEncoded

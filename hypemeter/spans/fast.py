@@ -17,7 +17,7 @@ from itertools import repeat
 import numpy as np
 
 from hypemeter.analysis.features import FieldAnalysis
-from hypemeter.analysis.lexicon import PHRASE_MARKS, STOPWORDS
+from hypemeter.analysis.vocabulary import PHRASE_MARKS, STOPWORDS
 from hypemeter.records.results import public_category
 from hypemeter.spans.columns import (
     PAD,

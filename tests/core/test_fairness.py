@@ -17,7 +17,7 @@ from hypemeter.training.fairness import (
 )
 
 from hypemeter.analysis.identity import PLACEHOLDER, identity_positions, mask_field
-from hypemeter.analysis.lexicon import STOPWORDS
+from hypemeter.analysis.vocabulary import STOPWORDS
 from hypemeter.paths import REPO_ROOT
 from hypemeter.records.results import Article
 from hypemeter.scoring.scorer import Scorer

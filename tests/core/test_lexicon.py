@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from hypemeter.analysis.features import vader_valence
-from hypemeter.analysis.lexicon import PhraseLexicon, _word_shape_features
+from hypemeter.analysis.lexicon import PhraseLexicon
+from hypemeter.analysis.lexicon_fit import _word_shape_features
 from hypemeter.records.results import GoldSpan, Record
 
 # (hyperbole, literal paraphrase, literal sentence with the same key word): the topic word

@@ -9,7 +9,7 @@ import random
 import numpy as np
 
 from hypemeter.analysis.features import FieldAnalysis
-from hypemeter.analysis.lexicon import PHRASE_BREAKS
+from hypemeter.analysis.vocabulary import PHRASE_BREAKS
 from hypemeter.spans.columns import separator_codes
 from hypemeter.text.token_batch import tokenize_many
 from hypemeter.text.tokens import tokenize_regex

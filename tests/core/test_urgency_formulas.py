@@ -4,7 +4,7 @@ words alone still is not (``test_highlights.py``). Texts written for this test."
 
 from __future__ import annotations
 
-from hypemeter.analysis.lexicon import SEED_PHRASES, STOPWORDS
+from hypemeter.analysis.vocabulary import SEED_PHRASES, STOPWORDS
 from hypemeter.records.results import Article
 from hypemeter.scoring.scorer import Scorer
 
