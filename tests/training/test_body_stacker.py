@@ -1,11 +1,10 @@
 """Text with a body and no headline (a post, a snippet, one sentence) scored by stackers of its
 own (``HypeModel(body_stacker=True)``), not by the articles' ones: the articles' stackers stay
 fitted on articles alone (issue 23: sharing them with the short views cost full articles
-ROC-AUC), and a model pickled before the parameter scores as it did."""
+ROC-AUC)."""
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 
 import numpy as np
@@ -53,15 +52,3 @@ def test_body_only_text_has_its_own_stackers(models: tuple[HypeModel, HypeModel]
     np.testing.assert_allclose(shared.predict_scores(TEXTS), _by_hand(shared, [
         "article", "article", "headline"]), atol=1e-12)
     assert not np.allclose(own.sensational_body_.coef_, own.sensational_article_.coef_)
-
-
-def test_a_model_pickled_before_the_parameter_scores_as_before(
-        models: tuple[HypeModel, HypeModel]) -> None:
-    _, shared = models
-    state = shared.__getstate__()
-    del state["body_stacker"]
-    old = HypeModel.__new__(HypeModel)
-    old.__setstate__(pickle.loads(pickle.dumps(state)))
-    assert old.body_stacker is False
-    np.testing.assert_allclose(old.predict_scores(TEXTS), shared.predict_scores(TEXTS),
-                               atol=1e-12)
