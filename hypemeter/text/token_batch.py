@@ -46,30 +46,34 @@ def tokenize_many(texts: Sequence[str], *, raw: bool = True) -> list[Tokens]:
 def _ascii_batch(texts: list[str], raw_strings: bool = True) -> list[Tokens]:
     """The tokens of non-empty ASCII texts (the steps of ``tokenize``, on the texts joined by
     spaces); ``raw_strings``: see :func:`tokenize_many`."""
-    joined = " " + " ".join(texts) + " "
-    code = np.frombuffer(joined.encode("ascii"), np.uint8)
+    joined = (" " + " ".join(texts) + " ").encode("ascii")
     lens = np.fromiter(map(len, texts), np.int64, len(texts))
     bases = np.empty(len(texts) + 1, np.int64)  # text k is joined[bases[k]:bases[k] + lens[k]]
     bases[0] = 1
     np.cumsum(lens + 1, out=bases[1:])
     bases[1:] += 1
-    alnum = _BYTE_ALNUM[code]
-    mask = alnum.copy()
-    mask[1:-1] |= (code[1:-1] == 39) & alnum[:-2] & alnum[2:]
-    edges = np.flatnonzero(mask[1:] != mask[:-1])  # code is padded: edges are offsets
+    cls = np.frombuffer(joined.translate(_CLASS), np.uint8)  # each byte's class, one C pass
+    mask = (cls & _ALNUM).view(bool)  # alnum; then the apostrophes with one on each side
+    apostrophes = np.flatnonzero(cls == _APOSTROPHE)  # never first or last: padded
+    inside = mask[apostrophes - 1] & mask[apostrophes + 1]
+    mask[apostrophes[inside]] = True
+    edges = np.flatnonzero(mask[1:] != mask[:-1])  # joined is padded: edges are offsets
     starts = edges[0::2]
     ends = edges[1::2]
     # tokens of text k: tcut[k]:tcut[k + 1]
     # (edges are offsets in the text padded by one: a token at joined[i] has edge i - 1)
     tcut = np.searchsorted(starts, bases - 1).tolist()
-    is_capital = (code >= 65) & (code <= 90)
-    capitals = np.flatnonzero(is_capital)
+    capitals = np.flatnonzero(cls == _CAPITAL)
+    # the token characters kept (lower-cased for words), every other byte a space
+    kept = bytearray(joined.translate(_KEEP if raw_strings else _KEEP_LOWER))
+    if len(apostrophes) > int(np.count_nonzero(inside)):  # apostrophes outside a token
+        np.frombuffer(kept, np.uint8)[apostrophes[~inside]] = 32
+    tokens = kept.decode("ascii").split()
     if raw_strings:
-        raw = _decode(np.where(mask, code, np.uint8(32))).split()
+        raw = tokens
         words = lowered(raw, starts, capitals)  # shares the strings of tokens without capitals
     else:  # A-Z -> a-z is ASCII's str.lower
-        words = _decode(np.where(mask, code | (is_capital.view(np.uint8) << 5),
-                                 np.uint8(32))).split()
+        words = tokens
     # runs of 3+ capitals, counted per text (a run never crosses the space between texts)
     n = len(capitals)
     if n >= 3:
@@ -97,5 +101,11 @@ def _ascii_batch(texts: list[str], raw_strings: bool = True) -> list[Tokens]:
     return out
 
 
-def _decode(code: np.ndarray) -> str:
-    return code.tobytes().decode("ascii")
+# Byte classes for bytes.translate: letters and digits (what ``chr(c).isalnum()`` is for
+# ASCII), capitals among them, the apostrophe; and the bytes a token keeps (the rest: spaces)
+_ALNUM, _CAPITAL, _APOSTROPHE = 1, 3, 4
+_CLASS = bytes(
+    (_CAPITAL if 65 <= c <= 90 else _ALNUM) if c < 128 and _BYTE_ALNUM[c]
+    else _APOSTROPHE if c == 39 else 0 for c in range(256))
+_KEEP = bytes(c if (c < 128 and _BYTE_ALNUM[c]) or c == 39 else 32 for c in range(256))
+_KEEP_LOWER = bytes(c | 32 if 65 <= c <= 90 else k for c, k in enumerate(_KEEP))
