@@ -5,6 +5,7 @@ for entry and in their canonical layout, what hashing each document on its own g
 from __future__ import annotations
 
 import random
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -25,7 +26,7 @@ def reference_matrix(docs: list[list[str]], n_features: int, bigrams: bool) -> s
         grams = [h % n_features for h in hashes]
         if bigrams:
             grams += [(((a * _MIX) % 2**64) ^ ((b + _ADD) % 2**64)) % n_features
-                      for a, b in zip(hashes, hashes[1:], strict=False)]
+                      for a, b in pairwise(hashes)]
         for c in grams:
             counts[c] = counts.get(c, 0) + 1
         for c in sorted(counts):
