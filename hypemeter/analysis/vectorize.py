@@ -3,9 +3,11 @@
 Unigram columns come from MurmurHash3 of the word (``mmh3``, which gives scikit-learn's
 ``murmurhash3_32`` of the UTF-8; cached per process); a bigram's column is
 derived arithmetically from its two unigram hashes with NumPy, so no bigram strings are built.
-Follows scikit-learn's transformer conventions (stateless ``fit``, ``transform``).
-:class:`CharWbNgrams` computes a character n-gram ``HashingVectorizer``'s output the same way,
-without importing scikit-learn.
+A batch's count matrix is built at once: every document's columns in one array pass, each
+document's run sorted in place, the repeats counted with array operations (no matrix per
+document, no ``sum_duplicates``). Follows scikit-learn's transformer conventions (stateless
+``fit``, ``transform``). :class:`CharWbNgrams` computes a character n-gram
+``HashingVectorizer``'s output the same way, without importing scikit-learn.
 """
 
 from __future__ import annotations
