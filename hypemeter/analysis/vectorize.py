@@ -102,7 +102,9 @@ class HashedNgrams:
         """:meth:`transform` of documents given as their words' MurmurHash3 values (int64, as
         ``murmurhash(word, signed=False)`` gives them), e.g. from the text analysis."""
         lens = np.fromiter(map(len, docs), np.int64, len(docs))
-        hashes = np.concatenate(docs) if len(docs) else np.zeros(0, np.int64)
+        # (as int64 whatever the arrays' types: an empty ``np.array([])`` is float64)
+        hashes = (np.concatenate(docs, dtype=np.int64, casting="unsafe") if len(docs)
+                  else np.zeros(0, np.int64))
         cols, row_lens = self._batch_columns(hashes.view(np.uint64), lens)
         return _count_matrix(cols, row_lens, self.n_features)
 

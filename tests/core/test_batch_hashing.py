@@ -78,6 +78,10 @@ def test_empty_batches_and_empty_documents() -> None:
     assert vec.transform_hashes([]).shape == (0, 2**10)
     X = vec.transform([[], [], []])
     assert X.shape == (3, 2**10) and X.nnz == 0
+    words = [["shocking", "news"], [], ["news"]]
+    hashes = [np.array([murmurhash(w, signed=False) for w in d], np.int64) for d in words]
+    hashes[1] = np.array([])  # float64, as an empty array is made by default
+    _same(vec.transform_hashes(hashes), vec.transform(words))
     assert CharWbNgrams(n_features=2**10).transform(["", "  "]).nnz == 0
 
 
