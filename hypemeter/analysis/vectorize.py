@@ -3,14 +3,17 @@
 Unigram columns come from MurmurHash3 of the word (``mmh3``, which gives scikit-learn's
 ``murmurhash3_32`` of the UTF-8; cached per process); a bigram's column is
 derived arithmetically from its two unigram hashes with NumPy, so no bigram strings are built.
-Follows scikit-learn's transformer conventions (stateless ``fit``, ``transform``).
-:class:`CharWbNgrams` computes a character n-gram ``HashingVectorizer``'s output the same way,
-without importing scikit-learn.
+A batch's count matrix is built at once: every document's columns in one array pass, each
+document's run sorted in place, the repeats counted with array operations (no matrix per
+document, no ``sum_duplicates``). Follows scikit-learn's transformer conventions (stateless
+``fit``, ``transform``). :class:`CharWbNgrams` computes a character n-gram
+``HashingVectorizer``'s output the same way, without importing scikit-learn.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from itertools import chain, pairwise
 from typing import Any
 
 import mmh3
@@ -18,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+_BIGRAM_ADD = np.uint64(0x632BE59BD9B4E019)
 
 
 def murmurhash(text: str, *, signed: bool = True) -> int:
@@ -59,60 +63,87 @@ class HashedNgrams:
             hashes = np.fromiter(map(cache.__getitem__, words), np.int64, len(words))
         return hashes.view(np.uint64)  # hashes are non-negative 32-bit values
 
-    def _columns(self, hashes: np.ndarray) -> np.ndarray:
-        n = np.uint64(self.n_features)
-        uni = hashes % n
-        if not self.bigrams or len(hashes) < 2:
-            return uni
-        with np.errstate(over="ignore"):
-            bi = ((hashes[:-1] * _MIX) ^ (hashes[1:] + np.uint64(0x632BE59BD9B4E019))) % n
-        return np.concatenate([uni, bi])
+    def _batch_columns(self, hashes: np.ndarray, lens: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+        """The int32 columns of the documents whose words' hashes (uint64) are ``hashes`` end
+        to end, ``lens`` words each: each document's unigram and bigram columns together (in
+        no particular order within it), and how many each document has."""
+        n = self.n_features
+        uni = _modulo(hashes, n)
+        if not self.bigrams:
+            return uni.astype(np.int32), lens
+        total = len(hashes)
+        both = np.empty((total, 2), np.int32)  # per word: its unigram, the bigram it starts
+        both[:, 0] = uni
+        both[:-1, 1] = _bigrams(hashes[:-1], hashes[1:], n)
+        # a document's last word starts no bigram of its own: drop that slot of each
+        # (array methods rather than NumPy's functions throughout: scoring one article at a
+        # time makes these calls on a few numbers, where the functions' overhead dominates)
+        keep = np.empty(2 * total, bool)
+        keep.fill(True)
+        filled = lens > 0
+        keep[2 * lens.cumsum()[filled] - 1] = False
+        return both.ravel()[keep], 2 * lens - filled
 
     def column(self, words: list[str]) -> int:
         """The column of one unigram (one word) or one bigram (two words)."""
-        return int(self._columns(self._hashes(words))[-1])
+        hashes = self._hashes(words)
+        if len(hashes) == 1:
+            return int(_modulo(hashes, self.n_features)[0])
+        return int(_bigrams(hashes[-2:-1], hashes[-1:], self.n_features)[0])
 
     def transform(self, docs: Sequence[list[str]]) -> sp.csr_matrix:
-        # Columns fit in int32, and sorting them per document in int32 is several times
-        # faster than scipy's per-row sort in ``sum_duplicates``.
-        return _count_matrix(
-            (self._columns(self._hashes(words)).astype(np.int32) if words else None
-             for words in docs),
-            len(docs), self.n_features,
-        )
-
+        lens = np.fromiter(map(len, docs), np.int64, len(docs))
+        cols, row_lens = self._batch_columns(self._hashes(list(chain.from_iterable(docs))),
+                                             lens)
+        return _count_matrix(cols, row_lens, self.n_features)
 
     def transform_hashes(self, docs: Sequence[np.ndarray]) -> sp.csr_matrix:
         """:meth:`transform` of documents given as their words' MurmurHash3 values (int64, as
         ``murmurhash(word, signed=False)`` gives them), e.g. from the text analysis."""
-        return _count_matrix(
-            (self._columns(h.view(np.uint64)).astype(np.int32) if len(h) else None
-             for h in docs),
-            len(docs), self.n_features,
-        )
+        lens = np.fromiter(map(len, docs), np.int64, len(docs))
+        # (as int64 whatever the arrays' types: an empty ``np.array([])`` is float64)
+        hashes = (np.concatenate(docs, dtype=np.int64, casting="unsafe") if len(docs)
+                  else np.zeros(0, np.int64))
+        cols, row_lens = self._batch_columns(hashes.view(np.uint64), lens)
+        return _count_matrix(cols, row_lens, self.n_features)
 
 
-def _count_matrix(
-    rows: Iterable[np.ndarray | None], n_rows: int, n_features: int
-) -> sp.csr_matrix:
-    """A CSR count matrix from each row's int32 column indices (``None``: an empty row).
+def _bigrams(first: np.ndarray, second: np.ndarray, n: int) -> np.ndarray:
+    """The columns of the bigrams whose words' hashes (uint64) are ``first`` and ``second``:
+    derived arithmetically from the two (array arithmetic wraps around silently)."""
+    return _modulo((first * _MIX) ^ (second + _BIGRAM_ADD), n)
 
-    Each row is sorted here, so ``sum_duplicates`` finds the rows sorted and only adds up the
-    repeats."""
-    indptr = [0]
-    chunks: list[np.ndarray] = []
-    total = 0
-    for cols in rows:
-        if cols is not None and len(cols):
-            cols.sort()
-            chunks.append(cols)
-            total += len(cols)
-        indptr.append(total)
-    indices = np.concatenate(chunks) if chunks else np.zeros(0, np.int32)
-    data = np.ones(len(indices), dtype=np.float64)
-    X = sp.csr_matrix((data, indices, np.asarray(indptr, dtype=np.int64)),
-                      shape=(n_rows, n_features))
-    X.sum_duplicates()
+
+def _modulo(values: np.ndarray, n: int) -> np.ndarray:
+    """``values % n`` for uint64 ``values`` (a mask when ``n`` is a power of two: the
+    same numbers, ten times faster than the division)."""
+    if n & (n - 1) == 0:
+        return values & np.uint64(n - 1)
+    return values % np.uint64(n)
+
+
+def _count_matrix(cols: np.ndarray, row_lens: np.ndarray, n_features: int) -> sp.csr_matrix:
+    """The canonical CSR count matrix (columns sorted in each row, repeats summed) of rows
+    whose int32 column indices are ``cols`` end to end, ``row_lens`` each (sorted in place).
+
+    Each row is sorted on its own (a few microseconds; one sort of the whole batch by row and
+    column takes several times longer), then the repeats are counted in array operations."""
+    starts = np.zeros(len(row_lens) + 1, np.int64)
+    row_lens.cumsum(out=starts[1:])
+    cuts = starts.tolist()
+    for lo, hi in pairwise(cuts):
+        if hi - lo > 1:
+            cols[lo:hi].sort()
+    first = np.empty(len(cols) + 1, bool)  # where a (row, column) pair begins; an end mark
+    np.not_equal(cols[1:], cols[:-1], out=first[1:-1])
+    first[starts] = True
+    at = first.nonzero()[0]
+    # (indptr in int32 like the indices: the constructor converts mixed types, at a cost)
+    indptr = at.searchsorted(starts).astype(np.int32 if len(at) < 2**31 else np.int64)
+    X = sp.csr_matrix(((at[1:] - at[:-1]).astype(np.float64), cols[at[:-1]], indptr),
+                      shape=(len(row_lens), n_features))
+    X.has_canonical_format = True  # (also says the indices are sorted)
     return X
 
 
@@ -173,9 +204,11 @@ class CharWbNgrams:
     def transform(self, docs: Sequence[str]) -> sp.csr_matrix:
         # lower() then split() is what the analyzer's preprocess, whitespace collapsing and
         # word split amount to
-        splits = (doc.lower().split() for doc in docs)
-        return _count_matrix(
-            (np.concatenate([self._word_columns(w) for w in words]) if words else None
-             for words in splits),
-            len(docs), self.n_features,
-        )
+        splits = [doc.lower().split() for doc in docs]
+        parts = list(map(self._word_columns, chain.from_iterable(splits)))
+        ends = np.zeros(len(parts) + 1, np.int64)  # where each word's columns end
+        np.fromiter(map(len, parts), np.int64, len(parts)).cumsum(out=ends[1:])
+        words = np.zeros(len(docs) + 1, np.int64)  # where each document's words end
+        np.fromiter(map(len, splits), np.int64, len(docs)).cumsum(out=words[1:])
+        cols = np.concatenate(parts) if parts else np.zeros(0, np.int32)
+        return _count_matrix(cols, np.diff(ends[words]), self.n_features)

@@ -60,12 +60,31 @@ class Tfidf:
         which saves a sparse-matrix construction (~15 us, noticeable when scoring one article
         at a time)."""
         X = counts if not copy and counts.dtype == np.float64 else counts.astype(np.float64)
+        data = X.data
         if self.sublinear_tf:
-            np.log(X.data, out=X.data)
-            X.data += 1.0
-        X.data *= self.idf_[X.indices]
-        rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
-        norms = np.sqrt(np.bincount(rows, weights=X.data * X.data, minlength=X.shape[0]))
+            np.log(data, out=data)
+            data += 1.0
+        data *= self.idf_.take(X.indices)
+        lens = X.indptr[1:] - X.indptr[:-1]
+        norms = np.sqrt(row_sums(data * data, X.indptr))
         norms[norms == 0.0] = 1.0
-        X.data /= norms[rows]
+        data /= norms.repeat(lens)
         return X
+
+
+# Stored values past which :func:`row_sums` adds them up with SciPy's sparse product
+_SPARSE_SUMS = 2048
+
+
+def row_sums(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """The sums of the runs ``values[indptr[i]:indptr[i + 1]]``, each added up in order from
+    0.0 (what ``np.bincount(rows, weights=values)`` gives, to the last bit). Past a few
+    thousand values, as the product of a one-column sparse matrix of ``values`` with a one,
+    whose loop adds in the same order (five times faster than ``bincount`` on a batch; for
+    a few values ``bincount`` is, its set-up being cheaper than a matrix's)."""
+    n = len(indptr) - 1
+    if len(values) <= _SPARSE_SUMS:
+        rows = np.arange(n).repeat(indptr[1:] - indptr[:-1])
+        return np.bincount(rows, weights=values, minlength=n)
+    column = sp.csr_matrix((values, np.zeros(len(values), indptr.dtype), indptr), shape=(n, 1))
+    return column @ np.ones(1)
