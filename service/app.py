@@ -26,6 +26,7 @@ from hypemeter.service.handling import ScoreHandler
 from hypemeter.service.key_guard import SharedKeyFailures
 from hypemeter.service.logging import configure_logging
 from hypemeter.service.memory import (
+    freeze_startup_objects,
     limit_malloc_arenas,
     pin_mmap_threshold,
     trim_periodically,
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        freeze_startup_objects()  # before the model loads (see its docstring)
         # the model and the database's schema, side by side; both before the first request
         async with anyio.create_task_group() as starting:
             if holder.current is None:
