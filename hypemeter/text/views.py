@@ -62,9 +62,9 @@ class Offsets(Sequence[int]):
         return self.array.tolist()  # type: ignore[no-any-return]
 
 
-class Separators(Sequence[str]):
-    """The text between each token and the next (after the last token: up to the end of the
-    text), cut from the text when read; ``starts`` and ``ends`` are the tokens' offsets."""
+class _TextCuts(Sequence[str]):
+    """Strings cut from ``text`` by the token offsets ``starts`` and ``ends`` when they are read;
+    equal to any sequence of the same strings."""
 
     __slots__ = ("ends", "starts", "text")
 
@@ -72,6 +72,23 @@ class Separators(Sequence[str]):
         self.text = text
         self.starts = starts
         self.ends = ends
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({list(self)!r})"
+
+
+class Separators(_TextCuts):
+    """The text between each token and the next (after the last token: up to the end of the
+    text), cut from the text when read; ``starts`` and ``ends`` are the tokens' offsets."""
+
+    __slots__ = ()
 
     def __len__(self) -> int:
         return len(self.ends)
@@ -108,27 +125,12 @@ class Separators(Sequence[str]):
         stops.append(len(text))
         return map(text.__getitem__, map(slice, self.ends.tolist(), stops))
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Sequence):
-            return list(self) == list(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"Separators({list(self)!r})"
 
 
-
-class Slices(Sequence[str]):
+class Slices(_TextCuts):
     """``text[starts[k]:ends[k]]`` for each k (the raw tokens), cut when read."""
 
-    __slots__ = ("ends", "starts", "text")
-
-    def __init__(self, text: str, starts: np.ndarray, ends: np.ndarray) -> None:
-        self.text = text
-        self.starts = starts
-        self.ends = ends
+    __slots__ = ()
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -147,16 +149,6 @@ class Slices(Sequence[str]):
 
     def __iter__(self) -> Iterator[str]:
         return map(self.text.__getitem__, map(slice, self.starts.tolist(), self.ends.tolist()))
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Sequence):
-            return list(self) == list(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"Slices({list(self)!r})"
 
 
 def int_array(values: Sequence[int]) -> np.ndarray:
