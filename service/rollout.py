@@ -17,8 +17,9 @@ succeeds does it publish the bundle as the new ``committed`` generation; on fail
 model in atomically (at once when it has already prepared it). The reload reply waits until
 every live worker reports the new generation (``"status": "reloaded"``) or answers 202
 ``"in_progress"``; ``GET /v1/admin/reload`` tells how far a rollout got. A worker that starts
-later (a restart after a crash) loads the committed generation, not whatever
-``models/current`` points at by then.
+later (a restart after a crash) reports itself before it loads, so a reload published
+meanwhile waits for it too; it loads the committed generation, not whatever ``models/current``
+points at by then.
 
 Without a run folder (one process, tests) the holder alone is the truth, as before.
 """
@@ -180,6 +181,9 @@ class Rollout:
         if self.run_dir is None:
             self.holder.load(version)
             return
+        # counted at once, on no generation: a reload published while this worker loads (a
+        # restart after a crash) waits for it instead of answering "reloaded" without it
+        self._report()
         try:
             with self._locked():
                 desired = self.desired()
@@ -187,6 +191,12 @@ class Rollout:
                     path = resolve_bundle_dir(self.holder.models_dir, version).resolve()
                     desired = self._publish_locked(path, path.name)
             self._apply(desired)
+            latest = self.desired()
+            if latest is not None and latest.generation != desired.generation:
+                # published while this worker loaded: serve it from the first request (on
+                # failure the watcher has the record and the old generation keeps serving)
+                with contextlib.suppress(HypemeterError):
+                    self._apply(latest)
         except HypemeterError as exc:
             self.holder.last_error = exc
             raise
