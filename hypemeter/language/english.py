@@ -25,6 +25,7 @@ English": it goes to the model as before.
 from __future__ import annotations
 
 import re
+from itertools import repeat
 from string import ascii_lowercase
 
 MIN_HITS = 10
@@ -78,9 +79,14 @@ FOREIGN = frozenset(_FOREIGN.split()) | frozenset(
 _PUNCTUATION = ".,;:!?\"()[]{}<>-_/*&%$#@+=|~`^\\\u201c\u201d\u2013\u2014\u2026\u00ab\u00bb"
 _SPACES = str.maketrans({**{c: " " for c in _PUNCTUATION}, "\u2018": "'", "\u2019": "'"})
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
-_in_words = WORDS.__contains__
-_in_strong = STRONG.__contains__
-_in_foreign = FOREIGN.__contains__
+# one look-up per word, its kind a byte (0 for any other word), counted in C
+_KIND = {**dict.fromkeys(FOREIGN, 3), **dict.fromkeys(SHARED, 1), **dict.fromkeys(STRONG, 2)}
+_OTHER = repeat(0)
+_SHARED_WORD, _STRONG_WORD, _FOREIGN_WORD = b"\x01", b"\x02", b"\x03"
+
+
+def _hits(kinds: bytes) -> int:
+    return kinds.count(_STRONG_WORD) + kinds.count(_SHARED_WORD)
 
 
 def _foreign_letters(text: str) -> bool:
@@ -94,14 +100,14 @@ def plainly_english(text: str) -> bool:
         return False
     words = text.translate(_SPACES).split()[:-1]  # the last word may be cut short
     n = len(words)
-    hits = list(map(_in_words, words))
-    total = sum(hits)
-    if total < MIN_HITS or total < SHARE * n or sum(map(_in_strong, words)) < STRONG_SHARE * n:
+    kinds = bytes(map(_KIND.get, words, _OTHER))
+    total = _hits(kinds)
+    if total < MIN_HITS or total < SHARE * n or kinds.count(_STRONG_WORD) < STRONG_SHARE * n:
         return False
-    if len(WORDS.intersection(words)) < MIN_DISTINCT:
+    if kinds.count(_FOREIGN_WORD) > MAX_FOREIGN:
         return False
     third = n // 3
-    for part in (hits[:third], hits[third:2 * third], hits[2 * third:]):
-        if sum(part) < THIRD_SHARE * len(part):
+    for part in (kinds[:third], kinds[third:2 * third], kinds[2 * third:]):
+        if _hits(part) < THIRD_SHARE * len(part):
             return False
-    return sum(map(_in_foreign, words)) <= MAX_FOREIGN
+    return len(WORDS.intersection(words)) >= MIN_DISTINCT
