@@ -10,7 +10,8 @@ Writes one JSON line per text: its source, id, the decided language and whether 
 * ``digest``: the texts of ``scoring_digest.py`` (generated articles, their variants with
   accents, curly quotes and odd characters, the test fixtures, edge cases);
 * ``fixture:<code>``: the project's own texts in 15 languages (``tests/fixtures/languages.jsonl``);
-* ``tests``: every string literal of 20+ characters in ``tests/`` (any language);
+* ``tests``: every string literal of 20+ characters in ``tests/`` (any language; texts only in
+  one of the two runs are counted apart);
 * ``folded:<code>``: the other-language fixture texts with accents stripped (ASCII only);
 * ``mixed:<code>``: each other-language fixture text mixed with English: English headline and
   foreign body and the reverse, an English lead of 40-260 characters before the foreign text
@@ -34,6 +35,7 @@ from __future__ import annotations
 import argparse
 import ast
 import gettext
+import hashlib
 import json
 import os
 import sys
@@ -120,8 +122,8 @@ def texts(data_dir: Path | None, locale_dir: Path | None = None) -> Iterator[Tex
     items = [json.loads(line) for line in FIXTURE.read_text("utf-8").splitlines() if line]
     for it in items:
         yield f"fixture:{it['language']}", it["id"], it["headline"], it["body"]
-    for k, s in enumerate(_test_strings()):
-        yield "tests", str(k), s, ""
+    for s in sorted(set(_test_strings())):
+        yield "tests", hashlib.sha1(s.encode()).hexdigest()[:12], s, ""
     english = [it for it in items if it["language"] == "en"]
     english_text = " ".join(f"{it['headline']}. {it['body']}" for it in english)
     for k, it in enumerate(it for it in items if it["language"] != "en"):
@@ -181,9 +183,14 @@ def compare(old: list[dict[str, object]], new: list[dict[str, object]],
     changed: dict[str, Counter[str]] = {}
     shown: Counter[str] = Counter()
     bad = 0
-    for a, b in zip(old, new, strict=True):
-        assert (a["source"], a["id"]) == (b["source"], b["id"]), (a, b)
-        if (a["language"], a["scored"]) == (b["language"], b["scored"]):
+    before = {(r["source"], r["id"]): r for r in old}
+    after = {(r["source"], r["id"]) for r in new}
+    assert len(before) == len(old) and len(after) == len(new), "keys repeat"
+    print(f"texts only in the new run: {len(after - set(before))}, only in the old: "
+          f"{len(set(before) - after)}")
+    for b in new:
+        a = before.get((b["source"], b["id"]))
+        if a is None or (a["language"], a["scored"]) == (b["language"], b["scored"]):
             continue
         source = str(b["source"])
         kind = f"{a['language']}->{b['language']}"
