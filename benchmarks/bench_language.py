@@ -15,6 +15,11 @@ Prints, for the shipped rule (:mod:`hypemeter.language`) and the default model b
    in batches (as ``hypemeter score``) and one article per call (as ``POST /v1/score``): the
    detection time as a share of the scoring time. Goal: at most 10%.
 
+``--versions OLD NEW`` instead times ``LanguageGate.decide`` of two checkouts of the code (one
+worker process each, ``PYTHONPATH`` set to it), rounds alternated: per article on the synthetic
+3-4 KB articles and on the fixture's texts in 15 languages, median and range of the per-round
+ratio new / old.
+
 ``--compare`` also runs the candidate detectors that are installed (``pip install
 lingua-language-detector langid langdetect py3langid``; none is a dependency) on the same
 texts with the same rule, and prints their false refusals, refusals of other languages,
@@ -22,6 +27,7 @@ correct top language and time per text.
 
     python benchmarks/bench_language.py --data-dir DATASETS [--compare] [--n 500]
         [--repeat 5] [--model models/current] [--record]
+    python benchmarks/bench_language.py --versions OLD NEW [--n 768] [--repeat 12]
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -277,6 +284,57 @@ def compare(english: list[tuple[str, str, Article]], items: list[dict[str, str]]
     return out
 
 
+# -- --versions: the gate of two checkouts, alternated -------------------------------------
+
+def version_worker(n: int) -> None:
+    """Time ``LanguageGate.decide`` on each set when asked on stdin; print us per article."""
+    sets = {"articles": [Article(r["headline"], r["body"], r["id"]) for r in generate(n, seed=1)],
+            "fixture": [Article(it["headline"], it["body"], it["id"]) for it in own_texts()] * 10}
+    gate = lang.LanguageGate(lang.DEFAULT_LANGUAGES)
+    for arts in sets.values():
+        for a in arts:  # warm-up
+            gate.decide(a)
+    print("ready", flush=True)
+    for line in sys.stdin:
+        arts = sets[line.strip()]
+        t0 = time.process_time()
+        for a in arts:
+            gate.decide(a)
+        print((time.process_time() - t0) / len(arts) * 1e6, flush=True)
+
+
+def versions(old: Path, new: Path, n: int, rounds: int) -> None:
+    procs = {}
+    for side, path in (("old", old), ("new", new)):
+        proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--version-worker", "--n", str(n)],
+            cwd=path, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": str(path.resolve())})
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        procs[side] = proc
+    sets = ("articles", "fixture")
+    runs: dict[tuple[str, str], list[float]] = {(s, m): [] for s in procs for m in sets}
+    for r in range(rounds):
+        for name in sets:
+            for side in ("old", "new") if r % 2 == 0 else ("new", "old"):
+                proc = procs[side]
+                assert proc.stdin is not None and proc.stdout is not None
+                proc.stdin.write(name + "\n")
+                proc.stdin.flush()
+                runs[side, name].append(float(proc.stdout.readline()))
+    for proc in procs.values():
+        assert proc.stdin is not None
+        proc.stdin.close()
+        proc.wait()
+    for name in sets:
+        a, b = runs["old", name], runs["new", name]
+        ratios = [y / x for x, y in zip(a, b, strict=True)]
+        print(f"LanguageGate.decide, {name}: old median {statistics.median(a):.1f} us per "
+              f"article (best {min(a):.1f}), new {statistics.median(b):.1f} (best {min(b):.1f});"
+              f" new / old per round median {statistics.median(ratios):.3f} "
+              f"[{min(ratios):.3f}-{max(ratios):.3f}] over {rounds} rounds")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data-dir", type=Path, default=os.environ.get("HYPEMETER_DATA_DIR"),
@@ -287,7 +345,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--compare", action="store_true", help="also run the candidates")
     ap.add_argument("--record", action="store_true",
                     help="write the figures into the model card (measured.language)")
+    ap.add_argument("--versions", type=Path, nargs=2, metavar=("OLD", "NEW"),
+                    help="time LanguageGate.decide of two checkouts, rounds alternated")
+    ap.add_argument("--version-worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.version_worker:
+        version_worker(args.n)
+        return 0
+    if args.versions:
+        versions(*args.versions, n=args.n, rounds=args.repeat)
+        return 0
     if args.data_dir is None:
         ap.error("give --data-dir or set HYPEMETER_DATA_DIR")
     scorer = load_scorer(args.model or default_models_dir())

