@@ -234,8 +234,8 @@ def _mask_chunk(table: WordTable, first: int, chunk: list[list[str]], ids: np.nd
     lens = np.fromiter(map(len, chunk), np.int64, len(chunk))
     bounds = np.zeros(len(chunk) + 1, np.int64)
     np.cumsum(lens, out=bounds[1:])
-    owner = np.searchsorted(bounds, hits, side="right") - 1
-    cut = np.searchsorted(owner, np.arange(len(chunk) + 1)).tolist()
+    owner = bounds.searchsorted(hits, side="right") - 1
+    cut = owner.searchsorted(np.arange(len(chunk) + 1)).tolist()
     local = (hits - bounds[owner]).tolist()
     placeholder: int | None = None
     for j in np.unique(owner).tolist():

@@ -59,7 +59,7 @@ def match_fields(lexicon: PhraseLexicon, table: WordTable, words: Sequence[list[
     pair[:-1] = ((flags[:-1] & HEAD_FIRST) != 0) & ((flags[1:] & HEAD_SECOND) != 0)
     pair &= has_next
     # of those, the pairs that do begin a phrase ("the" and "of" begin some, rarely together)
-    maybe = np.flatnonzero(pair)
+    maybe = pair.nonzero()[0]
     pair[maybe] = table.pairs_at(HEAD_PAIRS, ids, maybe)
     # loaded words that take the next word along when only whitespace separates them
     extend = np.zeros(n, bool)
@@ -69,9 +69,9 @@ def match_fields(lexicon: PhraseLexicon, table: WordTable, words: Sequence[list[
     cat = codes[ids].astype(np.int64)
     weight = weights[ids]
     phrase_cats: list[str] = []
-    at = np.flatnonzero(extend | pair)
+    at = (extend | pair).nonzero()[0]
     if len(at):
-        owner_of = np.searchsorted(bounds, at, side="right") - 1
+        owner_of = bounds.searchsorted(at, side="right") - 1
         local = (at - bounds[owner_of]).tolist()
         lengths_of = lexicon.phrase_heads_
         is_pair = pair[at].tolist()
@@ -99,12 +99,12 @@ def match_fields(lexicon: PhraseLexicon, table: WordTable, words: Sequence[list[
                 last[g] = g + 1
         if taken_until:
             single &= np.cumsum(covered[:n]) == 0
-    starts = np.flatnonzero(single)
+    starts = single.nonzero()[0]
     lasts = last[starts]
-    owners = np.searchsorted(bounds, starts, side="right") - 1
+    owners = bounds.searchsorted(starts, side="right") - 1
     w = weight[starts]
     loaded = (w * (lasts - starts + 1)).tolist()
-    cut = np.searchsorted(owners, np.arange(nf + 1)).tolist()
+    cut = owners.searchsorted(np.arange(nf + 1)).tolist()
     sums = [sum(loaded[cut[k]:cut[k + 1]]) for k in range(nf)]
     sizes = np.diff(cut).tolist()
     if not objects:

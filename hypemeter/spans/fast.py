@@ -85,7 +85,7 @@ class TokenCache:
         """Row indices of ``raws`` and the property arrays to read them from."""
         n = len(raws)
         idx = np.fromiter(map(self.index.get, raws, repeat(-1)), np.int64, n)
-        missing = np.flatnonzero(idx < 0)
+        missing = (idx < 0).nonzero()[0]
         if not len(missing):
             return idx, tuple(getattr(self, f) for f in self._FIELDS)
         new = list(dict.fromkeys(raws[k] for k in missing.tolist()))
@@ -154,9 +154,9 @@ def encode_fast(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, boo
     keys, values = model.pair_index()
     if len(keys):
         wanted = ids[:-1] * (len(model.vocab) + 2) + ids[1:]
-        cand = np.flatnonzero(_pair_filter(model)[_pair_hash(wanted)])
+        cand = _pair_filter(model)[_pair_hash(wanted)].nonzero()[0]
         wanted = wanted[cand]
-        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        at = np.minimum(keys.searchsorted(wanted), len(keys) - 1)
         bigrams[cand] = np.where(keys[at] == wanted, values[at], 0)
     lens_a = np.asarray(lens, np.int64)
     n = int(lens_a.sum())

@@ -54,16 +54,16 @@ def _ascii_batch(texts: list[str], raw_strings: bool = True) -> list[Tokens]:
     bases[1:] += 1
     cls = np.frombuffer(joined.translate(_CLASS), np.uint8)  # each byte's class, one C pass
     mask = (cls & _ALNUM).view(bool)  # alnum; then the apostrophes with one on each side
-    apostrophes = np.flatnonzero(cls == _APOSTROPHE)  # never first or last: padded
+    apostrophes = (cls == _APOSTROPHE).nonzero()[0]  # never first or last: padded
     inside = mask[apostrophes - 1] & mask[apostrophes + 1]
     mask[apostrophes[inside]] = True
-    edges = np.flatnonzero(mask[1:] != mask[:-1])  # joined is padded: edges are offsets
+    edges = (mask[1:] != mask[:-1]).nonzero()[0]  # joined is padded: edges are offsets
     starts = edges[0::2]
     ends = edges[1::2]
     # tokens of text k: tcut[k]:tcut[k + 1]
     # (edges are offsets in the text padded by one: a token at joined[i] has edge i - 1)
-    tcut = np.searchsorted(starts, bases - 1).tolist()
-    capitals = np.flatnonzero(cls == _CAPITAL)
+    tcut = starts.searchsorted(bases - 1).tolist()
+    capitals = (cls == _CAPITAL).nonzero()[0]
     # the token characters kept (lower-cased for words), every other byte a space
     kept = bytearray(joined.translate(_KEEP if raw_strings else _KEEP_LOWER))
     if len(apostrophes) > int(np.count_nonzero(inside)):  # apostrophes outside a token
@@ -80,7 +80,7 @@ def _ascii_batch(texts: list[str], raw_strings: bool = True) -> list[Tokens]:
         three = capitals[2:] - capitals[:-2] == 2
         three[1:] &= capitals[1:n - 2] - capitals[:n - 3] != 1
         at = capitals[:-2][three]
-        ccut = np.searchsorted(at, bases)
+        ccut = at.searchsorted(bases)
         caps = np.diff(ccut).tolist()
     else:
         caps = [0] * len(texts)
