@@ -15,7 +15,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from itertools import chain, compress, count, repeat
+from itertools import compress, count, repeat
 
 import numpy as np
 
@@ -197,7 +197,10 @@ def analyze_fields(
     n_matches: list[int] = []
     for k in range(0, len(toks), CHUNK_FIELDS):  # keeps the token arrays in the cache
         chunk = [t.words for t in toks[k:k + CHUNK_FIELDS]]
-        ids = table.ids(list(chain.from_iterable(chunk)))
+        flat: list[str] = []  # (extending by whole lists: half the time of list(chain(...)))
+        for words in chunk:
+            flat += words
+        ids = table.ids(flat)
         if mask:
             _mask_chunk(table, k, chunk, ids, texts, toks, masked)
         counts += table.counts(chunk, ids)
