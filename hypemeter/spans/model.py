@@ -89,4 +89,4 @@ class SpanModel:
                 if k not in _PER_PROCESS}
 
 
-_PER_PROCESS = ("_suffix_of_id", "_pair_index", "_pair_filter", "_token_cache")
+_PER_PROCESS = ("_suffix_of_id", "_pair_index", "_pair_table", "_token_cache")
