@@ -24,6 +24,7 @@ from hypemeter.analysis.lexicon import Match, PhraseLexicon
 from hypemeter.analysis.matching import match_fields
 from hypemeter.analysis.word_table import WordTable, word_table
 from hypemeter.text.punctuation import Punctuation, punctuation, punctuation_counts
+from hypemeter.text.slots import build_many
 from hypemeter.text.token_batch import tokenize_many
 from hypemeter.text.tokens import (
     ALL_CAPS_RE,
@@ -210,20 +211,21 @@ def analyze_fields(
         matched += found if found is not None else [[]] * len(chunk)
         loaded += weights
         n_matches += sizes
-    out = []
-    for (_, is_headline), text, tk, c, m, found_, weight, size, p in zip(
-            fields, texts, toks, counts, masked, matched, loaded, n_matches, punct, strict=True):
+    styles = []
+    for (_, is_headline), text, tk, c, weight, size, p in zip(
+            fields, texts, toks, counts, loaded, n_matches, punct, strict=True):
         style = np.zeros(N_STYLE, dtype=np.float64)
         if not tk.words:
             style[0] = 1.0
-            out.append(FieldAnalysis(tk, style, [], c.hashes))
+            styles.append(style)
             continue
         forward = (_forward_references(tk.words, _FORWARD_WORDS, c.forward_at)
                    if c.forward_at else 0)
-        out.append(FieldAnalysis(tk, _style(
+        styles.append(_style(
             text, tk, p, style, is_headline, c.second, c.intens, c.hedge, c.urgent, c.superl,
-            c.val_sum, c.val_max, c.negative, size, weight, forward), found_, c.hashes, m))
-    return out
+            c.val_sum, c.val_max, c.negative, size, weight, forward))
+    # (a field without words has no matches and nothing masked)
+    return build_many(FieldAnalysis, [toks, styles, matched, [c.hashes for c in counts], masked])
 
 
 def _mask_chunk(table: WordTable, first: int, chunk: list[list[str]], ids: np.ndarray,

@@ -11,9 +11,11 @@ text: the same tokens, words, offsets, separators and capitals count as ``tokeni
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
+from hypemeter.text.slots import build_many
 from hypemeter.text.tokens import _BYTE_ALNUM, Tokens, lowered, tokenize
 from hypemeter.text.views import Offsets, Separators, Slices
 
@@ -88,17 +90,29 @@ def _ascii_batch(texts: list[str], raw_strings: bool = True) -> list[Tokens]:
     shift = bases[:-1][owner] - 1
     local_starts = starts - shift  # offsets into each token's own text
     local_ends = ends - shift
-    out = []
+    # the Tokens' fields, one list each (built at once: a frozen dataclass's __init__ costs
+    # more than its views)
+    words_of: list[Any] = []
+    starts_of: list[Any] = []
+    ends_of: list[Any] = []
+    raw_of: list[Any] = []
+    seps_of: list[Any] = []
     for k, text in enumerate(texts):
         a, b = tcut[k], tcut[k + 1]
         if a == b:
-            out.append(Tokens([], [], [], [], [], caps[k]))
+            words_of.append([])
+            starts_of.append([])
+            ends_of.append([])
+            raw_of.append([])
+            seps_of.append([])
         else:
             s, e = local_starts[a:b], local_ends[a:b]
-            out.append(Tokens(words[a:b], Offsets(s), Offsets(e),
-                              raw[a:b] if raw_strings else Slices(text, s, e),
-                              Separators(text, s, e), caps[k]))
-    return out
+            words_of.append(words[a:b])
+            starts_of.append(Offsets(s))
+            ends_of.append(Offsets(e))
+            raw_of.append(raw[a:b] if raw_strings else Slices(text, s, e))
+            seps_of.append(Separators(text, s, e))
+    return build_many(Tokens, [words_of, starts_of, ends_of, raw_of, seps_of, caps])
 
 
 # Byte classes for bytes.translate: letters and digits (what ``chr(c).isalnum()`` is for

@@ -1,0 +1,41 @@
+"""Instances of frozen dataclasses built at once through their slots
+(hypemeter.text.slots.build_many) are those their constructor makes: equal, of the class, still
+frozen, every field set; columns that do not fit the fields are refused."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from hypemeter.analysis.features import FieldAnalysis
+from hypemeter.text.slots import build_many
+from hypemeter.text.tokens import Tokens, tokenize
+
+
+def test_tokens_as_the_constructor_makes_them() -> None:
+    made = [tokenize(t) for t in ("A text, with words.", "", "x" * 300 + " and more")]
+    rows = [[getattr(t, f.name) for f in dataclasses.fields(Tokens)] for t in made]
+    built = build_many(Tokens, [list(col) for col in zip(*rows, strict=True)])
+    assert built == made
+    assert [t.caps for t in built] == [t.caps for t in made]
+    assert all(type(t) is Tokens for t in built)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built[0].caps = 3  # type: ignore[misc]
+
+
+def test_field_analyses_and_empty_input() -> None:
+    tk = tokenize("Shocking news")
+    style = np.arange(3.0)
+    built = build_many(FieldAnalysis, [[tk], [style], [[]], [None], ["masked"]])
+    assert built == [FieldAnalysis(tk, style, [], None, "masked")]
+    assert built[0].style is style
+    assert build_many(FieldAnalysis, [[], [], [], [], []]) == []
+
+
+def test_columns_that_do_not_fit_are_refused() -> None:
+    with pytest.raises(TypeError):
+        build_many(FieldAnalysis, [[1], [2]])
+    with pytest.raises(ValueError):
+        build_many(FieldAnalysis, [[1], [2], [3], [4], []])
