@@ -34,6 +34,7 @@ from hypemeter.records.results import Field, Span, public_category
 from hypemeter.spans.columns import DENSE_NAMES, Encoded
 from hypemeter.spans.fast import FastEncoded
 from hypemeter.spans.model import SpanModel
+from hypemeter.spans.rounding import rounded
 from hypemeter.text.views import int_array
 
 VOCABULARY_CATEGORIES = frozenset({"urgency", "clickbait"})
@@ -246,7 +247,7 @@ def explain_spans(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, b
                   for k, (fa, _, head) in enumerate(fields)]
     runs = find_runs(proba, enc, enc.stop, enc.mark, model.threshold, model.low,
                      model.edge_ratio, vocabulary_mask(vocabulary, bounds, len(proba)))
-    weights = span_weights(model, runs).tolist()
+    weights = span_weights(model, runs)
     best = run_categories(proba, enc, runs)
     firsts, lasts = runs.first.tolist(), runs.last.tolist()
     # each run's character offsets, read from the fields' offsets laid end to end
@@ -265,7 +266,7 @@ def explain_spans(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, b
     found = new_spans(list(map(names.__getitem__, owners)), span_starts, span_ends,
                       list(map(str.__getitem__, map(texts.__getitem__, owners),
                                map(slice, span_starts, span_ends))),
-                      cats, list(map(round, weights, repeat(4))))
+                      cats, rounded(weights, 4))
     # the spans of field k are found[cut[k]:cut[k + 1]] (runs come in token order)
     cut = runs.field.searchsorted(np.arange(len(fields) + 1)).tolist()
     out: list[list[Span]] = []
