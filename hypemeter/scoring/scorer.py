@@ -15,6 +15,7 @@ from hypemeter.errors import HypemeterError, InvalidInputError, ModelLoadError, 
 from hypemeter.language import Decision, LanguageGate, valid_code
 from hypemeter.records.results import Article, ModelInfo, ResultError, ScoreResult
 from hypemeter.scoring.gcpause import gc_paused
+from hypemeter.spans.rounding import rounded
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -118,14 +119,16 @@ class Scorer:
         else:
             explained = [([], None)] * len(articles)
         results = []
-        for article, decision, row, (spans, sents) in zip(
-                articles, decisions, scores, explained, strict=True):
+        # round(float(x), 6) of each score, for the batch at once
+        sensational, misinformation = rounded(scores[:, 0], 6), rounded(scores[:, 1], 6)
+        for article, decision, sens, misinfo, (spans, sents) in zip(
+                articles, decisions, sensational, misinformation, explained, strict=True):
             results.append(
                 ScoreResult(
                     id=article.id,
                     scores={
-                        "sensationalism": round(float(row[0]), 6),
-                        "misinformation_risk": round(float(row[1]), 6),
+                        "sensationalism": sens,
+                        "misinformation_risk": misinfo,
                     },
                     spans=spans,
                     model=self.info,
