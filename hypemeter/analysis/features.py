@@ -225,7 +225,8 @@ def analyze_fields(
             text, tk, p, style, is_headline, c.second, c.intens, c.hedge, c.urgent, c.superl,
             c.val_sum, c.val_max, c.negative, size, weight, forward))
     # (a field without words has no matches and nothing masked)
-    return build_many(FieldAnalysis, [toks, styles, matched, [c.hashes for c in counts], masked])
+    return build_many(FieldAnalysis, tokens=toks, style=styles, matches=matched,
+                      hashes=[c.hashes for c in counts], masked=masked)
 
 
 def _mask_chunk(table: WordTable, first: int, chunk: list[list[str]], ids: np.ndarray,

@@ -112,7 +112,8 @@ def _ascii_batch(texts: list[str], raw_strings: bool = True) -> list[Tokens]:
             ends_of.append(Offsets(e))
             raw_of.append(raw[a:b] if raw_strings else Slices(text, s, e))
             seps_of.append(Separators(text, s, e))
-    return build_many(Tokens, [words_of, starts_of, ends_of, raw_of, seps_of, caps])
+    return build_many(Tokens, words=words_of, starts=starts_of, ends=ends_of, raw=raw_of,
+                      seps=seps_of, caps=caps)
 
 
 # Byte classes for bytes.translate: letters and digits (what ``chr(c).isalnum()`` is for

@@ -16,8 +16,8 @@ from hypemeter.text.tokens import Tokens, tokenize
 
 def test_tokens_as_the_constructor_makes_them() -> None:
     made = [tokenize(t) for t in ("A text, with words.", "", "x" * 300 + " and more")]
-    rows = [[getattr(t, f.name) for f in dataclasses.fields(Tokens)] for t in made]
-    built = build_many(Tokens, [list(col) for col in zip(*rows, strict=True)])
+    built = build_many(Tokens, **{f.name: [getattr(t, f.name) for t in made]
+                                  for f in dataclasses.fields(Tokens)})
     assert built == made
     assert [t.caps for t in built] == [t.caps for t in made]
     assert all(type(t) is Tokens for t in built)
@@ -28,14 +28,19 @@ def test_tokens_as_the_constructor_makes_them() -> None:
 def test_field_analyses_and_empty_input() -> None:
     tk = tokenize("Shocking news")
     style = np.arange(3.0)
-    built = build_many(FieldAnalysis, [[tk], [style], [[]], [None], ["masked"]])
+    built = build_many(FieldAnalysis, style=[style], tokens=[tk], matches=[[]], hashes=[None],
+                       masked=["masked"])
     assert built == [FieldAnalysis(tk, style, [], None, "masked")]
     assert built[0].style is style
-    assert build_many(FieldAnalysis, [[], [], [], [], []]) == []
+    assert build_many(FieldAnalysis, tokens=[], style=[], matches=[], hashes=[],
+                      masked=[]) == []
 
 
 def test_columns_that_do_not_fit_are_refused() -> None:
-    with pytest.raises(TypeError):
-        build_many(FieldAnalysis, [[1], [2]])
+    with pytest.raises(TypeError):  # a field missing
+        build_many(FieldAnalysis, tokens=[1], style=[2], matches=[3], hashes=[4])
+    with pytest.raises(TypeError):  # a name that is no field
+        build_many(FieldAnalysis, tokens=[1], style=[2], matches=[3], hashes=[4], masked=[5],
+                   extra=[6])
     with pytest.raises(ValueError):
-        build_many(FieldAnalysis, [[1], [2], [3], [4], []])
+        build_many(FieldAnalysis, tokens=[1], style=[2], matches=[3], hashes=[4], masked=[])
