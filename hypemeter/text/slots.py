@@ -10,7 +10,7 @@ The columns are named, so a field added to the class or moved in it cannot be mi
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import fields
 from itertools import repeat
 from typing import Any, TypeVar
@@ -22,14 +22,29 @@ def build_many(cls: type[T], **columns: Sequence[Any]) -> list[T]:
     """``[cls(**row) for row in rows]`` for a frozen dataclass with slots whose ``__init__``
     only stores its arguments (no ``__post_init__``, no default factories), given one sequence
     of values per field, by the field's name, all of one length; every field is given."""
-    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
-    if sorted(names) != sorted(columns):
-        raise TypeError(f"{cls.__name__} has the fields {names}, not {sorted(columns)}")
-    n = len(columns[names[0]])
+    setters = _setters(cls)
+    if columns.keys() != setters.keys():
+        raise TypeError(f"{cls.__name__} has the fields {list(setters)}, not {list(columns)}")
+    n = len(next(iter(columns.values())))
+    if n < _FEW:  # the maps' set-up costs more than a constructor call or two
+        return [cls(*row) for row in zip(*map(columns.__getitem__, setters), strict=True)]
     out: list[T] = list(map(object.__new__, repeat(cls, n)))
-    for name in names:
-        values = columns[name]
+    for name, values in columns.items():
         if len(values) != n:
             raise ValueError("columns of different lengths")
-        deque(map(getattr(cls, name).__set__, out, values), maxlen=0)
+        deque(map(setters[name], out, values), maxlen=0)
     return out
+
+
+_FEW = 6
+_SETTERS: dict[type, dict[str, Callable[[Any, Any], None]]] = {}
+
+
+def _setters(cls: type) -> dict[str, Callable[[Any, Any], None]]:
+    """Each field's slot setter, by name (kept per class: one call is what a single article
+    pays for)."""
+    found = _SETTERS.get(cls)
+    if found is None:
+        found = {f.name: getattr(cls, f.name).__set__ for f in fields(cls)}
+        _SETTERS[cls] = found
+    return found

@@ -14,8 +14,9 @@ from hypemeter.text.slots import build_many
 from hypemeter.text.tokens import Tokens, tokenize
 
 
-def test_tokens_as_the_constructor_makes_them() -> None:
-    made = [tokenize(t) for t in ("A text, with words.", "", "x" * 300 + " and more")]
+@pytest.mark.parametrize("repeat", [1, 20])  # a few made by the constructor, many by maps
+def test_tokens_as_the_constructor_makes_them(repeat: int) -> None:
+    made = [tokenize(t) for t in ("A text, with words.", "", "x" * 300 + " and more") * repeat]
     built = build_many(Tokens, **{f.name: [getattr(t, f.name) for t in made]
                                   for f in dataclasses.fields(Tokens)})
     assert built == made
@@ -42,5 +43,7 @@ def test_columns_that_do_not_fit_are_refused() -> None:
     with pytest.raises(TypeError):  # a name that is no field
         build_many(FieldAnalysis, tokens=[1], style=[2], matches=[3], hashes=[4], masked=[5],
                    extra=[6])
-    with pytest.raises(ValueError):
-        build_many(FieldAnalysis, tokens=[1], style=[2], matches=[3], hashes=[4], masked=[])
+    for n in (1, 30):
+        with pytest.raises(ValueError):
+            build_many(FieldAnalysis, tokens=[1] * n, style=[2] * n, matches=[3] * n,
+                       hashes=[4] * n, masked=[5] * (n - 1))
