@@ -18,6 +18,12 @@ def _bits(values: list[float]) -> list[bytes]:
 
 
 def _check(values: np.ndarray, digits: int) -> None:
+    _check_once(values, digits)
+    if len(values) < 24:  # (a short array is rounded by Python)
+        _check_once(np.tile(values, 24), digits)
+
+
+def _check_once(values: np.ndarray, digits: int) -> None:
     got = rounded(values, digits)
     want = [round(float(v), digits) for v in values]
     assert all(type(v) is float for v in got)
@@ -51,5 +57,7 @@ def test_edge_values() -> None:
     for digits in (0, 4, 6, 15):
         _check(edge, digits)
     assert rounded(np.zeros(0), 4) == []
+    for n in (1, 30):  # by Python, by the arrays
+        assert _bits(rounded(np.array([0.03125, 0.5, 2.5] * n), 4)) == _bits([0.0312, 0.5, 2.5] * n)
     with pytest.raises(ValueError):
         rounded(np.ones(2), 16)
