@@ -4,8 +4,8 @@
 the same matches are found for a chunk of fields laid end to end in array operations over the
 fields' :class:`~hypemeter.analysis.word_table.WordTable` rows: a word that matches on its own
 (and whether it takes the next word along) is a column of the table, so only the few places
-where a multi-word phrase may start and the few loaded words followed by a content word are
-looked at in Python.
+where a multi-word phrase may start are looked at in Python; the separators after the loaded
+words followed by a content word are read in one pass.
 
 Why the result is the same as ``match``'s left-to-right walk: a match starts where a word
 matches on its own or a word and its successor begin a phrase; a word taken along by a loaded
@@ -32,6 +32,7 @@ from hypemeter.analysis.word_table import (
     TAKEABLE,
     WordTable,
 )
+from hypemeter.text.views import Separators
 
 
 def match_fields(lexicon: PhraseLexicon, table: WordTable, words: Sequence[list[str]],
@@ -59,7 +60,7 @@ def match_fields(lexicon: PhraseLexicon, table: WordTable, words: Sequence[list[
     pair[:-1] = ((flags[:-1] & HEAD_FIRST) != 0) & ((flags[1:] & HEAD_SECOND) != 0)
     pair &= has_next
     # of those, the pairs that do begin a phrase ("the" and "of" begin some, rarely together)
-    maybe = np.flatnonzero(pair)
+    maybe = pair.nonzero()[0]
     pair[maybe] = table.pairs_at(HEAD_PAIRS, ids, maybe)
     # loaded words that take the next word along when only whitespace separates them
     extend = np.zeros(n, bool)
@@ -69,42 +70,42 @@ def match_fields(lexicon: PhraseLexicon, table: WordTable, words: Sequence[list[
     cat = codes[ids].astype(np.int64)
     weight = weights[ids]
     phrase_cats: list[str] = []
-    at = np.flatnonzero(extend | pair)
-    if len(at):
-        owner_of = np.searchsorted(bounds, at, side="right") - 1
-        local = (at - bounds[owner_of]).tolist()
+    found_at = np.zeros(n, bool)  # a phrase starts there (kept or not)
+    heads = pair.nonzero()[0]
+    if len(heads):
+        owner_of = bounds.searchsorted(heads, side="right") - 1
+        local = (heads - bounds[owner_of]).tolist()
         lengths_of = lexicon.phrase_heads_
-        is_pair = pair[at].tolist()
-        is_ext = extend[at].tolist()
         covered = np.zeros(n + 1, np.int64)
         taken_until = 0
-        for g, k, i, p, e in zip(at.tolist(), owner_of.tolist(), local, is_pair, is_ext,
-                                 strict=True):
-            if p:
-                field = words[k]
-                found = lexicon._phrase_at(field, seps[k], i, lengths_of[field[i], field[i + 1]])
-                if found is not None:
-                    length, (category, w) = found
-                    if g >= taken_until:  # a phrase inside a kept phrase is not kept
-                        last[g] = g + length - 1
-                        cat[g] = -2 - len(phrase_cats)
-                        phrase_cats.append(category)
-                        weight[g] = w
-                        single[g] = True
-                        covered[g + 1] += 1
-                        covered[g + length] -= 1
-                        taken_until = g + length
-                    continue
-            if e and seps[k][i].isspace():
-                last[g] = g + 1
+        for g, k, i in zip(heads.tolist(), owner_of.tolist(), local, strict=True):
+            field = words[k]
+            found = lexicon._phrase_at(field, seps[k], i, lengths_of[field[i], field[i + 1]])
+            if found is not None:
+                found_at[g] = True
+                length, (category, w) = found
+                if g >= taken_until:  # a phrase inside a kept phrase is not kept
+                    last[g] = g + length - 1
+                    cat[g] = -2 - len(phrase_cats)
+                    phrase_cats.append(category)
+                    weight[g] = w
+                    single[g] = True
+                    covered[g + 1] += 1
+                    covered[g + length] -= 1
+                    taken_until = g + length
         if taken_until:
             single &= np.cumsum(covered[:n]) == 0
-    starts = np.flatnonzero(single)
+    # a loaded word where no phrase starts takes the next word when only whitespace separates
+    # them (the separators read in one pass)
+    takes = (extend & ~found_at).nonzero()[0]
+    if len(takes):
+        last[takes[_all_space(seps, bounds, takes)]] += 1
+    starts = single.nonzero()[0]
     lasts = last[starts]
-    owners = np.searchsorted(bounds, starts, side="right") - 1
+    owners = bounds.searchsorted(starts, side="right") - 1
     w = weight[starts]
     loaded = (w * (lasts - starts + 1)).tolist()
-    cut = np.searchsorted(owners, np.arange(nf + 1)).tolist()
+    cut = owners.searchsorted(np.arange(nf + 1)).tolist()
     sums = [sum(loaded[cut[k]:cut[k + 1]]) for k in range(nf)]
     sizes = np.diff(cut).tolist()
     if not objects:
@@ -118,3 +119,21 @@ def match_fields(lexicon: PhraseLexicon, table: WordTable, words: Sequence[list[
         (starts - base).tolist(), (lasts - base).tolist(), category, w.tolist(), strict=True)))
     return [matches[cut[k]:cut[k + 1]] for k in range(nf)], sums, sizes
 
+
+
+def _all_space(seps: Sequence[Sequence[str]], bounds: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Per batch token index in ``at`` (fields laid end to end from ``bounds``; each token has
+    a successor in its field): whether the separator after it is whitespace alone
+    (``str.isspace``). When every field's separators are a
+    :class:`~hypemeter.text.views.Separators` (tokenised in a batch), they are cut from the
+    texts by the offsets laid end to end, with no Python call per separator."""
+    owner = bounds.searchsorted(at, side="right") - 1
+    if not all(type(s) is Separators for s in seps):
+        return np.array([seps[k][i].isspace() for k, i in zip(
+            owner.tolist(), (at - bounds[owner]).tolist(), strict=True)], bool)
+    cuts: list[Separators] = seps  # type: ignore[assignment]
+    ends = np.concatenate([s.ends for s in cuts])[at].tolist()
+    stops = np.concatenate([s.starts for s in cuts])[at + 1].tolist()
+    texts = [s.text for s in cuts]
+    cut = map(str.__getitem__, map(texts.__getitem__, owner.tolist()), map(slice, ends, stops))
+    return np.fromiter(map(str.isspace, cut), bool, len(at))

@@ -121,7 +121,7 @@ class WordTable:
         """The row of each word, adding the words not seen before."""
         index = self.index
         ids = np.fromiter(map(index.get, words, repeat(-1)), np.int64, len(words))
-        missing = np.flatnonzero(ids < 0)
+        missing = (ids < 0).nonzero()[0]
         if len(missing):
             new = list(dict.fromkeys(words[k] for k in missing.tolist()))
             with self.lock:
@@ -178,7 +178,7 @@ class WordTable:
 
     def identity_candidates(self, ids: np.ndarray) -> np.ndarray:
         """Where ``ids`` (rows of :meth:`ids`) are words of :data:`TRIGGERS`."""
-        return np.flatnonzero(self.arrays[0][ids, FLAGS] & IDENTITY)
+        return (self.arrays[0][ids, FLAGS] & IDENTITY).nonzero()[0]
 
     def counts(self, fields: Sequence[list[str]], ids: np.ndarray | None = None
                ) -> list[Counts]:

@@ -16,6 +16,7 @@ import numpy as np
 from hypemeter.records.results import Article, Field, SentenceScore, Span
 from hypemeter.spans.decoding import cap_spans, explain_spans
 from hypemeter.spans.fast import encode_fast, token_proba
+from hypemeter.spans.rounding import rounded
 from hypemeter.spans.sentence_rows import batch_sentence_features
 
 if TYPE_CHECKING:  # the model module imports this one
@@ -65,7 +66,7 @@ def _score_sentences(model: HypeModel, fields: list, proba: np.ndarray, bounds: 
     if not len(rows):
         return
     z = rows @ sm.sentence_coef + sm.sentence_intercept
-    scores = list(map(round, (1.0 / (1.0 + np.exp(-z))).tolist(), repeat(6)))
+    scores = rounded(1.0 / (1.0 + np.exp(-z)), 6)
     at = 0
     for k, spans in enumerate(sents):
         if spans:

@@ -15,6 +15,8 @@ from hypemeter.errors import HypemeterError, InvalidInputError, ModelLoadError, 
 from hypemeter.language import Decision, LanguageGate, valid_code
 from hypemeter.records.results import Article, ModelInfo, ResultError, ScoreResult
 from hypemeter.scoring.gcpause import gc_paused
+from hypemeter.spans.rounding import rounded
+from hypemeter.text.slots import build_many
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -117,24 +119,16 @@ class Scorer:
                                       sentences=sentences)
         else:
             explained = [([], None)] * len(articles)
-        results = []
-        for article, decision, row, (spans, sents) in zip(
-                articles, decisions, scores, explained, strict=True):
-            results.append(
-                ScoreResult(
-                    id=article.id,
-                    scores={
-                        "sensationalism": round(float(row[0]), 6),
-                        "misinformation_risk": round(float(row[1]), 6),
-                    },
-                    spans=spans,
-                    model=self.info,
-                    sentences=sents,
-                    language=decision.language,
-                    language_asserted=decision.asserted,
-                )
-            )
-        return results
+        # round(float(x), 6) of each score, for the batch at once
+        sensational, misinformation = rounded(scores[:, 0], 6), rounded(scores[:, 1], 6)
+        n = len(articles)
+        return build_many(  # ScoreResult(...) of each article, made through its slots at once
+            ScoreResult, id=[a.id for a in articles],
+            scores=[{"sensationalism": s, "misinformation_risk": m}
+                    for s, m in zip(sensational, misinformation, strict=True)],
+            spans=[spans for spans, _ in explained], model=[self.info] * n,
+            sentences=[sents for _, sents in explained], language=[d.language for d in decisions],
+            language_asserted=[d.asserted for d in decisions], error=[None] * n)
 
     def score_one(
         self, article: Article, *, explain: bool = True, max_spans: int | None = None,

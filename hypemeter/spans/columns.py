@@ -100,8 +100,8 @@ def separator_codes(fields: Sequence[tuple[FieldAnalysis, str, bool]]) -> np.nda
     else:
         code = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), np.uint32)
         kinds = _KIND[np.minimum(code, np.uint32(len(_KIND) - 1))]
-    at = np.flatnonzero(kinds != 0)  # (nonzero of a bool array is much faster than of uint8)
-    sep = np.searchsorted(begins, at, side="right") - 1
+    at = (kinds != 0).nonzero()[0]  # (nonzero of a bool array is much faster than of uint8)
+    sep = begins.searchsorted(at, side="right") - 1
     inside = (sep >= 0) & (at < stops[np.maximum(sep, 0)])  # not before a field's first token
     at = at[inside]
     counts = np.bincount(sep[inside] * 6 + kinds[at], minlength=6 * n).reshape(n, 6)
@@ -136,7 +136,7 @@ def _batch_dense(fields: Sequence[tuple[FieldAnalysis, str, bool]], strong: np.n
         raw = [w for fa, _, _ in fields for w in fa.tokens.raw]
         # only tokens that lower-casing changes can be capitalised: one pass finds them
         lowered = [w for fa, _, _ in fields for w in fa.tokens.words]
-        cased = np.flatnonzero(~np.fromiter(map(str.__eq__, raw, lowered), bool, n))
+        cased = (~np.fromiter(map(str.__eq__, raw, lowered), bool, n)).nonzero()[0]
         upper = np.zeros(n, bool)
         title = np.zeros(n, bool)
         if len(cased):

@@ -34,6 +34,7 @@ from hypemeter.records.results import Field, Span, public_category
 from hypemeter.spans.columns import DENSE_NAMES, Encoded
 from hypemeter.spans.fast import FastEncoded
 from hypemeter.spans.model import SpanModel
+from hypemeter.spans.rounding import rounded
 from hypemeter.text.views import int_array
 
 VOCABULARY_CATEGORIES = frozenset({"urgency", "clickbait"})
@@ -62,7 +63,7 @@ def segment_reduce(ufunc: np.ufunc, values: np.ndarray, firsts: np.ndarray,
     cuts[0::2], cuts[1::2] = firsts, lasts + 1
     cuts[cuts >= n] = n - 1  # reduceat needs indices < n; the last slice ends at n anyway
     out = ufunc.reduceat(values, cuts)[0::2]
-    at_end = np.flatnonzero(lasts + 1 >= n)
+    at_end = (lasts + 1 >= n).nonzero()[0]
     if len(at_end):  # a segment ending at the last token: its slice is [first, n)
         out[at_end] = [ufunc.reduce(values[a:]) for a in firsts[at_end]]
     return out
@@ -73,10 +74,10 @@ def _inward(keep: np.ndarray, starts: np.ndarray, ends: np.ndarray
     """Per run, the first token at or after its start and the last at or before its end that
     ``keep`` holds (a run with none comes out with first > last)."""
     # searched among the kept positions: a run costs two searches, not a pass over the batch
-    kept = np.flatnonzero(keep)
+    kept = keep.nonzero()[0]
     bounded = np.append(kept, len(keep))  # none at or after the start: len(keep)
-    nxt = bounded[np.searchsorted(kept, starts, side="left")]
-    at = np.searchsorted(kept, ends, side="right") - 1
+    nxt = bounded[kept.searchsorted(starts, side="left")]
+    at = kept.searchsorted(ends, side="right") - 1
     prv = np.where(at >= 0, kept[np.maximum(at, 0)] if len(kept) else -1, -1)
     return nxt, prv
 
@@ -114,7 +115,7 @@ def complete_ends(lasts: np.ndarray, ends: np.ndarray, stop: np.ndarray, mark: n
     n = len(stop)
     out = lasts.copy()
     after = np.minimum(lasts + 1, n - 1)
-    for i in np.flatnonzero((lasts < ends) & (mark[after] > 0)).tolist():
+    for i in ((lasts < ends) & (mark[after] > 0)).nonzero()[0].tolist():
         k = int(lasts[i]) + 1
         j = k + 1
         while j < n and j - k <= NOUN_PHRASE and not (stop[j] or opens[j]) and (
@@ -146,8 +147,8 @@ def find_runs(proba: np.ndarray, enc: Encoded, stop: np.ndarray, mark: np.ndarra
     opens[starts[starts < n]] = True
     cont = np.zeros(n, bool)
     cont[1:] = hot[1:] & hot[:-1] & ~brk[:-1] & ~opens[1:]
-    firsts, lasts, ends = trim_runs(proba, stop, np.flatnonzero(hot & ~cont),
-                                    np.flatnonzero(hot & ~np.r_[cont[1:], False]), edge_ratio)
+    firsts, lasts, ends = trim_runs(proba, stop, (hot & ~cont).nonzero()[0],
+                                    (hot & ~np.r_[cont[1:], False]).nonzero()[0], edge_ratio)
     if not len(firsts):
         return Runs(empty, empty, empty, np.zeros(0), np.zeros(0), empty)
     opens[1:] |= brk[:-1]
@@ -246,7 +247,7 @@ def explain_spans(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, b
                   for k, (fa, _, head) in enumerate(fields)]
     runs = find_runs(proba, enc, enc.stop, enc.mark, model.threshold, model.low,
                      model.edge_ratio, vocabulary_mask(vocabulary, bounds, len(proba)))
-    weights = span_weights(model, runs).tolist()
+    weights = span_weights(model, runs)
     best = run_categories(proba, enc, runs)
     firsts, lasts = runs.first.tolist(), runs.last.tolist()
     # each run's character offsets, read from the fields' offsets laid end to end
@@ -265,9 +266,9 @@ def explain_spans(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, b
     found = new_spans(list(map(names.__getitem__, owners)), span_starts, span_ends,
                       list(map(str.__getitem__, map(texts.__getitem__, owners),
                                map(slice, span_starts, span_ends))),
-                      cats, list(map(round, weights, repeat(4))))
+                      cats, rounded(weights, 4))
     # the spans of field k are found[cut[k]:cut[k + 1]] (runs come in token order)
-    cut = np.searchsorted(runs.field, np.arange(len(fields) + 1)).tolist()
+    cut = runs.field.searchsorted(np.arange(len(fields) + 1)).tolist()
     out: list[list[Span]] = []
     for k, ((fa, text, _), name) in enumerate(zip(fields, names, strict=True)):
         spans = found[cut[k]:cut[k + 1]]

@@ -85,7 +85,7 @@ class TokenCache:
         """Row indices of ``raws`` and the property arrays to read them from."""
         n = len(raws)
         idx = np.fromiter(map(self.index.get, raws, repeat(-1)), np.int64, n)
-        missing = np.flatnonzero(idx < 0)
+        missing = (idx < 0).nonzero()[0]
         if not len(missing):
             return idx, tuple(getattr(self, f) for f in self._FIELDS)
         new = list(dict.fromkeys(raws[k] for k in missing.tolist()))
@@ -154,10 +154,7 @@ def encode_fast(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, boo
     keys, values = model.pair_index()
     if len(keys):
         wanted = ids[:-1] * (len(model.vocab) + 2) + ids[1:]
-        cand = np.flatnonzero(_pair_filter(model)[_pair_hash(wanted)])
-        wanted = wanted[cand]
-        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
-        bigrams[cand] = np.where(keys[at] == wanted, values[at], 0)
+        bigrams[:-1] = _pair_ids(model, keys, values, wanted)
     lens_a = np.asarray(lens, np.int64)
     n = int(lens_a.sum())
     field_starts = PAD + np.cumsum(lens_a + PAD) - (lens_a + PAD)
@@ -179,7 +176,7 @@ def encode_fast(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, boo
     return enc
 
 
-_HASH_BITS = 22
+_HASH_BITS = 20
 
 
 def _pair_hash(keys: np.ndarray) -> np.ndarray:
@@ -187,16 +184,37 @@ def _pair_hash(keys: np.ndarray) -> np.ndarray:
     return (keys.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - _HASH_BITS)
 
 
-def _pair_filter(model: SpanModel) -> np.ndarray:
-    """Per hash slot: some counted pair falls there. A pair whose slot is empty is not counted,
-    so only the few others are searched for in the sorted keys."""
-    cached = model.__dict__.get("_pair_filter")
+def _pair_table(model: SpanModel) -> np.ndarray:
+    """Per hash slot of :func:`_pair_hash`: 0 when no counted pair falls there, ``k + 1`` when
+    only the pair ``keys[k]`` of :meth:`SpanModel.pair_index` does, -1 when several do (a
+    few hundred of some 20,000 pairs)."""
+    cached = model.__dict__.get("_pair_table")
     if cached is None:
         keys, _ = model.pair_index()
-        cached = np.zeros(2 ** _HASH_BITS, bool)
-        cached[_pair_hash(keys)] = True
-        cached = model.__dict__.setdefault("_pair_filter", cached)
+        slots = _pair_hash(keys).astype(np.int64)
+        cached = np.zeros(2 ** _HASH_BITS, np.int32)
+        cached[slots] = np.arange(1, len(keys) + 1, dtype=np.int32)
+        cached[np.bincount(slots, minlength=2 ** _HASH_BITS) > 1] = -1
+        cached = model.__dict__.setdefault("_pair_table", cached)
     return cached
+
+
+def _pair_ids(model: SpanModel, keys: np.ndarray, values: np.ndarray, wanted: np.ndarray
+              ) -> np.ndarray:
+    """The bigram id of each pair key in ``wanted`` (0: not a counted pair): one read of the
+    hash table per pair, a search of the sorted ``keys`` only where several pairs share a
+    slot. (A binary search per pair read the keys some 14 times each, mostly from memory.)"""
+    out = np.zeros(len(wanted), np.int64)
+    slot = _pair_table(model)[_pair_hash(wanted)]
+    one = (slot > 0).nonzero()[0]
+    k = slot[one] - 1
+    out[one] = np.where(keys[k] == wanted[one], values[k], 0)
+    several = (slot < 0).nonzero()[0]
+    if len(several):
+        some = wanted[several]
+        at = np.minimum(keys.searchsorted(some), len(keys) - 1)
+        out[several] = np.where(keys[at] == some, values[at], 0)
+    return out
 
 
 def token_proba(model: SpanModel, enc: FastEncoded) -> np.ndarray:

@@ -22,6 +22,8 @@ a phrase annotators marked.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -60,12 +62,18 @@ class SpanModel:
         """Per vocabulary id, what its word's suffixes add (kept per process, not pickled)."""
         cached = self.__dict__.get("_suffix_of_id")
         if cached is None:
+            # sum(table_k[suffix id of word[-size_k:]] for each k) of each word, added up in
+            # that order over all the words at once (C-level maps: the first call of a process)
+            items = [(w, v) for w, v in self.vocab.items() if v != UNKNOWN and w]
+            words = [w for w, _ in items]
+            total = np.zeros(len(words))
+            for k, size in enumerate(SUFFIXES):
+                ends = map(itemgetter(slice(-size, None)), words)
+                at = np.fromiter(map(self.suffix_vocab.get, ends, repeat(0)), np.int64,
+                                 len(words))
+                total += self.suffix_tables[k][at]
             cached = np.zeros(len(self.vocab) + 1)
-            for word, v in self.vocab.items():
-                if v != UNKNOWN and word:
-                    cached[v] = sum(
-                        self.suffix_tables[k][self.suffix_vocab.get(word[-size:], 0)]
-                        for k, size in enumerate(SUFFIXES))
+            cached[np.fromiter((v for _, v in items), np.int64, len(items))] = total
             self.__dict__["_suffix_of_id"] = cached
         return cached
 
@@ -89,4 +97,4 @@ class SpanModel:
                 if k not in _PER_PROCESS}
 
 
-_PER_PROCESS = ("_suffix_of_id", "_pair_index", "_pair_filter", "_token_cache")
+_PER_PROCESS = ("_suffix_of_id", "_pair_index", "_pair_table", "_token_cache")

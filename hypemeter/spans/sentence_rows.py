@@ -37,8 +37,8 @@ def batch_sentence_features(
             continue
         base = bounds[k]
         starts = np.asarray(fa.tokens.starts, dtype=np.int64)
-        lo = np.searchsorted(starts, [a for a, _ in sents], side="left")
-        hi = np.searchsorted(starts, [b for _, b in sents], side="left")
+        lo = starts.searchsorted([a for a, _ in sents], side="left")
+        hi = starts.searchsorted([b for _, b in sents], side="left")
         cum = np.concatenate([[0.0], np.cumsum(mass[base:bounds[k + 1]])])
         mass_parts.append(cum[hi] - cum[lo])
         lo_parts.append(lo + base)

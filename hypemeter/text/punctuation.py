@@ -56,7 +56,7 @@ def punctuation_counts(texts: Sequence[str]) -> list[Punctuation]:
         np.cumsum(lens[:-1] + 1, out=base[1:])
 
         def per_text(at: np.ndarray, weights: np.ndarray | None = None) -> list[int]:
-            owner = np.searchsorted(base, at, side="right") - 1
+            owner = base.searchsorted(at, side="right") - 1
             counts = np.bincount(owner, weights, minlength=len(chosen))
             return counts.astype(np.int64).tolist()  # type: ignore[no-any-return]
 
@@ -67,13 +67,13 @@ def punctuation_counts(texts: Sequence[str]) -> list[Punctuation]:
         dot_quote = np.zeros(len(code), bool)  # '." '
         dot_quote[:-2] = (code[:-2] == 46) & (code[1:-1] == 34) & (code[2:] == 32)
         # runs of newlines: k of them count k // 2
-        edges = np.flatnonzero(np.diff(newline, prepend=False, append=False))
+        edges = np.diff(newline, prepend=False, append=False).nonzero()[0]
         runs_at, run_lens = edges[0::2], edges[1::2] - edges[0::2]
-        ends = np.add(per_text(np.flatnonzero((end & after) | dot_quote)),
+        ends = np.add(per_text(((end & after) | dot_quote).nonzero()[0]),
                       per_text(runs_at, run_lens // 2)).tolist()
-        exclamations = per_text(np.flatnonzero(code == 33))
-        questions = per_text(np.flatnonzero(code == 63))
-        quotes = per_text(np.flatnonzero(code == 34))
+        exclamations = per_text((code == 33).nonzero()[0])
+        questions = per_text((code == 63).nonzero()[0])
+        quotes = per_text((code == 34).nonzero()[0])
         for j, (k, text) in enumerate(zip(batch, chosen, strict=True)):
             sentences = max(1, ends[j] + (text.rstrip()[-1:] in (".", "!", "?")))
             out[k] = Punctuation(sentences, exclamations[j], questions[j], quotes[j])

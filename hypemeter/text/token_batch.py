@@ -11,9 +11,11 @@ text: the same tokens, words, offsets, separators and capitals count as ``tokeni
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
+from hypemeter.text.slots import build_many
 from hypemeter.text.tokens import _BYTE_ALNUM, Tokens, lowered, tokenize
 from hypemeter.text.views import Offsets, Separators, Slices
 
@@ -54,16 +56,16 @@ def _ascii_batch(texts: list[str], raw_strings: bool = True) -> list[Tokens]:
     bases[1:] += 1
     cls = np.frombuffer(joined.translate(_CLASS), np.uint8)  # each byte's class, one C pass
     mask = (cls & _ALNUM).view(bool)  # alnum; then the apostrophes with one on each side
-    apostrophes = np.flatnonzero(cls == _APOSTROPHE)  # never first or last: padded
+    apostrophes = (cls == _APOSTROPHE).nonzero()[0]  # never first or last: padded
     inside = mask[apostrophes - 1] & mask[apostrophes + 1]
     mask[apostrophes[inside]] = True
-    edges = np.flatnonzero(mask[1:] != mask[:-1])  # joined is padded: edges are offsets
+    edges = (mask[1:] != mask[:-1]).nonzero()[0]  # joined is padded: edges are offsets
     starts = edges[0::2]
     ends = edges[1::2]
     # tokens of text k: tcut[k]:tcut[k + 1]
     # (edges are offsets in the text padded by one: a token at joined[i] has edge i - 1)
-    tcut = np.searchsorted(starts, bases - 1).tolist()
-    capitals = np.flatnonzero(cls == _CAPITAL)
+    tcut = starts.searchsorted(bases - 1).tolist()
+    capitals = (cls == _CAPITAL).nonzero()[0]
     # the token characters kept (lower-cased for words), every other byte a space
     kept = bytearray(joined.translate(_KEEP if raw_strings else _KEEP_LOWER))
     if len(apostrophes) > int(np.count_nonzero(inside)):  # apostrophes outside a token
@@ -80,7 +82,7 @@ def _ascii_batch(texts: list[str], raw_strings: bool = True) -> list[Tokens]:
         three = capitals[2:] - capitals[:-2] == 2
         three[1:] &= capitals[1:n - 2] - capitals[:n - 3] != 1
         at = capitals[:-2][three]
-        ccut = np.searchsorted(at, bases)
+        ccut = at.searchsorted(bases)
         caps = np.diff(ccut).tolist()
     else:
         caps = [0] * len(texts)
@@ -88,17 +90,30 @@ def _ascii_batch(texts: list[str], raw_strings: bool = True) -> list[Tokens]:
     shift = bases[:-1][owner] - 1
     local_starts = starts - shift  # offsets into each token's own text
     local_ends = ends - shift
-    out = []
+    # the Tokens' fields, one list each (built at once: a frozen dataclass's __init__ costs
+    # more than its views)
+    words_of: list[Any] = []
+    starts_of: list[Any] = []
+    ends_of: list[Any] = []
+    raw_of: list[Any] = []
+    seps_of: list[Any] = []
     for k, text in enumerate(texts):
         a, b = tcut[k], tcut[k + 1]
         if a == b:
-            out.append(Tokens([], [], [], [], [], caps[k]))
+            words_of.append([])
+            starts_of.append([])
+            ends_of.append([])
+            raw_of.append([])
+            seps_of.append([])
         else:
             s, e = local_starts[a:b], local_ends[a:b]
-            out.append(Tokens(words[a:b], Offsets(s), Offsets(e),
-                              raw[a:b] if raw_strings else Slices(text, s, e),
-                              Separators(text, s, e), caps[k]))
-    return out
+            words_of.append(words[a:b])
+            starts_of.append(Offsets(s))
+            ends_of.append(Offsets(e))
+            raw_of.append(raw[a:b] if raw_strings else Slices(text, s, e))
+            seps_of.append(Separators(text, s, e))
+    return build_many(Tokens, words=words_of, starts=starts_of, ends=ends_of, raw=raw_of,
+                      seps=seps_of, caps=caps)
 
 
 # Byte classes for bytes.translate: letters and digits (what ``chr(c).isalnum()`` is for

@@ -216,7 +216,7 @@ def lowered(raw: list[str], starts: np.ndarray, capitals: np.ndarray) -> list[st
     others stay the same string objects (hashed once for every table they are looked up in)."""
     words = list(raw)
     if len(capitals):
-        held = np.searchsorted(starts, capitals - 1, side="right")  # each capital's token
+        held = starts.searchsorted(capitals - 1, side="right")  # each capital's token
         first = np.empty(len(held), bool)
         first[0] = True
         np.not_equal(held[1:], held[:-1], out=first[1:])
@@ -247,9 +247,9 @@ def tokenize(text: str) -> Tokens:
         apostrophe = (code == 39) | (code == 0x2019)
     mask = alnum.copy()
     mask[1:-1] |= apostrophe[1:-1] & alnum[:-2] & alnum[2:]
-    edges = np.flatnonzero(mask[1:] != mask[:-1])  # padded: edges are text offsets
+    edges = (mask[1:] != mask[:-1]).nonzero()[0]  # padded: edges are text offsets
     starts = edges[0::2]
-    capitals = np.flatnonzero((code >= 65) & (code <= 90))
+    capitals = ((code >= 65) & (code <= 90)).nonzero()[0]
     if not len(starts):
         return Tokens([], [], [], [], [], _caps(capitals))
     ascii_ = code.dtype == np.uint8
@@ -283,7 +283,7 @@ def _alnum(code: np.ndarray) -> np.ndarray:
     """``chr(c).isalnum()`` of each code point (the distinct wide ones asked one by one)."""
     low = code < 256
     out = _BYTE_ALNUM[np.where(low, code, 0)]
-    high = np.flatnonzero(~low)
+    high = (~low).nonzero()[0]
     if len(high):
         uniq, inverse = np.unique(code[high], return_inverse=True)
         out[high] = np.array([chr(c).isalnum() for c in uniq.tolist()], bool)[inverse]

@@ -122,7 +122,7 @@ def test_the_per_process_caches_are_not_pickled(scorer: Scorer) -> None:
     scorer.bundle.model.explain(EDGE, scorer.bundle.model.analyze(EDGE))
     assert "_token_cache" in sm.__dict__
     restored = pickle.loads(pickle.dumps(sm))
-    assert "_token_cache" not in restored.__dict__ and "_pair_filter" not in restored.__dict__
+    assert "_token_cache" not in restored.__dict__ and "_pair_table" not in restored.__dict__
 
 
 def test_new_span_is_the_dataclass() -> None:
