@@ -21,6 +21,10 @@ MAX_LOGGED_TEXT = 4096
 access_logger = logging.getLogger(ACCESS_LOGGER)
 
 
+# one encoder for every line (``json.dumps`` with options builds a new one per call)
+_encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+
 class JsonFormatter(logging.Formatter):
     """Render a record as one JSON line; ``extra={"fields": {...}}`` adds top-level keys."""
 
@@ -36,7 +40,7 @@ class JsonFormatter(logging.Formatter):
             line.update(fields)
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False, default=str)
+        return _encode(line)
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -66,8 +70,17 @@ def configure_logging(level: str = "info") -> None:
     # and an embedding application (or pytest's caplog) still sees them.
 
 
-def log_access(fields: Mapping[str, Any]) -> None:
-    access_logger.info("request", extra={"fields": dict(fields)})
+def log_access(fields: dict[str, Any]) -> None:
+    """One access-log line: the record ``access_logger.info("request", extra={"fields":
+    fields})`` makes, without looking up the caller's frame (this function is the caller);
+    ``fields`` is the caller's own dict, handed over."""
+    if access_logger.isEnabledFor(logging.INFO):
+        access_logger.handle(access_logger.makeRecord(
+            ACCESS_LOGGER, logging.INFO, __file__, _LOG_ACCESS_LINE, "request", (), None,
+            "log_access", {"fields": fields}))
+
+
+_LOG_ACCESS_LINE = log_access.__code__.co_firstlineno
 
 
 def loggable_text(body: bytes) -> str:
