@@ -19,6 +19,7 @@ from typing import Any
 import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from hypemeter.service.batching import set_switch_interval
 from hypemeter.service.docs import router as docs_router
 from hypemeter.service.error_handlers import install_error_handlers
 from hypemeter.service.fast_score import FastScoreMiddleware
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
     settings = settings or Settings()
     configure_logging(settings.log_level)
     limit_malloc_arenas(settings.malloc_arenas)
+    set_switch_interval(settings.switch_interval_ms)
     pin_mmap_threshold(settings.malloc_mmap_threshold)
     metrics = ServiceMetrics()
     holder = ModelHolder(

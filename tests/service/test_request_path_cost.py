@@ -255,3 +255,17 @@ def test_a_cancel_from_elsewhere_is_not_taken_for_the_deadline() -> None:
 
     asyncio.run(scenario())
     assert sent == []  # no 408
+
+
+def test_the_worker_sets_the_switch_interval(service_models_dir: Path, scorer: Scorer) -> None:
+    before = sys.getswitchinterval()
+    try:
+        create_app(Settings(models_dir=service_models_dir), scorer=scorer)
+        assert sys.getswitchinterval() == pytest.approx(0.001)
+        create_app(Settings(models_dir=service_models_dir, switch_interval_ms=2.5), scorer=scorer)
+        assert sys.getswitchinterval() == pytest.approx(0.0025)
+        sys.setswitchinterval(0.005)
+        create_app(Settings(models_dir=service_models_dir, switch_interval_ms=0), scorer=scorer)
+        assert sys.getswitchinterval() == pytest.approx(0.005)  # 0: left as it was
+    finally:
+        sys.setswitchinterval(before)
