@@ -19,6 +19,7 @@ from typing import Any
 import anyio
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from hypemeter.service.batching import set_switch_interval
 from hypemeter.service.docs import router as docs_router
 from hypemeter.service.error_handlers import install_error_handlers
 from hypemeter.service.fast_score import FastScoreMiddleware
@@ -34,11 +35,10 @@ from hypemeter.service.memory import (
 from hypemeter.service.metrics import ServiceMetrics
 from hypemeter.service.middleware import (
     BodyLimitMiddleware,
-    ConcurrencyLimitMiddleware,
     RequestContextMiddleware,
 )
 from hypemeter.service.profile_runtime import ProfileRuntime
-from hypemeter.service.rollout import Rollout, RolloutMiddleware
+from hypemeter.service.rollout import Rollout
 from hypemeter.service.routers import feedback as feedback_routes
 from hypemeter.service.routers import keys, model, ops, page, profiles, score
 from hypemeter.service.routers.model import report_files
@@ -101,6 +101,7 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
     settings = settings or Settings()
     configure_logging(settings.log_level)
     limit_malloc_arenas(settings.malloc_arenas)
+    set_switch_interval(settings.switch_interval_ms)
     pin_mmap_threshold(settings.malloc_mmap_threshold)
     metrics = ServiceMetrics()
     holder = ModelHolder(
@@ -203,12 +204,12 @@ def create_app(settings: Settings | None = None, scorer: Scorer | None = None) -
             allow_headers=["Authorization", "X-API-Key", "Content-Type", "X-Request-ID"],
             expose_headers=["X-Request-ID", "Server-Timing"],
         )
-    app.add_middleware(ConcurrencyLimitMiddleware, limit=settings.max_concurrency)
-    app.add_middleware(RolloutMiddleware, rollout=rollout)
-    app.add_middleware(
+    app.add_middleware(  # also the rollout check and the concurrency limit, in one layer
         RequestContextMiddleware,
         metrics=metrics,
         routes=routes,
         log_text=settings.log_requests_text,
+        rollout=rollout,
+        limit=settings.max_concurrency,
     )
     return app

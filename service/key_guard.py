@@ -1,6 +1,6 @@
 """Keys checked before any of the body is read, and wrong keys counted per client.
 
-* :func:`key_problem` finds the route a request is for and runs its header-only key checks
+* :func:`key_problem` runs the header-only key checks of the route a request is for
   (:class:`hypemeter.service.routing.KeyFirstRoute`); the body-limit middleware calls it before
   it reads a byte of the body, so a request without the right key gets 401 (or 403, 429)
   whatever its body: oversized, chunked or slow.
@@ -31,7 +31,7 @@ import math
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +39,7 @@ import anyio
 from fastapi import Request
 from hypemeter.service.auth import keys_from_headers
 from hypemeter.service.errors import ForbiddenError, TooManyRequestsError, UnauthorizedError
-from starlette.routing import BaseRoute, Match
+from starlette.routing import BaseRoute
 from starlette.types import Scope
 
 from hypemeter.errors import HypemeterError, StorageUnavailableError
@@ -242,19 +242,15 @@ async def run_key_checks(request: Request, checks: Sequence[KeyCheck]) -> None:
     state[CHECKED] = True
 
 
-def route_key_checks(scope: Scope, routes: Iterable[BaseRoute]) -> Sequence[KeyCheck]:
-    """The key checks of the route ``scope`` is for (none for routes without keys)."""
-    for route in routes:
-        match, _ = route.matches(scope)
-        if match is Match.FULL:
-            checks: Sequence[KeyCheck] = getattr(route, "key_checks", ())
-            return checks
-    return ()
+def route_key_checks(route: BaseRoute | None) -> Sequence[KeyCheck]:
+    """The key checks of ``route`` (none for routes without keys, or no route)."""
+    checks: Sequence[KeyCheck] = getattr(route, "key_checks", ())
+    return checks
 
 
-async def key_problem(scope: Scope, routes: Iterable[BaseRoute]) -> HypemeterError | None:
-    """The 401/403/429 a request gets from its headers alone, or None (reads no body)."""
-    checks = route_key_checks(scope, routes)
+async def key_problem(scope: Scope, checks: Sequence[KeyCheck]) -> HypemeterError | None:
+    """The 401/403/429 a request gets from its headers alone under the key checks of its
+    route (:func:`route_key_checks`), or None (reads no body)."""
     if not checks:
         return None
     request = Request(scope)

@@ -41,7 +41,6 @@ from typing import Any
 import anyio
 from hypemeter.service.memory import RetiredModels, release_memory
 from hypemeter.service.state import LoadedModel, ModelHolder
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hypemeter.bundles.bundle import resolve_bundle_dir
 from hypemeter.errors import HypemeterError
@@ -362,16 +361,3 @@ class Rollout:
         except HypemeterError:
             return None
         return nxt.token, model
-
-
-class RolloutMiddleware:
-    """Calls :meth:`Rollout.poke` on every HTTP request (cheap), then passes it on."""
-
-    def __init__(self, app: ASGIApp, rollout: Rollout) -> None:
-        self.app = app
-        self.rollout = rollout
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            self.rollout.poke()
-        await self.app(scope, receive, send)

@@ -130,6 +130,10 @@ class Settings(CoreSettings):
     score_mode: Literal["batch", "thread", "sync"] = Field("batch", description="`batch` "
         "(micro-batching), `thread` (a thread per request) or `sync` (ScoreHandler)")
     score_threads: int = Field(default=2, ge=1, le=64, description="model calls at once per worker")
+    switch_interval_ms: float = Field(default=1.0, ge=0, le=100, description="milliseconds a "
+                                      "thread holding the GIL (a model call) keeps it once the "
+                                      "event loop asks for it (`sys.setswitchinterval`, set by "
+                                      "each worker; 0: leave Python's 5)")
     max_concurrency: int = Field(default=64, ge=1, description="requests in progress per worker; "
                                  "more get 503 `overloaded` (never the probes and `/metrics`)")
     max_connections: int = Field(default=1000, ge=1, description="open connections per worker; "
