@@ -27,7 +27,7 @@ Reduced setting for a shared machine (``--cap``): the headline-only corpora (Sto
 Webis-17, LIAR, FakeNewsNet titles) are sampled down to ``--cap`` records per corpus and task;
 the article corpora are kept whole.
 
-    python benchmarks/bench_adaptation.py --data-dir ../shared/datasets [--newsrooms a,b,c]
+    python benchmarks/bench_adaptation.py --data-dir "$HYPEMETER_DATA_DIR" [--newsrooms a,b,c]
         [--ks 0,25,50,100,200] [--strategies random,suggest] [--suggest-max-k K] [--cap 4000]
         [--adapt retrain,profile,words,base]
         [--param own_weight=3|none] [--models models] [--plot adaptation.png]

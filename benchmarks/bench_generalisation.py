@@ -4,7 +4,7 @@ For each article corpus, fit the full model on every other corpus (records shari
 with the held-out corpus are dropped from training too) and report ROC-AUC on the held-out
 corpus, next to a plain TF-IDF + logistic regression baseline trained on the same records.
 
-    python benchmarks/bench_generalisation.py --data-dir ../shared/datasets [--only NAME ...]
+    python benchmarks/bench_generalisation.py --data-dir "$HYPEMETER_DATA_DIR" [--only NAME ...]
         [--record]
 """
 

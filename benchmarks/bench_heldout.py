@@ -10,7 +10,7 @@ baselines fit on the same training records: one on every labelled record of the 
 of sensational and plainly written full articles (hyperpartisan, PTC, the sample, Pérez-Rosas
 legitimate reports) and holds out groups across all of them.
 
-    python benchmarks/bench_heldout.py --data-dir ../shared/datasets
+    python benchmarks/bench_heldout.py --data-dir "$HYPEMETER_DATA_DIR"
         [--only fakenewsnet ...] [--folds 5] [--seed 0] [--jobs 2] [--param C_article=4]
         [--record]
 """
