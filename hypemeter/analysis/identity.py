@@ -147,5 +147,6 @@ def mask_field(text: str, tokens: Tokens, at: list[int] | None = None
     caps = tokens.caps  # the placeholder has no capitals; a run never leaves its token
     if caps is not None:
         caps -= sum(len(ALL_CAPS_RE.findall(tokens.raw[i])) for i in at)
+    # (a masked token's word is its raw token; listed in ``cased`` or not, both read the same)
     return "".join(pieces), Tokens(new_words, tokens.starts, tokens.ends, new_raw, tokens.seps,
-                                   caps)
+                                   caps, tokens.cased)

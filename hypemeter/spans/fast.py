@@ -13,11 +13,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from itertools import repeat
+from operator import itemgetter
 
 import numpy as np
 
 from hypemeter.analysis.features import FieldAnalysis
 from hypemeter.analysis.vocabulary import PHRASE_MARKS, STOPWORDS
+from hypemeter.analysis.word_table import WordTable
 from hypemeter.records.results import public_category
 from hypemeter.spans.columns import (
     PAD,
@@ -58,6 +60,8 @@ class TokenCache:
         self._cat_code = {c: k for k, c in enumerate(learned)}
         self.cat_names: list[str] = [public_category(c) for c in learned]  # as results say
         self.lock = threading.Lock()
+        # a word table and per row of it the row here of its word (:meth:`lookup_rows`)
+        self._by_word: tuple[WordTable, np.ndarray] | None = None
 
     def _rows(self, raws: list[str]) -> tuple[np.ndarray, ...]:
         m = self.model
@@ -83,11 +87,58 @@ class TokenCache:
 
     def lookup(self, raws: list[str]) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
         """Row indices of ``raws`` and the property arrays to read them from."""
+        idx, arrays, _ = self._lookup(raws)
+        return idx, arrays
+
+    def lookup_rows(self, table: WordTable, rows: np.ndarray, raws: Sequence[str],
+                    cased: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+        """:meth:`lookup` of ``raws``, given that each raw token but those at the positions
+        ``cased`` is the word of row ``rows[k]`` of ``table``: those rows are gathered
+        through a per-table array of the rows here of the table's words (filled as words are
+        met), the ``cased`` ones looked up by their strings."""
+        known = self._word_rows(table)
+        idx = known.take(rows)
+        fresh = (idx < 0).nonzero()[0]  # words not met yet (few, once the cache is warm)
+        idx[cased] = -1
+        missing = (idx < 0).nonzero()[0]
+        if not len(missing):
+            return idx, tuple(getattr(self, f) for f in self._FIELDS)
+        strings = itemgetter(*missing.tolist())(raws)
+        got, arrays, kept = self._lookup([strings] if len(missing) == 1 else strings)
+        idx[missing] = got
+        if len(fresh):  # their rows, unless cased or kept for this batch only
+            learn = np.ones(len(rows), bool)
+            learn[cased] = False
+            fresh = fresh[learn[fresh]]
+            fresh = fresh[idx[fresh] < kept]
+            known[rows[fresh]] = idx[fresh]
+        return idx, arrays
+
+    def _word_rows(self, table: WordTable) -> np.ndarray:
+        """Per row of ``table`` the row here of its word as a raw token, -1 while not known;
+        at least as long as the table has rows."""
+        size = len(table.index)  # (more than any row handed out so far: rows precede keys)
+        by_word = self._by_word
+        if by_word is None or by_word[0] is not table or len(by_word[1]) < size:
+            with self.lock:
+                by_word = self._by_word
+                if by_word is None or by_word[0] is not table:
+                    by_word = (table, np.full(max(size, 1024), -1, np.int64))
+                elif len(by_word[1]) < size:
+                    grown = np.full(max(size, 2 * len(by_word[1])), -1, np.int64)
+                    grown[:len(by_word[1])] = by_word[1]  # (a write to the old one is lost:
+                    by_word = (table, grown)              # that word is looked up again)
+                self._by_word = by_word
+        return by_word[1]
+
+    def _lookup(self, raws: Sequence[str]) -> tuple[np.ndarray, tuple[np.ndarray, ...], int]:
+        """:meth:`lookup`, and a row count below which every row given is kept."""
         n = len(raws)
         idx = np.fromiter(map(self.index.get, raws, repeat(-1)), np.int64, n)
         missing = (idx < 0).nonzero()[0]
         if not len(missing):
-            return idx, tuple(getattr(self, f) for f in self._FIELDS)
+            arrays = tuple(getattr(self, f) for f in self._FIELDS)
+            return idx, arrays, len(arrays[0])
         new = list(dict.fromkeys(raws[k] for k in missing.tolist()))
         rows = self._rows(new)
         with self.lock:
@@ -107,12 +158,14 @@ class TokenCache:
                 for j, r in enumerate(new):  # rows first, then the index that points at them
                     self.index[r] = base + j
                 arrays = tuple(getattr(self, f) for f in self._FIELDS)
+                kept = need
             else:  # full: these rows live for this batch only
                 arrays = tuple(np.concatenate([getattr(self, f)[:base], r])
                                for f, r in zip(self._FIELDS, rows, strict=True))
+                kept = base
         local = {r: base + j for j, r in enumerate(new)}
         idx[missing] = [local[raws[k]] for k in missing.tolist()]
-        return idx, arrays
+        return idx, arrays, kept
 
 
 def token_cache(model: SpanModel) -> TokenCache:
@@ -138,30 +191,35 @@ def encode_fast(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, boo
     model reads known words' suffixes from :meth:`SpanModel.known_suffixes`), from the
     cache."""
     cache = token_cache(model)
-    raws: list[str] = [""] * PAD
-    pad = [""] * PAD
-    lens = []
-    for fa, _, _ in fields:
-        toks = fa.tokens
-        raws += toks.raw
-        raws += pad
-        lens.append(len(toks.raw))
-    total = len(raws)
-    idx, (ids_of, upper_of, title_of, unseen_of, stop_of, mark_of, cat_of,
-          number_of) = cache.lookup(raws)
-    ids = ids_of[idx]
-    bigrams = np.zeros(total, np.int64)
-    keys, values = model.pair_index()
-    if len(keys):
-        wanted = ids[:-1] * (len(model.vocab) + 2) + ids[1:]
-        bigrams[:-1] = _pair_ids(model, keys, values, wanted)
+    lens = [len(fa.tokens.raw) for fa, _, _ in fields]
+    total = sum(lens) + PAD * (len(fields) + 1)
     lens_a = np.asarray(lens, np.int64)
     n = int(lens_a.sum())
     field_starts = PAD + np.cumsum(lens_a + PAD) - (lens_a + PAD)
     bounds = np.zeros(len(lens) + 1, np.int64)
     bounds[1:] = np.cumsum(lens_a)
     pos = np.repeat(field_starts - bounds[:-1], lens_a) + np.arange(n)
-    real = idx[pos]
+    raws: list[str] = []
+    for fa, _, _ in fields:
+        raws += fa.tokens.raw
+    raws.append("")  # the padding
+    via = _word_rows(fields, bounds)
+    if via is None:
+        real, arrays = cache.lookup(raws)
+    else:  # capitalised tokens and the padding looked up by their strings, the others by row
+        table, rows, cased = via
+        real, arrays = cache.lookup_rows(table, np.append(rows, -1), raws,
+                                         np.append(cased, n))
+    idx = np.full(total, real[-1])
+    real = real[:-1]
+    idx[pos] = real
+    ids_of, upper_of, title_of, unseen_of, stop_of, mark_of, cat_of, number_of = arrays
+    ids = ids_of[idx]
+    bigrams = np.zeros(total, np.int64)
+    keys, values = model.pair_index()
+    if len(keys):
+        wanted = ids[:-1] * (len(model.vocab) + 2) + ids[1:]
+        bigrams[:-1] = _pair_ids(model, keys, values, wanted)
     codes = separator_codes(fields)
     dense = _batch_dense(fields, model.strong[ids[pos]],
                          case=(upper_of[real], title_of[real]), codes=codes,
@@ -174,6 +232,31 @@ def encode_fast(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, boo
     enc.cat = cat_of[real]
     enc.cat_names = cache.cat_names
     return enc
+
+
+def _word_rows(fields: Sequence[tuple[FieldAnalysis, str, bool]], bounds: np.ndarray
+               ) -> tuple[WordTable, np.ndarray, np.ndarray] | None:
+    """The word table of the fields' analysis, their words' rows in it end to end and the
+    positions among those of the tokens whose word may not be their raw token
+    (:attr:`Tokens.cased <hypemeter.text.tokens.Tokens.cased>`; all of a field's when not
+    known); None unless every field's rows are kept, of one table."""
+    if not fields:
+        return None
+    table = fields[0][0].table
+    rows = []
+    cased = []
+    for fa, _, _ in fields:
+        if fa.table is not table or fa.rows is None:
+            return None
+        rows.append(fa.rows)
+        c = fa.tokens.cased
+        cased.append(c if c is not None else np.arange(len(fa.rows)))
+    if table is None:
+        return None
+    lens = np.fromiter(map(len, cased), np.int64, len(cased))
+    flat_cased = np.concatenate(cased).astype(np.int64, copy=False)
+    flat_cased += np.repeat(bounds[:-1], lens)
+    return table, np.concatenate(rows), flat_cased
 
 
 _HASH_BITS = 20

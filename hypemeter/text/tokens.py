@@ -182,7 +182,10 @@ def normalise_token(token: str) -> str:
 class Tokens:
     """Normalised tokens of one field, their offsets in the original text and separators.
 
-    ``seps[k]`` is the text between token ``k`` and token ``k + 1`` (or the end). ``caps``,
+    ``seps[k]`` is the text between token ``k`` and token ``k + 1`` (or the end). ``cased``,
+    when known, lists in order the positions of the tokens whose word may differ from their
+    raw token: every other token's word is its raw token (the same string; a reader keyed on
+    raw tokens may take those from the word). ``caps``,
     when known, is ``len(ALL_CAPS_RE.findall(text))`` of the text tokenised (the style
     features read it; :func:`tokenize` counts it from the characters it classifies anyway).
     The offsets and separators are lists, or arrays read as such
@@ -195,6 +198,7 @@ class Tokens:
     raw: list[str]
     seps: Sequence[str]
     caps: int | None = field(default=None, compare=False, repr=False)
+    cased: Sequence[int] | None = field(default=None, compare=False, repr=False)
 
 
 # A token: a run of letters and digits, apostrophes inside it (``[^\W_]+(?:['’][^\W_]+)*``),
@@ -210,19 +214,23 @@ _SHORT = 200  # shorter texts (headlines) split faster with the regex
 
 
 
-def lowered(raw: list[str], starts: np.ndarray, capitals: np.ndarray) -> list[str]:
+def lowered(raw: list[str], starts: np.ndarray, capitals: np.ndarray
+            ) -> tuple[list[str], np.ndarray]:
     """``raw`` (ASCII tokens starting at ``starts``, offsets padded by one) with each token
     that holds one of ``capitals`` (sorted offsets) lower-cased, each such token once; the
-    others stay the same string objects (hashed once for every table they are looked up in)."""
+    others stay the same string objects (hashed once for every table they are looked up in).
+    Also the positions of the tokens lower-cased, in order (:attr:`Tokens.cased`)."""
     words = list(raw)
-    if len(capitals):
-        held = starts.searchsorted(capitals - 1, side="right")  # each capital's token
-        first = np.empty(len(held), bool)
-        first[0] = True
-        np.not_equal(held[1:], held[:-1], out=first[1:])
-        for k in (held[first] - 1).tolist():
-            words[k] = raw[k].lower()
-    return words
+    if not len(capitals):
+        return words, np.zeros(0, np.int64)
+    held = starts.searchsorted(capitals - 1, side="right")  # each capital's token
+    first = np.empty(len(held), bool)
+    first[0] = True
+    np.not_equal(held[1:], held[:-1], out=first[1:])
+    cased = held[first] - 1
+    for k in cased.tolist():
+        words[k] = raw[k].lower()
+    return words, cased
 
 def tokenize(text: str) -> Tokens:
     """Tokenise ``text``: its tokens (runs of letters and digits, apostrophes inside) with
@@ -256,11 +264,14 @@ def tokenize(text: str) -> Tokens:
     masked = _decode(np.where(mask, code, code.dtype.type(32)), ascii_)
     raw = masked.split()
     # ASCII: lower-casing changes only the tokens that hold a capital
-    words = (lowered(raw, starts, capitals) if ascii_
-             else masked.replace("’", "'").lower().split())
+    cased = None
+    if ascii_:
+        words, cased = lowered(raw, starts, capitals)
+    else:
+        words = masked.replace("’", "'").lower().split()
     ends = edges[1::2]
     return Tokens(words, Offsets(starts), Offsets(ends), raw, Separators(text, starts, ends),
-                  _caps(capitals))
+                  _caps(capitals), cased)
 
 
 def _caps(capitals: np.ndarray) -> int:
