@@ -50,7 +50,7 @@ def main() -> None:
     for fa, _, _ in fields:
         raws += fa.tokens.raw
     raws.append("")  # the padding (encode_fast: one look-up for all of it)
-    capitalised = len(_word_rows(fields, bounds)[2])  # type: ignore[index]
+    capitalised = len(_word_rows(fields, bounds)[2]) - 1  # type: ignore[index]
 
     def old() -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
         return cache.lookup(raws)
@@ -59,7 +59,7 @@ def main() -> None:
         via = _word_rows(fields, bounds)
         assert via is not None
         table, rows, cased = via
-        return cache.lookup_rows(table, np.append(rows, -1), raws, np.append(cased, n))
+        return cache.lookup_rows(table, rows, raws, cased)
 
     a, b = old(), new()
     for x, y in zip(a[1], b[1], strict=True):  # the same properties for every position

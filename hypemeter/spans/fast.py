@@ -208,8 +208,7 @@ def encode_fast(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, boo
         real, arrays = cache.lookup(raws)
     else:  # capitalised tokens and the padding looked up by their strings, the others by row
         table, rows, cased = via
-        real, arrays = cache.lookup_rows(table, np.append(rows, -1), raws,
-                                         np.append(cased, n))
+        real, arrays = cache.lookup_rows(table, rows, raws, cased)
     idx = np.full(total, real[-1])
     real = real[:-1]
     idx[pos] = real
@@ -239,10 +238,13 @@ def _word_rows(fields: Sequence[tuple[FieldAnalysis, str, bool]], bounds: np.nda
     """The word table of the fields' analysis, their words' rows in it end to end and the
     positions among those of the tokens whose word may not be their raw token
     (:attr:`Tokens.cased <hypemeter.text.tokens.Tokens.cased>`; all of a field's when not
-    known); None unless every field's rows are kept, of one table."""
+    known), then one more position, the padding's (its row -1, its position listed); None
+    unless every field's rows are kept, of one table."""
     if not fields:
         return None
     table = fields[0][0].table
+    if table is None:
+        return None
     rows = []
     cased = []
     for fa, _, _ in fields:
@@ -251,12 +253,16 @@ def _word_rows(fields: Sequence[tuple[FieldAnalysis, str, bool]], bounds: np.nda
         rows.append(fa.rows)
         c = fa.tokens.cased
         cased.append(c if c is not None else np.arange(len(fa.rows)))
-    if table is None:
-        return None
+    rows.append(_PADDING_ROW)
+    cased.append(_PADDING_AT)  # (after the last field: at bounds[-1])
     lens = np.fromiter(map(len, cased), np.int64, len(cased))
     flat_cased = np.concatenate(cased).astype(np.int64, copy=False)
-    flat_cased += np.repeat(bounds[:-1], lens)
+    flat_cased += np.repeat(bounds, lens)
     return table, np.concatenate(rows), flat_cased
+
+
+_PADDING_ROW = np.array([-1], np.int64)
+_PADDING_AT = np.array([0], np.int64)
 
 
 _HASH_BITS = 20
