@@ -210,9 +210,9 @@ def analyze_fields(
         if mask:
             _mask_chunk(table, k, chunk, ids, texts, toks, masked)
         counts += table.counts(chunk, ids)
-        if matches:  # (after masking: the rows of the words as they now are)
+        if matches:  # the rows after masking (int32: a table holds far fewer than 2**31)
             cut = list(accumulate(map(len, chunk), initial=0))
-            rows += map(ids.__getitem__, map(slice, cut, cut[1:]))
+            rows += map(ids.astype(np.int32).__getitem__, map(slice, cut, cut[1:]))
         found, weights, sizes = match_fields(
             lexicon, table, chunk, [t.seps for t in toks[k:k + CHUNK_FIELDS]], ids,
             objects=matches)

@@ -3,9 +3,13 @@
 Everything the model reads from a token's own characters (vocabulary id, capitals, the suffix
 score of an unseen word, stop word, phrase mark, category) is computed once per distinct
 token string and kept per process in :class:`TokenCache`, so encoding a batch
-(:func:`encode_fast`, the layout of :func:`hypemeter.spans.columns.encode`) costs one dictionary
-lookup per token and array operations, and :func:`token_proba` is a few table reads per token.
-Decoding the probabilities into spans is :mod:`hypemeter.spans.decoding`.
+(:func:`encode_fast`, the layout of :func:`hypemeter.spans.columns.encode`) costs array
+operations and, for the tokens the text analysis's word table does not give, one dictionary
+lookup each; :func:`token_proba` is a few table reads per token. The analysis has already
+found each word's row in its word table (one dictionary lookup per token there): a token spelt
+as its word (not capitalised) takes its row here from an array by word row, filled as words
+are met (:meth:`TokenCache.lookup_rows`). Decoding the probabilities into spans is
+:mod:`hypemeter.spans.decoding`.
 """
 
 from __future__ import annotations
@@ -261,7 +265,7 @@ def _word_rows(fields: Sequence[tuple[FieldAnalysis, str, bool]], bounds: np.nda
     return table, np.concatenate(rows), flat_cased
 
 
-_PADDING_ROW = np.array([-1], np.int64)
+_PADDING_ROW = np.array([-1], np.int32)  # (the analysis keeps rows as int32)
 _PADDING_AT = np.array([0], np.int64)
 
 
