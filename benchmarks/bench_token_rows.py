@@ -58,8 +58,8 @@ def main() -> None:
     def new() -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
         via = _word_rows(fields, bounds)
         assert via is not None
-        table, rows, cased = via
-        return cache.lookup_rows(table, rows, raws, cased)
+        table, rows, cased, initial = via
+        return cache.lookup_rows(table, rows, raws, cased, initial)
 
     a, b = old(), new()
     for x, y in zip(a[1], b[1], strict=True):  # the same properties for every position

@@ -95,43 +95,56 @@ class TokenCache:
         return idx, arrays
 
     def lookup_rows(self, table: WordTable, rows: np.ndarray, raws: Sequence[str],
-                    cased: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+                    cased: np.ndarray, initial: np.ndarray
+                    ) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
         """:meth:`lookup` of ``raws``, given that each raw token but those at the positions
-        ``cased`` is the word of row ``rows[k]`` of ``table``: those rows are gathered
-        through a per-table array of the rows here of the table's words (filled as words are
-        met), the ``cased`` ones looked up by their strings."""
+        ``cased`` is the word of row ``rows[k]`` of ``table``, and that those at the
+        positions ``initial`` (some of ``cased``) are that word with its first character
+        upper-cased: their rows are gathered through two per-table arrays of the rows here of
+        the table's words so spelt (filled as words are met), the other ``cased`` tokens
+        looked up by their strings."""
         known = self._word_rows(table)
-        idx = known.take(rows)
+        idx = known[0].take(rows)
         fresh = (idx < 0).nonzero()[0]  # words not met yet (few, once the cache is warm)
         idx[cased] = -1
+        fresh_initial = _NONE
+        if len(initial):
+            idx[initial] = capital = known[1].take(rows.take(initial))
+            fresh_initial = initial[capital < 0]
         missing = (idx < 0).nonzero()[0]
         if not len(missing):
             return idx, tuple(getattr(self, f) for f in self._FIELDS)
         strings = itemgetter(*missing.tolist())(raws)
         got, arrays, kept = self._lookup([strings] if len(missing) == 1 else strings)
         idx[missing] = got
-        if len(fresh):  # their rows, unless cased or kept for this batch only
+        # the rows of the words met for the first time (not those kept for one batch only)
+        if len(fresh):
             learn = np.ones(len(rows), bool)
             learn[cased] = False
             fresh = fresh[learn[fresh]]
             fresh = fresh[idx[fresh] < kept]
-            known[rows[fresh]] = idx[fresh]
+            known[0][rows[fresh]] = idx[fresh]
+        if len(fresh_initial):
+            fresh_initial = fresh_initial[idx[fresh_initial] < kept]
+            known[1][rows[fresh_initial]] = idx[fresh_initial]
         return idx, arrays
 
     def _word_rows(self, table: WordTable) -> np.ndarray:
-        """Per row of ``table`` the row here of its word as a raw token, -1 while not known;
-        at least as long as the table has rows."""
+        """Per row of ``table`` the row here of its word as a raw token (first line) and of
+        its word with the first character upper-cased (second line), -1 while not known; at
+        least as long as the table has rows."""
         size = len(table.index)  # (more than any row handed out so far: rows precede keys)
         by_word = self._by_word
-        if by_word is None or by_word[0] is not table or len(by_word[1]) < size:
+        if by_word is None or by_word[0] is not table or by_word[1].shape[1] < size:
             with self.lock:
                 by_word = self._by_word
                 if by_word is None or by_word[0] is not table:
-                    by_word = (table, np.full(max(size, 1024), -1, np.int64))
-                elif len(by_word[1]) < size:
-                    grown = np.full(max(size, 2 * len(by_word[1])), -1, np.int64)
-                    grown[:len(by_word[1])] = by_word[1]  # (a write to the old one is lost:
-                    by_word = (table, grown)              # that word is looked up again)
+                    by_word = (table, np.full((2, max(size, 1024)), -1, np.int64))
+                elif by_word[1].shape[1] < size:
+                    old = by_word[1]
+                    grown = np.full((2, max(size, 2 * old.shape[1])), -1, np.int64)
+                    grown[:, :old.shape[1]] = old  # (a write to the old one is lost: that
+                    by_word = (table, grown)        # word is looked up again)
                 self._by_word = by_word
         return by_word[1]
 
@@ -211,8 +224,8 @@ def encode_fast(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, boo
     if via is None:
         real, arrays = cache.lookup(raws)
     else:  # capitalised tokens and the padding looked up by their strings, the others by row
-        table, rows, cased = via
-        real, arrays = cache.lookup_rows(table, rows, raws, cased)
+        table, rows, cased, initial = via
+        real, arrays = cache.lookup_rows(table, rows, raws, cased, initial)
     idx = np.full(total, real[-1])
     real = real[:-1]
     idx[pos] = real
@@ -238,12 +251,14 @@ def encode_fast(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, boo
 
 
 def _word_rows(fields: Sequence[tuple[FieldAnalysis, str, bool]], bounds: np.ndarray
-               ) -> tuple[WordTable, np.ndarray, np.ndarray] | None:
-    """The word table of the fields' analysis, their words' rows in it end to end and the
+               ) -> tuple[WordTable, np.ndarray, np.ndarray, np.ndarray] | None:
+    """The word table of the fields' analysis, their words' rows in it end to end, the
     positions among those of the tokens whose word may not be their raw token
     (:attr:`Tokens.cased <hypemeter.text.tokens.Tokens.cased>`; all of a field's when not
-    known), then one more position, the padding's (its row -1, its position listed); None
-    unless every field's rows are kept, of one table."""
+    known) then one more position, the padding's (its row -1), and of the tokens spelt as
+    their word with a capital first (:attr:`Tokens.initial
+    <hypemeter.text.tokens.Tokens.initial>`); None unless every field's rows are kept, of one
+    table."""
     if not fields:
         return None
     table = fields[0][0].table
@@ -251,20 +266,32 @@ def _word_rows(fields: Sequence[tuple[FieldAnalysis, str, bool]], bounds: np.nda
         return None
     rows = []
     cased = []
+    initial = []
     for fa, _, _ in fields:
         if fa.table is not table or fa.rows is None:
             return None
         rows.append(fa.rows)
-        c = fa.tokens.cased
+        tokens = fa.tokens
+        c = tokens.cased
         cased.append(c if c is not None else np.arange(len(fa.rows)))
+        i = tokens.initial
+        initial.append(i if i is not None else _NONE)
     rows.append(_PADDING_ROW)
     cased.append(_PADDING_AT)  # (after the last field: at bounds[-1])
-    lens = np.fromiter(map(len, cased), np.int64, len(cased))
-    flat_cased = np.concatenate(cased).astype(np.int64, copy=False)
-    flat_cased += np.repeat(bounds, lens)
-    return table, np.concatenate(rows), flat_cased
+    return (table, np.concatenate(rows), _end_to_end(cased, bounds),
+            _end_to_end(initial, bounds[:-1]))
 
 
+def _end_to_end(positions: list, starts: np.ndarray) -> np.ndarray:
+    """Positions in each field (``positions[k]`` from ``starts[k]`` on) as positions in the
+    fields laid end to end."""
+    lens = np.fromiter(map(len, positions), np.int64, len(positions))
+    flat = np.concatenate(positions).astype(np.int64, copy=False)
+    flat += np.repeat(starts, lens)
+    return flat
+
+
+_NONE = np.zeros(0, np.int64)
 _PADDING_ROW = np.array([-1], np.int32)  # (the analysis keeps rows as int32)
 _PADDING_AT = np.array([0], np.int64)
 

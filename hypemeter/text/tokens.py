@@ -185,7 +185,9 @@ class Tokens:
     ``seps[k]`` is the text between token ``k`` and token ``k + 1`` (or the end). ``cased``,
     when known, lists in order the positions of the tokens whose word may differ from their
     raw token: every other token's word is its raw token (the same string; a reader keyed on
-    raw tokens may take those from the word). ``caps``,
+    raw tokens may take those from the word). ``initial``, when known, lists in order those of
+    them whose raw token is their word with its first character upper-cased (one capital, the
+    first character: "The", "I'm"). ``caps``,
     when known, is ``len(ALL_CAPS_RE.findall(text))`` of the text tokenised (the style
     features read it; :func:`tokenize` counts it from the characters it classifies anyway).
     The offsets and separators are lists, or arrays read as such
@@ -199,6 +201,7 @@ class Tokens:
     seps: Sequence[str]
     caps: int | None = field(default=None, compare=False, repr=False)
     cased: Sequence[int] | None = field(default=None, compare=False, repr=False)
+    initial: Sequence[int] | None = field(default=None, compare=False, repr=False)
 
 
 # A token: a run of letters and digits, apostrophes inside it (``[^\W_]+(?:['’][^\W_]+)*``),
@@ -215,22 +218,29 @@ _SHORT = 200  # shorter texts (headlines) split faster with the regex
 
 
 def lowered(raw: list[str], starts: np.ndarray, capitals: np.ndarray
-            ) -> tuple[list[str], np.ndarray]:
+            ) -> tuple[list[str], np.ndarray, np.ndarray]:
     """``raw`` (ASCII tokens starting at ``starts``, offsets padded by one) with each token
     that holds one of ``capitals`` (sorted offsets) lower-cased, each such token once; the
     others stay the same string objects (hashed once for every table they are looked up in).
-    Also the positions of the tokens lower-cased, in order (:attr:`Tokens.cased`)."""
+    Also the positions of the tokens lower-cased, in order (:attr:`Tokens.cased`), and of
+    those with one capital, their first character (:attr:`Tokens.initial`)."""
     words = list(raw)
     if not len(capitals):
-        return words, np.zeros(0, np.int64)
+        none = np.zeros(0, np.int64)
+        return words, none, none
     held = starts.searchsorted(capitals - 1, side="right")  # each capital's token
     first = np.empty(len(held), bool)
     first[0] = True
     np.not_equal(held[1:], held[:-1], out=first[1:])
-    cased = held[first] - 1
+    at = first.nonzero()[0]  # each lower-cased token's first capital
+    cased = held[at] - 1
     for k in cased.tolist():
         words[k] = raw[k].lower()
-    return words, cased
+    one = np.empty(len(at), bool)  # the only capital of its token
+    np.equal(at[1:] - at[:-1], 1, out=one[:-1])
+    one[-1] = at[-1] == len(held) - 1
+    initial = cased[one & (capitals[at] - 1 == starts[cased])]
+    return words, cased, initial
 
 def tokenize(text: str) -> Tokens:
     """Tokenise ``text``: its tokens (runs of letters and digits, apostrophes inside) with
@@ -264,14 +274,14 @@ def tokenize(text: str) -> Tokens:
     masked = _decode(np.where(mask, code, code.dtype.type(32)), ascii_)
     raw = masked.split()
     # ASCII: lower-casing changes only the tokens that hold a capital
-    cased = None
+    cased = initial = None
     if ascii_:
-        words, cased = lowered(raw, starts, capitals)
+        words, cased, initial = lowered(raw, starts, capitals)
     else:
         words = masked.replace("’", "'").lower().split()
     ends = edges[1::2]
     return Tokens(words, Offsets(starts), Offsets(ends), raw, Separators(text, starts, ends),
-                  _caps(capitals), cased)
+                  _caps(capitals), cased, initial)
 
 
 def _caps(capitals: np.ndarray) -> int:

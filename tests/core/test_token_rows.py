@@ -2,7 +2,8 @@
 (``TokenCache.lookup_rows``, read by ``encode_fast``) are those one look-up per raw token gives:
 words not seen before, capitalised tokens (their words are in the word table, their case is
 not), identity terms the analysis masked (their rows rewritten to the placeholder's), non-ASCII
-fields, a full cache; and ``Tokens.cased`` lists every token whose word is not its raw token."""
+fields, a full cache; ``Tokens.cased`` lists every token whose word is not its raw token and
+``Tokens.initial`` those spelt as their word with a capital first."""
 
 from __future__ import annotations
 
@@ -85,14 +86,19 @@ def test_rows_give_the_string_lookup(scorer: Scorer, monkeypatch: pytest.MonkeyP
         _same(fast.encode_fast(sm, fields), fast.encode_fast(sm, _fields(model, articles,
                                                                           rows=False)))
     assert cache._by_word is not None
-    known = cache._by_word[1]
+    known, capital = cache._by_word[1]
     table = fields[0][0].table
-    # every lower-case word met has its row, and it is the row of its string
+    # the words met have their rows, the rows of their strings (spelt as the word, and with
+    # a capital first)
     met = {w: table.index[w] for fa, _, _ in fields for w in fa.tokens.words
            if w == w.lower() and w in cache.index}
     learned = {w: int(known[r]) for w, r in met.items() if known[r] >= 0}
     assert len(learned) > 0.9 * len(met)
     assert all(cache.index[w] == r for w, r in learned.items())
+    upper = {w: int(capital[table.index[w]]) for fa, _, _ in fields for w in fa.tokens.words
+             if capital[table.index[w]] >= 0}
+    assert len(upper) > 20
+    assert all(cache.index[w[0].upper() + w[1:]] == r for w, r in upper.items())
     # a second set of articles through the same cache and word table
     _same(fast.encode_fast(sm, _fields(model, _articles(2))),
           fast.encode_fast(sm, _fields(model, _articles(2), rows=False)))
@@ -108,6 +114,11 @@ def test_masked_identity_terms_read_as_the_placeholder(scorer: Scorer) -> None:
     assert len(at) >= 8
     assert (fa.rows[at] == table.index[PLACEHOLDER]).all()
     assert all(fa.tokens.raw[k] is PLACEHOLDER for k in at)
+    # "Muslims", "Gay" were capitalised: cased still, no longer spelt as their word with a
+    # capital first
+    assert fa.tokens.cased is not None and fa.tokens.initial is not None
+    assert set(at) & set(np.asarray(fa.tokens.cased).tolist())
+    assert not set(at) & set(np.asarray(fa.tokens.initial).tolist())
     enc = fast.encode_fast(model.span_model_, fields)
     want = fast.encode_fast(model.span_model_, _fields(model, ARTICLES[:1], rows=False))
     _same(enc, want)
@@ -168,13 +179,16 @@ def test_a_new_word_table_starts_a_new_map(scorer: Scorer,
 
 
 def _check_cased(texts: list[str]) -> None:
-    for tokens in tokenize_many(texts):
+    for tokens in tokenize_many(texts) + [tokenize(t) for t in texts]:
         if tokens.cased is None:
+            assert tokens.initial is None
             continue
         cased = set(np.asarray(tokens.cased).tolist())
+        initial = set(np.asarray(tokens.initial).tolist())
         for k, (r, w) in enumerate(zip(tokens.raw, tokens.words, strict=True)):
             assert (r is not w) == (k in cased), (r, w)
             assert r == w or k in cased
+            assert (k in initial) == (r != w and r == w[0].upper() + w[1:]), (r, w)
 
 
 def test_cased_lists_the_tokens_lower_cased() -> None:
@@ -182,12 +196,18 @@ def test_cased_lists_the_tokens_lower_cased() -> None:
     alphabet = "ABCDEFGHIJ abcdefgh''.!?\n-_0123\t\""
     texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 700)))
              for _ in range(300)] + ["", "A", "a", "x " * 200, "Ab " * 200, "The End"]
+    texts += [" ".join(rng.choice(["The", "THE", "I", "I'm", "i'M", "O'Brien", "o'Brien", "tHe",
+                                   "Ab1", "1Ab", "a", "x'Y", "Zz", "'Q"])
+                       for _ in range(rng.randint(1, 120))) for _ in range(100)]
     _check_cased(texts)
     got = tokenize_many(texts)
     assert sum(len(t.cased) for t in got if t.cased is not None) > 1000
     long = "Some Words and MORE words " * 20
     assert np.asarray(tokenize(long).cased).tolist() == [k for k in range(100)
                                                            if k % 5 in (0, 1, 3)]
+    assert np.asarray(tokenize(long).initial).tolist() == [k for k in range(100)
+                                                             if k % 5 in (0, 1)]
     # unknown for non-ASCII text and without raw strings
     assert tokenize_many(["Caf\u00e9 " * 100])[0].cased is None
+    assert tokenize_many(["Caf\u00e9 " * 100])[0].initial is None
     assert all(t.cased is None for t in tokenize_many(texts, raw=False))
