@@ -2,8 +2,9 @@
 
 :func:`hypemeter.spans.fast.encode_fast` finds each token's row of the span model's token
 cache. Old: one dictionary look-up per raw token (``TokenCache.lookup``). New: through the
-rows the text analysis already found in its word table (``TokenCache.lookup_rows``; only
-padding and capitalised tokens looked up by string). Both timed in turns on the same 32
+rows the text analysis already found in its word table (``TokenCache.lookup_rows``; only the
+padding and capitalised tokens not spelt as their word with a capital first looked up by
+string). Both timed in turns on the same 32
 articles (an explanation chunk), warm caches, best of ``--repeat``; per-round ratio new / old.
 
     python benchmarks/bench_token_rows.py --rounds 15
