@@ -12,10 +12,10 @@ import operator
 from collections import Counter
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from itertools import compress, count, repeat
+from itertools import accumulate, compress, count, repeat
 
 import numpy as np
 
@@ -89,6 +89,10 @@ class FieldAnalysis:
     # the field's text with identity terms masked (hypemeter.analysis.identity), when the
     # analysis masked any: what character features read
     masked: str | None = None
+    # each word's row in ``table`` (the word table of the analysis; identity terms: the
+    # placeholder's row), when the analysis kept them (with ``matches``: explanations read them)
+    rows: np.ndarray | None = field(default=None, compare=False, repr=False)
+    table: WordTable | None = field(default=None, compare=False, repr=False)
 
 
 def _count_in(counts: Counter[str], vocabulary: frozenset[str]) -> int:
@@ -196,6 +200,7 @@ def analyze_fields(
     matched: list[list[Match]] = []
     loaded: list[float] = []
     n_matches: list[int] = []
+    rows: list[np.ndarray | None] = []
     for k in range(0, len(toks), CHUNK_FIELDS):  # keeps the token arrays in the cache
         chunk = [t.words for t in toks[k:k + CHUNK_FIELDS]]
         flat: list[str] = []  # (extending by whole lists: half the time of list(chain(...)))
@@ -205,6 +210,9 @@ def analyze_fields(
         if mask:
             _mask_chunk(table, k, chunk, ids, texts, toks, masked)
         counts += table.counts(chunk, ids)
+        if matches:  # the rows after masking (int32: a table holds far fewer than 2**31)
+            cut = list(accumulate(map(len, chunk), initial=0))
+            rows += map(ids.astype(np.int32).__getitem__, map(slice, cut, cut[1:]))
         found, weights, sizes = match_fields(
             lexicon, table, chunk, [t.seps for t in toks[k:k + CHUNK_FIELDS]], ids,
             objects=matches)
@@ -226,7 +234,9 @@ def analyze_fields(
             c.val_sum, c.val_max, c.negative, size, weight, forward))
     # (a field without words has no matches and nothing masked)
     return build_many(FieldAnalysis, tokens=toks, style=styles, matches=matched,
-                      hashes=[c.hashes for c in counts], masked=masked)
+                      hashes=[c.hashes for c in counts], masked=masked,
+                      rows=rows if matches else [None] * len(toks),
+                      table=[table if matches else None] * len(toks))
 
 
 def _mask_chunk(table: WordTable, first: int, chunk: list[list[str]], ids: np.ndarray,

@@ -28,6 +28,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import compress, count
 
+import numpy as np
+
 from hypemeter.text.tokens import ALL_CAPS_RE, Tokens
 
 PLACEHOLDER = "_identity_"
@@ -147,5 +149,10 @@ def mask_field(text: str, tokens: Tokens, at: list[int] | None = None
     caps = tokens.caps  # the placeholder has no capitals; a run never leaves its token
     if caps is not None:
         caps -= sum(len(ALL_CAPS_RE.findall(tokens.raw[i])) for i in at)
+    # (a masked token's word is its raw token: listed in ``cased`` or not, both read the
+    # same; not the word with a capital first: out of ``initial``)
+    initial = tokens.initial
+    if initial is not None and len(initial):
+        initial = np.setdiff1d(initial, at, assume_unique=True)
     return "".join(pieces), Tokens(new_words, tokens.starts, tokens.ends, new_raw, tokens.seps,
-                                   caps)
+                                   caps, tokens.cased, initial)

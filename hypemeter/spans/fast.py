@@ -3,9 +3,13 @@
 Everything the model reads from a token's own characters (vocabulary id, capitals, the suffix
 score of an unseen word, stop word, phrase mark, category) is computed once per distinct
 token string and kept per process in :class:`TokenCache`, so encoding a batch
-(:func:`encode_fast`, the layout of :func:`hypemeter.spans.columns.encode`) costs one dictionary
-lookup per token and array operations, and :func:`token_proba` is a few table reads per token.
-Decoding the probabilities into spans is :mod:`hypemeter.spans.decoding`.
+(:func:`encode_fast`, the layout of :func:`hypemeter.spans.columns.encode`) costs array
+operations and, for the tokens the text analysis's word table does not give, one dictionary
+lookup each; :func:`token_proba` is a few table reads per token. The analysis has already
+found each word's row in its word table (one dictionary lookup per token there): a token spelt
+as its word (not capitalised) takes its row here from an array by word row, filled as words
+are met (:meth:`TokenCache.lookup_rows`). Decoding the probabilities into spans is
+:mod:`hypemeter.spans.decoding`.
 """
 
 from __future__ import annotations
@@ -13,11 +17,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from itertools import repeat
+from operator import itemgetter
 
 import numpy as np
 
 from hypemeter.analysis.features import FieldAnalysis
 from hypemeter.analysis.vocabulary import PHRASE_MARKS, STOPWORDS
+from hypemeter.analysis.word_table import WordTable
 from hypemeter.records.results import public_category
 from hypemeter.spans.columns import (
     PAD,
@@ -58,6 +64,8 @@ class TokenCache:
         self._cat_code = {c: k for k, c in enumerate(learned)}
         self.cat_names: list[str] = [public_category(c) for c in learned]  # as results say
         self.lock = threading.Lock()
+        # a word table and per row of it the row here of its word (:meth:`lookup_rows`)
+        self._by_word: tuple[WordTable, np.ndarray] | None = None
 
     def _rows(self, raws: list[str]) -> tuple[np.ndarray, ...]:
         m = self.model
@@ -83,11 +91,71 @@ class TokenCache:
 
     def lookup(self, raws: list[str]) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
         """Row indices of ``raws`` and the property arrays to read them from."""
+        idx, arrays, _ = self._lookup(raws)
+        return idx, arrays
+
+    def lookup_rows(self, table: WordTable, rows: np.ndarray, raws: Sequence[str],
+                    cased: np.ndarray, initial: np.ndarray
+                    ) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+        """:meth:`lookup` of ``raws``, given that each raw token but those at the positions
+        ``cased`` is the word of row ``rows[k]`` of ``table``, and that those at the
+        positions ``initial`` (some of ``cased``) are that word with its first character
+        upper-cased: their rows are gathered through two per-table arrays of the rows here of
+        the table's words so spelt (filled as words are met), the other ``cased`` tokens
+        looked up by their strings."""
+        known = self._word_rows(table)
+        idx = known[0].take(rows)
+        fresh = (idx < 0).nonzero()[0]  # words not met yet (few, once the cache is warm)
+        idx[cased] = -1
+        fresh_initial = _NONE
+        if len(initial):
+            idx[initial] = capital = known[1].take(rows.take(initial))
+            fresh_initial = initial[capital < 0]
+        missing = (idx < 0).nonzero()[0]
+        if not len(missing):
+            return idx, tuple(getattr(self, f) for f in self._FIELDS)
+        strings = itemgetter(*missing.tolist())(raws)
+        got, arrays, kept = self._lookup([strings] if len(missing) == 1 else strings)
+        idx[missing] = got
+        # the rows of the words met for the first time (not those kept for one batch only)
+        if len(fresh):
+            learn = np.ones(len(rows), bool)
+            learn[cased] = False
+            fresh = fresh[learn[fresh]]
+            fresh = fresh[idx[fresh] < kept]
+            known[0][rows[fresh]] = idx[fresh]
+        if len(fresh_initial):
+            fresh_initial = fresh_initial[idx[fresh_initial] < kept]
+            known[1][rows[fresh_initial]] = idx[fresh_initial]
+        return idx, arrays
+
+    def _word_rows(self, table: WordTable) -> np.ndarray:
+        """Per row of ``table`` the row here of its word as a raw token (first line) and of
+        its word with the first character upper-cased (second line), -1 while not known; at
+        least as long as the table has rows."""
+        size = len(table.index)  # (more than any row handed out so far: rows precede keys)
+        by_word = self._by_word
+        if by_word is None or by_word[0] is not table or by_word[1].shape[1] < size:
+            with self.lock:
+                by_word = self._by_word
+                if by_word is None or by_word[0] is not table:
+                    by_word = (table, np.full((2, max(size, 1024)), -1, np.int64))
+                elif by_word[1].shape[1] < size:
+                    old = by_word[1]
+                    grown = np.full((2, max(size, 2 * old.shape[1])), -1, np.int64)
+                    grown[:, :old.shape[1]] = old  # (a write to the old one is lost: that
+                    by_word = (table, grown)        # word is looked up again)
+                self._by_word = by_word
+        return by_word[1]
+
+    def _lookup(self, raws: Sequence[str]) -> tuple[np.ndarray, tuple[np.ndarray, ...], int]:
+        """:meth:`lookup`, and a row count below which every row given is kept."""
         n = len(raws)
         idx = np.fromiter(map(self.index.get, raws, repeat(-1)), np.int64, n)
         missing = (idx < 0).nonzero()[0]
         if not len(missing):
-            return idx, tuple(getattr(self, f) for f in self._FIELDS)
+            arrays = tuple(getattr(self, f) for f in self._FIELDS)
+            return idx, arrays, len(arrays[0])
         new = list(dict.fromkeys(raws[k] for k in missing.tolist()))
         rows = self._rows(new)
         with self.lock:
@@ -107,12 +175,14 @@ class TokenCache:
                 for j, r in enumerate(new):  # rows first, then the index that points at them
                     self.index[r] = base + j
                 arrays = tuple(getattr(self, f) for f in self._FIELDS)
+                kept = need
             else:  # full: these rows live for this batch only
                 arrays = tuple(np.concatenate([getattr(self, f)[:base], r])
                                for f, r in zip(self._FIELDS, rows, strict=True))
+                kept = base
         local = {r: base + j for j, r in enumerate(new)}
         idx[missing] = [local[raws[k]] for k in missing.tolist()]
-        return idx, arrays
+        return idx, arrays, kept
 
 
 def token_cache(model: SpanModel) -> TokenCache:
@@ -138,30 +208,34 @@ def encode_fast(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, boo
     model reads known words' suffixes from :meth:`SpanModel.known_suffixes`), from the
     cache."""
     cache = token_cache(model)
-    raws: list[str] = [""] * PAD
-    pad = [""] * PAD
-    lens = []
-    for fa, _, _ in fields:
-        toks = fa.tokens
-        raws += toks.raw
-        raws += pad
-        lens.append(len(toks.raw))
-    total = len(raws)
-    idx, (ids_of, upper_of, title_of, unseen_of, stop_of, mark_of, cat_of,
-          number_of) = cache.lookup(raws)
-    ids = ids_of[idx]
-    bigrams = np.zeros(total, np.int64)
-    keys, values = model.pair_index()
-    if len(keys):
-        wanted = ids[:-1] * (len(model.vocab) + 2) + ids[1:]
-        bigrams[:-1] = _pair_ids(model, keys, values, wanted)
+    lens = [len(fa.tokens.raw) for fa, _, _ in fields]
+    total = sum(lens) + PAD * (len(fields) + 1)
     lens_a = np.asarray(lens, np.int64)
     n = int(lens_a.sum())
     field_starts = PAD + np.cumsum(lens_a + PAD) - (lens_a + PAD)
     bounds = np.zeros(len(lens) + 1, np.int64)
     bounds[1:] = np.cumsum(lens_a)
     pos = np.repeat(field_starts - bounds[:-1], lens_a) + np.arange(n)
-    real = idx[pos]
+    raws: list[str] = []
+    for fa, _, _ in fields:
+        raws += fa.tokens.raw
+    raws.append("")  # the padding
+    via = _word_rows(fields, bounds)
+    if via is None:
+        real, arrays = cache.lookup(raws)
+    else:  # capitalised tokens and the padding looked up by their strings, the others by row
+        table, rows, cased, initial = via
+        real, arrays = cache.lookup_rows(table, rows, raws, cased, initial)
+    idx = np.full(total, real[-1])
+    real = real[:-1]
+    idx[pos] = real
+    ids_of, upper_of, title_of, unseen_of, stop_of, mark_of, cat_of, number_of = arrays
+    ids = ids_of[idx]
+    bigrams = np.zeros(total, np.int64)
+    keys, values = model.pair_index()
+    if len(keys):
+        wanted = ids[:-1] * (len(model.vocab) + 2) + ids[1:]
+        bigrams[:-1] = _pair_ids(model, keys, values, wanted)
     codes = separator_codes(fields)
     dense = _batch_dense(fields, model.strong[ids[pos]],
                          case=(upper_of[real], title_of[real]), codes=codes,
@@ -174,6 +248,52 @@ def encode_fast(model: SpanModel, fields: Sequence[tuple[FieldAnalysis, str, boo
     enc.cat = cat_of[real]
     enc.cat_names = cache.cat_names
     return enc
+
+
+def _word_rows(fields: Sequence[tuple[FieldAnalysis, str, bool]], bounds: np.ndarray
+               ) -> tuple[WordTable, np.ndarray, np.ndarray, np.ndarray] | None:
+    """The word table of the fields' analysis, their words' rows in it end to end, the
+    positions among those of the tokens whose word may not be their raw token
+    (:attr:`Tokens.cased <hypemeter.text.tokens.Tokens.cased>`; all of a field's when not
+    known) then one more position, the padding's (its row -1), and of the tokens spelt as
+    their word with a capital first (:attr:`Tokens.initial
+    <hypemeter.text.tokens.Tokens.initial>`); None unless every field's rows are kept, of one
+    table."""
+    if not fields:
+        return None
+    table = fields[0][0].table
+    if table is None:
+        return None
+    rows = []
+    cased = []
+    initial = []
+    for fa, _, _ in fields:
+        if fa.table is not table or fa.rows is None:
+            return None
+        rows.append(fa.rows)
+        tokens = fa.tokens
+        c = tokens.cased
+        cased.append(c if c is not None else np.arange(len(fa.rows)))
+        i = tokens.initial
+        initial.append(i if i is not None else _NONE)
+    rows.append(_PADDING_ROW)
+    cased.append(_PADDING_AT)  # (after the last field: at bounds[-1])
+    return (table, np.concatenate(rows), _end_to_end(cased, bounds),
+            _end_to_end(initial, bounds[:-1]))
+
+
+def _end_to_end(positions: list, starts: np.ndarray) -> np.ndarray:
+    """Positions in each field (``positions[k]`` from ``starts[k]`` on) as positions in the
+    fields laid end to end."""
+    lens = np.fromiter(map(len, positions), np.int64, len(positions))
+    flat = np.concatenate(positions).astype(np.int64, copy=False)
+    flat += np.repeat(starts, lens)
+    return flat
+
+
+_NONE = np.zeros(0, np.int64)
+_PADDING_ROW = np.array([-1], np.int32)  # (the analysis keeps rows as int32)
+_PADDING_AT = np.array([0], np.int64)
 
 
 _HASH_BITS = 20

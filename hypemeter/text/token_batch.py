@@ -73,9 +73,12 @@ def _ascii_batch(texts: list[str], raw_strings: bool = True) -> list[Tokens]:
     tokens = kept.decode("ascii").split()
     if raw_strings:
         raw = tokens
-        words = lowered(raw, starts, capitals)  # shares the strings of tokens without capitals
+        # (shares the strings of tokens without capitals; the others' positions in the batch)
+        words, cased, initial = lowered(raw, starts, capitals)
+        cased_at, initial_at = _per_text(cased, tcut), _per_text(initial, tcut)
     else:  # A-Z -> a-z is ASCII's str.lower
         words = tokens
+        cased_at = initial_at = [None] * len(texts)
     # runs of 3+ capitals, counted per text (a run never crosses the space between texts)
     n = len(capitals)
     if n >= 3:
@@ -113,7 +116,15 @@ def _ascii_batch(texts: list[str], raw_strings: bool = True) -> list[Tokens]:
             raw_of.append(raw[a:b] if raw_strings else Slices(text, s, e))
             seps_of.append(Separators(text, s, e))
     return build_many(Tokens, words=words_of, starts=starts_of, ends=ends_of, raw=raw_of,
-                      seps=seps_of, caps=caps)
+                      seps=seps_of, caps=caps, cased=cased_at, initial=initial_at)
+
+
+def _per_text(positions: np.ndarray, tcut: list[int]) -> list[Any]:
+    """Sorted token positions in the batch as positions in each text's own tokens (text
+    ``k``'s tokens are ``tcut[k]:tcut[k + 1]``), one array per text."""
+    cut = positions.searchsorted(tcut)
+    local = positions - np.repeat(tcut[:-1], np.diff(cut))
+    return [local[a:b] for a, b in zip(cut[:-1].tolist(), cut[1:].tolist(), strict=True)]
 
 
 # Byte classes for bytes.translate: letters and digits (what ``chr(c).isalnum()`` is for

@@ -182,7 +182,12 @@ def normalise_token(token: str) -> str:
 class Tokens:
     """Normalised tokens of one field, their offsets in the original text and separators.
 
-    ``seps[k]`` is the text between token ``k`` and token ``k + 1`` (or the end). ``caps``,
+    ``seps[k]`` is the text between token ``k`` and token ``k + 1`` (or the end). ``cased``,
+    when known, lists in order the positions of the tokens whose word may differ from their
+    raw token: every other token's word is its raw token (the same string; a reader keyed on
+    raw tokens may take those from the word). ``initial``, when known, lists in order those of
+    them whose raw token is their word with its first character upper-cased (one capital, the
+    first character: "The", "I'm"). ``caps``,
     when known, is ``len(ALL_CAPS_RE.findall(text))`` of the text tokenised (the style
     features read it; :func:`tokenize` counts it from the characters it classifies anyway).
     The offsets and separators are lists, or arrays read as such
@@ -195,6 +200,8 @@ class Tokens:
     raw: list[str]
     seps: Sequence[str]
     caps: int | None = field(default=None, compare=False, repr=False)
+    cased: Sequence[int] | None = field(default=None, compare=False, repr=False)
+    initial: Sequence[int] | None = field(default=None, compare=False, repr=False)
 
 
 # A token: a run of letters and digits, apostrophes inside it (``[^\W_]+(?:['’][^\W_]+)*``),
@@ -210,19 +217,30 @@ _SHORT = 200  # shorter texts (headlines) split faster with the regex
 
 
 
-def lowered(raw: list[str], starts: np.ndarray, capitals: np.ndarray) -> list[str]:
+def lowered(raw: list[str], starts: np.ndarray, capitals: np.ndarray
+            ) -> tuple[list[str], np.ndarray, np.ndarray]:
     """``raw`` (ASCII tokens starting at ``starts``, offsets padded by one) with each token
     that holds one of ``capitals`` (sorted offsets) lower-cased, each such token once; the
-    others stay the same string objects (hashed once for every table they are looked up in)."""
+    others stay the same string objects (hashed once for every table they are looked up in).
+    Also the positions of the tokens lower-cased, in order (:attr:`Tokens.cased`), and of
+    those with one capital, their first character (:attr:`Tokens.initial`)."""
     words = list(raw)
-    if len(capitals):
-        held = starts.searchsorted(capitals - 1, side="right")  # each capital's token
-        first = np.empty(len(held), bool)
-        first[0] = True
-        np.not_equal(held[1:], held[:-1], out=first[1:])
-        for k in (held[first] - 1).tolist():
-            words[k] = raw[k].lower()
-    return words
+    if not len(capitals):
+        none = np.zeros(0, np.int64)
+        return words, none, none
+    held = starts.searchsorted(capitals - 1, side="right")  # each capital's token
+    first = np.empty(len(held), bool)
+    first[0] = True
+    np.not_equal(held[1:], held[:-1], out=first[1:])
+    at = first.nonzero()[0]  # each lower-cased token's first capital
+    cased = held[at] - 1
+    for k in cased.tolist():
+        words[k] = raw[k].lower()
+    one = np.empty(len(at), bool)  # the only capital of its token
+    np.equal(at[1:] - at[:-1], 1, out=one[:-1])
+    one[-1] = at[-1] == len(held) - 1
+    initial = cased[one & (capitals[at] - 1 == starts[cased])]
+    return words, cased, initial
 
 def tokenize(text: str) -> Tokens:
     """Tokenise ``text``: its tokens (runs of letters and digits, apostrophes inside) with
@@ -256,11 +274,14 @@ def tokenize(text: str) -> Tokens:
     masked = _decode(np.where(mask, code, code.dtype.type(32)), ascii_)
     raw = masked.split()
     # ASCII: lower-casing changes only the tokens that hold a capital
-    words = (lowered(raw, starts, capitals) if ascii_
-             else masked.replace("’", "'").lower().split())
+    cased = initial = None
+    if ascii_:
+        words, cased, initial = lowered(raw, starts, capitals)
+    else:
+        words = masked.replace("’", "'").lower().split()
     ends = edges[1::2]
     return Tokens(words, Offsets(starts), Offsets(ends), raw, Separators(text, starts, ends),
-                  _caps(capitals))
+                  _caps(capitals), cased, initial)
 
 
 def _caps(capitals: np.ndarray) -> int:

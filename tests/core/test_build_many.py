@@ -30,11 +30,11 @@ def test_field_analyses_and_empty_input() -> None:
     tk = tokenize("Shocking news")
     style = np.arange(3.0)
     built = build_many(FieldAnalysis, style=[style], tokens=[tk], matches=[[]], hashes=[None],
-                       masked=["masked"])
+                       masked=["masked"], rows=[None], table=[None])
     assert built == [FieldAnalysis(tk, style, [], None, "masked")]
     assert built[0].style is style
     assert build_many(FieldAnalysis, tokens=[], style=[], matches=[], hashes=[],
-                      masked=[]) == []
+                      masked=[], rows=[], table=[]) == []
 
 
 def test_columns_that_do_not_fit_are_refused() -> None:
@@ -42,8 +42,8 @@ def test_columns_that_do_not_fit_are_refused() -> None:
         build_many(FieldAnalysis, tokens=[1], style=[2], matches=[3], hashes=[4])
     with pytest.raises(TypeError):  # a name that is no field
         build_many(FieldAnalysis, tokens=[1], style=[2], matches=[3], hashes=[4], masked=[5],
-                   extra=[6])
+                   rows=[6], table=[7], extra=[8])
     for n in (1, 30):
         with pytest.raises(ValueError):
             build_many(FieldAnalysis, tokens=[1] * n, style=[2] * n, matches=[3] * n,
-                       hashes=[4] * n, masked=[5] * (n - 1))
+                       hashes=[4] * n, masked=[5] * (n - 1), rows=[6] * n, table=[7] * n)
