@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from alternation import alternated_rounds
+
 MODES = {"explain": True, "no_explain": False}
 
 
@@ -72,19 +74,7 @@ def main() -> None:
         ap.error("give the old and the new checkout")
     procs = {side: start(path.resolve(), args.n, args.batch)
              for side, path in (("old", args.old), ("new", args.new))}
-    runs: dict[tuple[str, str], list[float]] = {(s, m): [] for s in procs for m in MODES}
-    for r in range(args.rounds):
-        for mode in MODES:
-            for side in ("old", "new") if r % 2 == 0 else ("new", "old"):
-                proc = procs[side]
-                assert proc.stdin is not None and proc.stdout is not None
-                proc.stdin.write(mode + "\n")
-                proc.stdin.flush()
-                runs[side, mode].append(float(proc.stdout.readline()))
-    for proc in procs.values():
-        assert proc.stdin is not None
-        proc.stdin.close()
-        proc.wait()
+    runs = alternated_rounds(procs, MODES, args.rounds)
     for mode in MODES:
         old, new = runs["old", mode], runs["new", mode]
         ratios = [b / a for a, b in zip(old, new, strict=True)]

@@ -45,6 +45,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from alternation import alternated_rounds
 from hypemeter.training.corpora.registry import load_corpora
 from hypemeter.training.corpora.split import group_split
 from make_articles import generate
@@ -313,19 +314,7 @@ def versions(old: Path, new: Path, n: int, rounds: int) -> None:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
         procs[side] = proc
     sets = ("articles", "fixture")
-    runs: dict[tuple[str, str], list[float]] = {(s, m): [] for s in procs for m in sets}
-    for r in range(rounds):
-        for name in sets:
-            for side in ("old", "new") if r % 2 == 0 else ("new", "old"):
-                proc = procs[side]
-                assert proc.stdin is not None and proc.stdout is not None
-                proc.stdin.write(name + "\n")
-                proc.stdin.flush()
-                runs[side, name].append(float(proc.stdout.readline()))
-    for proc in procs.values():
-        assert proc.stdin is not None
-        proc.stdin.close()
-        proc.wait()
+    runs = alternated_rounds(procs, sets, rounds)
     for name in sets:
         a, b = runs["old", name], runs["new", name]
         ratios = [y / x for x, y in zip(a, b, strict=True)]

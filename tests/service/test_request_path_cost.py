@@ -157,13 +157,21 @@ class _Stream(io.StringIO):
         return super().write(s)
 
 
-def test_lines_of_a_turn_are_written_together_and_in_order(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    stream = _Stream()
-    monkeypatch.setattr(sys, "stderr", stream)
+def captured_stderr(monkeypatch: pytest.MonkeyPatch) -> _Stream:
+    """stderr replaced by a stream that records its writes, with hypemeter's logging on it
+    (in the test's body: pytest's own capture takes stderr back after a fixture's set-up)."""
+    out = _Stream()
+    monkeypatch.setattr(sys, "stderr", out)
     configure_logging("info")
-    log = logging.getLogger("hypemeter.test_request_path")
+    return out
+
+
+LOG = logging.getLogger("hypemeter.test_request_path")
+
+
+def test_lines_of_a_turn_are_written_together_and_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    stream = captured_stderr(monkeypatch)
+    log = LOG
 
     async def scenario() -> None:
         for i in range(3):
@@ -189,10 +197,8 @@ def test_lines_of_a_turn_are_written_together_and_in_order(
 def test_a_loop_that_ended_before_its_flush_does_not_hold_lines_back(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    stream = _Stream()
-    monkeypatch.setattr(sys, "stderr", stream)
-    configure_logging("info")
-    log = logging.getLogger("hypemeter.test_request_path")
+    stream = captured_stderr(monkeypatch)
+    log = LOG
     first = asyncio.new_event_loop()
 
     async def log_only() -> None:
