@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import fields
+from functools import cache
 from itertools import repeat
 from typing import Any, TypeVar
 
@@ -37,14 +38,10 @@ def build_many(cls: type[T], **columns: Sequence[Any]) -> list[T]:
 
 
 _FEW = 6
-_SETTERS: dict[type, dict[str, Callable[[Any, Any], None]]] = {}
 
 
+@cache
 def _setters(cls: type) -> dict[str, Callable[[Any, Any], None]]:
     """Each field's slot setter, by name (kept per class: one call is what a single article
     pays for)."""
-    found = _SETTERS.get(cls)
-    if found is None:
-        found = {f.name: getattr(cls, f.name).__set__ for f in fields(cls)}
-        _SETTERS[cls] = found
-    return found
+    return {f.name: getattr(cls, f.name).__set__ for f in fields(cls)}
