@@ -5,6 +5,7 @@ of a shared machine falls on both alike."""
 
 from __future__ import annotations
 
+import statistics
 import subprocess
 from collections.abc import Sequence
 
@@ -27,3 +28,10 @@ def alternated_rounds(procs: dict[str, subprocess.Popen[str]], modes: Sequence[s
         proc.stdin.close()
         proc.wait()
     return runs
+
+
+def per_round_ratio(old: list[float], new: list[float]) -> str:
+    """``new / old per round median R [min-max] over N rounds``."""
+    ratios = [b / a for a, b in zip(old, new, strict=True)]
+    return (f"new / old per round median {statistics.median(ratios):.3f} "
+            f"[{min(ratios):.3f}-{max(ratios):.3f}] over {len(ratios)} rounds")

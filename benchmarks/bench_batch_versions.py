@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from alternation import alternated_rounds
+from alternation import alternated_rounds, per_round_ratio
 
 MODES = {"explain": True, "no_explain": False}
 
@@ -77,11 +77,9 @@ def main() -> None:
     runs = alternated_rounds(procs, MODES, args.rounds)
     for mode in MODES:
         old, new = runs["old", mode], runs["new", mode]
-        ratios = [b / a for a, b in zip(old, new, strict=True)]
         print(f"{mode}: articles per CPU s old median {statistics.median(old):.0f} (best "
               f"{max(old):.0f}), new {statistics.median(new):.0f} (best {max(new):.0f}); "
-              f"new / old per round median {statistics.median(ratios):.3f} "
-              f"[{min(ratios):.3f}-{max(ratios):.3f}] over {len(ratios)} rounds")
+              f"{per_round_ratio(old, new)}")
 
 
 if __name__ == "__main__":

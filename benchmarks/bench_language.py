@@ -45,7 +45,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from alternation import alternated_rounds
+from alternation import alternated_rounds, per_round_ratio
 from hypemeter.training.corpora.registry import load_corpora
 from hypemeter.training.corpora.split import group_split
 from make_articles import generate
@@ -317,11 +317,9 @@ def versions(old: Path, new: Path, n: int, rounds: int) -> None:
     runs = alternated_rounds(procs, sets, rounds)
     for name in sets:
         a, b = runs["old", name], runs["new", name]
-        ratios = [y / x for x, y in zip(a, b, strict=True)]
         print(f"LanguageGate.decide, {name}: old median {statistics.median(a):.1f} us per "
               f"article (best {min(a):.1f}), new {statistics.median(b):.1f} (best {min(b):.1f});"
-              f" new / old per round median {statistics.median(ratios):.3f} "
-              f"[{min(ratios):.3f}-{max(ratios):.3f}] over {rounds} rounds")
+              f" {per_round_ratio(a, b)}")
 
 
 def main(argv: list[str] | None = None) -> int:
